@@ -1,0 +1,60 @@
+# IAR Assistant. `make run` starts the bot; `make test` runs every test.
+# Each step is skipped when its inputs are unchanged (install, knowledge base, model).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONPATH := $(CURDIR)
+
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+INSTALLED := $(VENV)/.installed
+KB := build/knowledge.db
+MODEL := models/iar.tar.gz
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard bot/nlp/*.py)
+
+.PHONY: help install kb model run shell test bench clean
+
+help:
+	@echo "make run    install, build the knowledge base, train if needed, start the bot"
+	@echo "make test   the whole test suite (unit, Rasa data/NLU/story checks, end-to-end)"
+	@echo "make shell  chat in the terminal"
+	@echo "make bench  start-up, latency and training figures"
+
+$(INSTALLED): requirements.txt constraints.txt
+	@py=$$(scripts/python310.sh) || exit 1; \
+	if [ ! -x $(PY) ]; then echo "==> Creating $(VENV) from $$py"; "$$py" -m venv $(VENV) || exit 1; fi
+	@echo "==> Installing pinned dependencies into $(VENV) (about 2.7 GB; 2-3 min the first time)"
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --progress-bar off -r requirements.txt -c constraints.txt
+	$(RASA) telemetry disable >/dev/null
+	@touch $@
+
+install: $(INSTALLED)
+
+kb: $(KB)
+$(KB): $(INSTALLED) $(wildcard knowledge/*.yml) $(wildcard bot/kb/*.py)
+	@echo "==> Building the knowledge base from knowledge/"
+	$(PY) -m bot.cli kb build
+
+model: $(MODEL)
+$(MODEL): $(INSTALLED) $(TRAINING_INPUTS)
+	@echo "==> Training the Rasa model (config, domain or data changed; about a minute)"
+	$(RASA) train --fixed-model-name iar --out models
+	@touch $@
+
+run: install kb model
+	@$(PY) -m bot.cli run
+
+shell: install kb model
+	@$(PY) -m bot.cli shell
+
+test: install kb model
+	$(PY) -m pytest
+
+bench: install kb model
+	$(PY) bench/staff_latency.py
+
+clean:
+	rm -rf build models .pytest_cache

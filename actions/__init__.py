@@ -1,0 +1,1 @@
+"""Rasa SDK custom actions: thin adapters from Rasa trackers to the logic in bot/."""

@@ -1,0 +1,1 @@
+"""IAR Assistant: domain core (knowledge base, triage, quiz, NLP, channels, CLI)."""

@@ -1,0 +1,74 @@
+"""Command line: `python -m bot.cli kb build | run`."""
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+
+from bot.kb.loader import KnowledgeError, build
+from bot.paths import KB_PATH, KNOWLEDGE_DIR
+
+
+def cmd_kb_build(args: argparse.Namespace) -> int:
+    """Validate knowledge/*.yml and build the knowledge database."""
+    try:
+        parsed = build(KNOWLEDGE_DIR, KB_PATH)
+    except KnowledgeError as exc:
+        print(f"error: {exc}\nThe previous knowledge database was left as it was.", file=sys.stderr)
+        return 1
+    print(f"knowledge base: {len(parsed.entries)} entries, {len(parsed.sources)} sources, "
+          f"{len(parsed.topics)} topics → {KB_PATH}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Start the action server and the Rasa server; print where to chat; stop on Ctrl-C."""
+    from bot.stack import Stack, start_action_server, start_rasa_server, wait_until_up
+
+    stack = Stack()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        started = time.monotonic()
+        print(f"Starting the action server on 127.0.0.1:{args.action_port} …", flush=True)
+        stack.servers.append(start_action_server(args.action_port))
+        print(f"Starting the Rasa server on {args.host}:{args.port} (loading the model) …",
+              flush=True)
+        rasa = start_rasa_server(args.port, interface=args.host)
+        stack.servers.append(rasa)
+        for server in stack.servers:
+            wait_until_up(server, "/health" if server.name == "action server" else "/")
+        print(f"\nReady in {time.monotonic() - started:.1f} s.\n"
+              f"  REST:     POST {rasa.url}/webhooks/rest/webhook "
+              '{"sender": "me", "message": "How common are IARs?"}\n'
+              f"  Web chat: {rasa.url}/webhooks/webchat/\n"
+              f"  Logs:     {stack.servers[0].log.parent}\n"
+              "Press Ctrl-C to stop.", flush=True)
+        while all(s.process.poll() is None for s in stack.servers):
+            time.sleep(1)
+        print("A server stopped; see the logs.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stack.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.cli", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    kb = sub.add_parser("kb", help="knowledge base").add_subparsers(dest="kb_command",
+                                                                    required=True)
+    kb.add_parser("build", help=cmd_kb_build.__doc__).set_defaults(func=cmd_kb_build)
+    run = sub.add_parser("run", help=cmd_run.__doc__)
+    run.add_argument("--port", type=int, default=5005)
+    run.add_argument("--action-port", type=int, default=5055)
+    run.add_argument("--host", default="127.0.0.1",
+                     help="interface for the Rasa server (0.0.0.0 to reach it from other devices)")
+    run.set_defaults(func=cmd_run)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,148 @@
+"""Read-side of the knowledge base: entry selection, full-text search, vocabularies."""
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Collection
+
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from bot.kb.models import Entry, Topic, Vocabulary
+
+WORD = re.compile(r"[a-z0-9]+")
+# A query term is evidence of relevance only if it is rarer than this share of passages.
+INFORMATIVE_DF = 0.25
+# Share of a query's informative terms the best passage must contain to be offered.
+MIN_COVERAGE = 0.5
+
+
+@dataclass(frozen=True)
+class KbEntry:
+    """One cited passage, as the bot uses it."""
+
+    id: str
+    topic: str
+    title: str
+    intent: str | None
+    answer: str
+    source_label: str
+    cite_tags: tuple[str, ...]
+    when: dict[str, frozenset[str]]
+
+    @property
+    def source_line(self) -> str:
+        """The line that ends every answer, e.g. 'Source: Table 1, CARE-MS I and II [1][3]'."""
+        return f"Source: {self.source_label} {''.join(self.cite_tags)}".strip()
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """A full-text match: the entry, its bm25 rank (lower is better) and matched terms."""
+
+    entry: KbEntry
+    rank: float
+    matched: tuple[str, ...]
+    informative: tuple[str, ...]
+
+    @property
+    def relevant(self) -> bool:
+        """True when the passage holds enough of the question's informative words."""
+        if not self.informative:
+            return False
+        hits = [t for t in self.informative if t in self.matched]
+        return len(hits) / len(self.informative) >= MIN_COVERAGE
+
+
+def query_terms(text: str, stop_words: Collection[str]) -> list[str]:
+    """Content words of a question, lower-cased, without stop words, in order, unique."""
+    terms: list[str] = []
+    for word in WORD.findall(text.lower()):
+        if word not in stop_words and len(word) > 1 and word not in terms:
+            terms.append(word)
+    return terms
+
+
+class KnowledgeBase:
+    """The built knowledge database, read once into memory; FTS queries go to SQLite."""
+
+    def __init__(self, db_path: Path) -> None:
+        if not Path(db_path).exists():
+            raise FileNotFoundError(
+                f"knowledge database {db_path} not found: build it with 'make kb'")
+        engine = create_engine(f"sqlite:///{db_path}", future=True)
+        with Session(engine) as session:
+            rows = session.scalars(select(Entry)).all()
+            self.entries = {row.id: _to_entry(row) for row in rows}
+            self.topics = [(t.id, t.label) for t in
+                           session.scalars(select(Topic).order_by(Topic.position))]
+            self._vocabulary: dict[str, dict[str, str]] = {}
+            for v in session.scalars(select(Vocabulary)):
+                self._vocabulary.setdefault(v.kind, {})[v.word] = v.value
+        engine.dispose()
+        self._fts = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, check_same_thread=False)
+        self._lock = threading.Lock()
+        self._df: dict[str, int] = {}
+
+    def vocabulary(self, kind: str) -> dict[str, str]:
+        """A word list from the knowledge files (word → value)."""
+        return self._vocabulary.get(kind, {})
+
+    def answers_for(self, intent: str, entities: dict[str, str]) -> list[KbEntry]:
+        """The most specific entries for an intent whose `when` constraints all hold.
+
+        Several entries come back only when they are equally specific (e.g. a
+        course and a dose asked together with no entry for that pair).
+        """
+        matching = [
+            e for e in self.entries.values()
+            if e.intent == intent and all(entities.get(k) in v for k, v in e.when.items())
+        ]
+        if not matching:
+            return []
+        best = max(len(e.when) for e in matching)
+        return [e for e in matching if len(e.when) == best]
+
+    def search(self, text: str, limit: int = 3) -> list[SearchHit]:
+        """Full-text search over all passages, best first."""
+        terms = query_terms(text, self.vocabulary("stop_words"))
+        if not terms:
+            return []
+        match = " OR ".join(f'"{t}"' for t in terms)
+        with self._lock:
+            rows = self._fts.execute(
+                "SELECT entry_id, bm25(passages) FROM passages WHERE passages MATCH ? "
+                "ORDER BY bm25(passages) LIMIT ?", (match, limit)).fetchall()
+            informative = tuple(t for t in terms if self._is_informative(t))
+            hits = []
+            for entry_id, rank in rows:
+                matched = tuple(t for t in terms if self._row_matches(entry_id, t))
+                hits.append(SearchHit(self.entries[entry_id], rank, matched, informative))
+        return hits
+
+    def _row_matches(self, entry_id: str, term: str) -> bool:
+        return self._fts.execute(
+            "SELECT 1 FROM passages WHERE passages MATCH ? AND entry_id = ?",
+            (f'"{term}"', entry_id)).fetchone() is not None
+
+    def _is_informative(self, term: str) -> bool:
+        if term not in self._df:
+            self._df[term] = self._fts.execute(
+                "SELECT count(*) FROM passages WHERE passages MATCH ?", (f'"{term}"',)
+            ).fetchone()[0]
+        return 0 < self._df[term] <= INFORMATIVE_DF * len(self.entries)
+
+
+def _to_entry(row: Entry) -> KbEntry:
+    when: dict[str, set[str]] = {}
+    for c in row.conditions:
+        when.setdefault(c.entity, set()).add(c.value)
+    return KbEntry(
+        id=row.id, topic=row.topic_id, title=row.title, intent=row.intent,
+        answer=row.answer, source_label=row.source_label,
+        cite_tags=tuple(c.source.tag for c in row.citations),
+        when={k: frozenset(v) for k, v in when.items()},
+    )

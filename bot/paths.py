@@ -1,0 +1,10 @@
+"""Where the project's files live, overridable from the environment."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+KNOWLEDGE_DIR = Path(os.environ.get("IAR_KNOWLEDGE_DIR", ROOT / "knowledge"))
+BUILD_DIR = Path(os.environ.get("IAR_BUILD_DIR", ROOT / "build"))
+KB_PATH = Path(os.environ.get("IAR_KB_PATH", BUILD_DIR / "knowledge.db"))

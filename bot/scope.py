@@ -1,0 +1,27 @@
+"""Is a question about alemtuzumab, or about another drug the bot must not answer for?"""
+from __future__ import annotations
+
+import re
+from typing import Mapping
+
+WORD = re.compile(r"[a-z][a-z0-9-]+")
+
+
+def other_drug_mentioned(
+    text: str, this_drug: Mapping[str, str], other_drugs: Mapping[str, str],
+    suffixes: Mapping[str, str],
+) -> str | None:
+    """The first other drug named in the text, unless the text also names alemtuzumab.
+
+    Known other drugs come from knowledge/scope.yml; unknown ones are caught by
+    their class suffix (e.g. "-mab" for monoclonal antibodies).
+    """
+    words = WORD.findall(text.lower())
+    if any(w in this_drug for w in words):
+        return None
+    for word in words:
+        if word in other_drugs or any(
+            word.endswith(s) and len(word) > len(s) + 3 for s in suffixes
+        ):
+            return word
+    return None

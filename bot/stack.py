@@ -1,0 +1,118 @@
+"""Start and stop the two servers (action server, Rasa server) as child processes.
+
+Used by `make run`, the end-to-end tests and the benchmarks, so all three run
+the bot the same way.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+import yaml
+
+from bot.paths import BUILD_DIR, ROOT
+
+VENV_BIN = Path(sys.executable).parent
+MODEL_PATH = ROOT / "models" / "iar.tar.gz"
+
+
+def server_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment for the servers: project on the path, telemetry off, quiet TensorFlow."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env["SANIC_HOST"] = "127.0.0.1"
+    env.update(extra or {})
+    return env
+
+
+def write_endpoints(path: Path, action_port: int, tracker_db: Path,
+                    base: Path = ROOT / "endpoints.yml") -> Path:
+    """A copy of endpoints.yml pointing at the given action server port and tracker database."""
+    endpoints = yaml.safe_load(base.read_text())
+    endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{action_port}/webhook"
+    if endpoints.get("tracker_store", {}).get("dialect") == "sqlite":
+        endpoints["tracker_store"]["db"] = str(tracker_db)
+    path.write_text(yaml.safe_dump(endpoints))
+    return path
+
+
+@dataclass
+class Server:
+    """A running child process and the URL it answers on."""
+
+    name: str
+    process: subprocess.Popen
+    url: str
+    log: Path
+
+    def stop(self) -> None:
+        """Terminate the process (and kill it if it does not exit within 10 s)."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def _spawn(name: str, cmd: list[str], url: str, log: Path, env: dict[str, str]) -> Server:
+    log.parent.mkdir(parents=True, exist_ok=True)
+    handle = log.open("ab")
+    process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT,
+                               stdin=subprocess.DEVNULL)
+    return Server(name, process, url, log)
+
+
+def start_action_server(port: int = 5055, log: Path | None = None,
+                        env: dict[str, str] | None = None) -> Server:
+    """Start the rasa_sdk action server for actions/ on 127.0.0.1:port."""
+    cmd = [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "-p", str(port)]
+    return _spawn("action server", cmd, f"http://127.0.0.1:{port}",
+                  log or BUILD_DIR / "logs" / "actions.log", server_env(env))
+
+
+def start_rasa_server(port: int = 5005, model: Path = MODEL_PATH,
+                      endpoints: Path = ROOT / "endpoints.yml",
+                      credentials: Path = ROOT / "credentials.yml",
+                      interface: str = "127.0.0.1", log: Path | None = None,
+                      env: dict[str, str] | None = None) -> Server:
+    """Start `rasa run` with the REST channel (and the other channels in credentials)."""
+    cmd = [str(VENV_BIN / "rasa"), "run", "-m", str(model), "--endpoints", str(endpoints),
+           "--credentials", str(credentials), "-p", str(port), "-i", interface]
+    return _spawn("Rasa server", cmd, f"http://127.0.0.1:{port}",
+                  log or BUILD_DIR / "logs" / "rasa.log", server_env(env))
+
+
+def wait_until_up(server: Server, path: str = "/", timeout: float = 120.0) -> float:
+    """Poll the server until it answers; return the seconds waited. Fails fast if it died."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if server.process.poll() is not None:
+            tail = server.log.read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"{server.name} exited with {server.process.returncode}:\n{tail}")
+        try:
+            if requests.get(server.url + path, timeout=2).status_code < 500:
+                return time.monotonic() - start
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"{server.name} not up after {timeout:.0f} s (log: {server.log})")
+
+
+@dataclass
+class Stack:
+    """The action server and Rasa server started together."""
+
+    servers: list[Server] = field(default_factory=list)
+
+    def stop(self) -> None:
+        for server in reversed(self.servers):
+            server.stop()

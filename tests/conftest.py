@@ -1,0 +1,81 @@
+"""Shared fixtures: the real knowledge base built from knowledge/, paths, free ports."""
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+import requests
+
+from bot.kb import KnowledgeBase, build
+from bot.paths import KNOWLEDGE_DIR, ROOT
+from bot.stack import Stack, start_action_server, start_rasa_server, wait_until_up, write_endpoints
+
+MODEL = ROOT / "models" / "iar.tar.gz"
+
+
+@pytest.fixture(scope="session")
+def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+    """The knowledge base built from the real knowledge/ files into a temporary database."""
+    db = tmp_path_factory.mktemp("kb") / "knowledge.db"
+    build(KNOWLEDGE_DIR, db)
+    return KnowledgeBase(db)
+
+
+@pytest.fixture(scope="session")
+def trained_model() -> Path:
+    """The model `make test` trained (skipped with a hint when run outside make)."""
+    if not MODEL.exists():
+        pytest.fail(f"{MODEL} is missing: run the tests with 'make test' (it trains first)")
+    return MODEL
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RestClient:
+    """Talks to a running Rasa server through the REST channel."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def say(self, sender: str, message: str, **metadata: object) -> list[dict]:
+        """Send one message; return the bot's replies."""
+        body: dict[str, object] = {"sender": sender, "message": message}
+        if metadata:
+            body["metadata"] = metadata
+        response = requests.post(f"{self.url}/webhooks/rest/webhook", json=body, timeout=60)
+        response.raise_for_status()
+        return response.json()
+
+    def text(self, sender: str, message: str, **metadata: object) -> str:
+        """Send one message; return the bot's reply texts joined by blank lines."""
+        return "\n\n".join(r.get("text", "") for r in self.say(sender, message, **metadata))
+
+
+@pytest.fixture(scope="session")
+def servers(trained_model: Path, tmp_path_factory: pytest.TempPathFactory):
+    """Real action server + Rasa server on free ports, with a fresh tracker store."""
+    work = tmp_path_factory.mktemp("servers")
+    action_port, rasa_port = free_port(), free_port()
+    endpoints = write_endpoints(work / "endpoints.yml", action_port, work / "tracker.db")
+    stack = Stack()
+    try:
+        stack.servers.append(start_action_server(action_port, log=work / "actions.log"))
+        stack.servers.append(start_rasa_server(rasa_port, trained_model, endpoints,
+                                               log=work / "rasa.log"))
+        wait_until_up(stack.servers[0], "/health")
+        wait_until_up(stack.servers[1], "/")
+        yield stack
+    finally:
+        stack.stop()
+
+
+@pytest.fixture(scope="session")
+def rest(servers: Stack) -> RestClient:
+    """A REST client for the running Rasa server."""
+    return RestClient(servers.servers[1].url)
