@@ -1,0 +1,37 @@
+"""The user database: patient reports, alert outbox, quiz progress.
+
+Separate from the knowledge base. SQLite under build/ by default; set
+IAR_USER_DB_URL (an SQLAlchemy URL, e.g. postgresql://…) to use another server.
+"""
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, declarative_base, sessionmaker
+
+from bot.paths import BUILD_DIR
+
+UserBase = declarative_base()
+
+
+def user_db_url() -> str:
+    """The configured database URL (IAR_USER_DB_URL, else SQLite in build/)."""
+    return os.environ.get("IAR_USER_DB_URL") or f"sqlite:///{BUILD_DIR / 'userdata.db'}"
+
+
+@lru_cache(maxsize=None)
+def engine_for(url: str) -> Engine:
+    """One engine per URL."""
+    if url.startswith("sqlite:///"):
+        os.makedirs(os.path.dirname(url[len("sqlite:///"):]) or ".", exist_ok=True)
+    return create_engine(url, future=True, pool_pre_ping=True)
+
+
+def session_factory(url: str | None = None) -> sessionmaker[Session]:
+    """Sessions on the user database; creates the tables of every model imported so far."""
+    engine = engine_for(url or user_db_url())
+    UserBase.metadata.create_all(engine)
+    return sessionmaker(engine, future=True, expire_on_commit=False)
