@@ -6,6 +6,7 @@ the bot the same way.
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -19,6 +20,13 @@ from bot.paths import BUILD_DIR, ROOT
 
 VENV_BIN = Path(sys.executable).parent
 MODEL_PATH = ROOT / "models" / "iar.tar.gz"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def server_env(extra: dict[str, str] | None = None) -> dict[str, str]:

@@ -1,7 +1,6 @@
 """Shared fixtures: the real knowledge base built from knowledge/, paths, free ports."""
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
@@ -9,7 +8,7 @@ import requests
 
 from bot.kb import KnowledgeBase, build
 from bot.paths import KNOWLEDGE_DIR, ROOT
-from bot.stack import Stack, start_action_server, start_rasa_server, wait_until_up, write_endpoints
+from bot.stack import Stack, free_port, start_action_server, start_rasa_server, wait_until_up, write_endpoints
 
 MODEL = ROOT / "models" / "iar.tar.gz"
 
@@ -28,13 +27,6 @@ def trained_model() -> Path:
     if not MODEL.exists():
         pytest.fail(f"{MODEL} is missing: run the tests with 'make test' (it trains first)")
     return MODEL
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class RestClient:
