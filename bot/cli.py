@@ -1,10 +1,11 @@
-"""Command line: `python -m bot.cli kb build | run`."""
+"""Command line: `python -m bot.cli kb build | run | roster`."""
 from __future__ import annotations
 
 import argparse
 import signal
 import sys
 import time
+from pathlib import Path
 
 from bot.kb.loader import KnowledgeError, build
 from bot.paths import KB_PATH, KNOWLEDGE_DIR
@@ -19,6 +20,15 @@ def cmd_kb_build(args: argparse.Namespace) -> int:
         return 1
     print(f"knowledge base: {len(parsed.entries)} entries, {len(parsed.sources)} sources, "
           f"{len(parsed.topics)} topics → {KB_PATH}")
+    from bot.kb import KnowledgeBase
+    from bot.quiz.bank import QUIZ_FILE, QuizBankError, load_bank
+
+    try:
+        bank = load_bank(QUIZ_FILE, KnowledgeBase(KB_PATH))
+    except QuizBankError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"quiz bank: {len(bank.questions)} questions, each citing a knowledge entry")
     return 0
 
 
@@ -54,6 +64,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         stack.stop()
 
 
+def cmd_roster(args: argparse.Namespace) -> int:
+    """Print the onboarding-quiz roster (who passed, when, best score); --csv FILE exports it."""
+    from bot.quiz.roster import roster_command
+
+    return roster_command(args.csv)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.cli", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -66,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--host", default="127.0.0.1",
                      help="interface for the Rasa server (0.0.0.0 to reach it from other devices)")
     run.set_defaults(func=cmd_run)
+    roster = sub.add_parser("roster", help=cmd_roster.__doc__)
+    roster.add_argument("--csv", type=Path, metavar="FILE", help="also write the roster as CSV")
+    roster.set_defaults(func=cmd_roster)
     args = parser.parse_args(argv)
     return args.func(args)
 

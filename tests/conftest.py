@@ -50,14 +50,21 @@ class RestClient:
 
 
 @pytest.fixture(scope="session")
-def servers(trained_model: Path, tmp_path_factory: pytest.TempPathFactory):
-    """Real action server + Rasa server on free ports, with a fresh tracker store."""
+def user_db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A fresh SQLite user database (reports, quiz progress) for the servers of this run."""
+    return f"sqlite:///{tmp_path_factory.mktemp('userdb') / 'userdata.db'}"
+
+
+@pytest.fixture(scope="session")
+def servers(trained_model: Path, user_db_url: str, tmp_path_factory: pytest.TempPathFactory):
+    """Real action server + Rasa server on free ports, with a fresh tracker store and user DB."""
     work = tmp_path_factory.mktemp("servers")
     action_port, rasa_port = free_port(), free_port()
     endpoints = write_endpoints(work / "endpoints.yml", action_port, work / "tracker.db")
     stack = Stack()
     try:
-        stack.servers.append(start_action_server(action_port, log=work / "actions.log"))
+        stack.servers.append(start_action_server(action_port, log=work / "actions.log",
+                                                 env={"IAR_USER_DB_URL": user_db_url}))
         stack.servers.append(start_rasa_server(rasa_port, trained_model, endpoints,
                                                log=work / "rasa.log"))
         wait_until_up(stack.servers[0], "/health")
@@ -71,3 +78,4 @@ def servers(trained_model: Path, tmp_path_factory: pytest.TempPathFactory):
 def rest(servers: Stack) -> RestClient:
     """A REST client for the running Rasa server."""
     return RestClient(servers.servers[1].url)
+
