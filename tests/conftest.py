@@ -79,3 +79,6 @@ def rest(servers: Stack) -> RestClient:
     """A REST client for the running Rasa server."""
     return RestClient(servers.servers[1].url)
 
+
+# Fixtures for the channel tests (Slack, Teams, web chat): a stack with every channel on.
+from tests.channel_stack import channel_stack, standin  # noqa: E402,F401
