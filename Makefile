@@ -14,13 +14,14 @@ KB := build/knowledge.db
 MODEL := models/iar.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard bot/nlp/*.py)
 
-.PHONY: help install kb model run shell test bench clean
+.PHONY: help install kb model run shell test bench bench-load clean
 
 help:
 	@echo "make run    install, build the knowledge base, train if needed, start the bot"
 	@echo "make test   the whole test suite (unit, Rasa data/NLU/story checks, end-to-end)"
 	@echo "make shell  chat in the terminal"
 	@echo "make bench  start-up, latency and training figures"
+	@echo "make bench-load  throughput and latency, one vs two servers (PostgreSQL + Redis)"
 
 $(INSTALLED): requirements.txt constraints.txt
 	@py=$$(scripts/python310.sh) || exit 1; \
@@ -55,6 +56,9 @@ test: install kb model
 
 bench: install kb model
 	$(PY) bench/staff_latency.py
+
+bench-load: install kb model
+	$(PY) bench/load.py
 
 clean:
 	rm -rf build models .pytest_cache

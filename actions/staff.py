@@ -4,10 +4,13 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.patient import FORM as SYMPTOM_REPORT_FORM, patient_reports_symptoms
 from bot.answers import answer_question
 from bot.kb.instance import knowledge_base
+from bot.roles import staff_intent
 
 
 def topic_list() -> str:
@@ -16,7 +19,12 @@ def topic_list() -> str:
 
 
 class ActionAnswerQuestion(Action):
-    """Answer the latest message from the knowledge base, with its source line."""
+    """Answer the latest message from the knowledge base, with its source line.
+
+    A patient's message naming a symptom they (or someone with them) have now goes
+    to the symptom report instead; staff describing a patient's symptoms get the
+    management or delayed-reaction answer (bot.roles.staff_intent).
+    """
 
     def name(self) -> str:
         return "action_answer_question"
@@ -24,9 +32,11 @@ class ActionAnswerQuestion(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         message = tracker.latest_message
-        reply = answer_question(
-            knowledge_base(), (message.get("intent") or {}).get("name"),
-            message.get("entities") or [], message.get("text") or "")
+        if patient_reports_symptoms(tracker):  # a patient's own symptoms, whatever the intent
+            return [FollowupAction(SYMPTOM_REPORT_FORM)]
+        text, entities = message.get("text") or "", message.get("entities") or []
+        intent = staff_intent((message.get("intent") or {}).get("name"), text, entities)
+        reply = answer_question(knowledge_base(), intent, entities, text)
         if reply.kind == "answer":
             dispatcher.utter_message(text=reply.text)
         elif reply.kind == "search":

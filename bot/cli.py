@@ -1,4 +1,4 @@
-"""Command line: `python -m bot.cli kb build | run | roster`."""
+"""Command line: `python -m bot.cli kb build | run | roster | reports list|export | alerts run|deliver`."""
 from __future__ import annotations
 
 import argparse
@@ -33,8 +33,9 @@ def cmd_kb_build(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Start the action server and the Rasa server; print where to chat; stop on Ctrl-C."""
-    from bot.stack import Stack, start_action_server, start_rasa_server, wait_until_up
+    """Start the action server, the Rasa server and the alert dispatcher; stop on Ctrl-C."""
+    from bot.stack import (Stack, start_action_server, start_alert_dispatcher, start_rasa_server,
+                           wait_until_up)
 
     stack = Stack()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -48,10 +49,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         stack.servers.append(rasa)
         for server in stack.servers:
             wait_until_up(server, "/health" if server.name == "action server" else "/")
+        stack.servers.append(start_alert_dispatcher())
         print(f"\nReady in {time.monotonic() - started:.1f} s.\n"
               f"  REST:     POST {rasa.url}/webhooks/rest/webhook "
               '{"sender": "me", "message": "How common are IARs?"}\n'
               f"  Web chat: {rasa.url}/webhooks/webchat/\n"
+              f"  Alerts:   {_alerts_line()}\n"
               f"  Logs:     {stack.servers[0].log.parent}\n"
               "Press Ctrl-C to stop.", flush=True)
         while all(s.process.poll() is None for s in stack.servers):
@@ -71,6 +74,52 @@ def cmd_roster(args: argparse.Namespace) -> int:
     return roster_command(args.csv)
 
 
+def _alerts_line() -> str:
+    from bot.alerts import WEBHOOK_ENV, webhook_url
+
+    return ("emergency/urgent reports are posted to the webhook in " + WEBHOOK_ENV if webhook_url()
+            else f"{WEBHOOK_ENV} is unset: alerts wait in the outbox")
+
+
+def cmd_reports_list(args: argparse.Namespace) -> int:
+    """List patient reports, newest first (--id N shows one in full); access is logged."""
+    from bot.reports.export import list_command
+
+    return list_command(args.disposition, args.id, args.limit)
+
+
+def cmd_reports_export(args: argparse.Namespace) -> int:
+    """Export patient reports as CSV; access is logged."""
+    from bot.reports.export import export_command
+
+    return export_command(args.csv, args.disposition)
+
+
+def cmd_alerts(args: argparse.Namespace) -> int:
+    """Post pending alerts to $IAR_ALERT_WEBHOOK_URL: once (deliver) or every --interval s (run);
+    each pass first saves spooled reports and finishes 'forget me' requests (bot.upkeep)."""
+    import logging
+
+    from bot.alerts import deliver_pending, run_dispatcher, webhook_url
+    from bot.privacy import tracker_db_url
+    from bot.upkeep import upkeep
+    from bot.userdb import session_factory
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    sessions, tracker_url = session_factory(), tracker_db_url()
+    if args.alerts_command == "run":
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        try:
+            run_dispatcher(sessions, args.interval, upkeep=lambda: upkeep(sessions, tracker_url))
+        except KeyboardInterrupt:
+            pass
+        return 0
+    upkeep(sessions, tracker_url)
+    result = deliver_pending(webhook_url(), sessions)
+    print(f"delivered {result.delivered}, failed {result.failed}, still pending {result.pending}")
+    return 0 if result.failed == 0 else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.cli", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -86,6 +135,24 @@ def main(argv: list[str] | None = None) -> int:
     roster = sub.add_parser("roster", help=cmd_roster.__doc__)
     roster.add_argument("--csv", type=Path, metavar="FILE", help="also write the roster as CSV")
     roster.set_defaults(func=cmd_roster)
+    reports = sub.add_parser("reports", help="patient symptom reports").add_subparsers(
+        dest="reports_command", required=True)
+    dispositions = ("emergency", "urgent", "routine")
+    listing = reports.add_parser("list", help=cmd_reports_list.__doc__)
+    listing.add_argument("--disposition", choices=dispositions)
+    listing.add_argument("--id", type=int, help="show this report in full, with the patient's words")
+    listing.add_argument("--limit", type=int, default=50)
+    listing.set_defaults(func=cmd_reports_list)
+    export = reports.add_parser("export", help=cmd_reports_export.__doc__)
+    export.add_argument("--csv", type=Path, metavar="FILE", required=True)
+    export.add_argument("--disposition", choices=dispositions)
+    export.set_defaults(func=cmd_reports_export)
+    alerts = sub.add_parser("alerts", help="alerts to the site team").add_subparsers(
+        dest="alerts_command", required=True)
+    alerts_run = alerts.add_parser("run", help="deliver pending alerts until stopped")
+    alerts_run.add_argument("--interval", type=float, default=2.0, help="seconds between passes")
+    alerts_run.set_defaults(func=cmd_alerts)
+    alerts.add_parser("deliver", help="deliver pending alerts once").set_defaults(func=cmd_alerts)
     args = parser.parse_args(argv)
     return args.func(args)
 

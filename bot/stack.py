@@ -1,4 +1,4 @@
-"""Start and stop the two servers (action server, Rasa server) as child processes.
+"""Start and stop the servers (action server, Rasa server, alert dispatcher) as child processes.
 
 Used by `make run`, the end-to-end tests and the benchmarks, so all three run
 the bot the same way.
@@ -92,11 +92,22 @@ def start_rasa_server(port: int = 5005, model: Path = MODEL_PATH,
                       credentials: Path = ROOT / "credentials.yml",
                       interface: str = "127.0.0.1", log: Path | None = None,
                       env: dict[str, str] | None = None) -> Server:
-    """Start `rasa run` with the REST channel (and the other channels in credentials)."""
-    cmd = [str(VENV_BIN / "rasa"), "run", "-m", str(model), "--endpoints", str(endpoints),
+    """Start `rasa run` with the REST channel (and the other channels in credentials).
+    Its HTTP API is off, or on behind a JWT when $RASA_JWT_SECRET is set (bot.rasa_run)."""
+    cmd = [str(VENV_BIN / "python"), "-m", "bot.rasa_run", "run", "-m", str(model),
+           "--endpoints", str(endpoints),
            "--credentials", str(credentials), "-p", str(port), "-i", interface]
     return _spawn("Rasa server", cmd, f"http://127.0.0.1:{port}",
                   log or BUILD_DIR / "logs" / "rasa.log", server_env(env))
+
+
+def start_alert_dispatcher(interval: float = 2.0, log: Path | None = None,
+                           env: dict[str, str] | None = None) -> Server:
+    """Start the alert dispatcher (`python -m bot.cli alerts run`): posts the outbox's
+    alerts to $IAR_ALERT_WEBHOOK_URL, retrying until delivered. It serves no URL."""
+    cmd = [str(VENV_BIN / "python"), "-m", "bot.cli", "alerts", "run", "--interval", str(interval)]
+    return _spawn("alert dispatcher", cmd, "", log or BUILD_DIR / "logs" / "alerts.log",
+                  server_env(env))
 
 
 def wait_until_up(server: Server, path: str = "/", timeout: float = 120.0) -> float:

@@ -16,7 +16,7 @@ from bot.nlp.findings import (
     DAYS_ENTITY, SEVERITY_ENTITY, SEVERITY_RANK, SYMPTOM_ENTITY, TEMPERATURE_ENTITY,
     Extraction, Finding,
 )
-from bot.nlp.lexicon import SEVERITY_LEVELS, Lexicon, load_lexicon
+from bot.nlp.lexicon import CLASSES, SEVERITY_LEVELS, Lexicon, load_lexicon
 from bot.paths import KNOWLEDGE_DIR
 from bot.sites import Site
 
@@ -26,6 +26,7 @@ DISPOSITIONS = ("emergency", "urgent", "routine")  # most urgent first
 CONDITIONS = {
     "any_present", "any_present_class", "severity_at_least", "temperature_c_at_least",
     "temperature_c_below", "temperature_known", "days_since_infusion_at_most", "nothing_present",
+    "someone_else_class",
 }
 SITE_FIELDS = ("emergency_number", "site_name", "site_phone", "on_call")
 
@@ -95,6 +96,7 @@ class Rule:
     source: str
     cites: tuple[str, ...]
     headline: str | None = None  # overrides the disposition's headline
+    contact: str | None = None  # overrides the disposition's contact line
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,7 @@ class Decision:
     if_case: Decision | None = None
     someone_else: tuple[str, ...] = ()  # red flags reported about another person
     rules_fired: tuple[str, ...] = ()  # every rule that held, in file order
+    contact: str | None = None  # the rule's own contact line, if it has one
 
 
 @dataclass(frozen=True)
@@ -137,7 +140,8 @@ def _placeholders(text: str) -> set[str]:
 
 def _check_wording(config: dict[str, Any], rules: list[Rule]) -> None:
     allowed = set(SITE_FIELDS) | {"symptoms"}
-    texts = [(f"rule '{r.id}'", t) for r in rules for t in (r.advice, r.worse_advice, r.headline or "")]
+    texts = [(f"rule '{r.id}'", t) for r in rules
+             for t in (r.advice, r.worse_advice, r.headline or "", r.contact or "")]
     texts += [(f"disposition '{d}'", t) for d, w in config["dispositions"].items() for t in w.values()]
     texts += [(f"reply '{k}'", t) for k, t in config["reply"].items() if k != "source"]
     for where, text in texts:
@@ -161,6 +165,8 @@ def _check_rule(rule: Rule, lexicon: Lexicon) -> None:
     unknown = set(rule.when.get("any_present", ())) - set(lexicon.symptoms)
     if unknown:
         raise TriageConfigError(f"{where}: unknown symptom id(s) {sorted(unknown)}")
+    if rule.when.get("someone_else_class", "emergency") not in CLASSES:
+        raise TriageConfigError(f"{where}: someone_else_class must be one of {CLASSES}")
     if rule.when.get("severity_at_least", "mild") not in SEVERITY_RANK:
         raise TriageConfigError(f"{where}: severity_at_least must be one of {SEVERITY_LEVELS}")
     if not (rule.advice and rule.worse_advice and rule.source and rule.cites):
@@ -191,7 +197,7 @@ def load_triage(path: Path = TRIAGE_FILE, sources: Path = SOURCES_FILE) -> Triag
     rules = [Rule(id=r["id"], disposition=r["disposition"], when=dict(r.get("when") or {}),
                   advice=r.get("advice", ""), worse_advice=r.get("worse_advice", ""),
                   source=r.get("source", ""), cites=tuple(r.get("cites") or ()),
-                  headline=r.get("headline"))
+                  headline=r.get("headline"), contact=r.get("contact"))
              for r in data["rules"]]
     for rule in rules:
         _check_rule(rule, lexicon)
@@ -207,8 +213,16 @@ def _effective_severity(finding: Finding, report: Report) -> int:
 
 
 def _concerned(when: dict[str, Any], report: Report, lexicon: Lexicon) -> list[Finding] | None:
-    """The present findings a rule is about, or None when the rule does not hold."""
+    """The present findings a rule is about, or None when the rule does not hold.
+
+    `someone_else_class` is about someone else's findings instead (status "family")
+    of that lexicon class that the patient does not also have.
+    """
     chosen = report.present()
+    if "someone_else_class" in when:
+        own = {f.symptom for f in chosen}
+        chosen = [f for f in report.findings if f.status == "family" and f.symptom not in own
+                  and lexicon.symptoms[f.symptom].cls == when["someone_else_class"]]
     if "any_present" in when:
         chosen = [f for f in chosen if f.symptom in when["any_present"]]
     if "any_present_class" in when:
@@ -216,7 +230,8 @@ def _concerned(when: dict[str, Any], report: Report, lexicon: Lexicon) -> list[F
     if "severity_at_least" in when:
         floor = SEVERITY_RANK[when["severity_at_least"]]
         chosen = [f for f in chosen if _effective_severity(f, report) >= floor]
-    if ({"any_present", "any_present_class", "severity_at_least"} & when.keys()) and not chosen:
+    if ({"any_present", "any_present_class", "severity_at_least", "someone_else_class"}
+            & when.keys()) and not chosen:
         return None
     temp, days = report.temperature_c, report.days_since_infusion
     checks = [
@@ -257,6 +272,7 @@ def _decide(report: Report, config: TriageConfig, lexicon: Lexicon) -> Decision:
         source_line=config.reply["source"].format(source=rule.source, tags=tags),
         present=tuple(dict.fromkeys(f.symptom for f in report.present())),
         rules_fired=tuple(r.id for r, _ in fired),
+        contact=rule.contact,
     )
 
 
@@ -302,8 +318,8 @@ def missing_facts(report: Report) -> list[str]:
 
 def _block(decision: Decision, config: TriageConfig) -> list[str]:
     wording = config.dispositions[decision.disposition]
-    return [decision.headline, decision.advice, decision.worse_advice, wording["contact"],
-            decision.source_line]
+    return [decision.headline, decision.advice, decision.worse_advice,
+            decision.contact or wording["contact"], decision.source_line]
 
 
 def format_reply(decision: Decision, site: Site) -> str:

@@ -10,6 +10,7 @@ from functools import lru_cache
 
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, ProgrammingError
 from sqlalchemy.orm import Session, declarative_base, sessionmaker
 
 from bot.paths import BUILD_DIR
@@ -33,5 +34,8 @@ def engine_for(url: str) -> Engine:
 def session_factory(url: str | None = None) -> sessionmaker[Session]:
     """Sessions on the user database; creates the tables of every model imported so far."""
     engine = engine_for(url or user_db_url())
-    UserBase.metadata.create_all(engine)
+    try:
+        UserBase.metadata.create_all(engine)
+    except (IntegrityError, ProgrammingError):  # another server created them at the same moment
+        UserBase.metadata.create_all(engine)
     return sessionmaker(engine, future=True, expire_on_commit=False)

@@ -9,8 +9,18 @@ import requests
 from bot.kb import KnowledgeBase, build
 from bot.paths import KNOWLEDGE_DIR, ROOT
 from bot.stack import Stack, free_port, start_action_server, start_rasa_server, wait_until_up, write_endpoints
+from bot.stack import start_alert_dispatcher
+from tests.alert_webhook import AlertWebhook
 
 MODEL = ROOT / "models" / "iar.tar.gz"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def spool_outside_the_project(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No test fills or flushes the project's own report spool (build/spool)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("IAR_REPORT_SPOOL", str(tmp_path_factory.mktemp("spool") / "reports.jsonl"))
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -56,17 +66,30 @@ def user_db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="session")
-def servers(trained_model: Path, user_db_url: str, tmp_path_factory: pytest.TempPathFactory):
-    """Real action server + Rasa server on free ports, with a fresh tracker store and user DB."""
+def alert_webhook() -> AlertWebhook:
+    """A local incoming webhook (Slack/Teams stand-in) that receives the servers' alerts."""
+    hook = AlertWebhook().start()
+    yield hook
+    hook.stop()
+
+
+@pytest.fixture(scope="session")
+def servers(trained_model: Path, user_db_url: str, alert_webhook: AlertWebhook,
+            tmp_path_factory: pytest.TempPathFactory):
+    """Real action server + Rasa server on free ports, with a fresh tracker store and user DB,
+    and the alert dispatcher posting to the local test webhook."""
     work = tmp_path_factory.mktemp("servers")
     action_port, rasa_port = free_port(), free_port()
     endpoints = write_endpoints(work / "endpoints.yml", action_port, work / "tracker.db")
+    env = {"IAR_USER_DB_URL": user_db_url, "IAR_ALERT_WEBHOOK_URL": alert_webhook.url,
+           "IAR_TRACKER_DB_URL": f"sqlite:///{work / 'tracker.db'}",  # for 'forget me'
+           "IAR_REPORT_SPOOL": str(work / "spool" / "reports.jsonl")}
     stack = Stack()
     try:
-        stack.servers.append(start_action_server(action_port, log=work / "actions.log",
-                                                 env={"IAR_USER_DB_URL": user_db_url}))
+        stack.servers.append(start_action_server(action_port, log=work / "actions.log", env=env))
         stack.servers.append(start_rasa_server(rasa_port, trained_model, endpoints,
-                                               log=work / "rasa.log"))
+                                               log=work / "rasa.log", env=env))
+        stack.servers.append(start_alert_dispatcher(1.0, log=work / "alerts.log", env=env))
         wait_until_up(stack.servers[0], "/health")
         wait_until_up(stack.servers[1], "/")
         yield stack

@@ -133,7 +133,18 @@ SYMPTOM_CASES = [
     ("my mum had a stroke", {"stroke": "family"}),
     ("My husband has a fever and I have a rash", {"fever": "family", "rash": "present"}),
     ("my daughter's face is drooping", {"face_droop": "family"}),
-    ("my dad had chest pain last year but I'm fine", {"chest_pain": "family"}),
+    ("my husband's face is drooping", {"face_droop": "family"}),
+    ("my wife can't breathe", {"shortness_of_breath": "family"}),
+    # family history: historical wins over family; someone else's hypothetical or negated
+    ("my dad had chest pain last year but I'm fine", {"chest_pain": "historical"}),
+    ("my mum had a stroke last year", {"stroke": "historical"}),
+    ("there's a family history of stroke", {"stroke": "historical"}),
+    ("stroke runs in my family", {"stroke": "historical"}),
+    ("what if my husband gets chest pain?", {"chest_pain": "hypothetical"}),
+    ("my husband doesn't have chest pain", {"chest_pain": "negated"}),
+    # people in general: a topic, not a report
+    ("do patients get chest pain?", {"chest_pain": "hypothetical"}),
+    ("can people get a rash from it?", {"rash": "hypothetical"}),
     # historical
     ("I had a rash last year", {"rash": "historical"}),
     ("I had shingles years ago and a headache years ago", {"headache": "historical"}),

@@ -144,9 +144,16 @@ NOT_PRESENT_RED_FLAGS = [
     ("what are the signs of a stroke?", "routine", ("stroke",)),
     ("could I get short of breath after the infusion?", "routine", ("shortness_of_breath",)),
     ("I have a rash, what if my throat starts closing?", "routine", ("throat_lip_swelling",)),
-    ("my mum had a stroke", "routine", ()),
-    ("my dad has chest pain", "routine", ()),
     ("I had a stroke years ago", "routine", ()),
+    # family history and someone else's negated or hypothetical red flags
+    ("my mum had a stroke last year", "routine", ()),
+    ("my dad had chest pain last year but I'm fine", "routine", ()),
+    ("there's a family history of stroke", "routine", ()),
+    ("stroke runs in my family", "routine", ()),
+    ("my grandad died of a stroke", "routine", ()),
+    ("my husband doesn't have chest pain", "routine", ()),
+    ("what if my husband gets chest pain?", "routine", ("chest_pain",)),
+    ("do patients get chest pain?", "routine", ("chest_pain",)),
     ("no chest pain but I have a temperature of 38.5", "urgent", ()),
 ]
 
@@ -230,7 +237,9 @@ REPORT_CASES = [
     (Report(present("nausea"), days_since_infusion=5), "routine", "expected-reaction"),
     (Report(present("chest_pain", status="negated")), "routine", "nothing-present"),
     (Report(present("face_droop", status="historical")), "routine", "nothing-present"),
-    (Report(present("face_droop", status="family")), "routine", "nothing-present"),
+    (Report(present("face_droop", status="family")), "emergency", "someone-else-red-flag"),
+    (Report(present("fever", status="family")), "routine", "nothing-present"),
+    (Report(present("face_droop", status="family") + present("face_droop")), "emergency", "stroke-signs"),
     (Report(present("coughing_blood"), days_since_infusion=200), "emergency", "coughing-blood"),
 ]
 
@@ -249,10 +258,33 @@ def test_every_emergency_symptom_is_an_emergency_on_any_day() -> None:
             assert triage(report).disposition == "emergency", (symptom.id, days)
 
 
-def test_someone_elses_red_flag_is_named_but_not_the_patients() -> None:
-    decision = decide("my husband has chest pain")
-    assert (decision.disposition, decision.someone_else) == ("routine", ("chest_pain",))
-    assert OTHER_SITE.emergency_number in format_reply(decision, OTHER_SITE)
+# A red flag someone else has now is an emergency for them. (message, their red flags)
+SOMEONE_ELSE = [
+    ("my husband's face is drooping", ("face_droop",)),
+    ("my husband has chest pain", ("chest_pain",)),
+    ("my dad has chest pain", ("chest_pain",)),
+    ("my wife can't breathe", ("shortness_of_breath",)),
+    ("my daughter's lips are swelling up", ("throat_lip_swelling",)),
+    ("someone with me has collapsed", ("fainting",)),
+    ("my mum had a stroke", ("stroke",)),  # no sign it is over: safety first
+]
+
+
+@pytest.mark.parametrize("text, theirs", SOMEONE_ELSE, ids=[c[0] for c in SOMEONE_ELSE])
+def test_someone_elses_red_flag_now_is_an_emergency_for_them(
+        text: str, theirs: tuple[str, ...]) -> None:
+    decision = decide(text)
+    assert (decision.disposition, decision.rule_id) == ("emergency", "someone-else-red-flag")
+    assert (decision.present, decision.someone_else) == ((), theirs)
+    reply = format_reply(decision, OTHER_SITE)
+    assert reply.startswith(f"This needs emergency care now: call {OTHER_SITE.emergency_number} for them")
+    assert OTHER_SITE.site_phone in reply and "{" not in reply
+    assert missing_facts(Report.from_extraction(extract(text, TODAY))) == []
+
+
+def test_the_patients_own_red_flag_comes_before_someone_elses() -> None:
+    decision = decide("my husband can't breathe and I have chest pain")
+    assert (decision.disposition, decision.rule_id) == ("emergency", "heart-signs")
 
 
 # (report, facts still needed)

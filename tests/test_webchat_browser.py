@@ -133,6 +133,15 @@ def test_buttons_are_real_buttons_and_text_is_never_html(page: WebDriver) -> Non
     assert all(not b.is_enabled() for b in reply.find_elements(By.TAG_NAME, "button"))
 
 
+def test_what_the_patient_types_is_shown_as_text_and_answered(page: WebDriver) -> None:
+    typed = "<img src=x onerror=\"document.title='pwned'\"><script>document.title='pwned'</script>"
+    send(page, typed)
+    mine = wait_for(page, "#log .msg-user", "<img src=x")
+    assert typed in mine.text and not page.find_elements(By.CSS_SELECTOR, "#log img, #log script")
+    wait_for(page, "#log .msg-bot", "")
+    assert page.title != "pwned"
+
+
 @pytest.mark.xfail(strict=False, reason="needs the patient triage flow")
 def test_red_flag_symptom_shows_the_emergency_banner(page: WebDriver) -> None:
     number = get_site().emergency_number

@@ -6,7 +6,8 @@ POST /webhooks/webchat/webhook  {"sender": id, "message": text} → the bot's me
                                 (text, buttons, custom payloads), like the REST channel
 
 Every message is marked with role "patient"; the client cannot choose its metadata,
-and its sender id is namespaced so it cannot join a staff conversation.
+and its sender id is namespaced so it cannot join a staff conversation. The size cap
+and the safe reply (never silence) are bot.channels.safety's, shared with REST.
 """
 from __future__ import annotations
 
@@ -21,12 +22,12 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.safety import MAX_CHARS, answer
 from bot.sites import Site, get_site
 
 STATIC_DIR = Path(__file__).with_name("webchat_static")
 ASSETS = {"webchat.css": "text/css; charset=utf-8",
           "webchat.js": "text/javascript; charset=utf-8"}
-MAX_CHARS = 1000
 SENDER_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; "
@@ -61,11 +62,6 @@ def render_page(site: Site, template: str) -> str:
 def tel(number: str) -> str:
     """A tel: URI for a phone number as people write it ("+44 20 7946 0000")."""
     return "tel:" + re.sub(r"[^0-9+*#]", "", number)
-
-
-def too_long_reply(site: Site) -> str:
-    return (f"That message is too long for me: please keep it under {MAX_CHARS} characters, "
-            f"or send it in parts. If this is an emergency, call {site.emergency_number} now.")
 
 
 class WebChatInput(InputChannel):
@@ -110,13 +106,8 @@ class WebChatInput(InputChannel):
                 return _error("sender must be 16-64 letters, digits, '-' or '_'")
             if not isinstance(text, str) or not text.strip():
                 return _error("message must be non-empty text")
-            if len(text) > MAX_CHARS:
-                return _json([{"text": too_long_reply(self.site)}])
-            collector = WebChatOutput()
-            await on_new_message(UserMessage(text.strip(), collector, f"webchat-{sender}",
-                                             input_channel=self.name(),
-                                             metadata={"role": "patient"}))
-            return _json(collector.messages)
+            return _json(await answer(on_new_message, WebChatOutput(), self.site, text,
+                                      f"webchat-{sender}", self.name(), {"role": "patient"}))
 
         return bp
 

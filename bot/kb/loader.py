@@ -22,8 +22,9 @@ ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 ENTRY_KEYS = {"id", "topic", "title", "intent", "when", "answer", "source", "cites"}
 REQUIRED_ENTRY_KEYS = {"id", "topic", "title", "answer", "source", "cites"}
 SOURCE_KEYS = {"id", "tag", "title", "publisher", "note"}
-# Files in knowledge/ owned by other loaders (triage, NLP, quiz); skipped here.
-OTHER_LOADERS = {"symptoms.yml", "triage.yml", "context_rules.yml", "quiz.yml"}
+# Files in knowledge/ owned by other loaders (triage, NLP, quiz, channels); skipped here.
+OTHER_LOADERS = {"symptoms.yml", "triage.yml", "context_rules.yml", "quiz.yml",
+                 "channel_replies.yml"}
 VOCABULARY_KEYS = {"severity_words", "this_drug", "other_drugs", "other_drug_suffixes",
                    "stop_words"}
 

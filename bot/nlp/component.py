@@ -1,8 +1,10 @@
-"""Rasa 3.6 NLU component: symptoms with ConText status, temperature, days and severity as entities.
+"""Rasa 3.6 NLU components: symptoms with ConText status, temperature, days and severity as
+entities (SymptomExtractor), and a safety net on the intent (SymptomIntentGuard).
 
 config.yml:
     pipeline:
       - name: bot.nlp.component.SymptomExtractor
+      - name: bot.nlp.component.SymptomIntentGuard
 
 Entities added to every message (extractor "SymptomExtractor"):
   symptom              value = symptom id (knowledge/symptoms.yml),
@@ -25,6 +27,9 @@ from rasa.nlu.constants import ENTITY_ATTRIBUTE_CONFIDENCE_TYPE
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import (
     ENTITIES,
+    INTENT,
+    INTENT_NAME_KEY,
+    PREDICTED_CONFIDENCE_KEY,
     ENTITY_ATTRIBUTE_END,
     ENTITY_ATTRIBUTE_ROLE,
     ENTITY_ATTRIBUTE_START,
@@ -109,4 +114,58 @@ class SymptomExtractor(GraphComponent, EntityExtractorMixin):
                 continue
             found = self.add_extractor_name(entities_from(extract(text)))
             message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
+        return messages
+
+
+# Intents that never describe a symptom: a message classified as one of them that
+# names a symptom someone has now ("hi, I can't breathe") is a symptom report.
+SMALL_TALK_INTENTS = [
+    "greet", "goodbye", "thank", "ask_capabilities", "out_of_scope", "affirm", "deny",
+    "start_quiz", "stop_quiz", "skip_question", "quiz_answer", "my_progress",
+]
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
+)
+class SymptomIntentGuard(GraphComponent):
+    """Turns small talk that names a present symptom into `report_symptoms`.
+
+    A safety net after the intent classifier and SymptomExtractor, so that a red
+    flag wrapped in a greeting or a thank-you still reaches the triage. Put it
+    after SymptomExtractor and before FallbackClassifier.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        """`intent`: the intent to use; `overrides`: the intents it may replace."""
+        return {"intent": "report_symptoms", "overrides": SMALL_TALK_INTENTS}
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> SymptomIntentGuard:
+        """Build the component from its config."""
+        return cls(config)
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self.intent = config["intent"]
+        self.overrides = set(config["overrides"])
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Replace an overridable intent when a symptom is present (the writer's or someone else's)."""
+        for message in messages:
+            intent = message.get(INTENT) or {}
+            if intent.get(INTENT_NAME_KEY) not in self.overrides:
+                continue
+            if any(e.get(ENTITY_ATTRIBUTE_TYPE) == SYMPTOM_ENTITY
+                   and e.get(ENTITY_ATTRIBUTE_ROLE) in ("present", "family")
+                   for e in message.get(ENTITIES, [])):
+                message.set(INTENT, {INTENT_NAME_KEY: self.intent,
+                                     PREDICTED_CONFIDENCE_KEY: intent.get(PREDICTED_CONFIDENCE_KEY, 1.0)},
+                            add_to_output=True)
         return messages

@@ -1,6 +1,7 @@
 """Extract symptoms (with ConText status), temperature, time since infusion and severity."""
 from __future__ import annotations
 
+import re
 from datetime import date
 from functools import lru_cache
 
@@ -64,6 +65,9 @@ class _Extractor:
         )
 
 
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 @lru_cache(maxsize=1)
 def get_extractor() -> _Extractor:
     """The process-wide extractor (loads the lexicon and builds the pipeline on first use)."""
@@ -74,5 +78,6 @@ def extract(text: str, today: date | None = None) -> Extraction:
     """Read symptoms, temperature (°C), days since the infusion and severity from `text`.
 
     `today` anchors relative times ("yesterday", "on Monday", "12 March"); default: today.
+    Lone surrogates, which spaCy cannot encode, are read as U+FFFD (offsets unchanged).
     """
-    return get_extractor()(text, today or date.today())
+    return get_extractor()(LONE_SURROGATE.sub("\ufffd", text), today or date.today())

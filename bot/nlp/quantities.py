@@ -107,6 +107,23 @@ def parse_temperature(text: str) -> Quantity | None:
     return max(valid, key=lambda r: r.value) if valid else None
 
 
+_BARE_NUM = re.compile(_NUM + _DEG + r"?" + _NOT_TEMP_UNIT)
+
+
+def parse_bare_temperature(text: str) -> Quantity | None:
+    """The only number of a message, as °C, when it can only be a body temperature.
+
+    For answers in context, which parse_temperature does not read without a cue:
+    "38.6" to "what was your temperature?", or "sorry, I meant 37.8".
+    """
+    numbers = list(_BARE_NUM.finditer(text))
+    if len(numbers) != 1:
+        return None
+    m = numbers[0]
+    value = _as_celsius(_to_float(m.group(1)), None)
+    return Quantity(value, m.start(1), m.end(1)) if value is not None else None
+
+
 def _count(raw: str) -> int:
     raw = " ".join(raw.lower().split())
     return int(raw) if raw.isdigit() else _NUMBER_WORDS[raw]

@@ -1,0 +1,29 @@
+"""'Forget me': a thin adapter from Rasa to bot.privacy."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import AllSlotsReset
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.privacy import request_erasure
+from bot.userdb import session_factory
+
+log = logging.getLogger(__name__)
+
+
+class ActionForgetMe(Action):
+    """Delete the sender's reports now; the dispatcher erases the conversation shortly after."""
+
+    def name(self) -> str:
+        return "action_forget_me"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[dict[str, Any]]:
+        deleted = request_erasure(session_factory(), tracker.sender_id)
+        log.info("erasure requested: %d report(s) deleted", deleted)
+        dispatcher.utter_message(response="utter_forget_me_done")
+        return [AllSlotsReset()]

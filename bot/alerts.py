@@ -1,0 +1,168 @@
+"""Alerts to the site team: emergency and urgent reports go out through an outbox.
+
+A finished report and its alert are saved in one transaction (bot.reports.store);
+the dispatcher (`python -m bot.cli alerts run`) posts each pending alert to the
+incoming webhook named by $IAR_ALERT_WEBHOOK_URL (Slack or Teams: both take
+{"text": ...}), marks it delivered on a 2xx answer and otherwise records the
+attempt and error and tries again later, waiting twice as long each time (5 s
+up to 5 min). So a webhook that is down loses nothing: the alert waits.
+
+An alert names the disposition, rule, symptoms, site and report id, never the
+patient: staff look the report up with `python -m bot.cli reports list`.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+import requests
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.nlp.lexicon import load_lexicon
+from bot.reports.models import AlertOutbox, PatientReport, utcnow
+from bot.sites import Site
+
+WEBHOOK_ENV = "IAR_ALERT_WEBHOOK_URL"
+ALERT_DISPOSITIONS = ("emergency", "urgent")
+BASE_DELAY = 5.0  # seconds before the first retry
+MAX_DELAY = 300.0  # retries never wait longer than this
+TIMEOUT = 10.0  # seconds for one webhook call
+
+log = logging.getLogger("bot.alerts")
+Post = Callable[..., requests.Response]
+
+
+def webhook_url() -> str | None:
+    """The incoming-webhook URL from the environment, or None when unset."""
+    return os.environ.get(WEBHOOK_ENV, "").strip() or None
+
+
+def retry_delay(attempts: int, base: float = BASE_DELAY, cap: float = MAX_DELAY) -> float:
+    """Seconds to wait after the given number of failed attempts: base, 2×base, 4×base… ≤ cap."""
+    return min(cap, base * 2 ** max(0, attempts - 1))
+
+
+def alert_payload(report: PatientReport, site: Site) -> dict[str, Any]:
+    """The webhook body for a report: Slack/Teams incoming-webhook JSON, no patient name or id."""
+    names = load_lexicon().symptoms
+    present = [s["id"] for s in report.symptoms if s.get("status") == "present"]
+    others = [s["id"] for s in report.symptoms if s.get("status") == "family"]
+    described = lambda ids: ", ".join(names[i].name if i in names else i for i in ids)  # noqa: E731
+    facts = [f"Symptoms: {described(present) or 'none named'}"]
+    if others:
+        facts.append(f"Someone with the patient has: {described(others)}")
+    if report.temperature_c is not None:
+        facts.append(f"Temperature: {report.temperature_c:.1f} °C")
+    if report.days_since_infusion is not None:
+        facts.append(f"Days since infusion: {report.days_since_infusion}")
+    if report.severity:
+        facts.append(f"Severity: {report.severity}")
+    lines = [f"{report.disposition.upper()}: IAR Assistant patient report #{report.id}",
+             f"Rule: {report.rule}", *facts,
+             f"Site: {site.name} ({site.id})",
+             f"Reported: {report.created_at:%Y-%m-%d %H:%M} UTC via {report.channel or 'unknown channel'}",
+             f"Details: python -m bot.cli reports list --id {report.id}"]
+    return {"text": "\n".join(lines)}
+
+
+@dataclass(frozen=True)
+class DeliveryRun:
+    """What one pass over the outbox did."""
+
+    delivered: int = 0
+    failed: int = 0
+    pending: int = 0  # still undelivered after the pass (due later or just failed)
+
+
+def _post(url: str, payload: dict[str, Any], post: Post, timeout: float) -> str | None:
+    """Send one alert; None when the webhook accepted it, else the error."""
+    try:
+        response = post(url, json=payload, timeout=timeout)
+    except requests.RequestException as exc:
+        return f"{type(exc).__name__}: {exc}"[:500]
+    if 200 <= response.status_code < 300:
+        return None
+    return f"HTTP {response.status_code}: {response.text[:200]}"
+
+
+def deliver_pending(webhook_url: str | None, session_factory: sessionmaker[Session],
+                    now: datetime | None = None, *, post: Post = requests.post,
+                    base_delay: float = BASE_DELAY, max_delay: float = MAX_DELAY,
+                    timeout: float = TIMEOUT, limit: int = 100) -> DeliveryRun:
+    """Post every alert that is due; mark it delivered or record the failure and the next try.
+
+    Each alert is committed on its own, so a crash mid-run neither loses nor
+    re-sends the alerts already handled. Without a webhook URL nothing is sent.
+    """
+    now = now or utcnow()
+    delivered = failed = 0
+    with session_factory() as session:
+        if not webhook_url:
+            waiting = _count_pending(session)
+            if waiting:
+                log.warning("no webhook configured (%s): %d alert(s) waiting in the outbox",
+                            WEBHOOK_ENV, waiting)
+            return DeliveryRun(pending=waiting)
+        due = session.execute(
+            select(AlertOutbox.id)
+            .where(AlertOutbox.delivered_at.is_(None), AlertOutbox.next_attempt_at <= now)
+            .order_by(AlertOutbox.id).limit(limit)).scalars().all()
+        for alert_id in due:
+            alert = session.execute(select(AlertOutbox).where(AlertOutbox.id == alert_id)
+                                    .with_for_update(skip_locked=True)).scalar_one_or_none()
+            if alert is None or alert.delivered_at is not None:
+                session.rollback()
+                continue
+            error = _post(webhook_url, alert.payload, post, timeout)
+            alert.attempts += 1
+            alert.last_attempt_at = now
+            if error is None:
+                alert.delivered_at, alert.last_error = now, None
+                delivered += 1
+                log.info("alert %d (report %d) delivered after %d attempt(s)",
+                         alert.id, alert.report_id, alert.attempts)
+            else:
+                wait = retry_delay(alert.attempts, base_delay, max_delay)
+                alert.last_error, alert.next_attempt_at = error, now + timedelta(seconds=wait)
+                failed += 1
+                log.warning("alert %d (report %d) not delivered (attempt %d): %s; retry in %.0f s",
+                            alert.id, alert.report_id, alert.attempts, error, wait)
+            session.commit()
+        return DeliveryRun(delivered, failed, _count_pending(session))
+
+
+def _count_pending(session: Session) -> int:
+    return len(session.execute(select(AlertOutbox.id).where(AlertOutbox.delivered_at.is_(None)))
+               .scalars().all())
+
+
+def run_dispatcher(session_factory: sessionmaker[Session], interval: float = 2.0,
+                   url: str | None = None, stop: Callable[[], bool] = lambda: False,
+                   upkeep: Callable[[], object] = lambda: None, **options: Any) -> None:
+    """Deliver pending alerts every `interval` seconds until `stop()` is true, calling
+    `upkeep()` (bot.upkeep: spooled reports, erasures) before each pass."""
+    url = url or webhook_url()
+    log.info("alert dispatcher started: %s, every %.1f s",
+             "posting to the configured webhook" if url else
+             f"no webhook configured ({WEBHOOK_ENV}): alerts stay in the outbox", interval)
+    waiting = 0
+    while not stop():
+        try:
+            upkeep()
+            if url:
+                deliver_pending(url, session_factory, **options)
+            else:  # say so whenever the number of waiting alerts changes, not every pass
+                with session_factory() as session:
+                    now_waiting = _count_pending(session)
+                if now_waiting != waiting:
+                    log.warning("no webhook configured (%s): %d alert(s) waiting in the outbox",
+                                WEBHOOK_ENV, now_waiting)
+                waiting = now_waiting
+        except Exception:  # a database hiccup must not end the dispatcher
+            log.exception("alert delivery pass failed; trying again")
+        time.sleep(interval)

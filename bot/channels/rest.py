@@ -1,0 +1,75 @@
+"""The REST channel (POST /webhooks/rest/webhook), hardened; registered in credentials.yml.
+
+Same contract as Rasa's `rest` channel, {"sender", "message", "metadata"} → the bot's
+messages, with bot.channels.safety around every turn: a message over the size cap
+gets a clear reply and is not processed, control characters are dropped, and a turn
+that produced nothing (an action server down) gets the safe reply, never silence.
+Malformed requests get 400 with what to fix. No streaming; the input channel is
+always "rest".
+"""
+from __future__ import annotations
+
+import unicodedata
+from http import HTTPStatus
+from typing import Any, Awaitable, Callable
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels.safety import answer
+from bot.sites import Site, get_site
+
+MAX_SENDER_CHARS = 128
+
+
+def valid_sender(sender: Any) -> bool:
+    """A sender id is 1-128 printable characters."""
+    return (isinstance(sender, str) and 0 < len(sender) <= MAX_SENDER_CHARS
+            and not any(unicodedata.category(ch) in ("Cc", "Cs") for ch in sender))
+
+
+def request_error(body: Any) -> str | None:
+    """What is wrong with a request body, or None when it can be processed."""
+    if not isinstance(body, dict):
+        return "send a JSON object: {\"sender\": ..., \"message\": ...}"
+    if not valid_sender(body.get("sender", "default")):
+        return f"sender must be 1-{MAX_SENDER_CHARS} printable characters"
+    if not isinstance(body.get("message"), str):
+        return "message must be text"
+    if not isinstance(body.get("metadata") or {}, dict):
+        return "metadata must be a JSON object"
+    return None
+
+
+class SafeRestInput(RestInput):
+    """Rasa's REST channel with the size cap and the safe reply (channel name "rest")."""
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        return cls(get_site())
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        bp = Blueprint("safe_rest_webhook", __name__)
+
+        @bp.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @bp.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            body = request.json
+            error = request_error(body)
+            if error:
+                return response.json({"error": error}, status=HTTPStatus.BAD_REQUEST)
+            messages = await answer(on_new_message, CollectingOutputChannel(), self.site,
+                                    body["message"], body.get("sender", "default"), self.name(),
+                                    body.get("metadata"))
+            return response.json(messages)
+
+        return bp

@@ -1,0 +1,128 @@
+"""Around every turn of a patient-facing channel (REST, web chat): a size cap, clean text,
+and never silence.
+
+A message over MAX_CHARS gets a clear reply and never reaches NLU. When a turn
+produces no message at all, or a custom action failed during it (the action
+server down: Rasa then carries on without the action's messages and events,
+often silently), the patient gets the safe reply, after anything the bot did say:
+how to get emergency help and how to reach the site. Wording:
+knowledge/channel_replies.yml; numbers: the site in sites.yml.
+
+Rasa reports a failed custom action only in its log, so a logging filter on the
+two Rasa modules concerned notes the failure for the turn being handled (a
+context variable set by `answer`). This needs Rasa's log level at WARNING or
+lower (the default is INFO).
+"""
+from __future__ import annotations
+
+import logging
+import unicodedata
+from contextvars import ContextVar
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+
+import yaml
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+from bot.paths import KNOWLEDGE_DIR
+from bot.sites import Site
+
+MAX_CHARS = 1000
+REPLIES_FILE = KNOWLEDGE_DIR / "channel_replies.yml"
+REQUIRED = {"no_reply": ("emergency_number", "site_phone"),
+            "too_long": ("emergency_number", "max_chars")}
+KEPT_CONTROLS = "\t\n\r"
+# What Rasa 3.6 logs when a custom action's result is lost (rasa/core/processor.py,
+# rasa/core/actions/action.py).
+ACTION_FAILURE_LOGGERS = ("rasa.core.processor", "rasa.core.actions.action")
+ACTION_FAILURE_MESSAGES = ("Encountered an exception while running action",
+                           "Failed to run custom action", "Failed to execute custom action")
+log = logging.getLogger(__name__)
+_turn_failures: ContextVar[list[str] | None] = ContextVar("turn_failures", default=None)
+
+
+class _ActionFailureWatch(logging.Filter):
+    """Notes a lost custom action in the failures of the turn being handled (if any)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        failures = _turn_failures.get()
+        if failures is not None and str(record.msg).startswith(ACTION_FAILURE_MESSAGES):
+            failures.append(record.getMessage()[:300])
+        return True
+
+
+for _name in ACTION_FAILURE_LOGGERS:
+    logging.getLogger(_name).addFilter(_ActionFailureWatch())
+
+
+class ReplyConfigError(ValueError):
+    """knowledge/channel_replies.yml lacks a reply or a placeholder it must name."""
+
+
+@lru_cache(maxsize=None)
+def load_replies(path: Path = REPLIES_FILE) -> dict[str, str]:
+    """The channel replies, checked: each exists and names the placeholders it must."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    replies: dict[str, str] = {}
+    for key, needed in REQUIRED.items():
+        text = " ".join(str(data.get(key) or "").split())
+        missing = [name for name in needed if "{" + name + "}" not in text]
+        if not text or missing:
+            raise ReplyConfigError(f"{path.name}: '{key}' must be text naming "
+                                   + ", ".join("{" + n + "}" for n in needed))
+        replies[key] = text
+    return replies
+
+
+def _fill(key: str, site: Site) -> str:
+    return load_replies()[key].format(
+        emergency_number=site.emergency_number, site_name=site.name, site_phone=site.site_phone,
+        on_call=site.on_call, max_chars=MAX_CHARS)
+
+
+def no_reply(site: Site) -> str:
+    """The safe reply for a turn that produced nothing: emergency number and site contact."""
+    return _fill("no_reply", site)
+
+
+def too_long_reply(site: Site) -> str:
+    """The reply to a message over MAX_CHARS characters."""
+    return _fill("too_long", site)
+
+
+def too_long(text: str) -> bool:
+    """Whether the message is over the size cap (then it is not processed)."""
+    return len(text) > MAX_CHARS
+
+
+def clean_text(text: str) -> str:
+    """The text without control characters (tabs and newlines kept) or lone surrogates,
+    which no database should store, trimmed."""
+    return "".join(ch for ch in text if ch in KEPT_CONTROLS
+                   or unicodedata.category(ch) not in ("Cc", "Cs")).strip()
+
+
+async def answer(on_new_message: Callable[[UserMessage], Awaitable[Any]],
+                 collector: CollectingOutputChannel, site: Site, text: str, sender_id: str,
+                 input_channel: str, metadata: dict[str, Any] | None = None
+                 ) -> list[dict[str, Any]]:
+    """One turn: the size cap, clean text, then the bot's messages, followed by the safe
+    reply if it said nothing or a custom action failed."""
+    if too_long(text):
+        return [{"recipient_id": sender_id, "text": too_long_reply(site)}]
+    failures: list[str] = []
+    token = _turn_failures.set(failures)
+    try:
+        await on_new_message(UserMessage(clean_text(text), collector, sender_id,
+                                         input_channel=input_channel, metadata=metadata))
+    except Exception as error:  # the patient still gets the safe reply; the cause is logged
+        log.exception("the turn of %s failed", sender_id)
+        failures.append(repr(error))
+    finally:
+        _turn_failures.reset(token)
+    if collector.messages and not failures:
+        return collector.messages
+    log.warning("turn of %s: %s; adding the safe reply", sender_id,
+                failures[0] if failures else "no reply")
+    return [*collector.messages, {"recipient_id": sender_id, "text": no_reply(site)}]

@@ -1,0 +1,117 @@
+"""bot.channels.safety and the REST channel's request checks, without a server."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+from bot.channels.rest import request_error, valid_sender
+from bot.channels.safety import (
+    MAX_CHARS, ReplyConfigError, answer, clean_text, load_replies, no_reply, too_long_reply,
+)
+from bot.channels.webchat import MAX_CHARS as WEBCHAT_MAX_CHARS
+from bot.sites import get_site
+
+SITE = get_site()
+
+
+def run_turn(bot: Any, text: str) -> tuple[list[dict[str, Any]], list[UserMessage]]:
+    """One turn through `answer` with a stand-in for Rasa; the replies and what Rasa got."""
+    received: list[UserMessage] = []
+
+    async def on_new_message(message: UserMessage) -> None:
+        received.append(message)
+        await bot(message)
+
+    replies = asyncio.run(answer(on_new_message, CollectingOutputChannel(), SITE, text, "p-1",
+                                 "rest", {"role": "patient"}))
+    return replies, received
+
+
+async def says_hello(message: UserMessage) -> None:
+    await message.output_channel.send_text_message(message.sender_id, "hello")
+
+
+async def says_nothing(_: UserMessage) -> None:
+    return None
+
+
+async def fails(_: UserMessage) -> None:
+    raise RuntimeError("action server down")
+
+
+def test_the_bot_reply_passes_through_unchanged() -> None:
+    replies, received = run_turn(says_hello, "hi")
+    assert replies == [{"recipient_id": "p-1", "text": "hello"}]
+    assert received[0].metadata == {"role": "patient"} and received[0].input_channel == "rest"
+
+
+@pytest.mark.parametrize("bot", [says_nothing, fails], ids=["silence", "failure"])
+def test_silence_or_failure_gets_the_safe_reply_with_the_site_numbers(bot: Any) -> None:
+    replies, _ = run_turn(bot, "I have a rash")
+    assert replies == [{"recipient_id": "p-1", "text": no_reply(SITE)}]
+    text = replies[0]["text"]
+    assert SITE.emergency_number in text and SITE.site_phone in text and SITE.on_call in text
+
+
+def test_a_message_over_the_cap_is_not_processed() -> None:
+    replies, received = run_turn(says_hello, "a" * (MAX_CHARS + 1))
+    assert received == [] and replies[0]["text"] == too_long_reply(SITE)
+    assert f"under {MAX_CHARS} characters" in replies[0]["text"]
+    assert SITE.emergency_number in replies[0]["text"]
+    assert run_turn(says_hello, "a" * MAX_CHARS)[1]  # exactly at the cap: processed
+
+
+def test_web_chat_and_rest_share_one_cap() -> None:
+    assert WEBCHAT_MAX_CHARS is MAX_CHARS
+
+
+def test_control_characters_and_lone_surrogates_never_reach_rasa() -> None:
+    _, received = run_turn(says_hello, " \x00I have\x07 a\ud800 rash\x1b\n\tnow\x7f ")
+    assert received[0].text == "I have a rash\n\tnow"
+    assert clean_text("😀 Привет <b>'; DROP TABLE x;--") == "😀 Привет <b>'; DROP TABLE x;--"
+
+
+def test_replies_file_must_name_the_emergency_number(tmp_path: Path) -> None:
+    bad = tmp_path / "channel_replies.yml"
+    bad.write_text("no_reply: Sorry, call {site_phone}.\ntoo_long: Too long ({max_chars}).\n")
+    with pytest.raises(ReplyConfigError, match="no_reply"):
+        load_replies(bad)
+
+
+@pytest.mark.parametrize("body, error", [
+    ([], "JSON object"), ("hi", "JSON object"), ({"sender": 5, "message": "hi"}, "sender"),
+    ({"sender": "a\x00b", "message": "hi"}, "sender"), ({"sender": "x" * 129, "message": "hi"},
+                                                          "sender"),
+    ({"sender": "s"}, "message"), ({"sender": "s", "message": ["hi"]}, "message"),
+    ({"sender": "s", "message": "hi", "metadata": "patient"}, "metadata"),
+])
+def test_malformed_rest_requests_are_refused(body: Any, error: str) -> None:
+    assert error in (request_error(body) or "")
+
+
+def test_well_formed_rest_requests_pass() -> None:
+    assert request_error({"message": ""}) is None  # Rasa's default sender
+    assert request_error({"sender": "nurse 1 😀", "message": "x", "metadata": None}) is None
+    assert valid_sender("webchat-" + "a" * 64)
+
+
+async def action_server_down(message: UserMessage) -> None:
+    """What Rasa does when the action server is down: logs, carries on, says something else."""
+    logging.getLogger("rasa.core.actions.action").error(
+        "Failed to run custom action 'action_validate_slot_mappings'. Couldn't connect")
+    await message.output_channel.send_text_message(message.sender_id, "Please rephrase.")
+
+
+def test_a_failed_custom_action_adds_the_safe_reply_after_what_the_bot_said() -> None:
+    replies, _ = run_turn(action_server_down, "I have a rash")
+    assert [r["text"] for r in replies] == ["Please rephrase.", no_reply(SITE)]
+
+
+def test_failures_outside_a_turn_or_in_another_turn_do_not_count() -> None:
+    logging.getLogger("rasa.core.processor").error("Encountered an exception while running action")
+    assert run_turn(says_hello, "hi")[0] == [{"recipient_id": "p-1", "text": "hello"}]
