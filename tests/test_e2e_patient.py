@@ -165,3 +165,12 @@ def test_staff_message_about_a_patient_gets_a_staff_answer(rest: RestClient) -> 
     assert not any("triage" in (r.get("custom") or {}) for r in replies)
     text = "\n".join(r.get("text", "") for r in replies)
     assert "Source: " in text and "grade" in text.lower()
+
+
+def test_a_red_flag_during_the_quiz_is_not_swallowed(rest: RestClient) -> None:
+    """The quiz form takes any text as an answer, except a symptom report."""
+    who = sender("quiz")
+    assert "Question 1" in rest.text(who, "start the onboarding quiz", role="patient")
+    text, payload = say(rest, who, "my face is drooping and I can't lift my arm")
+    assert payload is not None and payload["disposition"] == "emergency"
+    assert get_site().emergency_number in text
