@@ -9,6 +9,8 @@
   about 40 ms of CPU per custom action call, most of a turn. The schema is
   checked once here instead; a response that fails still goes through Rasa's
   own check, so errors are unchanged.
+* A custom action that fails (e.g. the action server is down) is noted for the
+  patient-facing channels, which then add the safe reply (bot.channels.safety).
 """
 from __future__ import annotations
 
@@ -45,10 +47,29 @@ def check_action_responses_fast() -> None:
     RemoteAction._validate_action_result = validate
 
 
+def note_action_failures() -> None:
+    """Report every failed remote action to bot.channels.safety, then fail as before."""
+    from rasa.core.actions.action import RemoteAction
+
+    from bot.channels.safety import note_action_failure
+
+    run = RemoteAction.run
+
+    async def run_noting_failure(self: RemoteAction, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await run(self, *args, **kwargs)
+        except Exception as error:
+            note_action_failure(f"custom action {self.name()} failed: {error}")
+            raise
+
+    RemoteAction.run = run_noting_failure
+
+
 def main() -> None:
     from rasa.__main__ import main as rasa_main
 
     check_action_responses_fast()
+    note_action_failures()
     extra = api_args() if sys.argv[1:2] == ["run"] else []
     sys.argv = ["rasa", *sys.argv[1:], *extra]
     rasa_main()

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,8 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
 from bot.channels.rest import request_error, valid_sender
 from bot.channels.safety import (
-    MAX_CHARS, ReplyConfigError, answer, clean_text, load_replies, no_reply, too_long_reply,
+    MAX_CHARS, ReplyConfigError, answer, clean_text, load_replies, no_reply, note_action_failure,
+    too_long_reply,
 )
 from bot.channels.webchat import MAX_CHARS as WEBCHAT_MAX_CHARS
 from bot.sites import get_site
@@ -101,9 +101,9 @@ def test_well_formed_rest_requests_pass() -> None:
 
 
 async def action_server_down(message: UserMessage) -> None:
-    """What Rasa does when the action server is down: logs, carries on, says something else."""
-    logging.getLogger("rasa.core.actions.action").error(
-        "Failed to run custom action 'action_validate_slot_mappings'. Couldn't connect")
+    """What Rasa does when the action server is down: the failure is noted (bot.rasa_run's
+    wrapper of remote actions), Rasa carries on and says something else."""
+    note_action_failure("custom action action_validate_slot_mappings failed: cannot connect")
     await message.output_channel.send_text_message(message.sender_id, "Please rephrase.")
 
 
@@ -113,5 +113,5 @@ def test_a_failed_custom_action_adds_the_safe_reply_after_what_the_bot_said() ->
 
 
 def test_failures_outside_a_turn_or_in_another_turn_do_not_count() -> None:
-    logging.getLogger("rasa.core.processor").error("Encountered an exception while running action")
+    note_action_failure("custom action action_x failed outside any turn")
     assert run_turn(says_hello, "hi")[0] == [{"recipient_id": "p-1", "text": "hello"}]

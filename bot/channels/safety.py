@@ -8,10 +8,9 @@ often silently), the patient gets the safe reply, after anything the bot did say
 how to get emergency help and how to reach the site. Wording:
 knowledge/channel_replies.yml; numbers: the site in sites.yml.
 
-Rasa reports a failed custom action only in its log, so a logging filter on the
-two Rasa modules concerned notes the failure for the turn being handled (a
-context variable set by `answer`). This needs Rasa's log level at WARNING or
-lower (the default is INFO).
+Rasa only logs a failed custom action and carries on; `bot.rasa_run` wraps its
+remote actions so that a failure is noted (note_action_failure) for the turn being
+handled here (a context variable set by `answer`).
 """
 from __future__ import annotations
 
@@ -33,27 +32,15 @@ REPLIES_FILE = KNOWLEDGE_DIR / "channel_replies.yml"
 REQUIRED = {"no_reply": ("emergency_number", "site_phone"),
             "too_long": ("emergency_number", "max_chars")}
 KEPT_CONTROLS = "\t\n\r"
-# What Rasa 3.6 logs when a custom action's result is lost (rasa/core/processor.py,
-# rasa/core/actions/action.py).
-ACTION_FAILURE_LOGGERS = ("rasa.core.processor", "rasa.core.actions.action")
-ACTION_FAILURE_MESSAGES = ("Encountered an exception while running action",
-                           "Failed to run custom action", "Failed to execute custom action")
 log = logging.getLogger(__name__)
 _turn_failures: ContextVar[list[str] | None] = ContextVar("turn_failures", default=None)
 
 
-class _ActionFailureWatch(logging.Filter):
-    """Notes a lost custom action in the failures of the turn being handled (if any)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        failures = _turn_failures.get()
-        if failures is not None and str(record.msg).startswith(ACTION_FAILURE_MESSAGES):
-            failures.append(record.getMessage()[:300])
-        return True
-
-
-for _name in ACTION_FAILURE_LOGGERS:
-    logging.getLogger(_name).addFilter(_ActionFailureWatch())
+def note_action_failure(description: str) -> None:
+    """Record that a custom action failed in the turn being handled (if one is)."""
+    failures = _turn_failures.get()
+    if failures is not None:
+        failures.append(description[:300])
 
 
 class ReplyConfigError(ValueError):
