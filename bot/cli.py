@@ -1,4 +1,4 @@
-"""Command line: `python -m bot.cli kb build | run | roster | reports list|export | alerts run|deliver`."""
+"""Command line: knowledge base, run, shell, quiz roster, reports, alerts (see --help)."""
 from __future__ import annotations
 
 import argparse
@@ -34,8 +34,8 @@ def cmd_kb_build(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Start the action server, the Rasa server and the alert dispatcher; stop on Ctrl-C."""
-    from bot.stack import (Stack, start_action_server, start_alert_dispatcher, start_rasa_server,
-                           wait_until_up)
+    from bot.stack import (Stack, local_endpoints, start_action_server, start_alert_dispatcher,
+                           start_rasa_server, wait_until_up)
 
     stack = Stack()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -45,7 +45,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         stack.servers.append(start_action_server(args.action_port))
         print(f"Starting the Rasa server on {args.host}:{args.port} (loading the model) …",
               flush=True)
-        rasa = start_rasa_server(args.port, interface=args.host)
+        rasa = start_rasa_server(args.port, endpoints=local_endpoints(args.action_port),
+                                 interface=args.host)
         stack.servers.append(rasa)
         for server in stack.servers:
             wait_until_up(server, "/health" if server.name == "action server" else "/")
@@ -61,6 +62,27 @@ def cmd_run(args: argparse.Namespace) -> int:
             time.sleep(1)
         print("A server stopped; see the logs.", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stack.stop()
+
+
+def cmd_shell(args: argparse.Namespace) -> int:
+    """Chat in the terminal: start the action server, then `rasa shell` on the trained model."""
+    import subprocess
+
+    from bot.paths import ROOT
+    from bot.stack import (MODEL_PATH, VENV_BIN, Stack, local_endpoints, server_env,
+                           start_action_server, wait_until_up)
+
+    stack = Stack([start_action_server(args.action_port)])
+    try:
+        wait_until_up(stack.servers[0], "/health")
+        return subprocess.call([str(VENV_BIN / "rasa"), "shell", "-m", str(MODEL_PATH),
+                                "--endpoints", str(local_endpoints(args.action_port)),
+                                "--quiet"],
+                               cwd=ROOT, env=server_env())
     except KeyboardInterrupt:
         return 0
     finally:
@@ -132,6 +154,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--host", default="127.0.0.1",
                      help="interface for the Rasa server (0.0.0.0 to reach it from other devices)")
     run.set_defaults(func=cmd_run)
+    shell = sub.add_parser("shell", help=cmd_shell.__doc__)
+    shell.add_argument("--action-port", type=int, default=5055)
+    shell.set_defaults(func=cmd_shell)
     roster = sub.add_parser("roster", help=cmd_roster.__doc__)
     roster.add_argument("--csv", type=Path, metavar="FILE", help="also write the roster as CSV")
     roster.set_defaults(func=cmd_roster)

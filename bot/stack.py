@@ -51,6 +51,13 @@ def write_endpoints(path: Path, action_port: int, tracker_db: Path,
     return path
 
 
+def local_endpoints(action_port: int) -> Path:
+    """endpoints.yml for this machine's action server port (build/endpoints.local.yml)."""
+    BUILD_DIR.mkdir(parents=True, exist_ok=True)
+    return write_endpoints(BUILD_DIR / "endpoints.local.yml", action_port,
+                           BUILD_DIR / "tracker.db")
+
+
 @dataclass
 class Server:
     """A running child process and the URL it answers on."""
