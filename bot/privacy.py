@@ -21,8 +21,8 @@ from sqlalchemy import Column, DateTime, Integer, String, delete, inspect, selec
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.paths import ROOT
-from bot.reports.models import AlertOutbox, PatientReport, utcnow
-from bot.userdb import UserBase, engine_for
+from bot.reports.models import AlertOutbox, PatientReport
+from bot.userdb import UserBase, engine_for, utcnow
 
 TRACKER_DB_ENV = "IAR_TRACKER_DB_URL"
 ERASE_DELAY = 5.0  # seconds: the turn that asked has been saved by then

@@ -6,6 +6,7 @@ IAR_USER_DB_URL (an SQLAlchemy URL, e.g. postgresql://…) to use another server
 from __future__ import annotations
 
 import os
+from datetime import datetime, timezone
 from functools import lru_cache
 
 from sqlalchemy import create_engine
@@ -16,6 +17,11 @@ from sqlalchemy.orm import Session, declarative_base, sessionmaker
 from bot.paths import BUILD_DIR
 
 UserBase = declarative_base()
+
+
+def utcnow() -> datetime:
+    """Now in UTC, as a naive datetime (what SQLite stores)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def user_db_url() -> str:

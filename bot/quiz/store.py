@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, Column, DateTime, Float, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Session, relationship
@@ -15,13 +15,9 @@ from sqlalchemy.orm import Session, relationship
 from bot.quiz.answers import LETTERS
 from bot.quiz.bank import QuizBank
 from bot.quiz.engine import Result, choose_questions, score
-from bot.userdb import UserBase
+from bot.userdb import UserBase, utcnow
 
 IN_PROGRESS, FINISHED, ABANDONED = "in_progress", "finished", "abandoned"
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 class QuizAttempt(UserBase):
@@ -36,7 +32,7 @@ class QuizAttempt(UserBase):
     question_ids = Column(JSON, nullable=False)
     position = Column(Integer, nullable=False, default=0)
     status = Column(String, nullable=False, default=IN_PROGRESS)
-    started_at = Column(DateTime, nullable=False, default=_now)
+    started_at = Column(DateTime, nullable=False, default=utcnow)
     finished_at = Column(DateTime)
     score = Column(Float)
     passed = Column(Boolean)
@@ -59,7 +55,7 @@ class QuizAnswer(UserBase):
     given = Column(String)
     correct = Column(Boolean, nullable=False)
     skipped = Column(Boolean, nullable=False, default=False)
-    answered_at = Column(DateTime, nullable=False, default=_now)
+    answered_at = Column(DateTime, nullable=False, default=utcnow)
     attempt = relationship("QuizAttempt", back_populates="answers")
 
 
@@ -103,12 +99,12 @@ def start_or_resume(session: Session, user_id: str, bank: QuizBank, *, topic: st
         current.display_name = display_name or current.display_name
         return current, True
     if current:
-        current.status, current.finished_at = ABANDONED, _now()
+        current.status, current.finished_at = ABANDONED, utcnow()
     ids = choose_questions(bank.questions.values(), bank.questions_per_quiz,
                            missed_question_ids(session, user_id), topic, rng)
     attempt = QuizAttempt(user_id=user_id, display_name=display_name, channel=channel,
                           topic=topic, question_ids=ids, position=0, status=IN_PROGRESS,
-                          started_at=_now())
+                          started_at=utcnow())
     session.add(attempt)
     session.flush()
     return attempt, False
@@ -130,13 +126,13 @@ def record_answer(session: Session, attempt: QuizAttempt, bank: QuizBank,
     question = bank.questions[attempt.current_question_id]
     answer = QuizAnswer(question_id=question.id, correct=choice == question.answer,
                         given=None if choice is None else LETTERS[choice],
-                        skipped=choice is None, answered_at=_now())
+                        skipped=choice is None, answered_at=utcnow())
     attempt.answers.append(answer)
     attempt.position += 1
     if attempt.position >= len(attempt.question_ids):
         result = result_of(attempt, bank)
         attempt.score, attempt.passed = result.fraction, result.passed
-        attempt.status, attempt.finished_at = FINISHED, _now()
+        attempt.status, attempt.finished_at = FINISHED, utcnow()
     session.flush()
     return answer
 

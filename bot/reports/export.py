@@ -20,7 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.paths import BUILD_DIR
-from bot.reports.models import PatientReport, utcnow
+from bot.reports.models import PatientReport
+from bot.userdb import utcnow
 
 ACCESS_LOG = Path(os.environ.get("IAR_ACCESS_LOG", BUILD_DIR / "logs" / "access.log"))
 CSV_COLUMNS = ("id", "created_at", "sender_id", "channel", "site_id", "disposition", "rule",

@@ -1,17 +1,10 @@
 """Tables: one row per finished patient report, one outbox row per alert to send."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from sqlalchemy import JSON, Column, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import relationship
 
-from bot.userdb import UserBase
-
-
-def utcnow() -> datetime:
-    """Now in UTC, as a naive datetime (what SQLite stores)."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+from bot.userdb import UserBase, utcnow
 
 
 class PatientReport(UserBase):

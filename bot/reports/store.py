@@ -9,9 +9,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.alerts import ALERT_DISPOSITIONS, alert_payload
-from bot.reports.models import AlertOutbox, PatientReport, utcnow
+from bot.reports.models import AlertOutbox, PatientReport
 from bot.sites import Site
 from bot.triage import Decision, Report
+from bot.userdb import utcnow
 
 
 @dataclass(frozen=True)
