@@ -1,7 +1,7 @@
 """Staff Q&A figures: training time, cold start, and REST turn latency.
 
 Prints:
-  training time   `rasa train` of the current config/data into a temporary folder
+  training time   `rasa train` of the current config/data into a temporary folder (no cache)
   cold start      from starting both servers to the first answered REST message
   turn latency    p50/p95/max over N questions sent over REST (one at a time)
 
@@ -43,7 +43,8 @@ def holdout_questions() -> list[str]:
 def train_seconds(out: Path) -> float:
     start = time.monotonic()
     subprocess.run([str(Path(sys.executable).parent / "rasa"), "train", "--fixed-model-name",
-                    "bench", "--out", str(out)], cwd=ROOT, env=server_env(), check=True,
+                    "bench", "--out", str(out)], cwd=ROOT,
+                   env=server_env({"RASA_CACHE_DIRECTORY": str(out / "cache")}), check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.monotonic() - start
 
