@@ -22,7 +22,8 @@ OPTIONS = ["Prednisolone 5 mg orally", "Dexamethasone 4 mg IM", "Hydrocortisone 
     ("dexamethazone 4 mg im", 1),
     # skips
     ("skip", SKIP), ("Skip this one", SKIP), ("pass", SKIP), ("I don't know", SKIP),
-    ("no idea", SKIP), ("next", SKIP),
+    ("no idea", SKIP), ("next", SKIP), ("no clue, next", SKIP), ("idk", SKIP),
+    ("skipping", SKIP), ("can I skip", SKIP), ("honestly not sure, skip it", SKIP),
     # junk or ambiguous
     ("", None), ("   ", None), ("?", None), ("hello", None), ("e", None), ("f", None),
     ("7", None), ("0", None), ("mg", None), ("a lot", None), ("mg iv or im", None),

@@ -111,6 +111,10 @@ RED_FLAGS = [
     ("If I stand up, I get dizzy", "stroke"),
     ("had my infusion 2 days ago and now I have a stiff neck", "stroke"),
     ("I had chest pain this morning, it's gone now", "heart"),
+    # past-tense and colloquial phrasings
+    ("my lips went puffy after lunch", "anaphylaxis"),
+    ("my tongue got all fat", "anaphylaxis"),
+    ("my face went numb and I couldn't talk properly", "stroke"),
 ]
 
 
@@ -181,6 +185,7 @@ def test_hypothetical_question_gets_the_advice_for_that_case() -> None:
 # (message, disposition, rule id)
 URGENT_AND_ROUTINE = [
     ("my temperature is 38.6", "urgent", "fever-38"),
+    ("my wee has gone the colour of cola", "urgent", "liver-signs"),
     ("fever of 101.5 °F since yesterday", "urgent", "fever-38"),
     ("temp 38,0 and shivery", "urgent", "fever-38"),
     ("I think I have a fever", "urgent", "fever-no-reading"),

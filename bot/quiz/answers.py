@@ -16,8 +16,9 @@ _LEAD = (r"(?:(?:i think|i'd say|i'll go with|i go with|it's|it is|my answer is|
          r"answer|option|choice|letter|number|no\.?)\s*:?\s*)?")
 _LETTER = re.compile(_LEAD + r"[(\[]?([a-e])(?:\s*$|[)\].:,]\s*(.*))$")
 _NUMBER = re.compile(_LEAD + r"#?([1-5])[.)]?\s*$")
-_SKIP = re.compile(r"^(?:skip|pass|next|dunno|no idea|not sure|i (?:do not|don't|dont) know|"
-                   r"(?:do not|don't|dont) know)\b")
+_SKIP = re.compile(r"^(?:(?:can i|could i|let's|lets|let me|i'll|i will|honestly|um+|erm+|hmm+)"
+                   r",?\s+)*(?:skip\w*|pass|next|dunno|idk|no (?:idea|clue)|not sure|"
+                   r"i (?:do not|don't|dont) know|(?:do not|don't|dont) know)\b")
 _NON_WORD = re.compile(r"[^\w%./≥≤+-]+")
 FUZZY_MIN, FUZZY_MARGIN = 0.8, 0.1
 
