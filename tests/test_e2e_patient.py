@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from bot.reports.models import AlertOutbox, PatientReport
+from bot.reports.models import AlertOutbox
 from bot.sites import get_site
 from bot.userdb import session_factory
 from tests.alert_webhook import AlertWebhook
 from tests.conftest import RestClient
+from tests.patient_helpers import reports_of, say, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -22,27 +23,10 @@ def sender(name: str) -> str:
     return f"patient-{name}-{uuid.uuid4().hex[:8]}"
 
 
-def say(rest: RestClient, who: str, text: str) -> tuple[str, dict[str, Any] | None]:
-    """One patient message (web chat metadata); the reply text and its triage payload, if any."""
-    replies = rest.say(who, text, role="patient")
-    payloads = [r["custom"]["triage"] for r in replies if "triage" in (r.get("custom") or {})]
-    assert len(payloads) <= 1, replies
-    return "\n".join(r.get("text", "") for r in replies if r.get("text")), (payloads or [None])[0]
 
 
-def wait_until(check: Callable[[], Any], timeout: float = 60, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.2)
-    raise AssertionError(f"{what} not met within {timeout:.0f} s")
 
 
-def reports_of(user_db_url: str, who: str) -> list[PatientReport]:
-    with session_factory(user_db_url)() as s:
-        return s.execute(select(PatientReport).where(PatientReport.sender_id == who)).scalars().all()
 
 
 def alert_of(user_db_url: str, report_id: int) -> AlertOutbox | None:

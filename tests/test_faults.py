@@ -10,20 +10,20 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
 
 import pytest
 import requests
 from sqlalchemy import select
 
 from bot.channels.safety import no_reply
-from bot.reports.models import AlertOutbox, PatientReport
+from bot.reports.models import AlertOutbox
 from bot.services import Services, start_services
 from bot.sites import get_site
 from bot.stack import (Stack, free_port, start_action_server, start_alert_dispatcher,
                        start_rasa_server, wait_until_up, write_endpoints)
 from bot.userdb import session_factory
 from tests.conftest import RestClient
+from tests.patient_helpers import reports_of, say, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -70,21 +70,8 @@ def faults(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Fau
         services.remove()
 
 
-def say(rest: RestClient, who: str, text: str) -> tuple[str, dict[str, Any] | None]:
-    """A patient's message; the reply text and its triage payload, if any."""
-    replies = rest.say(who, text, role="patient")
-    payload = next((r["custom"]["triage"] for r in replies
-                    if "triage" in (r.get("custom") or {})), None)
-    return "\n".join(r.get("text", "") for r in replies), payload
 
 
-def wait_until(check: Callable[[], Any], timeout: float = 60, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := check():
-            return result
-        time.sleep(0.2)
-    raise AssertionError(f"{what} not met within {timeout:.0f} s")
 
 
 def test_action_server_killed_mid_conversation_gives_the_safe_reply_then_continues(
@@ -112,10 +99,6 @@ def test_action_server_killed_mid_conversation_gives_the_safe_reply_then_continu
     assert payload["disposition"] == "routine"
 
 
-def reports_of(url: str, who: str) -> list[PatientReport]:
-    with session_factory(url)() as session:
-        return session.execute(select(PatientReport).where(PatientReport.sender_id == who)
-                               ).scalars().all()
 
 
 def test_report_made_while_the_database_is_down_is_saved_once_when_it_returns(

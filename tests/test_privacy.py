@@ -3,11 +3,9 @@ after, nobody else's data touched. Unit tests on SQLite, then end to end over RE
 from __future__ import annotations
 
 import sqlite3
-import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Callable
 
 import pytest
 from sqlalchemy import select
@@ -24,6 +22,7 @@ from bot.stack import Stack
 from bot.triage import Report, triage
 from bot.userdb import session_factory
 from tests.conftest import RestClient
+from tests.patient_helpers import reports_of, wait_until
 
 URGENT = Report((Finding("fever", "fever", 0, 5, "present"),), temperature_c=38.6,
                 days_since_infusion=2)
@@ -94,19 +93,8 @@ def test_tracker_database_comes_from_the_environment_or_endpoints_yml(
     assert tracker_db_url(prod) == "postgresql://iar@db/iar_tracker"
 
 
-def wait_until(check: Callable[[], Any], timeout: float = 60, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := check():
-            return result
-        time.sleep(0.5)
-    raise AssertionError(f"{what} not met within {timeout:.0f} s")
 
 
-def reports_of(user_db_url: str, sender: str) -> list[PatientReport]:
-    with session_factory(user_db_url)() as s:
-        return s.execute(select(PatientReport).where(PatientReport.sender_id == sender)
-                         ).scalars().all()
 
 
 def file_report(rest: RestClient, sender: str) -> None:

@@ -10,15 +10,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, text
 
 from bot.paths import ROOT
-from bot.reports.models import PatientReport
 from bot.services import TRACKER_DB, Services, start_services
 from bot.stack import (Stack, free_port, start_action_server, start_alert_dispatcher,
                        start_rasa_server, wait_until_up)
-from bot.userdb import session_factory
 from tests.conftest import RestClient
+from tests.patient_helpers import reports_of
 
 pytestmark = pytest.mark.e2e
 
@@ -66,10 +65,6 @@ def tracker_events(services: Services, sender: str) -> list[dict]:
     return [json.loads(data) for (data,) in rows]
 
 
-def reports_of(services: Services, sender: str) -> list[PatientReport]:
-    with session_factory(services.db_url())() as session:
-        return session.execute(select(PatientReport).where(PatientReport.sender_id == sender)
-                               ).scalars().all()
 
 
 def test_a_report_alternating_between_two_servers_keeps_its_form_and_is_stored_once(
@@ -82,7 +77,7 @@ def test_a_report_alternating_between_two_servers_keeps_its_form_and_is_stored_o
         assert expected in "\n".join(r.get("text", "") for r in replies), (i, replies)
     assert any(r.get("custom", {}).get("triage", {}).get("disposition") == "routine"
                for r in replies)
-    reports = reports_of(services, who)
+    reports = reports_of(services.db_url(), who)
     assert len(reports) == 1
     assert reports[0].text == "\n".join(message for message, _ in turns)
     assert [e["text"] for e in tracker_events(services, who) if e["event"] == "user"] == \
@@ -109,10 +104,10 @@ def test_forget_me_across_servers_erases_reports_and_postgresql_events(
     who = f"patient-forget-{uuid.uuid4().hex[:8]}"
     clients[0].say(who, "I've had a mild headache since my infusion yesterday", role="patient")
     clients[1].say(who, "no", role="patient")
-    assert len(reports_of(services, who)) == 1
+    assert len(reports_of(services.db_url(), who)) == 1
     clients[0].say(who, "please delete my data", role="patient")
     assert "deleted your symptom reports" in clients[1].text(who, "yes", role="patient")
-    assert reports_of(services, who) == []
+    assert reports_of(services.db_url(), who) == []
     deadline = time.monotonic() + 60
     while tracker_events(services, who) and time.monotonic() < deadline:
         time.sleep(0.5)
