@@ -1,8 +1,9 @@
 """Actions for patients' symptom reports: thin adapters from Rasa to bot.intake / bot.triage.
 
 * action_validate_slot_mappings sets the `role` slot on every message (bot.roles).
-* validate_symptom_report_form re-reads every message of the report and asks only
-  for what the triage still needs (nothing once a red flag is present).
+* validate_symptom_report_form re-reads every message of the report and asks the
+  red-flag screen first, then only what the triage still needs (nothing once a
+  red flag is present); action_ask_red_flag_screen asks the screen (bot.screen).
 * action_triage gives the disposition (text + {"triage": ...} payload), saves the
   report with its alert (bot.reports.store; spooled while the database is down,
   bot.reports.spool) and clears the report slots.
@@ -18,12 +19,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.intake import (
-    ANYTHING_ELSE, FORM_SLOTS, Turn, add_turn, patient_text, progress, report_of, should_store,
-    triage_payload,
+    ANYTHING_ELSE, FORM_SLOTS, SCREEN, Turn, add_turn, patient_text, progress, report_of,
+    screen_answer, should_store, triage_payload,
 )
 from bot.reports.spool import save_or_spool
 from bot.reports.store import report_columns
-from bot.roles import PATIENT, reports_symptoms, role_of
+from bot.roles import role_of
+from bot.screen import load_screen, ordered_options
 from bot.sites import get_site
 from bot.triage import format_reply, triage
 from bot.userdb import session_factory
@@ -31,8 +33,9 @@ from bot.userdb import session_factory
 FORM = "symptom_report_form"
 ROLE_SLOT = "role"
 TURNS_SLOT = "report_turns"  # [{"id", "text", "entities"}] of the report so far
-ASKED_SLOT = "report_asked"  # form slots already asked once
-REPORT_SLOTS = (TURNS_SLOT, ASKED_SLOT, *FORM_SLOTS)
+ASKED_SLOT = "report_asked"  # form slots already asked (the screen once per time asked)
+SCREEN_ORDER_SLOT = "report_screen_order"  # option ids in the order the screen listed them
+REPORT_SLOTS = (TURNS_SLOT, ASKED_SLOT, SCREEN_ORDER_SLOT, *FORM_SLOTS)
 log = logging.getLogger(__name__)
 
 
@@ -40,12 +43,6 @@ def message_role(tracker: Tracker) -> str:
     """The latest message's role: the channel's metadata, else cues in the text."""
     message = tracker.latest_message or {}
     return role_of(message.get("text"), message.get("metadata"))
-
-
-def patient_reports_symptoms(tracker: Tracker) -> bool:
-    """A patient's message naming a symptom someone has now: it is triaged whatever its intent."""
-    message = tracker.latest_message or {}
-    return message_role(tracker) == PATIENT and reports_symptoms(message.get("entities") or [])
 
 
 def _turns(tracker: Tracker) -> tuple[Turn, ...]:
@@ -84,7 +81,7 @@ class ValidateSymptomReportForm(FormValidationAction):
                              tracker: Tracker, domain: DomainDict) -> list[str]:
         """The slots still to ask, from the report in the tracker's slots ([] ends the form)."""
         return list(progress(_turns(tracker), tracker.get_slot(ASKED_SLOT) or [],
-                             tracker.get_slot(ANYTHING_ELSE)).to_ask)
+                             tracker.get_slot(ANYTHING_ELSE), tracker.get_slot(SCREEN)).to_ask)
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
@@ -92,18 +89,43 @@ class ValidateSymptomReportForm(FormValidationAction):
         requested = tracker.get_slot("requested_slot")
         turns = _with_latest_message(tracker, _turns(tracker), requested)
         asked = list(tracker.get_slot(ASKED_SLOT) or [])
-        if requested in FORM_SLOTS and requested not in asked:
+        if requested in FORM_SLOTS and (requested not in asked or requested == SCREEN):
             asked.append(requested)
-        anything_else = tracker.get_slot(ANYTHING_ELSE)
+        anything_else, screen = tracker.get_slot(ANYTHING_ELSE), tracker.get_slot(SCREEN)
         if requested == ANYTHING_ELSE and anything_else is None:
             anything_else = (message.get("text") or "").strip() or "-"
-        state = progress(turns, asked, anything_else)
+        if requested == SCREEN:
+            screen = screen_answer(message.get("text") or "", screen, asked.count(SCREEN),
+                                   tracker.get_slot(SCREEN_ORDER_SLOT))
+        state = progress(turns, asked, anything_else, screen)
         events = [SlotSet(TURNS_SLOT, [t.as_dict() for t in turns]), SlotSet(ASKED_SLOT, asked),
                   SlotSet(ANYTHING_ELSE, anything_else),
                   *(SlotSet(slot, value) for slot, value in state.slots.items())]
         tracker.add_slots(events)
         to_ask = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
         return events + [SlotSet("requested_slot", to_ask[0] if to_ask else None)]
+
+
+class ActionAskRedFlagScreen(Action):
+    """Ask the red-flag screen: every warning sign in plain words, a button each and
+    "none of these"; signs the message hinted at first. Asked again after an unclear answer."""
+
+    def name(self) -> str:
+        return "action_ask_red_flag_screen"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[dict[str, Any]]:
+        screen = load_screen()
+        hinted = [e.get("value") for t in _turns(tracker) for e in t.entities
+                  if e.get("entity") == "symptom"]
+        options = ordered_options(screen, hinted)
+        again = SCREEN in (tracker.get_slot(ASKED_SLOT) or [])
+        listing = "\n".join(f"{i}. {o.label}" for i, o in enumerate(options, start=1))
+        buttons = [{"title": o.label, "payload": o.label} for o in options]
+        buttons.append({"title": screen.none, "payload": screen.none})
+        dispatcher.utter_message(text=f"{screen.reask if again else screen.question}\n{listing}",
+                                 buttons=buttons)
+        return [SlotSet(SCREEN_ORDER_SLOT, [o.id for o in options])]
 
 
 class ActionTriage(Action):
@@ -115,7 +137,7 @@ class ActionTriage(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
         turns = _turns(tracker) or _with_latest_message(tracker, ())
-        report = report_of(turns)
+        report = report_of(turns, tracker.get_slot(SCREEN))
         decision = triage(report)
         site = get_site()
         dispatcher.utter_message(text=format_reply(decision, site),

@@ -7,7 +7,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.patient import FORM as SYMPTOM_REPORT_FORM, patient_reports_symptoms
+from actions.patient import FORM as SYMPTOM_REPORT_FORM, message_role
+from bot.roles import PATIENT
 from bot.answers import answer_question
 from bot.kb.instance import knowledge_base
 from bot.roles import staff_intent
@@ -21,9 +22,11 @@ def topic_list() -> str:
 class ActionAnswerQuestion(Action):
     """Answer the latest message from the knowledge base, with its source line.
 
-    A patient's message naming a symptom they (or someone with them) have now goes
-    to the symptom report instead; staff describing a patient's symptoms get the
-    management or delayed-reaction answer (bot.roles.staff_intent).
+    A patient never gets staff protocol text: whatever a patient's message is
+    classified as, it goes to the symptom report, where a message the bot does not
+    understand gets the red-flag screen and is never routine. Staff describing a
+    patient's symptoms get the management or delayed-reaction answer
+    (bot.roles.staff_intent).
     """
 
     def name(self) -> str:
@@ -32,7 +35,7 @@ class ActionAnswerQuestion(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         message = tracker.latest_message
-        if patient_reports_symptoms(tracker):  # a patient's own symptoms, whatever the intent
+        if message_role(tracker) == PATIENT:
             return [FollowupAction(SYMPTOM_REPORT_FORM)]
         text, entities = message.get("text") or "", message.get("entities") or []
         intent = staff_intent((message.get("intent") or {}).get("name"), text, entities)
@@ -56,5 +59,8 @@ class ActionShowTopics(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
-        dispatcher.utter_message(response="utter_capabilities", topics=topic_list())
+        if message_role(tracker) == PATIENT:  # a patient never gets the staff topic list
+            dispatcher.utter_message(response="utter_patient_help")
+        else:
+            dispatcher.utter_message(response="utter_capabilities", topics=topic_list())
         return []

@@ -8,7 +8,10 @@ attempt and error and tries again later, waiting twice as long each time (5 s
 up to 5 min). So a webhook that is down loses nothing: the alert waits.
 
 An alert names the disposition, rule, symptoms, site and report id, never the
-patient: staff look the report up with `python -m bot.cli reports list`.
+patient: staff look the report up with `python -m bot.cli reports list`. A report
+the bot did not understand (a rule with `review: true` in knowledge/triage.yml)
+is alerted as "needs review" with the patient's words, capped at REVIEW_CHARS,
+since nothing else in it tells the team what is wrong.
 """
 from __future__ import annotations
 
@@ -26,12 +29,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.nlp.lexicon import load_lexicon
 from bot.reports.models import AlertOutbox, PatientReport, utcnow
 from bot.sites import Site
+from bot.triage import review_rules
 
 WEBHOOK_ENV = "IAR_ALERT_WEBHOOK_URL"
 ALERT_DISPOSITIONS = ("emergency", "urgent")
 BASE_DELAY = 5.0  # seconds before the first retry
 MAX_DELAY = 300.0  # retries never wait longer than this
 TIMEOUT = 10.0  # seconds for one webhook call
+REVIEW_CHARS = 500  # the patient's words quoted in a "needs review" alert
 
 log = logging.getLogger("bot.alerts")
 Post = Callable[..., requests.Response]
@@ -62,7 +67,13 @@ def alert_payload(report: PatientReport, site: Site) -> dict[str, Any]:
         facts.append(f"Days since infusion: {report.days_since_infusion}")
     if report.severity:
         facts.append(f"Severity: {report.severity}")
-    lines = [f"{report.disposition.upper()}: IAR Assistant patient report #{report.id}",
+    review = report.rule in review_rules()
+    if review:
+        words = " ".join(report.text.split())
+        facts.append("Patient's words: " + (words[:REVIEW_CHARS] + "…" if len(words) > REVIEW_CHARS
+                                            else words))
+    heading = f"NEEDS REVIEW ({report.disposition})" if review else report.disposition.upper()
+    lines = [f"{heading}: IAR Assistant patient report #{report.id}",
              f"Rule: {report.rule}", *facts,
              f"Site: {site.name} ({site.id})",
              f"Reported: {report.created_at:%Y-%m-%d %H:%M} UTC via {report.channel or 'unknown channel'}",

@@ -11,27 +11,35 @@ rebuilt from all turns every time, so a later turn can correct an earlier one:
 * a symptom the patient later denies ("it's not a rash") is dropped, unless it
   is a red flag: a red flag, once said, stays.
 
-The form asks only for facts the triage still needs (bot.triage.missing_facts),
-each at most once, then "anything else?" once, last; with a red flag present it
-asks nothing at all.
+The form asks first the red-flag screen (bot.screen), unless a red flag is
+already present, then only for facts the triage still needs
+(bot.triage.missing_facts), each at most once, then "anything else?" once, last;
+with a red flag present, or a message in another language, it asks nothing at all.
+An unclear answer to the screen gets the question once more; a second one is
+recorded as "unclear", which is never routine.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping
 
-from bot.nlp.findings import DAYS_ENTITY, SEVERITY_ENTITY, SYMPTOM_ENTITY, TEMPERATURE_ENTITY
+from bot.nlp.findings import (
+    DAYS_ENTITY, LANGUAGE_ENTITY, SEVERITY_ENTITY, SYMPTOM_ENTITY, TEMPERATURE_ENTITY, Finding,
+)
 from bot.nlp.lexicon import load_lexicon
 from bot.nlp.quantities import parse_bare_temperature
+from bot.screen import UNCLEAR, load_screen, read_answer
 from bot.triage import Decision, Report, missing_facts, triage
 
 ANYTHING_ELSE = "anything_else"
+SCREEN = "red_flag_screen"
+SCREEN_ASKS = 2  # the screen is asked again once after an unclear answer
 # bot.triage fact -> form slot asking for it
 FACT_SLOTS = {"days_since_infusion": "days_since_infusion", "severity": "severity",
               "temperature_c": "temperature_c"}
-FORM_SLOTS = (*FACT_SLOTS.values(), ANYTHING_ELSE)
-REPORT_ENTITIES = (SYMPTOM_ENTITY, TEMPERATURE_ENTITY, DAYS_ENTITY, SEVERITY_ENTITY)
+FORM_SLOTS = (SCREEN, *FACT_SLOTS.values(), ANYTHING_ELSE)
+REPORT_ENTITIES = (SYMPTOM_ENTITY, TEMPERATURE_ENTITY, DAYS_ENTITY, SEVERITY_ENTITY, LANGUAGE_ENTITY)
 _KEEP = ("entity", "value", "role", "start", "end", "text", SEVERITY_ENTITY)
 CORRECTION = re.compile(
     r"^\W*(?:no|nope|nah|sorry|oops|wait|actually|correction|not)\b"
@@ -136,9 +144,25 @@ def merged_entities(turns: Iterable[Turn]) -> list[dict[str, Any]]:
     return merged
 
 
-def report_of(turns: Iterable[Turn]) -> Report:
-    """The report all turns describe so far."""
-    return Report.from_entities(merged_entities(turns))
+def report_of(turns: Iterable[Turn], screen: str | None = None) -> Report:
+    """The report all turns describe so far, with the screen's answer: an option the
+    patient said yes to counts as its first sign being present."""
+    report = Report.from_entities(merged_entities(turns))
+    option = load_screen().option(screen) if screen else None
+    if option is not None:
+        said = Finding(option.symptoms[0], option.label, 0, 0, "present")
+        report = replace(report, findings=(*report.findings, said))
+    return replace(report, screen=screen)
+
+
+def screen_answer(text: str, screen: str | None, times_asked: int,
+                  shown: list[str] | None = None) -> str | None:
+    """The screen's answer after a reply to it: what the reply says, or "unclear"
+    once the question has been asked SCREEN_ASKS times without a clear answer."""
+    if screen is not None:
+        return screen
+    answer = read_answer(text, load_screen(), shown)
+    return UNCLEAR if answer is None and times_asked >= SCREEN_ASKS else answer
 
 
 def patient_text(turns: Iterable[Turn]) -> str:
@@ -156,25 +180,27 @@ class Progress:
     to_ask: tuple[str, ...] = ()  # form slots still to ask, in order; () ends the form
 
 
-def progress(turns: Iterable[Turn], asked: Iterable[str] = (), anything_else: str | None = None
-             ) -> Progress:
+def progress(turns: Iterable[Turn], asked: Iterable[str] = (), anything_else: str | None = None,
+             screen: str | None = None) -> Progress:
     """What is known and what the form should still ask.
 
-    Nothing is asked once a red flag is present (or when no symptom is present,
-    e.g. a hypothetical question); otherwise each missing fact once, in
+    Nothing is asked once a red flag is present, or for a message in another
+    language; otherwise the red-flag screen first (until answered, at most
+    SCREEN_ASKS times), then, when a symptom is present, each missing fact once in
     missing_facts' order, then "anything else?" once.
     """
-    turns = tuple(turns)
-    report = report_of(turns)
+    turns, asked = tuple(turns), list(asked)
+    report = report_of(turns, screen)
     decision = triage(report)
     slots = {"days_since_infusion": report.days_since_infusion, "severity": report.severity,
-             "temperature_c": report.temperature_c}
-    asked = set(asked)
-    if decision.disposition == "emergency" or not report.present():
+             "temperature_c": report.temperature_c, SCREEN: screen}
+    if decision.disposition == "emergency" or report.language is not None:
         return Progress(report, decision, slots, ())
-    to_ask = [FACT_SLOTS[f] for f in missing_facts(report) if FACT_SLOTS[f] not in asked]
-    if anything_else is None and ANYTHING_ELSE not in asked:
-        to_ask.append(ANYTHING_ELSE)
+    to_ask = [SCREEN] if screen is None and asked.count(SCREEN) < SCREEN_ASKS else []
+    if report.present():
+        to_ask += [FACT_SLOTS[f] for f in missing_facts(report) if FACT_SLOTS[f] not in asked]
+        if anything_else is None and ANYTHING_ELSE not in asked:
+            to_ask.append(ANYTHING_ELSE)
     return Progress(report, decision, slots, tuple(to_ask))
 
 

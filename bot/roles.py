@@ -66,6 +66,8 @@ def staff_intent(intent: str | None, text: str | None,
 
 def reports_symptoms(entities: Iterable[Mapping[str, Any]]) -> bool:
     """True when the message names a symptom someone has now (the patient, or someone
-    with them): a patient's message like that is triaged, whatever its intent."""
-    return any(e.get("entity") == "symptom" and (e.get("role") or "present") in ("present", "family")
+    with them) or that just came and went: a message like that is a symptom report,
+    whatever its intent (bot.nlp.component.SymptomIntentGuard)."""
+    return any(e.get("entity") == "symptom"
+               and (e.get("role") or "present") in ("present", "family", "resolved", "gradual")
                for e in entities)

@@ -13,9 +13,10 @@ from typing import Any
 import yaml
 
 from bot.nlp.findings import (
-    DAYS_ENTITY, SEVERITY_ENTITY, SEVERITY_RANK, SYMPTOM_ENTITY, TEMPERATURE_ENTITY,
-    Extraction, Finding,
+    DAYS_ENTITY, LANGUAGE_ENTITY, SEVERITY_ENTITY, SEVERITY_RANK, SYMPTOM_ENTITY,
+    TEMPERATURE_ENTITY, Extraction, Finding,
 )
+from bot.nlp.language import foreign_reply
 from bot.nlp.lexicon import CLASSES, SEVERITY_LEVELS, Lexicon, load_lexicon
 from bot.paths import KNOWLEDGE_DIR
 from bot.sites import Site
@@ -24,10 +25,18 @@ TRIAGE_FILE = KNOWLEDGE_DIR / "triage.yml"
 SOURCES_FILE = KNOWLEDGE_DIR / "sources.yml"
 DISPOSITIONS = ("emergency", "urgent", "routine")  # most urgent first
 CONDITIONS = {
-    "any_present", "any_present_class", "severity_at_least", "temperature_c_at_least",
-    "temperature_c_below", "temperature_known", "days_since_infusion_at_most", "nothing_present",
-    "someone_else_class",
+    "any_present", "any_present_class", "also_present", "any_resolved", "any_resolved_class",
+    "any_gradual",
+    "severity_at_least", "temperature_c_at_least", "temperature_c_below", "temperature_known",
+    "feverish", "days_since_infusion_at_most", "days_since_infusion_at_least", "nothing_present",
+    "unclear", "hypothetical_question", "usual_symptoms", "someone_else_class", "screen",
+    "not_english",
 }
+SCREEN_ANSWERS = ("none", "yes", "unclear")  # besides a screen option id
+# A report with a finding of one of these statuses, or a temperature, was understood;
+# one with neither (nothing, or only denied or long-past symptoms) is "unclear" and
+# never routine.
+UNDERSTOOD = ("present", "hypothetical", "usual", "resolved", "gradual", "family")
 SITE_FIELDS = ("emergency_number", "site_name", "site_phone", "on_call")
 
 
@@ -44,6 +53,8 @@ class Report:
     temperature_c: float | None = None
     days_since_infusion: int | None = None
     course: int | None = None  # treatment course (1, 2, 3...), carried for reports
+    screen: str | None = None  # the red-flag screen's answer: none | yes | unclear | an option id
+    language: str | None = None  # ISO code of a message not in English (bot.nlp.language)
 
     @classmethod
     def from_extraction(cls, extraction: Extraction, course: int | None = None) -> Report:
@@ -57,7 +68,7 @@ class Report:
 
         Takes the highest temperature, the last days_since_infusion and the strongest severity.
         """
-        findings, temps, days, levels = [], [], [], []
+        findings, temps, days, levels, languages = [], [], [], [], []
         for e in entities:
             kind, value = e.get("entity"), e.get("value")
             if kind == SYMPTOM_ENTITY:
@@ -70,8 +81,11 @@ class Report:
                 days.append(int(value))
             elif kind == SEVERITY_ENTITY and value in SEVERITY_RANK:
                 levels.append(str(value))
+            elif kind == LANGUAGE_ENTITY:
+                languages.append(str(value))
         return cls(tuple(findings), max(levels, key=SEVERITY_RANK.__getitem__, default=None),
-                   max(temps, default=None), days[-1] if days else None, course)
+                   max(temps, default=None), days[-1] if days else None, course,
+                   language=languages[0] if languages else None)
 
     def present(self) -> list[Finding]:
         """Findings the patient has now (not negated, hypothetical, historical or someone else's)."""
@@ -97,6 +111,7 @@ class Rule:
     cites: tuple[str, ...]
     headline: str | None = None  # overrides the disposition's headline
     contact: str | None = None  # overrides the disposition's contact line
+    review: bool = False  # the message was not understood: the site team reads the words
 
 
 @dataclass(frozen=True)
@@ -122,6 +137,7 @@ class Decision:
     someone_else: tuple[str, ...] = ()  # red flags reported about another person
     rules_fired: tuple[str, ...] = ()  # every rule that held, in file order
     contact: str | None = None  # the rule's own contact line, if it has one
+    language: str | None = None  # the message's language when not English
 
 
 @dataclass(frozen=True)
@@ -162,11 +178,16 @@ def _check_rule(rule: Rule, lexicon: Lexicon) -> None:
         raise TriageConfigError(f"{where}: disposition must be one of {DISPOSITIONS}")
     if not rule.when or set(rule.when) - CONDITIONS:
         raise TriageConfigError(f"{where}: `when` needs conditions among {sorted(CONDITIONS)}")
-    unknown = set(rule.when.get("any_present", ())) - set(lexicon.symptoms)
+    named = [*rule.when.get("any_present", ()), *rule.when.get("also_present", ()),
+             *rule.when.get("any_resolved", ()), *rule.when.get("any_gradual", ())]
+    unknown = set(named) - set(lexicon.symptoms)
     if unknown:
         raise TriageConfigError(f"{where}: unknown symptom id(s) {sorted(unknown)}")
-    if rule.when.get("someone_else_class", "emergency") not in CLASSES:
-        raise TriageConfigError(f"{where}: someone_else_class must be one of {CLASSES}")
+    for key in ("someone_else_class", "any_resolved_class", "any_present_class"):
+        if rule.when.get(key, "emergency") not in CLASSES:
+            raise TriageConfigError(f"{where}: {key} must be one of {CLASSES}")
+    if "screen" in rule.when and rule.when["screen"] not in SCREEN_ANSWERS:
+        raise TriageConfigError(f"{where}: screen must be one of {SCREEN_ANSWERS}")
     if rule.when.get("severity_at_least", "mild") not in SEVERITY_RANK:
         raise TriageConfigError(f"{where}: severity_at_least must be one of {SEVERITY_LEVELS}")
     if not (rule.advice and rule.worse_advice and rule.source and rule.cites):
@@ -197,7 +218,8 @@ def load_triage(path: Path = TRIAGE_FILE, sources: Path = SOURCES_FILE) -> Triag
     rules = [Rule(id=r["id"], disposition=r["disposition"], when=dict(r.get("when") or {}),
                   advice=r.get("advice", ""), worse_advice=r.get("worse_advice", ""),
                   source=r.get("source", ""), cites=tuple(r.get("cites") or ()),
-                  headline=r.get("headline"), contact=r.get("contact"))
+                  headline=r.get("headline"), contact=r.get("contact"),
+                  review=bool(r.get("review", False)))
              for r in data["rules"]]
     for rule in rules:
         _check_rule(rule, lexicon)
@@ -208,21 +230,35 @@ def load_triage(path: Path = TRIAGE_FILE, sources: Path = SOURCES_FILE) -> Triag
     return TriageConfig(tuple(rules), data["dispositions"], data["reply"], _source_tags(sources))
 
 
+def review_rules() -> frozenset[str]:
+    """Ids of the rules whose reports the site team must read ("needs review")."""
+    return frozenset(r.id for r in load_triage().rules if r.review)
+
+
 def _effective_severity(finding: Finding, report: Report) -> int:
     return SEVERITY_RANK.get(finding.severity or report.severity or "", 0)
 
 
 def _concerned(when: dict[str, Any], report: Report, lexicon: Lexicon) -> list[Finding] | None:
-    """The present findings a rule is about, or None when the rule does not hold.
+    """The findings a rule is about, or None when the rule does not hold.
 
     `someone_else_class` is about someone else's findings instead (status "family")
-    of that lexicon class that the patient does not also have.
+    of that lexicon class that the patient does not also have; `any_resolved` and
+    `any_resolved_class` about symptoms that came and went (status "resolved");
+    `any_gradual` about symptoms creeping on over days (status "gradual").
     """
     chosen = report.present()
     if "someone_else_class" in when:
         own = {f.symptom for f in chosen}
         chosen = [f for f in report.findings if f.status == "family" and f.symptom not in own
                   and lexicon.symptoms[f.symptom].cls == when["someone_else_class"]]
+    if "any_resolved" in when or "any_resolved_class" in when:
+        chosen = [f for f in report.findings if f.status == "resolved"
+                  and f.symptom in when.get("any_resolved", [f.symptom])
+                  and lexicon.symptoms[f.symptom].cls == when.get("any_resolved_class",
+                                                                  lexicon.symptoms[f.symptom].cls)]
+    if "any_gradual" in when:
+        chosen = [f for f in report.findings if f.status == "gradual" and f.symptom in when["any_gradual"]]
     if "any_present" in when:
         chosen = [f for f in chosen if f.symptom in when["any_present"]]
     if "any_present_class" in when:
@@ -230,19 +266,34 @@ def _concerned(when: dict[str, Any], report: Report, lexicon: Lexicon) -> list[F
     if "severity_at_least" in when:
         floor = SEVERITY_RANK[when["severity_at_least"]]
         chosen = [f for f in chosen if _effective_severity(f, report) >= floor]
-    if ({"any_present", "any_present_class", "severity_at_least", "someone_else_class"}
-            & when.keys()) and not chosen:
+    if ({"any_present", "any_present_class", "any_resolved", "any_resolved_class", "any_gradual",
+         "severity_at_least", "someone_else_class"} & when.keys()) and not chosen:
         return None
-    temp, days = report.temperature_c, report.days_since_infusion
-    checks = [
-        "temperature_c_at_least" not in when or (temp is not None and temp >= when["temperature_c_at_least"]),
-        "temperature_c_below" not in when or (temp is not None and temp < when["temperature_c_below"]),
-        "temperature_known" not in when or (temp is not None) == when["temperature_known"],
-        "days_since_infusion_at_most" not in when
-        or (days is not None and days <= when["days_since_infusion_at_most"]),
-        "nothing_present" not in when or (not report.present()) == when["nothing_present"],
-    ]
-    return chosen if all(checks) else None
+    return chosen if all(_holds(name, value, report) for name, value in when.items()) else None
+
+
+def _holds(condition: str, value: Any, report: Report) -> bool:
+    """Whether one of the report-wide conditions holds (finding conditions: _concerned)."""
+    temp, days, present = report.temperature_c, report.days_since_infusion, report.present()
+    asked = bool(report.with_status("hypothetical"))
+    checks = {
+        "also_present": lambda: any(f.symptom in value for f in present),
+        "temperature_c_at_least": lambda: temp is not None and temp >= value,
+        "temperature_c_below": lambda: temp is not None and temp < value,
+        "temperature_known": lambda: (temp is not None) == value,
+        "feverish": lambda: (any(f.symptom == "fever" for f in present)
+                             or (temp is not None and temp >= value)),
+        "days_since_infusion_at_most": lambda: days is not None and days <= value,
+        "days_since_infusion_at_least": lambda: days is not None and days >= value,
+        "nothing_present": lambda: (not present) == value,
+        "unclear": lambda: (temp is None and not any(f.status in UNDERSTOOD
+                                                     for f in report.findings)) == value,
+        "hypothetical_question": lambda: (asked and not present) == value,
+        "usual_symptoms": lambda: bool(report.with_status("usual")) == value,
+        "screen": lambda: report.screen == value,
+        "not_english": lambda: (report.language is not None) == value,
+    }
+    return checks[condition]() if condition in checks else True
 
 
 def _fill(template: str, names: str) -> str:
@@ -292,7 +343,7 @@ def triage(report: Report) -> Decision:
         decision = replace(decision, hypothetical_for=tuple(asked),
                            if_case=_decide(Report(findings=tuple(case)), config, lexicon))
     others = [s for s in report.with_status("family") if lexicon.symptoms[s].cls == "emergency"]
-    return replace(decision, someone_else=tuple(others))
+    return replace(decision, someone_else=tuple(others), language=report.language)
 
 
 def missing_facts(report: Report) -> list[str]:
@@ -325,11 +376,16 @@ def _block(decision: Decision, config: TriageConfig) -> list[str]:
 def format_reply(decision: Decision, site: Site) -> str:
     """Patient-facing text for a decision, with the site's numbers filled in.
 
-    A red flag reported about someone else comes first. A purely hypothetical
-    question (nothing present, routine otherwise) gets only the advice for that case.
+    A message in another language starts with the emergency number and the site's
+    phone in that language (knowledge/languages.yml); a red flag reported about
+    someone else comes first otherwise. A purely hypothetical question (nothing
+    present, routine otherwise) gets only the advice for that case.
     """
     config, lexicon = load_triage(), load_lexicon()
     lines: list[str] = []
+    translated = foreign_reply(decision.language) if decision.language else None
+    if translated:
+        lines.append(translated)
     if decision.someone_else and decision.disposition != "emergency":
         lines.append(config.reply["someone_else"].replace(
             "{symptoms}", _names(list(decision.someone_else), config, lexicon)))

@@ -55,7 +55,8 @@ SYMPTOM_CASES = [
     ("worst headache of my life", {"headache_sudden_severe": "present"}),
     ("I got a sudden splitting headache", {"headache_sudden_severe": "present"}),
     ("my headache came on out of nowhere", {"headache_sudden_severe": "present"}),
-    ("my neck is really stiff and painful", {"neck_pain": "present"}),
+    # a stiff neck is its own emergency symptom since issue 9 (Listeria meningitis sign)
+    ("my neck is really stiff and painful", {"stiff_neck": "present"}),
     ("pain in my neck", {"neck_pain": "present"}),
     # heart
     ("I have chest pain", {"chest_pain": "present"}),
@@ -86,7 +87,8 @@ SYMPTOM_CASES = [
     ("I can't stop throwing up", {"vomiting_persistent": "present"}),
     ("I can't keep anything down", {"vomiting_persistent": "present"}),
     ("my gums keep bleeding when I brush", {"bleeding": "present"}),
-    ("I've had a nosebleed that won't stop", {"bleeding": "present"}),
+    # bleeding that will not stop is an emergency (clinical reference), its own symptom since issue 9
+    ("I've had a nosebleed that won't stop", {"bleeding_wont_stop": "present"}),
     ("I've got bruises I can't explain", {"bruising": "present"}),
     ("tiny red spots on my legs", {"petechiae": "present"}),
     ("a rash that doesn't fade when pressed", {"petechiae": "present"}),
@@ -147,7 +149,9 @@ SYMPTOM_CASES = [
     ("can people get a rash from it?", {"rash": "hypothetical"}),
     # historical
     ("I had a rash last year", {"rash": "historical"}),
-    ("I had shingles years ago and a headache years ago", {"headache": "historical"}),
+    # shingles is in the lexicon since issue 9 (infection sign)
+    ("I had shingles years ago and a headache years ago",
+     {"headache": "historical", "shingles_cold_sores": "historical"}),
     ("history of migraines", {"headache": "historical"}),
     ("Last year I had hives, now my lips are swelling",
      {"hives": "historical", "throat_lip_swelling": "present"}),

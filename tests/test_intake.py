@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.intake import Turn, add_turn, is_correction, merged_entities, progress, report_of
+from bot.intake import (
+    Turn, add_turn, is_correction, merged_entities, progress, report_of, screen_answer,
+)
 from bot.nlp.findings import Finding
 from bot.triage import Report
 
@@ -65,17 +67,46 @@ def test_the_same_message_replaces_itself_and_bare_answers_count_in_context() ->
     assert report_of(add_turn((), "m1", "4", [])).days_since_infusion is None  # not asked
 
 
-@pytest.mark.parametrize("report, asked, anything_else, to_ask", [
-    (Report((Finding("headache", "headache", 0, 0),)), [], None,
-     ("severity", "days_since_infusion", "anything_else")),
-    (Report((Finding("headache", "headache", 0, 0),)), ["severity"], None,
-     ("days_since_infusion", "anything_else")),
-    (Report((Finding("headache", "headache", 0, 0),), severity="mild", days_since_infusion=1), [],
-     "no", ()),
-    (Report((Finding("face_droop", "face", 0, 0),)), [], None, ()),
-    (Report((Finding("chest_pain", "chest pain", 0, 0, "hypothetical"),)), [], None, ()),
+HEADACHE = Report((Finding("headache", "headache", 0, 0),))
+
+
+# The red-flag screen comes first until answered (asked at most twice); with a red
+# flag present nothing is asked.
+@pytest.mark.parametrize("report, asked, anything_else, screen, to_ask", [
+    (HEADACHE, [], None, None,
+     ("red_flag_screen", "severity", "days_since_infusion", "anything_else")),
+    (HEADACHE, ["red_flag_screen"], None, "none", ("severity", "days_since_infusion", "anything_else")),
+    (HEADACHE, ["red_flag_screen", "severity"], None, "none", ("days_since_infusion", "anything_else")),
+    (Report((Finding("headache", "headache", 0, 0),), severity="mild", days_since_infusion=1),
+     ["red_flag_screen"], "no", "none", ()),
+    (Report((Finding("face_droop", "face", 0, 0),)), [], None, None, ()),
+    (HEADACHE, [], None, "chest", ()),  # a yes to the screen is an emergency: nothing more to ask
+    (Report((Finding("chest_pain", "chest pain", 0, 0, "hypothetical"),)), [], None, None,
+     ("red_flag_screen",)),
+    (Report((Finding("chest_pain", "chest pain", 0, 0, "hypothetical"),)), ["red_flag_screen"], None,
+     "none", ()),
+    (Report(), [], None, None, ("red_flag_screen",)),  # nothing understood: the screen
+    (Report(), ["red_flag_screen"], None, None, ("red_flag_screen",)),  # unclear once: asked again
+    (Report(), ["red_flag_screen", "red_flag_screen"], None, "unclear", ()),
+    (Report(language="es"), [], None, None, ()),  # another language: nothing asked in English
 ])
 def test_what_the_form_asks(monkeypatch: pytest.MonkeyPatch, report: Report, asked: list[str],
-                            anything_else: str | None, to_ask: tuple[str, ...]) -> None:
-    monkeypatch.setattr("bot.intake.report_of", lambda _: report)
-    assert progress((), asked, anything_else).to_ask == to_ask
+                            anything_else: str | None, screen: str | None,
+                            to_ask: tuple[str, ...]) -> None:
+    monkeypatch.setattr("bot.intake.Report.from_entities", lambda _entities: report)
+    assert progress((), asked, anything_else, screen).to_ask == to_ask
+
+
+@pytest.mark.parametrize("reply, before, times_asked, expected", [
+    ("None of these", None, 1, "none"),
+    ("no", None, 1, "none"),
+    ("yes my throat", None, 1, "breathing"),
+    ("the second one", None, 1, "chest"),
+    ("yes", None, 1, "yes"),
+    ("not sure", None, 1, "yes"),  # unsure counts as yes: emergency
+    ("banana", None, 1, None),  # unclear once: asked again
+    ("banana", None, 2, "unclear"),  # unclear twice: never routine
+    ("no", "chest", 1, "chest"),  # an answer given stays
+])
+def test_screen_answer(reply: str, before: str | None, times_asked: int, expected: str | None) -> None:
+    assert screen_answer(reply, before, times_asked, ["breathing", "chest"]) == expected

@@ -30,7 +30,7 @@ from bot.userdb import session_factory
 pytestmark = pytest.mark.filterwarnings("ignore:.*W036")
 TODAY = date(2025, 3, 14)
 DOMAIN: dict[str, Any] = {"forms": {"symptom_report_form": {"required_slots": [
-    "temperature_c", "severity", "days_since_infusion", "anything_else"]}},
+    "red_flag_screen", "temperature_c", "severity", "days_since_infusion", "anything_else"]}},
     "slots": {"role": {"type": "categorical", "values": ["patient", "staff"],
                        "mappings": [{"type": "custom"}]}}}
 _ids = itertools.count(1)
@@ -85,6 +85,12 @@ class Conversation:
         self.asked.append(self.slots["requested_slot"])
         return self.slots["requested_slot"]
 
+    def first(self, text: str, intent: str = "report_symptoms") -> str | None:
+        """The first message of a report without a red flag, then "none of these" to the
+        red-flag screen the form asks first; returns what the form asks next."""
+        assert self.say(text, intent) == "red_flag_screen"
+        return self.say("None of these", "deny")
+
     def triage(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         messages, events = run(ActionTriage(), tracker(message("(form done)"), self.slots, self.sender))
         assert len(messages) == 1
@@ -93,7 +99,7 @@ class Conversation:
 
 def test_asks_only_for_missing_facts_then_anything_else_then_triage() -> None:
     chat = Conversation()
-    assert chat.say("I have a headache") == "severity"
+    assert chat.first("I have a headache") == "severity"
     assert chat.say("it's mild", "inform") == "days_since_infusion"
     assert chat.say("yesterday", "inform") == "anything_else"
     assert chat.say("no", "deny") is None
@@ -106,20 +112,20 @@ def test_asks_only_for_missing_facts_then_anything_else_then_triage() -> None:
 
 def test_facts_in_the_first_message_are_not_asked_again() -> None:
     chat = Conversation()
-    assert chat.say("I've had a mild headache since my infusion yesterday") == "anything_else"
+    assert chat.first("I've had a mild headache since my infusion yesterday") == "anything_else"
     assert chat.say("nothing else", "deny") is None
 
 
 def test_fever_asks_temperature_first() -> None:
     chat = Conversation()
-    assert chat.say("I think I have a fever") == "temperature_c"
+    assert chat.first("I think I have a fever") == "temperature_c"
     assert chat.say("38.6", "inform") == "days_since_infusion"
     assert chat.slots["temperature_c"] == 38.6
 
 
 def test_red_flag_mid_form_ends_it_at_once() -> None:
     chat = Conversation()
-    assert chat.say("I have a rash") == "severity"
+    assert chat.first("I have a rash") == "severity"
     assert chat.say("it's mild, but now my lips are swelling", "inform") is None
     reply, _ = chat.triage()
     assert reply["custom"]["triage"]["disposition"] == "emergency"
@@ -138,14 +144,14 @@ def test_red_flag_in_the_first_message_asks_nothing() -> None:
 
 def test_severe_answer_that_makes_it_an_emergency_ends_the_form() -> None:
     chat = Conversation()
-    assert chat.say("I've got a headache") == "severity"
+    assert chat.first("I've got a headache") == "severity"
     assert chat.say("really bad", "inform") is None
     assert chat.triage()[0]["custom"]["triage"]["rule"] == "severe-headache"
 
 
 def test_a_correction_replaces_the_days() -> None:
     chat = Conversation()
-    assert chat.say("I have a rash since my infusion 2 days ago") == "severity"
+    assert chat.first("I have a rash since my infusion 2 days ago") == "severity"
     assert chat.slots["days_since_infusion"] == 2
     assert chat.say("no, it was 3 days ago", "inform") == "anything_else"  # severity asked once
     assert chat.slots["days_since_infusion"] == 3
@@ -155,7 +161,7 @@ def test_a_correction_replaces_the_days() -> None:
 
 def test_a_corrected_temperature_replaces_a_higher_one() -> None:
     chat = Conversation()
-    chat.say("I have a fever of 38.1")
+    chat.first("I have a fever of 38.1")
     chat.say("sorry, I meant 37.8", "inform")
     assert chat.slots["temperature_c"] == 37.8
     chat.say("it was 38.4 later", "inform")  # not a correction: the highest reading counts
@@ -164,7 +170,7 @@ def test_a_corrected_temperature_replaces_a_higher_one() -> None:
 
 def test_bare_numbers_answer_the_question_asked() -> None:
     chat = Conversation()
-    assert chat.say("I have a rash") == "severity"
+    assert chat.first("I have a rash") == "severity"
     assert chat.say("38.6", "inform") == "days_since_infusion"  # not asked for a temperature
     assert chat.slots["temperature_c"] is None
     assert chat.say("3", "inform") == "anything_else"
@@ -173,7 +179,7 @@ def test_bare_numbers_answer_the_question_asked() -> None:
 
 def test_each_question_is_asked_once_even_without_an_answer() -> None:
     chat = Conversation()
-    assert chat.say("I feel sick") == "severity"
+    assert chat.first("I feel sick") == "severity"
     assert chat.say("hmm not sure", "inform") == "days_since_infusion"
     assert chat.say("can't remember", "inform") == "anything_else"
     assert chat.say("that's all", "deny") is None
@@ -182,7 +188,7 @@ def test_each_question_is_asked_once_even_without_an_answer() -> None:
 
 def test_new_symptom_in_anything_else_adds_its_question_but_not_anything_else() -> None:
     chat = Conversation()
-    chat.say("I have a mild rash since yesterday")
+    chat.first("I have a mild rash since yesterday")
     assert chat.say("I also feel a bit feverish", "report_symptoms") == "temperature_c"
     assert chat.say("37.6", "inform") is None
 
@@ -198,7 +204,7 @@ def test_someone_elses_red_flag_is_an_emergency_for_them() -> None:
 
 def test_hypothetical_question_gets_advice_without_questions_or_a_stored_report(user_db: str) -> None:
     chat = Conversation()
-    assert chat.say("what if I get chest pain?") is None
+    assert chat.first("what if I get chest pain?") is None
     reply, _ = chat.triage()
     payload = reply["custom"]["triage"]
     assert payload["disposition"] == "routine" and payload["symptoms"] == []
@@ -211,7 +217,7 @@ def test_hypothetical_question_gets_advice_without_questions_or_a_stored_report(
 
 def test_triage_payload_shape_and_stored_report_with_alert(user_db: str) -> None:
     chat = Conversation(sender="patient-77")
-    chat.say("I have a fever of 38.6")
+    chat.first("I have a fever of 38.6")
     chat.say("2 days ago", "inform")
     chat.say("no", "deny")
     reply, _ = chat.triage()
@@ -223,7 +229,7 @@ def test_triage_payload_shape_and_stored_report_with_alert(user_db: str) -> None
     with session_factory(user_db)() as s:
         [report] = s.execute(select(PatientReport)).scalars().all()
         assert (report.sender_id, report.disposition, report.rule) == ("patient-77", "urgent", "fever-38")
-        assert report.text == "I have a fever of 38.6\n2 days ago\nno"
+        assert report.text == "I have a fever of 38.6\nNone of these\n2 days ago\nno"
         assert (report.temperature_c, report.days_since_infusion) == (38.6, 2)
         assert report.dedupe_key.startswith("patient-77:m")
         [alert] = s.execute(select(AlertOutbox)).scalars().all()
@@ -269,7 +275,8 @@ def test_patients_symptom_under_another_intent_goes_to_the_report() -> None:
 
 
 @pytest.mark.usefixtures("use_test_kb")
-def test_patients_protocol_question_is_still_answered() -> None:
+def test_a_patients_protocol_question_never_gets_staff_text() -> None:
     messages, events = run(ActionAnswerQuestion(), tracker(message(
         "what premedication will I get before the infusion?", "ask_premedication")))
-    assert events == [] and "methylprednisolone" in messages[0]["text"].lower()
+    assert messages == []
+    assert events == [{"event": "followup", "name": "symptom_report_form", "timestamp": None}]

@@ -131,14 +131,17 @@ def test_red_flag_recall_is_100_percent() -> None:
 
 
 # Negated, hypothetical, historical and someone else's red flags: never emergency.
+# A message with nothing the patient has now, asks about or calls usual is not
+# understood, so it is `urgent` (rule not-understood, "needs review"), never
+# routine (issue 9); questions about symptoms stay routine.
 # (message, disposition, hypothetical_for)
 NOT_PRESENT_RED_FLAGS = [
-    ("I don't have chest pain", "routine", ()),
-    ("no chest pain, no shortness of breath", "routine", ()),
-    ("I'm not dizzy", "routine", ()),
-    ("my face isn't drooping", "routine", ()),
-    ("I haven't coughed up blood or fainted", "routine", ()),
-    ("no swelling of my lips or tongue", "routine", ()),
+    ("I don't have chest pain", "urgent", ()),
+    ("no chest pain, no shortness of breath", "urgent", ()),
+    ("I'm not dizzy", "urgent", ()),
+    ("my face isn't drooping", "urgent", ()),
+    ("I haven't coughed up blood or fainted", "urgent", ()),
+    ("no swelling of my lips or tongue", "urgent", ()),
     ("I haven't had any chest pain but I do have a mild headache", "routine", ()),
     ("no fever, but I have a rash", "routine", ()),
     ("what if I get chest pain?", "routine", ("chest_pain",)),
@@ -148,14 +151,14 @@ NOT_PRESENT_RED_FLAGS = [
     ("what are the signs of a stroke?", "routine", ("stroke",)),
     ("could I get short of breath after the infusion?", "routine", ("shortness_of_breath",)),
     ("I have a rash, what if my throat starts closing?", "routine", ("throat_lip_swelling",)),
-    ("I had a stroke years ago", "routine", ()),
+    ("I had a stroke years ago", "urgent", ()),
     # family history and someone else's negated or hypothetical red flags
-    ("my mum had a stroke last year", "routine", ()),
-    ("my dad had chest pain last year but I'm fine", "routine", ()),
-    ("there's a family history of stroke", "routine", ()),
-    ("stroke runs in my family", "routine", ()),
-    ("my grandad died of a stroke", "routine", ()),
-    ("my husband doesn't have chest pain", "routine", ()),
+    ("my mum had a stroke last year", "urgent", ()),
+    ("my dad had chest pain last year but I'm fine", "urgent", ()),
+    ("there's a family history of stroke", "urgent", ()),
+    ("stroke runs in my family", "urgent", ()),
+    ("my grandad died of a stroke", "urgent", ()),
+    ("my husband doesn't have chest pain", "urgent", ()),
     ("what if my husband gets chest pain?", "routine", ("chest_pain",)),
     ("do patients get chest pain?", "routine", ("chest_pain",)),
     ("no chest pain but I have a temperature of 38.5", "urgent", ()),
@@ -211,7 +214,7 @@ URGENT_AND_ROUTINE = [
     ("bit itchy today, infusion was this morning", "routine", "expected-reaction-first-day"),
     ("threw up once", "routine", "expected-reaction"),
     ("my temperature is 37.2", "routine", "nothing-present"),
-    ("when is my next infusion?", "routine", "nothing-present"),
+    ("when is my next infusion?", "urgent", "not-understood"),  # never routine (issue 9)
 ]
 
 
@@ -240,8 +243,8 @@ REPORT_CASES = [
     (Report(present("bruising", "rash")), "urgent", "bleeding-bruising"),
     (Report(present("nausea"), days_since_infusion=0), "routine", "expected-reaction-first-day"),
     (Report(present("nausea"), days_since_infusion=5), "routine", "expected-reaction"),
-    (Report(present("chest_pain", status="negated")), "routine", "nothing-present"),
-    (Report(present("face_droop", status="historical")), "routine", "nothing-present"),
+    (Report(present("chest_pain", status="negated")), "urgent", "not-understood"),
+    (Report(present("face_droop", status="historical")), "urgent", "not-understood"),
     (Report(present("face_droop", status="family")), "emergency", "someone-else-red-flag"),
     (Report(present("fever", status="family")), "routine", "nothing-present"),
     (Report(present("face_droop", status="family") + present("face_droop")), "emergency", "stroke-signs"),

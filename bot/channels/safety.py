@@ -1,7 +1,9 @@
 """Around every turn of a patient-facing channel (REST, web chat): a size cap, clean text,
 and never silence.
 
-A message over MAX_CHARS gets a clear reply and never reaches NLU. When a turn
+A message over MAX_CHARS (about what a phone lets one type) gets a clear reply and
+never reaches NLU, but its whole text is first read for red flags (extraction is
+cheap): one found gets the emergency advice before the size reply. When a turn
 produces no message at all, or a custom action failed during it (the action
 server down: Rasa then carries on without the action's messages and events,
 often silently), the patient gets the safe reply, after anything the bot did say:
@@ -24,10 +26,13 @@ from typing import Any, Awaitable, Callable
 import yaml
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
+from bot.intake import triage_payload
+from bot.nlp.extract import extract
 from bot.paths import KNOWLEDGE_DIR
 from bot.sites import Site
+from bot.triage import Report, format_reply, triage
 
-MAX_CHARS = 1000
+MAX_CHARS = 5000
 REPLIES_FILE = KNOWLEDGE_DIR / "channel_replies.yml"
 REQUIRED = {"no_reply": ("emergency_number", "site_phone"),
             "too_long": ("emergency_number", "max_chars")}
@@ -78,6 +83,15 @@ def too_long_reply(site: Site) -> str:
     return _fill("too_long", site)
 
 
+def red_flag_replies(text: str, site: Site, sender_id: str) -> list[dict[str, Any]]:
+    """The emergency advice for a red flag anywhere in `text`, as a triage reply; [] without one."""
+    decision = triage(Report.from_extraction(extract(text)))
+    if decision.disposition != "emergency":
+        return []
+    return [{"recipient_id": sender_id, "text": format_reply(decision, site),
+             "custom": triage_payload(decision)}]
+
+
 def too_long(text: str) -> bool:
     """Whether the message is over the size cap (then it is not processed)."""
     return len(text) > MAX_CHARS
@@ -94,10 +108,12 @@ async def answer(on_new_message: Callable[[UserMessage], Awaitable[Any]],
                  collector: CollectingOutputChannel, site: Site, text: str, sender_id: str,
                  input_channel: str, metadata: dict[str, Any] | None = None
                  ) -> list[dict[str, Any]]:
-    """One turn: the size cap, clean text, then the bot's messages, followed by the safe
-    reply if it said nothing or a custom action failed."""
+    """One turn: the size cap (after a red-flag read of the whole text), clean text, then
+    the bot's messages, followed by the safe reply if it said nothing or a custom action
+    failed."""
     if too_long(text):
-        return [{"recipient_id": sender_id, "text": too_long_reply(site)}]
+        return [*red_flag_replies(clean_text(text), site, sender_id),
+                {"recipient_id": sender_id, "text": too_long_reply(site)}]
     failures: list[str] = []
     token = _turn_failures.set(failures)
     try:

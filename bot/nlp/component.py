@@ -14,6 +14,7 @@ Entities added to every message (extractor "SymptomExtractor"):
   temperature          value = °C with one decimal, e.g. "38.6" (°F converted)
   days_since_infusion  value = whole days as a string, e.g. "2"
   severity             value = mild | moderate | severe (strongest in the message)
+  language             value = ISO code, only for a message clearly not in English
 """
 from __future__ import annotations
 
@@ -42,8 +43,10 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlp.extract import extract, get_extractor
 from bot.nlp.findings import (
-    DAYS_ENTITY, SEVERITY_ENTITY, SYMPTOM_ENTITY, TEMPERATURE_ENTITY, Extraction,
+    DAYS_ENTITY, LANGUAGE_ENTITY, SEVERITY_ENTITY, SYMPTOM_ENTITY, TEMPERATURE_ENTITY, Extraction,
 )
+from bot.nlp.language import detect_language
+from bot.roles import reports_symptoms
 
 
 def _entity(kind: str, value: str, start: int, end: int, **extra: Any) -> Dict[Text, Any]:
@@ -107,12 +110,16 @@ class SymptomExtractor(GraphComponent, EntityExtractorMixin):
         return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:
-        """Append symptom, temperature, days_since_infusion and severity entities."""
+        """Append symptom, temperature, days_since_infusion, severity and language entities."""
         for message in messages:
             text = message.get(TEXT)
             if not text:
                 continue
-            found = self.add_extractor_name(entities_from(extract(text)))
+            entities = entities_from(extract(text))
+            language = detect_language(text)
+            if language:
+                entities.append(_entity(LANGUAGE_ENTITY, language, 0, len(text)))
+            found = self.add_extractor_name(entities)
             message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
         return messages
 
@@ -162,9 +169,7 @@ class SymptomIntentGuard(GraphComponent):
             intent = message.get(INTENT) or {}
             if intent.get(INTENT_NAME_KEY) not in self.overrides:
                 continue
-            if any(e.get(ENTITY_ATTRIBUTE_TYPE) == SYMPTOM_ENTITY
-                   and e.get(ENTITY_ATTRIBUTE_ROLE) in ("present", "family")
-                   for e in message.get(ENTITIES, [])):
+            if reports_symptoms(message.get(ENTITIES, [])):
                 message.set(INTENT, {INTENT_NAME_KEY: self.intent,
                                      PREDICTED_CONFIDENCE_KEY: intent.get(PREDICTED_CONFIDENCE_KEY, 1.0)},
                             add_to_output=True)

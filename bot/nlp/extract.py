@@ -9,7 +9,9 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from bot.nlp.findings import Extraction, Finding
-from bot.nlp.lexicon import ContextConfig, load_context_config, load_lexicon, normalise
+from bot.nlp.lexicon import (
+    ContextConfig, load_context_config, load_lexicon, load_spelling, normalise, respell,
+)
 from bot.nlp.pipeline import NOT_SYMPTOM, build_pipeline
 from bot.nlp.quantities import (
     Quantity, SeverityReader, parse_days_since_infusion, parse_temperature,
@@ -34,7 +36,7 @@ class _Extractor:
     def findings(self, text: str, cues: list[Quantity]) -> tuple[tuple[Finding, ...], Doc]:
         """One finding per symptom span (offsets in `text`), with its status and the
         severity said in its clause; also the processed Doc."""
-        clean, index = normalise(text)
+        clean, index = respell(*normalise(text), load_spelling())
         doc = self.nlp(clean)
         found = []
         for ent in doc.ents:

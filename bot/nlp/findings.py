@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-STATUSES = ("present", "negated", "hypothetical", "historical", "family")
+STATUSES = ("present", "negated", "hypothetical", "historical", "resolved", "gradual", "usual", "family")
 SEVERITY_RANK = {"mild": 1, "moderate": 2, "severe": 3}
 
 # Rasa entity names emitted by bot.nlp.component.SymptomExtractor.
@@ -11,6 +11,7 @@ SYMPTOM_ENTITY = "symptom"  # value = symptom id, role = status, optional "sever
 TEMPERATURE_ENTITY = "temperature"  # value = °C, one decimal, as text
 DAYS_ENTITY = "days_since_infusion"  # value = whole days, as text
 SEVERITY_ENTITY = "severity"  # value = mild | moderate | severe
+LANGUAGE_ENTITY = "language"  # value = ISO code of a message not in English
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ from bot.paths import KNOWLEDGE_DIR
 
 SYMPTOMS_FILE = KNOWLEDGE_DIR / "symptoms.yml"
 CONTEXT_FILE = KNOWLEDGE_DIR / "context_rules.yml"
+GRAMMAR_FILE = KNOWLEDGE_DIR / "symptom_grammar.yml"
+SPELLING_FILE = KNOWLEDGE_DIR / "spelling.yml"
 
 CLASSES = ("emergency", "urgent", "routine")
 SEVERITY_LEVELS = tuple(SEVERITY_RANK)  # mild, moderate, severe
@@ -23,6 +25,7 @@ _GROUP = re.compile(r"\{([^{}]*)\}")
 _WORD_HYPHEN = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
 _CHARS = re.compile(r"\s+|.", re.S)
 _ID = re.compile(r"^[a-z0-9_]+$")
+_WORD = re.compile(r"(?<![\w'])[\w']+(?![\w'])")
 
 
 class LexiconError(ValueError):
@@ -43,6 +46,83 @@ def normalise(text: str) -> tuple[str, list[int]]:
             continue
         index.append(m.start())
     return _WORD_HYPHEN.sub(" ", "".join(out)), index
+
+
+def respell(text: str, index: list[int], words: dict[str, str]) -> tuple[str, list[int]]:
+    """Replace whole words by their spelling in `words` (lower-case keys): "cant" ->
+    "can't". `index` maps each character of `text` to the original message; the result
+    comes with the same map for the new text, each replacement's characters pointing
+    into the word it replaced."""
+    out: list[str] = []
+    new_index: list[int] = []
+    last = 0
+    for m in _WORD.finditer(text):
+        replacement = words.get(m.group().lower())
+        if replacement is None:
+            continue
+        out.append(text[last:m.start()])
+        new_index += index[last:m.start()]
+        width = m.end() - m.start()
+        out.append(replacement)
+        new_index += [index[m.start() + min(i, width - 1)] for i in range(len(replacement))]
+        last = m.end()
+    out.append(text[last:])
+    new_index += index[last:]
+    return "".join(out), new_index
+
+
+@lru_cache(maxsize=None)
+def load_spelling(path: Path = SPELLING_FILE) -> dict[str, str]:
+    """Respellings of knowledge/spelling.yml, keyed by the lower-case word."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    words = data.get("words") or {}
+    if not isinstance(words, dict) or not words:
+        raise LexiconError(f"{path.name}: needs a `words` mapping")
+    return {str(k).lower(): str(v) for k, v in words.items()}
+
+
+@dataclass(frozen=True)
+class GrammarRule:
+    """A body part and a sign that, close together, make a symptom."""
+
+    symptom: str
+    parts: frozenset[str]
+    signs: frozenset[str]
+    window: int
+    needs_lead: bool = False  # the sign counts only right after a lead word ("won't stop")
+
+
+@dataclass(frozen=True)
+class Grammar:
+    """The rules of knowledge/symptom_grammar.yml."""
+
+    rules: tuple[GrammarRule, ...]
+    breaks: frozenset[str]
+    lead: frozenset[str]
+    negations: frozenset[str] = frozenset()
+    inability: frozenset[str] = frozenset()
+
+
+@lru_cache(maxsize=None)
+def load_grammar(path: Path = GRAMMAR_FILE, symptoms: Path = SYMPTOMS_FILE) -> Grammar:
+    """Read and validate the symptom grammar against the lexicon's symptom ids."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    known = load_lexicon(symptoms).symptoms
+    window = int(data.get("window", 4))
+    rules = []
+    for i, raw in enumerate(data.get("rules") or []):
+        where = f"{path.name}: rule #{i + 1}"
+        _require(raw, ("symptom", "parts", "signs"), where)
+        if raw["symptom"] not in known:
+            raise LexiconError(f"{where}: unknown symptom id '{raw['symptom']}'")
+        rules.append(GrammarRule(raw["symptom"], frozenset(str(w).lower() for w in raw["parts"]),
+                                 frozenset(str(w).lower() for w in raw["signs"]),
+                                 int(raw.get("window", window)), bool(raw.get("needs_lead", False))))
+    if not rules:
+        raise LexiconError(f"{path.name}: needs `rules`")
+    words = {key: frozenset(str(w).lower() for w in data.get(key) or ())
+             for key in ("breaks", "lead", "negations", "inability")}
+    return Grammar(tuple(rules), **words)
 
 
 def expand(template: str) -> list[str]:

@@ -11,7 +11,8 @@ from medspacy.target_matcher import TargetRule
 from spacy.language import Language
 from spacy.tokens import Span
 
-from bot.nlp.lexicon import ContextConfig, Lexicon
+from bot.nlp.grammar import SymptomGrammar, load_lemmas
+from bot.nlp.lexicon import ContextConfig, Lexicon, load_grammar, load_lexicon
 
 NOT_SYMPTOM = "NOT_SYMPTOM"
 
@@ -20,14 +21,24 @@ NOT_SYMPTOM = "NOT_SYMPTOM"
 warnings.filterwarnings("ignore", message=r"\[W036\]", category=UserWarning, module="medspacy")
 
 
+@Language.factory("iar_symptom_grammar")
+def _symptom_grammar(nlp, name):  # type: ignore[no-untyped-def]
+    """The grammar of knowledge/symptom_grammar.yml with spaCy's English lemma table.
+    (No annotations: spaCy validates factory arguments and cannot resolve postponed ones.)"""
+    classes = {symptom.id: symptom.cls for symptom in load_lexicon().symptoms.values()}
+    return SymptomGrammar(load_grammar(), load_lemmas(), classes)
+
+
 def _reach_check(config: ContextConfig) -> Callable[[Span, Span, Span], bool]:
     """ConText `on_modifies` callback: the cue reaches the symptom only across fillers,
-    other symptoms and the commas of an "or" list (see `reach` in context_rules.yml)."""
+    numbers ("a stroke 10 yrs ago"), other symptoms and the commas of an "or" list
+    (see `reach` in context_rules.yml)."""
 
     def modifies(target: Span, modifier: Span, between: Span) -> bool:
         doc = target.doc
         in_symptom = {i for ent in doc.ents for i in range(ent.start, ent.end)}
-        gap = [t for t in between if t.i not in in_symptom and not modifier.start <= t.i < modifier.end]
+        gap = [t for t in between if t.i not in in_symptom and not modifier.start <= t.i < modifier.end
+               and not t.like_num]
         if any(t.lower_ not in config.fillers and t.lower_ not in config.list_words for t in gap):
             return False
         if not any(t.text == "," for t in gap):
@@ -60,7 +71,8 @@ def _context_rules(config: ContextConfig) -> list[ConTextRule]:
 
 
 def build_pipeline(lexicon: Lexicon, config: ContextConfig) -> Language:
-    """A blank-English medspaCy pipeline with the project's lexicon and ConText rules.
+    """A blank-English medspaCy pipeline with the project's lexicon, symptom grammar
+    (bot.nlp.grammar) and ConText rules.
 
     Phrases go to spaCy PhraseMatchers on the lower-cased tokens (case-insensitive,
     tokenized like the messages). medspaCy runs the pipeline on each phrase when it
@@ -70,6 +82,7 @@ def build_pipeline(lexicon: Lexicon, config: ContextConfig) -> Language:
     nlp = medspacy.load(
         medspacy_enable=["medspacy_tokenizer", "medspacy_pyrush", "medspacy_target_matcher"],
     )
+    nlp.add_pipe("iar_symptom_grammar", after="medspacy_target_matcher")
     context = nlp.add_pipe(
         "medspacy_context",
         config={"rules": None, "prune_on_target_overlap": True, "span_attrs": None},

@@ -29,6 +29,9 @@ _NUM_THEN_WORD = re.compile(_NUM + _DEG + r"?\s*(?:fever|temp(?:erature)?)\b", r
 _NEXT_READING = re.compile(r"\s*(?:°\s*[cf]?)?[\s,;]*(?:then|and|now|later|rising to|up to|->|to)?"
                            r"[\s,]*(?:now\s+)?" + _NUM + _NOT_TEMP_UNIT, re.I)
 
+# "38 point 2", "38 pt 6": a reading said in words, read like 38.2
+_POINT_TEMP = re.compile(r"(?<![\d.,])(\d{2,3})\s*(?:point|pt|dot)\s*(\d)\b", re.I)
+
 _NUMBER_WORDS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
     "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
@@ -50,8 +53,12 @@ _FIXED_DAYS = [
                 r"earlier\s+today|just\s+now|(?:an?|one|a\s+few|few|couple\s+of|a\s+couple\s+of)"
                 r"\s+hours?\s+ago)\b", re.I), 0),
 ]
-_AGO = re.compile(r"\b" + _COUNT + r"\s+(day|days|night|nights|week|weeks|hour|hours)\s+"
-                  r"(?:ago|back|before|after|since|post)\b", re.I)
+_AGO = re.compile(r"\b" + _COUNT + r"\s*(day|days|night|nights|week|weeks|fortnight|fortnights|hour|"
+                  r"hours|hrs?|h|minutes?|mins?)\s+(?:ago|back|before|after|since|post)\b", re.I)
+# "day 3 after the infusion", "on day 2": the n-th day since the infusion
+_DAY_N = re.compile(r"\b(?:on\s+)?day\s+(\d{1,2})\b(?!\s*(?:of|in)\s+(?:the\s+|my\s+)?course)", re.I)
+# "infused on the 3rd": a day of this month (or the last month that had it)
+_ON_THE_NTH = re.compile(r"\bon\s+the\s+(\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?:of\s+)?[a-z]{3})", re.I)
 _LAST_WEEK = re.compile(r"\blast\s+week\b", re.I)
 _WEEKDAY = re.compile(r"(?<!next )\b(" + "|".join(_WEEKDAYS) + r")\b", re.I)
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
@@ -95,6 +102,8 @@ def parse_temperature(text: str) -> Quantity | None:
     for m in _UNIT_TEMP.finditer(text):
         unit = "f" if m.group(2).lower().startswith("f") else "c"
         readings.append(Quantity(_as_celsius(_to_float(m.group(1)), unit), m.start(1), m.end()))
+    readings += [Quantity(_as_celsius(float(f"{m.group(1)}.{m.group(2)}"), None), m.start(1), m.end())
+                 for m in _POINT_TEMP.finditer(text)]
     for pattern in (_DEG_ONLY, _WORD_THEN_NUM, _NUM_THEN_WORD):
         readings += [Quantity(_as_celsius(_to_float(m.group(1)), None), m.start(1), m.end(1))
                      for m in pattern.finditer(text)]
@@ -151,8 +160,18 @@ def _time_mentions(text: str, today: date) -> list[Quantity]:
         found += [Quantity(days, m.start(), m.end()) for m in pattern.finditer(text)]
     for m in _AGO.finditer(text):
         n, unit = _count(m.group(1)), m.group(2).lower()
-        days = n * 7 if unit.startswith("week") else n // 24 if unit.startswith("hour") else n
+        days = (n * 7 if unit.startswith("week") else n * 14 if unit.startswith("fortnight")
+                else n // 24 if unit.startswith("h") else 0 if unit.startswith("m") else n)
         found.append(Quantity(days, m.start(), m.end()))
+    found += [Quantity(int(m.group(1)), m.start(), m.end()) for m in _DAY_N.finditer(text)]
+    for m in _ON_THE_NTH.finditer(text):
+        day = int(m.group(1))
+        last_month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+        days = _days_to(day, today.month, today.year, today) if day <= today.day else None
+        if days is None:
+            days = _days_to(day, last_month[1], last_month[0], today)
+        if days is not None:
+            found.append(Quantity(days, m.start(), m.end()))
     found += [Quantity(7, m.start(), m.end()) for m in _LAST_WEEK.finditer(text)]
     for m in _WEEKDAY.finditer(text):
         back = (today.weekday() - _WEEKDAYS.index(m.group(1).lower())) % 7 or 7

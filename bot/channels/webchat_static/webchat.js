@@ -10,7 +10,7 @@
   var sendButton = form.querySelector(".send");
   var typing = document.getElementById("typing");
   var composerError = document.getElementById("composer-error");
-  var maxChars = parseInt(site.maxChars, 10) || 1000;
+  var maxChars = parseInt(site.maxChars, 10) || 5000;
   var busy = false;
   var sender = senderId();
 

@@ -1,0 +1,70 @@
+"""Blind patient triage figures: play a blind set against freshly started servers.
+
+Prints the issue's figures (red flags caught in the first reply and by the end of
+the conversation, over-triage of non-red-flag cases, under-triage) with counts,
+and lists the red flags missed in the first reply.
+
+Usage: .venv/bin/python bench/blind_patients.py [--set tests/blind/patients.yml] [--json out.json]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bot.paths import ROOT  # noqa: E402
+from bot.stack import (MODEL_PATH, Stack, free_port, start_action_server,  # noqa: E402
+                       start_rasa_server, wait_until_up, write_endpoints)
+from tests.blind.patients_play import (figures, form_questions, load_cases, play,  # noqa: E402
+                                       screen_labels)
+from tests.conftest import RestClient  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", type=Path, default=ROOT / "tests/blind/patients.yml")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    cases = load_cases(args.set)
+    work = Path(tempfile.mkdtemp(prefix="iar-blind-"))
+    action_port, rasa_port = free_port(), free_port()
+    endpoints = write_endpoints(work / "endpoints.yml", action_port, work / "tracker.db")
+    env = {"IAR_USER_DB_URL": f"sqlite:///{work / 'userdata.db'}",
+           "IAR_REPORT_SPOOL": str(work / "spool.jsonl")}
+    stack = Stack()
+    try:
+        stack.servers.append(start_action_server(action_port, log=work / "actions.log", env=env))
+        stack.servers.append(start_rasa_server(rasa_port, MODEL_PATH, endpoints,
+                                               log=work / "rasa.log", env=env))
+        wait_until_up(stack.servers[0], "/health")
+        wait_until_up(stack.servers[1], "/")
+        rest = RestClient(stack.servers[1].url)
+        questions, screen = form_questions(), screen_labels()
+        outcomes = [play(lambda who, text: rest.say(who, text, role="patient"), c, questions, screen)
+                    for c in cases]
+    finally:
+        stack.stop()
+    print(f"blind set: {args.set} ({len(cases)} cases)")
+    for line in figures(outcomes).lines():
+        print(line)
+    missed = [o for o in outcomes if o.red_flag and o.first != "emergency"]
+    print(f"\nred flags not caught in the first reply ({len(missed)}):")
+    for o in missed:
+        print(f"  {o.case['id']} [{o.case.get('sign')}] first={o.first} final={o.final}: {o.case['text'][:110]}")
+    over = [o for o in outcomes if not o.red_flag and o.case['expected'] != 'emergency'
+            and o.final == 'emergency']
+    print(f"\nover-triaged to emergency ({len(over)}):")
+    for o in over:
+        print(f"  {o.case['id']} expected={o.case['expected']} rule={o.rule}: {o.case['text'][:110]}")
+    if args.json:
+        args.json.write_text(json.dumps([{"id": o.case["id"], "expected": o.case["expected"],
+                                          "red_flag": o.red_flag, "first": o.first, "final": o.final,
+                                          "rule": o.rule, "asked": o.asked, "text": o.case["text"]}
+                                         for o in outcomes], indent=1))
+
+
+if __name__ == "__main__":
+    main()
