@@ -86,8 +86,8 @@ def test_action_server_killed_mid_conversation_gives_the_safe_reply_then_continu
     assert text == no_reply(site) and payload is None
     assert site.emergency_number in text and site.site_phone in text
     webchat = requests.post(f"{faults.rest.url}/webhooks/webchat/webhook", timeout=60,
-                            json={"sender": "fault0123456789abcdef", "message": "I have a rash"})
-    assert webchat.json()[-1] == {"recipient_id": "webchat-fault0123456789abcdef",
+                            json={"sender": "fault-9c2e71b5a04f3d8e", "message": "I have a rash"})
+    assert webchat.json()[-1] == {"recipient_id": "webchat-fault-9c2e71b5a04f3d8e",
                                   "text": no_reply(site)}
 
     faults.restart_action_server()
