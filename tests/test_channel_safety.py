@@ -131,6 +131,7 @@ def fallback_turn(entities: list[dict[str, Any]], metadata: dict[str, Any],
     result is read back as the Rasa server would from the tracker."""
     async def action_fails(message: UserMessage) -> None:
         note_action_failure("custom action action_triage failed: connection refused")
+        await message.output_channel.send_text_message(message.sender_id, "Sorry, rephrase?")
 
     async def read(message: UserMessage) -> ParsedMessage:
         return ParsedMessage("msg-1", message.text, entities)
@@ -145,7 +146,8 @@ def test_failed_turn_with_a_red_flag_gets_its_emergency_advice_and_spools_one_re
     replies = fallback_turn(CHEST_PAIN, {"role": "patient"})
     decision = triage(Report.from_entities(CHEST_PAIN))
     assert decision.disposition == "emergency"
-    assert [r.get("text") for r in replies] == [format_reply(decision, SITE), None, no_reply(SITE)]
+    assert [r.get("text") for r in replies] == [format_reply(decision, SITE), None,
+                                                "Sorry, rephrase?", no_reply(SITE)]
     assert replies[1]["custom"]["triage"]["disposition"] == "emergency"
     assert SITE.emergency_number in replies[0]["text"]
     [line] = spool.read_text().splitlines()
@@ -163,7 +165,8 @@ def test_failed_turn_without_a_patients_red_flag_gets_only_the_safe_reply(
         entities: list[dict[str, Any]], metadata: dict[str, Any]) -> None:
     spool = spool_path()
     spool.unlink(missing_ok=True)
-    assert fallback_turn(entities, metadata) == [{"recipient_id": "p-1", "text": no_reply(SITE)}]
+    assert [r["text"] for r in fallback_turn(entities, metadata)] == ["Sorry, rephrase?",
+                                                                     no_reply(SITE)]
     assert not spool.exists() or spool.read_text() == ""
 
 

@@ -8,8 +8,9 @@ message, stored in the tracker. `with_red_flag_fallback` wraps a channel's
 bot.triage and, when it is an emergency:
 
 * the patient gets the emergency reply for that sign (knowledge wording, the
-  site's numbers; with the triage payload, so the web chat shows its banner),
-  before the generic safe reply that bot.channels.safety adds;
+  site's numbers; with the triage payload, so the web chat shows its banner)
+  first, before whatever the bot managed to say and the generic safe reply that
+  bot.channels.safety adds (the channel's output must be a CollectingOutputChannel);
 * the report is appended to the report spool (bot.reports.spool), which the alert
   dispatcher saves, with its alert, on its next pass. Its dedupe key is the one
   action_triage uses for that message (sender:message id), so the report and its
@@ -23,7 +24,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
-from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
 from bot.channels.safety import turn_failed
 from bot.intake import triage_payload
@@ -87,9 +88,10 @@ async def triage_failed_turn(message: UserMessage, read: ReadMessage, site: Site
     if found is None:
         return
     report, decision = found
-    await message.output_channel.send_response(
-        message.sender_id, {"text": format_reply(decision, site),
-                            "custom": triage_payload(decision)})
+    advice = CollectingOutputChannel()
+    await advice.send_response(message.sender_id, {"text": format_reply(decision, site),
+                                                   "custom": triage_payload(decision)})
+    message.output_channel.messages[:0] = advice.messages  # first, before anything else said
     columns = report_columns(sender_id=message.sender_id, channel=message.input_channel,
                              text=parsed.text, report=report, decision=decision, site=site,
                              dedupe_key=f"{message.sender_id}:{parsed.message_id}")
