@@ -12,6 +12,11 @@ patient: staff look the report up with `python -m bot.cli reports list`. A repor
 the bot did not understand (a rule with `review: true` in knowledge/triage.yml)
 is alerted as "needs review" with the patient's words, capped at REVIEW_CHARS,
 since nothing else in it tells the team what is wrong.
+
+Bursts are aggregated per site, so a flood of reports cannot drown the site
+team's channel: a site gets at most one post every BURST_WINDOW seconds. The
+first alert goes out at once; alerts that fall due sooner after a post wait for
+the window to end and then go out together, as one post listing them all.
 """
 from __future__ import annotations
 
@@ -23,7 +28,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 import requests
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.nlp.lexicon import load_lexicon
@@ -37,6 +42,8 @@ BASE_DELAY = 5.0  # seconds before the first retry
 MAX_DELAY = 300.0  # retries never wait longer than this
 TIMEOUT = 10.0  # seconds for one webhook call
 REVIEW_CHARS = 500  # the patient's words quoted in a "needs review" alert
+BURST_WINDOW = 15.0  # seconds: at most one post per site in this time
+DETAILED = 10  # a burst post shows this many alerts in full, the others as their first line
 
 log = logging.getLogger("bot.alerts")
 Post = Callable[..., requests.Response]
@@ -101,14 +108,33 @@ def _post(url: str, payload: dict[str, Any], post: Post, timeout: float) -> str 
     return f"HTTP {response.status_code}: {response.text[:200]}"
 
 
+def burst_payload(payloads: list[dict[str, Any]], site_id: str | None) -> dict[str, Any]:
+    """One webhook body for several alerts of a site: a count, then each alert (the first
+    DETAILED in full, the rest by their first line), most urgent first."""
+    texts = [str(p.get("text", "")) for p in payloads]
+    ranked = sorted(texts, key=lambda t: next((i for i, d in enumerate(ALERT_DISPOSITIONS)
+                                               if t.upper().startswith(d.upper())),
+                                              len(ALERT_DISPOSITIONS)))
+    counts = ", ".join(f"{sum(t.upper().startswith(d.upper()) for t in texts)} {d}"
+                       for d in ALERT_DISPOSITIONS)
+    header = (f"{len(texts)} IAR Assistant patient reports for site {site_id or 'unknown'} "
+              f"within {BURST_WINDOW:.0f} s ({counts}), sent as one message:")
+    parts = [header, *ranked[:DETAILED], *(t.splitlines()[0] for t in ranked[DETAILED:] if t)]
+    return {"text": "\n\n".join(parts)}
+
+
 def deliver_pending(webhook_url: str | None, session_factory: sessionmaker[Session],
                     now: datetime | None = None, *, post: Post = requests.post,
                     base_delay: float = BASE_DELAY, max_delay: float = MAX_DELAY,
-                    timeout: float = TIMEOUT, limit: int = 100) -> DeliveryRun:
-    """Post every alert that is due; mark it delivered or record the failure and the next try.
+                    timeout: float = TIMEOUT, limit: int = 100,
+                    burst_window: float = BURST_WINDOW) -> DeliveryRun:
+    """Post every alert that is due, one post per site (see burst_payload); mark the alerts
+    delivered or record the failure and the next try.
 
-    Each alert is committed on its own, so a crash mid-run neither loses nor
-    re-sends the alerts already handled. Without a webhook URL nothing is sent.
+    A site posted to less than `burst_window` seconds ago is skipped: its alerts stay
+    due and go out together when the window ends. Each post is committed on its own,
+    so a crash mid-run neither loses nor re-sends the alerts already handled. Without
+    a webhook URL nothing is sent.
     """
     now = now or utcnow()
     delivered = failed = 0
@@ -120,31 +146,55 @@ def deliver_pending(webhook_url: str | None, session_factory: sessionmaker[Sessi
                             WEBHOOK_ENV, waiting)
             return DeliveryRun(pending=waiting)
         due = session.execute(
-            select(AlertOutbox.id)
+            select(AlertOutbox.id, PatientReport.site_id)
+            .outerjoin(PatientReport, AlertOutbox.report_id == PatientReport.id)
             .where(AlertOutbox.delivered_at.is_(None), AlertOutbox.next_attempt_at <= now)
-            .order_by(AlertOutbox.id).limit(limit)).scalars().all()
-        for alert_id in due:
-            alert = session.execute(select(AlertOutbox).where(AlertOutbox.id == alert_id)
-                                    .with_for_update(skip_locked=True)).scalar_one_or_none()
-            if alert is None or alert.delivered_at is not None:
+            .order_by(AlertOutbox.id).limit(limit)).all()
+        by_site: dict[str | None, list[int]] = {}
+        for alert_id, site_id in due:
+            by_site.setdefault(site_id, []).append(alert_id)
+        for site_id, alert_ids in by_site.items():
+            last = _last_post(session, site_id)
+            if last is not None and now - last < timedelta(seconds=burst_window):
+                log.debug("site %s: %d alert(s) held until %s (burst window)", site_id,
+                         len(alert_ids), last + timedelta(seconds=burst_window))
+                continue
+            alerts = session.execute(
+                select(AlertOutbox).where(AlertOutbox.id.in_(alert_ids),
+                                          AlertOutbox.delivered_at.is_(None))
+                .order_by(AlertOutbox.id).with_for_update(skip_locked=True)).scalars().all()
+            if not alerts:
                 session.rollback()
                 continue
-            error = _post(webhook_url, alert.payload, post, timeout)
-            alert.attempts += 1
-            alert.last_attempt_at = now
+            payload = (alerts[0].payload if len(alerts) == 1
+                       else burst_payload([a.payload for a in alerts], site_id))
+            error = _post(webhook_url, payload, post, timeout)
+            for alert in alerts:
+                alert.attempts += 1
+                alert.last_attempt_at = now
+                if error is None:
+                    alert.delivered_at, alert.last_error = now, None
+                else:
+                    wait = retry_delay(alert.attempts, base_delay, max_delay)
+                    alert.last_error, alert.next_attempt_at = error, now + timedelta(seconds=wait)
+            reports = ", ".join(str(a.report_id) for a in alerts)
             if error is None:
-                alert.delivered_at, alert.last_error = now, None
-                delivered += 1
-                log.info("alert %d (report %d) delivered after %d attempt(s)",
-                         alert.id, alert.report_id, alert.attempts)
+                delivered += len(alerts)
+                log.info("%d alert(s) (reports %s) delivered in one post", len(alerts), reports)
             else:
-                wait = retry_delay(alert.attempts, base_delay, max_delay)
-                alert.last_error, alert.next_attempt_at = error, now + timedelta(seconds=wait)
-                failed += 1
-                log.warning("alert %d (report %d) not delivered (attempt %d): %s; retry in %.0f s",
-                            alert.id, alert.report_id, alert.attempts, error, wait)
+                failed += len(alerts)
+                log.warning("%d alert(s) (reports %s) not delivered: %s; retrying", len(alerts),
+                            reports, error)
             session.commit()
         return DeliveryRun(delivered, failed, _count_pending(session))
+
+
+def _last_post(session: Session, site_id: str | None) -> datetime | None:
+    """When alerts of this site last went out (the newest delivered_at), if ever."""
+    return session.execute(
+        select(func.max(AlertOutbox.delivered_at))
+        .join(PatientReport, AlertOutbox.report_id == PatientReport.id)
+        .where(PatientReport.site_id == site_id)).scalar()
 
 
 def _count_pending(session: Session) -> int:

@@ -33,39 +33,37 @@ def cmd_kb_build(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Start the action server, the Rasa server and the alert dispatcher; stop on Ctrl-C."""
-    from bot.stack import (Stack, local_endpoints, start_action_server, start_alert_dispatcher,
-                           start_rasa_server, wait_until_up)
+    """Start the action server, the Rasa server and the alert dispatcher; restart any that
+    crashes (with back-off, saying so); stop them all on Ctrl-C."""
+    from bot.stack import (Supervisor, local_endpoints, start_action_server,
+                           start_alert_dispatcher, start_rasa_server)
 
-    stack = Stack()
+    supervisor = Supervisor(say=lambda line: print(line, flush=True))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         started = time.monotonic()
         print(f"Starting the action server on 127.0.0.1:{args.action_port} …", flush=True)
-        stack.servers.append(start_action_server(args.action_port))
+        actions = supervisor.add("action server", lambda: start_action_server(args.action_port),
+                                 "/health")
         print(f"Starting the Rasa server on {args.host}:{args.port} (loading the model) …",
               flush=True)
-        rasa = start_rasa_server(args.port, endpoints=local_endpoints(args.action_port),
-                                 interface=args.host)
-        stack.servers.append(rasa)
-        for server in stack.servers:
-            wait_until_up(server, "/health" if server.name == "action server" else "/")
-        stack.servers.append(start_alert_dispatcher())
+        endpoints = local_endpoints(args.action_port)
+        rasa = supervisor.add("Rasa server", lambda: start_rasa_server(
+            args.port, endpoints=endpoints, interface=args.host), "/")
+        supervisor.wait_until_up()
+        supervisor.add("alert dispatcher", start_alert_dispatcher)
         print(f"\nReady in {time.monotonic() - started:.1f} s.\n"
               f"  REST:     POST {rasa.url}/webhooks/rest/webhook "
               '{"sender": "me", "message": "How common are IARs?"}\n'
               f"  Web chat: {rasa.url}/webhooks/webchat/\n"
               f"  Alerts:   {_alerts_line()}\n"
-              f"  Logs:     {stack.servers[0].log.parent}\n"
-              "Press Ctrl-C to stop.", flush=True)
-        while all(s.process.poll() is None for s in stack.servers):
-            time.sleep(1)
-        print("A server stopped; see the logs.", file=sys.stderr)
-        return 1
+              f"  Logs:     {actions.log.parent}\n"
+              "A server that stops is restarted. Press Ctrl-C to stop.", flush=True)
+        supervisor.run()
     except KeyboardInterrupt:
         return 0
     finally:
-        stack.stop()
+        supervisor.stop()
 
 
 def cmd_shell(args: argparse.Namespace) -> int:

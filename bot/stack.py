@@ -1,7 +1,8 @@
 """Start and stop the servers (action server, Rasa server, alert dispatcher) as child processes.
 
 Used by `make run`, the end-to-end tests and the benchmarks, so all three run
-the bot the same way.
+the bot the same way. `make run` keeps them under a Supervisor, which restarts
+a server that crashed.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import requests
 import yaml
@@ -142,3 +144,92 @@ class Stack:
     def stop(self) -> None:
         for server in reversed(self.servers):
             server.stop()
+
+
+@dataclass
+class Supervised:
+    """A server the supervisor keeps running: how to start it and how to see it is up."""
+
+    name: str
+    start: Callable[[], Server]
+    health: str | None  # path that answers once it is up; None: up once started
+    server: Server | None = None
+    crashes: int = 0  # in a row: the back-off grows with them
+    started_at: float = 0.0
+    restart_at: float | None = None
+
+
+class Supervisor:
+    """Keeps the stack running: a server that exits is restarted after a back-off
+    (1 s, doubling, at most 30 s; reset once it has stayed up for a minute), and each
+    exit and restart is announced, so one crash no longer stops the whole bot."""
+
+    def __init__(self, say: Callable[[str], None] = print, clock: Callable[[], float] = time.monotonic,
+                 base_delay: float = 1.0, max_delay: float = 30.0, stable_after: float = 60.0
+                 ) -> None:
+        self.say, self.clock = say, clock
+        self.base_delay, self.max_delay, self.stable_after = base_delay, max_delay, stable_after
+        self.supervised: list[Supervised] = []
+
+    def add(self, name: str, start: Callable[[], Server], health: str | None = None) -> Server:
+        """Start a server (without waiting for it) and supervise it from now on."""
+        entry = Supervised(name, start, health)
+        self.supervised.append(entry)
+        self._start(entry)
+        return entry.server
+
+    def wait_until_up(self) -> None:
+        """Wait until every server with a health path answers."""
+        for entry in self.supervised:
+            if entry.health is not None:
+                wait_until_up(entry.server, entry.health)
+
+    def backoff(self, crashes: int) -> float:
+        """Seconds before restarting after this many crashes in a row."""
+        return min(self.max_delay, self.base_delay * 2 ** max(0, crashes - 1))
+
+    def check(self) -> None:
+        """One look at every server: note exits, restart those whose back-off is over."""
+        for entry in self.supervised:
+            now = self.clock()
+            if entry.restart_at is not None:
+                if now >= entry.restart_at:
+                    self._restart(entry)
+                continue
+            code = entry.server.process.poll()
+            if code is None:
+                if entry.crashes and now - entry.started_at >= self.stable_after:
+                    entry.crashes = 0
+                continue
+            entry.crashes += 1
+            delay = self.backoff(entry.crashes)
+            entry.restart_at = now + delay
+            self.say(f"The {entry.name} stopped (exit code {code}); restarting it in {delay:.0f} s"
+                     f" (crash {entry.crashes} in a row; log: {entry.server.log}).")
+
+    def run(self, poll: float = 0.5) -> None:
+        """Check every `poll` seconds until interrupted (Ctrl-C)."""
+        while True:
+            self.check()
+            time.sleep(poll)
+
+    def stop(self) -> None:
+        """Stop every server, last started first."""
+        for entry in reversed(self.supervised):
+            if entry.server is not None:
+                entry.server.stop()
+
+    def _start(self, entry: Supervised) -> None:
+        entry.server, entry.started_at, entry.restart_at = entry.start(), self.clock(), None
+
+    def _restart(self, entry: Supervised) -> None:
+        began = self.clock()
+        self._start(entry)
+        if entry.health is not None:
+            try:
+                wait_until_up(entry.server, entry.health)
+            except (RuntimeError, TimeoutError) as error:  # next check() counts it as a crash
+                entry.server.stop()
+                self.say(f"The {entry.name} did not come back: {str(error).splitlines()[0]}")
+                return
+        self.say(f"Restarted the {entry.name} in {self.clock() - began:.1f} s.")

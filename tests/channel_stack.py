@@ -130,6 +130,11 @@ class ChannelStack:
     tracker_db: Path
     standin: StandIn
 
+    @property
+    def user_db_url(self) -> str:
+        """The action server's user database (reports)."""
+        return f"sqlite:///{self.tracker_db.parent / 'userdata.db'}"
+
     def user_events(self, sender_id: str) -> list[dict[str, Any]]:
         """The user messages stored for this conversation (text, input_channel, metadata)."""
         with sqlite3.connect(self.tracker_db) as db:
@@ -147,6 +152,8 @@ def channel_env(standin: StandIn) -> dict[str, str]:
         "MICROSOFT_TENANT_ID": TENANT_ID,
         "MICROSOFT_OPENID_METADATA_URL": f"{standin.url}/openid",
         "MICROSOFT_TOKEN_URL": f"{standin.url}/token",
+        # as behind the reverse proxy: the client address is X-Forwarded-For's (rate limits)
+        "SANIC_PROXIES_COUNT": "1",
         # an empty value tells slack_sdk to ignore any proxy set on this machine
         "HTTPS_PROXY": "", "https_proxy": "", "HTTP_PROXY": "", "http_proxy": "",
     }

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.alerts import deliver_pending, retry_delay, run_dispatcher
+from bot.alerts import BURST_WINDOW, DETAILED, deliver_pending, retry_delay, run_dispatcher
 from bot.cli import main as cli
 from bot.nlp.findings import Finding
 from bot.reports.models import AlertOutbox, utcnow
@@ -82,13 +82,37 @@ def test_webhook_down_then_back_loses_nothing(sessions, webhook: AlertWebhook) -
     again = later + timedelta(seconds=10)
     assert deliver_pending(webhook.url, sessions, again).failed == 2
     assert outbox(sessions)[0].last_error.startswith("HTTP 503")
-    # back up: both alerts arrive, in order
+    # back up: both alerts arrive, in one post (the same site), the emergency first
     webhook.status = 200
     run = deliver_pending(webhook.url, sessions, again + timedelta(seconds=20))
     assert (run.delivered, run.pending) == (2, 0)
-    texts = webhook.texts()
-    assert len(texts) == 2 and texts[0].startswith("EMERGENCY") and texts[1].startswith("URGENT")
+    [text] = webhook.texts()
+    assert text.startswith("2 IAR Assistant patient reports for site test")
+    assert text.index("\n\nEMERGENCY") < text.index("\n\nURGENT")
     assert [a.attempts for a in outbox(sessions)] == [4, 4]
+
+
+def test_a_burst_of_alerts_goes_out_as_one_post_per_window(sessions,
+                                                           webhook: AlertWebhook) -> None:
+    first = enqueue(sessions, "k0")
+    now = utcnow()
+    assert deliver_pending(webhook.url, sessions, now).delivered == 1  # the first: at once
+    ids = [enqueue(sessions, f"k{i}", "chest_pain" if i % 2 else "fever") for i in range(1, 13)]
+    posted = outbox(sessions)[0].delivered_at
+    held = deliver_pending(webhook.url, sessions, posted + timedelta(seconds=BURST_WINDOW - 1))
+    assert (held.delivered, held.failed, held.pending) == (0, 0, 12)  # within the window
+    run = deliver_pending(webhook.url, sessions, posted + timedelta(seconds=BURST_WINDOW))
+    assert (run.delivered, run.pending) == (12, 0)
+    texts = webhook.texts()
+    assert len(texts) == 2 and f"report #{first}" in texts[0]
+    burst = texts[1]
+    assert burst.startswith("12 IAR Assistant patient reports for site test within 15 s "
+                            "(6 emergency, 6 urgent)")
+    assert all(f"patient report #{i}\n" in burst or burst.endswith(f"patient report #{i}")
+               for i in ids)
+    assert burst.count("Rule:") == DETAILED  # the others by their first line only
+    assert burst.index("EMERGENCY") < burst.index("URGENT")
+    assert all(a.delivered_at is not None and a.attempts == 1 for a in outbox(sessions))
 
 
 def test_without_a_webhook_alerts_wait(sessions, caplog: pytest.LogCaptureFixture) -> None:

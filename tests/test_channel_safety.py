@@ -2,17 +2,21 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
+from bot.channels.red_flags import ParsedMessage, with_red_flag_fallback
 from bot.channels.rest import request_error, valid_sender
 from bot.channels.safety import (
     MAX_CHARS, ReplyConfigError, answer, clean_text, load_replies, no_reply, note_action_failure,
-    too_long_reply,
+    rate_limited_reply, too_long_reply,
 )
+from bot.reports.spool import spool_path
+from bot.triage import Report, format_reply, triage
 from bot.channels.webchat import MAX_CHARS as WEBCHAT_MAX_CHARS
 from bot.sites import get_site
 
@@ -115,3 +119,57 @@ def test_a_failed_custom_action_adds_the_safe_reply_after_what_the_bot_said() ->
 def test_failures_outside_a_turn_or_in_another_turn_do_not_count() -> None:
     note_action_failure("custom action action_x failed outside any turn")
     assert run_turn(says_hello, "hi")[0] == [{"recipient_id": "p-1", "text": "hello"}]
+
+
+CHEST_PAIN = [{"entity": "symptom", "value": "chest_pain", "role": "present", "text": "chest pain",
+               "start": 7, "end": 17}]
+
+
+def fallback_turn(entities: list[dict[str, Any]], metadata: dict[str, Any],
+                  text: str = "I have chest pain") -> list[dict[str, Any]]:
+    """A turn whose custom action fails, through `answer` and the red-flag fallback; the NLU
+    result is read back as the Rasa server would from the tracker."""
+    async def action_fails(message: UserMessage) -> None:
+        note_action_failure("custom action action_triage failed: connection refused")
+        await message.output_channel.send_text_message(message.sender_id, "Sorry, rephrase?")
+
+    async def read(message: UserMessage) -> ParsedMessage:
+        return ParsedMessage("msg-1", message.text, entities)
+
+    return asyncio.run(answer(with_red_flag_fallback(action_fails, read, SITE),
+                              CollectingOutputChannel(), SITE, text, "p-1", "webchat", metadata))
+
+
+def test_failed_turn_with_a_red_flag_gets_its_emergency_advice_and_spools_one_report() -> None:
+    spool = spool_path()
+    spool.unlink(missing_ok=True)
+    replies = fallback_turn(CHEST_PAIN, {"role": "patient"})
+    decision = triage(Report.from_entities(CHEST_PAIN))
+    assert decision.disposition == "emergency"
+    assert [r.get("text") for r in replies] == [format_reply(decision, SITE), None,
+                                                "Sorry, rephrase?", no_reply(SITE)]
+    assert replies[1]["custom"]["triage"]["disposition"] == "emergency"
+    assert SITE.emergency_number in replies[0]["text"]
+    [line] = spool.read_text().splitlines()
+    columns = json.loads(line)
+    assert (columns["dedupe_key"], columns["disposition"], columns["sender_id"]) == \
+        ("p-1:msg-1", "emergency", "p-1")
+
+
+@pytest.mark.parametrize("entities, metadata", [
+    ([{**CHEST_PAIN[0], "role": "negated"}], {"role": "patient"}),  # "no chest pain"
+    ([{**CHEST_PAIN[0], "value": "rash", "text": "rash"}], {"role": "patient"}),  # not a red flag
+    (CHEST_PAIN, {"role": "staff"}),  # staff get no patient advice
+], ids=["negated", "routine", "staff"])
+def test_failed_turn_without_a_patients_red_flag_gets_only_the_safe_reply(
+        entities: list[dict[str, Any]], metadata: dict[str, Any]) -> None:
+    spool = spool_path()
+    spool.unlink(missing_ok=True)
+    assert [r["text"] for r in fallback_turn(entities, metadata)] == ["Sorry, rephrase?",
+                                                                     no_reply(SITE)]
+    assert not spool.exists() or spool.read_text() == ""
+
+
+def test_rate_limited_reply_names_the_emergency_number_and_the_site() -> None:
+    text = rate_limited_reply(SITE)
+    assert SITE.emergency_number in text and SITE.site_phone in text

@@ -3,7 +3,8 @@
 Same contract as Rasa's `rest` channel, {"sender", "message", "metadata"} → the bot's
 messages, with bot.channels.safety around every turn: a message over the size cap
 gets a clear reply and is not processed, control characters are dropped, and a turn
-that produced nothing (an action server down) gets the safe reply, never silence.
+that produced nothing (an action server down) gets the safe reply, never silence,
+after the emergency reply if the message holds a red flag (bot.channels.red_flags).
 Malformed requests get 400 with what to fix. No streaming; the input channel is
 always "rest".
 """
@@ -19,6 +20,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.red_flags import tracker_reader, with_red_flag_fallback
 from bot.channels.safety import answer
 from bot.sites import Site, get_site
 
@@ -67,7 +69,9 @@ class SafeRestInput(RestInput):
             error = request_error(body)
             if error:
                 return response.json({"error": error}, status=HTTPStatus.BAD_REQUEST)
-            messages = await answer(on_new_message, CollectingOutputChannel(), self.site,
+            handle = with_red_flag_fallback(on_new_message, tracker_reader(request.app.ctx.agent),
+                                            self.site)
+            messages = await answer(handle, CollectingOutputChannel(), self.site,
                                     body["message"], body.get("sender", "default"), self.name(),
                                     body.get("metadata"))
             return response.json(messages)

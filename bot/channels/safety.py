@@ -35,6 +35,7 @@ from bot.triage import Report, format_reply, triage
 MAX_CHARS = 5000
 REPLIES_FILE = KNOWLEDGE_DIR / "channel_replies.yml"
 REQUIRED = {"no_reply": ("emergency_number", "site_phone"),
+            "rate_limited": ("emergency_number", "site_phone"),
             "too_long": ("emergency_number", "max_chars")}
 KEPT_CONTROLS = "\t\n\r"
 log = logging.getLogger(__name__)
@@ -46,6 +47,11 @@ def note_action_failure(description: str) -> None:
     failures = _turn_failures.get()
     if failures is not None:
         failures.append(description[:300])
+
+
+def turn_failed() -> bool:
+    """Whether a custom action has failed so far in the turn being handled."""
+    return bool(_turn_failures.get())
 
 
 class ReplyConfigError(ValueError):
@@ -76,6 +82,11 @@ def _fill(key: str, site: Site) -> str:
 def no_reply(site: Site) -> str:
     """The safe reply for a turn that produced nothing: emergency number and site contact."""
     return _fill("no_reply", site)
+
+
+def rate_limited_reply(site: Site) -> str:
+    """The reply to a message over the web chat's rate limits (bot.channels.ratelimit)."""
+    return _fill("rate_limited", site)
 
 
 def too_long_reply(site: Site) -> str:

@@ -6,8 +6,13 @@ POST /webhooks/webchat/webhook  {"sender": id, "message": text} → the bot's me
                                 (text, buttons, custom payloads), like the REST channel
 
 Every message is marked with role "patient"; the client cannot choose its metadata,
-and its sender id is namespaced so it cannot join a staff conversation. The size cap
-and the safe reply (never silence) are bot.channels.safety's, shared with REST.
+and its sender id is namespaced so it cannot join a staff conversation; an id that
+looks guessable (low entropy) is refused. The size cap and the safe reply (never
+silence) are bot.channels.safety's, shared with REST; with the action server down,
+a red flag still gets its emergency reply (bot.channels.red_flags). Messages over
+the rate limits per address and per sender get a clear reply (429), except a
+sender's first red flag; identical messages sent at once make one turn
+(bot.channels.ratelimit).
 """
 from __future__ import annotations
 
@@ -22,7 +27,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.safety import MAX_CHARS, answer
+from bot.channels.ratelimit import InFlight, WebChatLimits, low_entropy
+from bot.channels.red_flags import holds_red_flag, tracker_reader, with_red_flag_fallback
+from bot.channels.safety import MAX_CHARS, answer, clean_text, rate_limited_reply, too_long
 from bot.sites import Site, get_site
 
 STATIC_DIR = Path(__file__).with_name("webchat_static")
@@ -79,6 +86,8 @@ class WebChatInput(InputChannel):
         self.site = site
         self.page = render_page(site, (STATIC_DIR / "index.html").read_text(encoding="utf-8"))
         self.assets = {name: (STATIC_DIR / name).read_bytes() for name in ASSETS}
+        self.limits = WebChatLimits.from_env()
+        self.in_flight = InFlight()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("webchat", __name__)
@@ -104,10 +113,24 @@ class WebChatInput(InputChannel):
             sender, text = body.get("sender"), body.get("message")
             if not isinstance(sender, str) or not SENDER_ID.fullmatch(sender):
                 return _error("sender must be 16-64 letters, digits, '-' or '_'")
+            if low_entropy(sender):
+                return _error("sender must be a random id, as the page makes")
             if not isinstance(text, str) or not text.strip():
                 return _error("message must be non-empty text")
-            return _json(await answer(on_new_message, WebChatOutput(), self.site, text,
-                                      f"webchat-{sender}", self.name(), {"role": "patient"}))
+            sender_id, metadata, agent = f"webchat-{sender}", {"role": "patient"}, request.app.ctx.agent
+
+            async def red_flag() -> bool:
+                return not too_long(text) and await holds_red_flag(agent, clean_text(text),
+                                                                   metadata)
+
+            if not await self.limits.allow(request.remote_addr or request.ip, sender_id, red_flag):
+                return _json([{"recipient_id": sender_id, "text": rate_limited_reply(self.site)}],
+                             HTTPStatus.TOO_MANY_REQUESTS)
+            handle = with_red_flag_fallback(on_new_message, tracker_reader(agent), self.site)
+            return _json(await self.in_flight.run(
+                (sender_id, clean_text(text)),
+                lambda: answer(handle, WebChatOutput(), self.site, text, sender_id, self.name(),
+                               metadata)))
 
         return bp
 

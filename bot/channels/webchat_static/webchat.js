@@ -125,7 +125,8 @@
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ sender: sender, message: message })
     }).then(function (response) {
-      if (!response.ok) { throw new Error("HTTP " + response.status); }
+      // 429: over the rate limit; its body is the reply to show
+      if (!response.ok && response.status !== 429) { throw new Error("HTTP " + response.status); }
       return response.json();
     }).then(render).catch(function () {
       addMessage("error", "I couldn't reach the assistant. Please check your connection and " +

@@ -1,0 +1,98 @@
+"""Supervisor figures: how long `make run` takes to bring a killed server back.
+
+Starts `python -m bot.cli run` (as `make run` does) on free ports with a temporary
+build directory, then kills (SIGKILL) the action server, the alert dispatcher and
+the Rasa server in turn and prints, for each, the seconds from the kill to the
+supervisor's "Restarted" line and, for the two HTTP servers, to the first patient
+message answered by the bot again (not the safe reply).
+
+Usage: .venv/bin/python bench/restart.py
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bot.channels.safety import no_reply  # noqa: E402
+from bot.paths import KB_PATH, ROOT  # noqa: E402
+from bot.sites import get_site  # noqa: E402
+from bot.stack import free_port, server_env  # noqa: E402
+
+
+def child_pid(parent: int, marker: str) -> int:
+    for proc in Path("/proc").iterdir():
+        try:
+            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == parent and marker in cmdline:
+            return int(proc.name)
+    raise RuntimeError(f"no child running {marker}")
+
+
+def wait_line(lines: list[str], needle: str, after: int, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(needle in line for line in lines[after:]):
+            return
+        time.sleep(0.05)
+    raise TimeoutError(needle)
+
+
+def answered(url: str) -> bool:
+    try:
+        replies = requests.post(f"{url}/webhooks/rest/webhook", timeout=30, json={
+            "sender": "bench-restart", "message": "hello", "metadata": {"role": "patient"}}).json()
+    except requests.RequestException:
+        return False
+    return bool(replies) and replies[-1].get("text") != no_reply(get_site())
+
+
+def main() -> None:
+    port, action_port = free_port(), free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = server_env({"IAR_BUILD_DIR": str(Path(tmp) / "build"), "IAR_KB_PATH": str(KB_PATH),
+                          "IAR_USER_DB_URL": f"sqlite:///{tmp}/userdata.db",
+                          "IAR_REPORT_SPOOL": f"{tmp}/spool.jsonl"})
+        run = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--port", str(port),
+                                "--action-port", str(action_port)], cwd=ROOT, env=env,
+                               text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        lines: list[str] = []
+        threading.Thread(target=lambda: lines.extend(l.rstrip() for l in run.stdout),
+                         daemon=True).start()
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_line(lines, "Ready in", 0)
+            for name, marker, http in (("action server", "rasa_sdk", True),
+                                       ("alert dispatcher", "alerts run", False),
+                                       ("Rasa server", "bot.rasa_run", True)):
+                seen = len(lines)
+                killed = time.monotonic()
+                os.kill(child_pid(run.pid, marker), signal.SIGKILL)
+                wait_line(lines, f"Restarted the {name}", seen)
+                restarted = time.monotonic() - killed
+                while http and not answered(url):
+                    time.sleep(0.05)
+                answering = time.monotonic() - killed
+                print(f"{name:16s} killed → restarted {restarted:5.1f} s"
+                      + (f", answering again {answering:5.1f} s" if http else ""), flush=True)
+                time.sleep(2)
+        finally:
+            run.send_signal(signal.SIGINT)
+            run.wait(60)
+        print("supervisor output:\n  " + "\n  ".join(l for l in lines if "stopped" in l
+                                                     or "Restarted" in l))
+
+
+if __name__ == "__main__":
+    main()
