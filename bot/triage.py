@@ -30,7 +30,7 @@ CONDITIONS = {
     "severity_at_least", "temperature_c_at_least", "temperature_c_below", "temperature_known",
     "feverish", "days_since_infusion_at_most", "days_since_infusion_at_least", "nothing_present",
     "unclear", "hypothetical_question", "usual_symptoms", "someone_else_class", "screen",
-    "not_english",
+    "not_english", "foreign_red_flag",
 }
 SCREEN_ANSWERS = ("none", "yes", "unclear")  # besides a screen option id
 # A report with a finding of one of these statuses, or a temperature, was understood;
@@ -55,6 +55,7 @@ class Report:
     course: int | None = None  # treatment course (1, 2, 3...), carried for reports
     screen: str | None = None  # the red-flag screen's answer: none | yes | unclear | an option id
     language: str | None = None  # ISO code of a message not in English (bot.nlp.language)
+    foreign_red_flag: bool = False  # that message uses a warning sign's word
 
     @classmethod
     def from_extraction(cls, extraction: Extraction, course: int | None = None) -> Report:
@@ -82,10 +83,11 @@ class Report:
             elif kind == SEVERITY_ENTITY and value in SEVERITY_RANK:
                 levels.append(str(value))
             elif kind == LANGUAGE_ENTITY:
-                languages.append(str(value))
+                languages.append((str(value), e.get("role") == "red_flag"))
         return cls(tuple(findings), max(levels, key=SEVERITY_RANK.__getitem__, default=None),
                    max(temps, default=None), days[-1] if days else None, course,
-                   language=languages[0] if languages else None)
+                   language=languages[0][0] if languages else None,
+                   foreign_red_flag=any(flag for _, flag in languages))
 
     def present(self) -> list[Finding]:
         """Findings the patient has now (not negated, hypothetical, historical or someone else's)."""
@@ -292,6 +294,7 @@ def _holds(condition: str, value: Any, report: Report) -> bool:
         "usual_symptoms": lambda: bool(report.with_status("usual")) == value,
         "screen": lambda: report.screen == value,
         "not_english": lambda: (report.language is not None) == value,
+        "foreign_red_flag": lambda: report.foreign_red_flag == value,
     }
     return checks[condition]() if condition in checks else True
 

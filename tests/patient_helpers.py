@@ -19,6 +19,15 @@ def say(rest: RestClient, who: str, text: str) -> tuple[str, dict[str, Any] | No
     return "\n".join(r.get("text", "") for r in replies if r.get("text")), (payloads or [None])[0]
 
 
+SCREEN_QUESTION = "Do you have any of these right now?"
+
+
+def answer_screen(rest: RestClient, who: str, answer: str = "None of these"
+                  ) -> tuple[str, dict[str, Any] | None]:
+    """Answer the red-flag screen the bot asks before any non-emergency disposition."""
+    return say(rest, who, answer)
+
+
 def wait_until(check: Callable[[], Any], timeout: float = 60, what: str = "condition") -> Any:
     """Poll `check` until it returns something truthy; fail after `timeout` seconds."""
     deadline = time.monotonic() + timeout

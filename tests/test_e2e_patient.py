@@ -14,7 +14,7 @@ from bot.sites import get_site
 from bot.userdb import session_factory
 from tests.alert_webhook import AlertWebhook
 from tests.conftest import RestClient
-from tests.patient_helpers import reports_of, say, wait_until
+from tests.patient_helpers import SCREEN_QUESTION, answer_screen, reports_of, say, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -37,6 +37,8 @@ def alert_of(user_db_url: str, report_id: int) -> AlertOutbox | None:
 def report_fever(rest: RestClient, who: str, temperature: str) -> dict[str, Any]:
     """A fever with a reading: the form asks when the infusion was and for anything else."""
     text, payload = say(rest, who, f"I have a fever of {temperature}")
+    assert payload is None and SCREEN_QUESTION in text
+    text, payload = answer_screen(rest, who)
     assert payload is None and "infusion" in text.lower()
     text, payload = say(rest, who, "2 days ago")
     assert payload is None and "anything else" in text.lower()
@@ -64,6 +66,8 @@ def test_mild_headache_a_day_after_infusion_is_routine_after_follow_up_questions
         rest: RestClient, user_db_url: str) -> None:
     who = sender("headache")
     text, payload = say(rest, who, "I have a headache")
+    assert payload is None and SCREEN_QUESTION in text
+    text, payload = answer_screen(rest, who)
     assert payload is None and "mild, moderate or severe" in text
     text, payload = say(rest, who, "it's mild")
     assert payload is None and "infusion" in text.lower()
@@ -74,7 +78,7 @@ def test_mild_headache_a_day_after_infusion_is_routine_after_follow_up_questions
                        "symptoms": ["headache"]}
     assert "Source: " in text
     [report] = wait_until(lambda: reports_of(user_db_url, who), what="report stored")
-    assert report.text == "I have a headache\nit's mild\nyesterday\nnothing else"
+    assert report.text == "I have a headache\nNone of these\nit's mild\nyesterday\nnothing else"
     assert (report.severity, report.days_since_infusion) == ("mild", 1)
     assert alert_of(user_db_url, report.id) is None  # routine: no alert
 
@@ -82,6 +86,8 @@ def test_mild_headache_a_day_after_infusion_is_routine_after_follow_up_questions
 def test_facts_in_the_first_message_are_not_asked_again(rest: RestClient) -> None:
     who = sender("one-day")
     text, payload = say(rest, who, "I've had a mild headache since my infusion yesterday")
+    assert payload is None and SCREEN_QUESTION in text
+    text, payload = answer_screen(rest, who)
     assert payload is None and "anything else" in text.lower()
     _, payload = say(rest, who, "no")
     assert payload["disposition"] == "routine"
@@ -120,6 +126,8 @@ def test_with_the_webhook_down_the_alert_is_delivered_after_it_comes_back(
 def test_a_patient_corrects_the_day_of_the_infusion(rest: RestClient, user_db_url: str) -> None:
     who = sender("correction")
     text, _ = say(rest, who, "I have a rash, my infusion was 2 days ago")
+    assert SCREEN_QUESTION in text
+    text, _ = answer_screen(rest, who)
     assert "mild, moderate or severe" in text
     text, payload = say(rest, who, "no, it was 3 days ago")
     assert payload is None and "anything else" in text.lower()
@@ -133,6 +141,8 @@ def test_hypothetical_question_gets_advice_without_questions_or_a_report(
         rest: RestClient, user_db_url: str) -> None:
     who = sender("what-if")
     text, payload = say(rest, who, "what if I get chest pain?")
+    assert payload is None and SCREEN_QUESTION in text
+    text, payload = answer_screen(rest, who)
     assert payload["if_case"]["disposition"] == "emergency" and payload["symptoms"] == []
     assert get_site().emergency_number in text
     time.sleep(0.5)

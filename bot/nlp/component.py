@@ -14,7 +14,8 @@ Entities added to every message (extractor "SymptomExtractor"):
   temperature          value = °C with one decimal, e.g. "38.6" (°F converted)
   days_since_infusion  value = whole days as a string, e.g. "2"
   severity             value = mild | moderate | severe (strongest in the message)
-  language             value = ISO code, only for a message clearly not in English
+  language             value = ISO code, only for a message clearly not in English;
+                       role "red_flag" when it uses a warning sign's word (languages.yml)
 """
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ from bot.nlp.extract import extract, get_extractor
 from bot.nlp.findings import (
     DAYS_ENTITY, LANGUAGE_ENTITY, SEVERITY_ENTITY, SYMPTOM_ENTITY, TEMPERATURE_ENTITY, Extraction,
 )
-from bot.nlp.language import detect_language
+from bot.nlp.language import detect_language, names_red_flag
 from bot.roles import reports_symptoms
 
 
@@ -118,7 +119,8 @@ class SymptomExtractor(GraphComponent, EntityExtractorMixin):
             entities = entities_from(extract(text))
             language = detect_language(text)
             if language:
-                entities.append(_entity(LANGUAGE_ENTITY, language, 0, len(text)))
+                role = {ENTITY_ATTRIBUTE_ROLE: "red_flag"} if names_red_flag(text, language) else {}
+                entities.append(_entity(LANGUAGE_ENTITY, language, 0, len(text), **role))
             found = self.add_extractor_name(entities)
             message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
         return messages

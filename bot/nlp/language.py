@@ -28,6 +28,7 @@ class Languages:
 
     words: dict[str, frozenset[str]]
     replies: dict[str, str]
+    red_flags: dict[str, tuple[str, ...]]  # word beginnings of warning signs, per language
     min_hits: int
     min_share: float
     min_words: int
@@ -37,16 +38,17 @@ class Languages:
 def load_languages(path: Path = LANGUAGES_FILE) -> Languages:
     """Read knowledge/languages.yml; every language but English needs a reply."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    words, replies = {}, {}
+    words, replies, red_flags = {}, {}, {}
     for code, entry in data["languages"].items():
         words[code] = frozenset(str(w).lower() for w in entry["words"])
+        red_flags[code] = tuple(str(w).lower() for w in entry.get("red_flags") or ())
         if code != ENGLISH:
             if not entry.get("reply"):
                 raise ValueError(f"{path.name}: language '{code}' needs a reply")
             replies[code] = " ".join(entry["reply"].split())
     if ENGLISH not in words:
         raise ValueError(f"{path.name}: needs the English word list")
-    return Languages(words, replies, int(data["min_hits"]), float(data["min_share"]),
+    return Languages(words, replies, red_flags, int(data["min_hits"]), float(data["min_share"]),
                      int(data["min_words"]))
 
 
@@ -62,6 +64,13 @@ def detect_language(text: str) -> str | None:
     if best >= config.min_hits and best > english and best >= config.min_share * len(tokens):
         return code
     return None
+
+
+def names_red_flag(text: str, code: str) -> bool:
+    """Whether a message in language `code` uses a word of a warning sign (see languages.yml)."""
+    stems = load_languages().red_flags.get(code, ())
+    lowered = " " + " ".join(_WORD.findall(text.lower().replace("\u2019", "'")))
+    return any(" " + stem in lowered for stem in stems)
 
 
 def foreign_reply(code: str) -> str | None:
