@@ -168,7 +168,8 @@ class RedFlagDetector:
     def similar_signs(self, text: str) -> list[SignMatch]:
         """For each sign, the best cosine similarity of any segment of `text` and
         that segment's span; best first. A segment nearer to a contrast sentence
-        than to the sign by more than contrast_margin does not count for it."""
+        than to the sign by more than contrast_margin does not count for it; a
+        sign no segment counts for is left out."""
         spans = segments(text)
         if not spans:
             return []
@@ -179,7 +180,7 @@ class RedFlagDetector:
         per_sign = np.where(contrast - per_sign > self.thresholds.contrast_margin, 0.0, per_sign)
         best = per_sign.argmax(axis=0)
         matches = [SignMatch(sign, round(float(per_sign[best[j], j]), 4), *spans[best[j]])
-                   for j, sign in enumerate(self.signs)]
+                   for j, sign in enumerate(self.signs) if per_sign[best[j], j] > 0]
         return sorted(matches, key=lambda m: -m.score)
 
     def signs_at(self, text: str, threshold: float) -> list[SignMatch]:
