@@ -75,11 +75,17 @@ class Paraphrases:
         return [p for items in self.signs.values() for p in items] + self.contrast
 
 
+def _read_yaml(path: Path) -> dict:
+    """libyaml's loader when PyYAML has it: 15x faster, part of start-up."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 (safe loader)
+
+
 def load_paraphrases(path: Path = PARAPHRASES_FILE,
                      sources_path: Path = SOURCES_FILE) -> Paraphrases:
     """Read and check the paraphrase file: thresholds, every sign cited, no empty lists."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    known = {s["id"] for s in yaml.safe_load(sources_path.read_text(encoding="utf-8"))["sources"]}
+    data = _read_yaml(path)
+    known = {s["id"] for s in _read_yaml(sources_path)["sources"]}
     try:
         t = data["thresholds"]
         thresholds = Thresholds(float(t["name_first"]), float(t["strong"]),
