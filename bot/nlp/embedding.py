@@ -230,7 +230,8 @@ class SentenceEncoder:
             raise ModelError(f"unsupported activation {config['hidden_act']!r}")
 
         def t(name: str) -> np.ndarray:
-            return np.ascontiguousarray(tensors[name], dtype=np.float32)
+            # a copy, so that the 91 MB file buffer the tensors view can be freed
+            return np.array(tensors[name], dtype=np.float32)
 
         self.word_emb = t("embeddings.word_embeddings.weight")
         # token type 0 only (single sentences): fold it into the position table
