@@ -45,7 +45,7 @@ def test_long_text_is_truncated_to_256_tokens() -> None:
     assert len(ids) == MAX_TOKENS and ids[-1] == encoder().tokenizer.sep_id
 
 
-def test_weights_with_another_hash_are_refused(tmp_path: Path) -> None:
+def test_weights_with_another_hash_are_refused() -> None:
     with pytest.raises(ModelError, match="sha256"):
         load_encoder(sha256="0" * 64, cache=None)
 
