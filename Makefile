@@ -23,12 +23,13 @@ help:
 	@echo "make bench  start-up, latency and training figures"
 	@echo "make bench-load  throughput and latency, one vs two servers (PostgreSQL + Redis)"
 
-$(INSTALLED): requirements.txt constraints.txt
+$(INSTALLED): requirements.txt requirements-data.txt constraints.txt
 	@py=$$(scripts/python310.sh) || exit 1; \
 	if [ ! -x $(PY) ]; then echo "==> Creating $(VENV) from $$py"; "$$py" -m venv $(VENV) || exit 1; fi
 	@echo "==> Installing pinned dependencies into $(VENV) (about 2.7 GB; 2-3 min the first time)"
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --progress-bar off -r requirements.txt -c constraints.txt
+	$(PY) -m pip install --progress-bar off --no-deps -r requirements-data.txt
 	$(RASA) telemetry disable >/dev/null
 	@touch $@
 
