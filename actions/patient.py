@@ -17,6 +17,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.entity_check import valid_entities
 from bot.intake import (
     ANYTHING_ELSE, FORM_SLOTS, Turn, add_turn, patient_text, progress, report_of, should_store,
     triage_payload,
@@ -45,7 +46,8 @@ def message_role(tracker: Tracker) -> str:
 def patient_reports_symptoms(tracker: Tracker) -> bool:
     """A patient's message naming a symptom someone has now: it is triaged whatever its intent."""
     message = tracker.latest_message or {}
-    return message_role(tracker) == PATIENT and reports_symptoms(message.get("entities") or [])
+    return message_role(tracker) == PATIENT and reports_symptoms(
+        valid_entities(message.get("entities") or []))
 
 
 def _turns(tracker: Tracker) -> tuple[Turn, ...]:
@@ -58,7 +60,8 @@ def _with_latest_message(tracker: Tracker, turns: tuple[Turn, ...],
     message_id = message.get("message_id") or next(
         (f"{e.get('timestamp')}" for e in reversed(tracker.events) if e.get("event") == "user"),
         None)
-    return add_turn(turns, message_id, message.get("text") or "", message.get("entities") or [],
+    return add_turn(turns, message_id, message.get("text") or "",
+                    valid_entities(message.get("entities") or []),
                     requested)
 
 
