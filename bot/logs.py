@@ -4,10 +4,11 @@
   reach a log file. Rasa logs a failed action's response body (which rasa_sdk
   fills with the whole tracker), debug lines quote messages, and exceptions carry
   request bodies. `redact` replaces the value of every sensitive key ("text",
-  "slots", "events", "value", …) in JSON or Python-repr text with "[redacted]".
+  "slots", "events", "value", …) in JSON, Python-repr or structlog key=value text
+  with "[redacted]".
   `install_redaction` applies it to every log record the process creates, whatever
   logger or handler (a record factory, so Rasa's and Sanic's handlers are covered
-  too); `RedactingFilter` is the same as a logging.Filter for handlers set up by hand.
+  too).
 * Rotation: bot.stack reads each server's output through `pump_to_rotating_log`,
   which redacts every line again and rotates the file by size
   ($IAR_LOG_MAX_BYTES, default 10 MB; $IAR_LOG_BACKUPS older files, default 5).
@@ -28,9 +29,10 @@ SENSITIVE_KEYS = ("text", "message", "slots", "events", "value", "entities", "me
                   "parse_data", "latest_message", "request_body", "tracker", "input")
 # a sensitive key, alone or at the end of a longer one (structlog's "parse_data_text")
 _KEY = re.compile(r"""(["'])(?:[\w.-]*_)?(?:%s)\1\s*:\s*""" % "|".join(SENSITIVE_KEYS))
-# Rasa's and rasa_sdk's debug lines that quote a message outside any key
-_PHRASES = (re.compile(r"(Received user message ).*", re.DOTALL),
-            re.compile(r"(Parsed text |user text |with text )'.*?'", re.DOTALL))
+# structlog's console form of the same keys (Rasa's debug lines in a terminal):
+# parse_data_text=I have chest pain parse_data_intent={...}
+_KEY_EQUALS = re.compile(r"\b((?:\w+_)?(?:%s)=)(.*?)(?=\s\w+=|$)" % "|".join(SENSITIVE_KEYS),
+                         re.DOTALL)
 MAX_LINE_CHARS = 20_000
 MAX_BYTES_ENV, BACKUPS_ENV = "IAR_LOG_MAX_BYTES", "IAR_LOG_BACKUPS"
 _CLOSE = {"{": "}", "[": "]"}
@@ -77,8 +79,7 @@ def _end_of_value(text: str, start: int) -> int:
 
 def redact(text: str) -> str:
     """The text with the value of every sensitive key replaced by "[redacted]"."""
-    for phrase in _PHRASES:
-        text = phrase.sub(lambda m: m.group(1) + REDACTED, text)
+    text = _KEY_EQUALS.sub(lambda m: m.group(1) + REDACTED, text)
     parts, position = [], 0
     for match in _KEY.finditer(text):
         if match.start() < position:  # inside a value already redacted
@@ -102,14 +103,6 @@ def redact_record(record: logging.LogRecord) -> logging.LogRecord:
     if record.exc_info and not record.exc_text:
         record.exc_text = redact("".join(traceback.format_exception(*record.exc_info)).rstrip())
     return record
-
-
-class RedactingFilter(logging.Filter):
-    """A handler filter that redacts every record it passes."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        redact_record(record)
-        return True
 
 
 def install_redaction() -> None:

@@ -32,7 +32,8 @@ def rasa_failure_line() -> str:
     rasa_failure_line(),
     json.dumps(TRACKER),
     repr(TRACKER),  # a Python dict in a log message
-    f"Received user message '{WORDS}' with intent '{{'name': 'report_symptoms'}}'",
+    f"[debug    ] processor.message.parse        parse_data_entities=[{{'value': 'chest_pain'}}]"
+    f" parse_data_intent={{'name': 'report_symptoms'}} parse_data_text={WORDS}",
     json.dumps(TRACKER)[:120],  # cut short mid-value
 ])
 def test_redact_removes_the_patients_words(line: str) -> None:
