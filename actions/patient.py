@@ -18,6 +18,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.entity_check import valid_entities
 from bot.intake import (
     ANYTHING_ELSE, FORM_SLOTS, SCREEN, Turn, add_turn, patient_text, progress, report_of,
     screen_answer, should_store, triage_payload,
@@ -55,7 +56,8 @@ def _with_latest_message(tracker: Tracker, turns: tuple[Turn, ...],
     message_id = message.get("message_id") or next(
         (f"{e.get('timestamp')}" for e in reversed(tracker.events) if e.get("event") == "user"),
         None)
-    return add_turn(turns, message_id, message.get("text") or "", message.get("entities") or [],
+    return add_turn(turns, message_id, message.get("text") or "",
+                    valid_entities(message.get("entities") or []),
                     requested)
 
 

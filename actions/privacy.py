@@ -16,14 +16,15 @@ log = logging.getLogger(__name__)
 
 
 class ActionForgetMe(Action):
-    """Delete the sender's reports now; the dispatcher erases the conversation shortly after."""
+    """Record the request; the dispatcher erases the conversation shortly after and unlinks the
+    sender's reports, which are kept with their alerts (bot.privacy)."""
 
     def name(self) -> str:
         return "action_forget_me"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
-        deleted = request_erasure(session_factory(), tracker.sender_id)
-        log.info("erasure requested: %d report(s) deleted", deleted)
+        request_erasure(session_factory(), tracker.sender_id)
+        log.info("erasure requested")
         dispatcher.utter_message(response="utter_forget_me_done")
         return [AllSlotsReset()]

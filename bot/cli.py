@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import time
@@ -141,6 +142,10 @@ def cmd_alerts(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bot.logs import install_redaction
+
+    os.umask(0o077)  # databases, exports and logs hold patients' words
+    install_redaction()
     parser = argparse.ArgumentParser(prog="python -m bot.cli", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     kb = sub.add_parser("kb", help="knowledge base").add_subparsers(dest="kb_command",

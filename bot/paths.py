@@ -8,3 +8,6 @@ ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE_DIR = Path(os.environ.get("IAR_KNOWLEDGE_DIR", ROOT / "knowledge"))
 BUILD_DIR = Path(os.environ.get("IAR_BUILD_DIR", ROOT / "build"))
 KB_PATH = Path(os.environ.get("IAR_KB_PATH", BUILD_DIR / "knowledge.db"))
+# The endpoints file bot.stack writes for Rasa on this machine, and its SQLite tracker store.
+LOCAL_ENDPOINTS = BUILD_DIR / "endpoints.local.yml"
+TRACKER_DB = BUILD_DIR / "tracker.db"

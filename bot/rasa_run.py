@@ -11,6 +11,8 @@
   own check, so errors are unchanged.
 * A custom action that fails (e.g. the action server is down) is noted for the
   patient-facing channels, which then add the safe reply (bot.channels.safety).
+* Log records are redacted (bot.logs: no message text, slots or trackers) and the
+  files Rasa creates (the SQLite tracker store) are private (umask 077).
 """
 from __future__ import annotations
 
@@ -68,6 +70,10 @@ def note_action_failures() -> None:
 def main() -> None:
     from rasa.__main__ import main as rasa_main
 
+    from bot.logs import install_redaction
+
+    os.umask(0o077)
+    install_redaction()
     check_action_responses_fast()
     note_action_failures()
     extra = api_args() if sys.argv[1:2] == ["run"] else []

@@ -7,6 +7,7 @@ a server that crashed.
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -18,10 +19,22 @@ from typing import Callable
 import requests
 import yaml
 
-from bot.paths import BUILD_DIR, ROOT
+from bot.logs import pump_to_rotating_log
+from bot.paths import BUILD_DIR, LOCAL_ENDPOINTS, ROOT, TRACKER_DB
+from bot.userdb import make_private
 
 VENV_BIN = Path(sys.executable).parent
 MODEL_PATH = ROOT / "models" / "iar.tar.gz"
+ACTION_TOKEN_ENV = "IAR_ACTION_TOKEN"  # the shared secret of Rasa and the action server
+ACTION_TOKEN_HEADER = "X-IAR-Action-Token"
+
+
+def ensure_action_token() -> str:
+    """$IAR_ACTION_TOKEN, or a random one made now and put in this process's environment,
+    so every server started from here (and Rasa's endpoint file) shares it."""
+    if not os.environ.get(ACTION_TOKEN_ENV, "").strip():
+        os.environ[ACTION_TOKEN_ENV] = secrets.token_urlsafe(32)
+    return os.environ[ACTION_TOKEN_ENV]
 
 
 def free_port() -> int:
@@ -32,7 +45,9 @@ def free_port() -> int:
 
 
 def server_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """Environment for the servers: project on the path, telemetry off, quiet TensorFlow."""
+    """Environment for the servers: project on the path, telemetry off, quiet TensorFlow,
+    the action token."""
+    ensure_action_token()
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
@@ -44,11 +59,15 @@ def server_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 def write_endpoints(path: Path, action_port: int, tracker_db: Path,
                     base: Path = ROOT / "endpoints.yml") -> Path:
-    """A copy of endpoints.yml pointing at the given action server port and tracker database."""
+    """A copy of endpoints.yml pointing at the given action server port and tracker database
+    (created private), sending the action token from the environment (never written here)."""
     endpoints = yaml.safe_load(base.read_text())
-    endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{action_port}/webhook"
+    endpoints["action_endpoint"] = {
+        "url": f"http://127.0.0.1:{action_port}/webhook",
+        "headers": {ACTION_TOKEN_HEADER: "${%s}" % ACTION_TOKEN_ENV}}  # Rasa substitutes it
     if endpoints.get("tracker_store", {}).get("dialect") == "sqlite":
         endpoints["tracker_store"]["db"] = str(tracker_db)
+        make_private(tracker_db)
     path.write_text(yaml.safe_dump(endpoints))
     return path
 
@@ -56,8 +75,7 @@ def write_endpoints(path: Path, action_port: int, tracker_db: Path,
 def local_endpoints(action_port: int) -> Path:
     """endpoints.yml for this machine's action server port (build/endpoints.local.yml)."""
     BUILD_DIR.mkdir(parents=True, exist_ok=True)
-    return write_endpoints(BUILD_DIR / "endpoints.local.yml", action_port,
-                           BUILD_DIR / "tracker.db")
+    return write_endpoints(LOCAL_ENDPOINTS, action_port, TRACKER_DB)
 
 
 @dataclass
@@ -81,17 +99,20 @@ class Server:
 
 
 def _spawn(name: str, cmd: list[str], url: str, log: Path, env: dict[str, str]) -> Server:
-    log.parent.mkdir(parents=True, exist_ok=True)
-    handle = log.open("ab")
-    process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT,
-                               stdin=subprocess.DEVNULL)
+    """Start a server whose files are private (umask 077) and whose output goes, redacted,
+    to a log file rotated by size (bot.logs)."""
+    process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, umask=0o077)
+    pump_to_rotating_log(process.stdout, log)
     return Server(name, process, url, log)
 
 
 def start_action_server(port: int = 5055, log: Path | None = None,
                         env: dict[str, str] | None = None) -> Server:
-    """Start the rasa_sdk action server for actions/ on 127.0.0.1:port."""
-    cmd = [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "-p", str(port)]
+    """Start the action server for actions/ on 127.0.0.1:port; it only runs actions for
+    callers with $IAR_ACTION_TOKEN (bot.action_server)."""
+    cmd = [str(VENV_BIN / "python"), "-m", "bot.action_server", "--actions", "actions",
+           "-p", str(port)]
     return _spawn("action server", cmd, f"http://127.0.0.1:{port}",
                   log or BUILD_DIR / "logs" / "actions.log", server_env(env))
 

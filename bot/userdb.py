@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from datetime import datetime, timezone
 from functools import lru_cache
+from pathlib import Path
 
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
@@ -29,11 +30,21 @@ def user_db_url() -> str:
     return os.environ.get("IAR_USER_DB_URL") or f"sqlite:///{BUILD_DIR / 'userdata.db'}"
 
 
+def make_private(path: Path) -> None:
+    """Create the (database) file readable and writable by its owner only, or make it so:
+    it holds patients' words. SQLite gives its journal the same permissions."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    if os.stat(path).st_mode & 0o077:  # made before this check existed
+        os.chmod(path, 0o600)
+
+
 @lru_cache(maxsize=None)
 def engine_for(url: str) -> Engine:
-    """One engine per URL."""
-    if url.startswith("sqlite:///"):
-        os.makedirs(os.path.dirname(url[len("sqlite:///"):]) or ".", exist_ok=True)
+    """One engine per URL; a SQLite file is created private (make_private)."""
+    path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else ""
+    if path and path != ":memory:":
+        make_private(Path(path))
     return create_engine(url, future=True, pool_pre_ping=True)
 
 

@@ -80,6 +80,16 @@ def test_control_characters_and_lone_surrogates_never_reach_rasa() -> None:
     assert clean_text("😀 Привет <b>'; DROP TABLE x;--") == "😀 Привет <b>'; DROP TABLE x;--"
 
 
+@pytest.mark.parametrize("text, read", [
+    ("I have chest\u200b pain", "I have chest pain"),  # zero-width space
+    ("\ufeffmy li\u00adps are swel\u2060ling\u202e", "my lips are swelling"),  # BOM, soft hyphen…
+    ("ｃｈｅｓｔ　ｐａｉｎ, ３８．５℃", "chest pain, 38.5°C"),  # full-width and compatibility forms
+])
+def test_text_is_normalised_before_nlu(text: str, read: str) -> None:
+    _, received = run_turn(says_hello, text)
+    assert received[0].text == read
+
+
 def test_replies_file_must_name_the_emergency_number(tmp_path: Path) -> None:
     bad = tmp_path / "channel_replies.yml"
     bad.write_text("no_reply: Sorry, call {site_phone}.\ntoo_long: Too long ({max_chars}).\n")
@@ -98,8 +108,13 @@ def test_malformed_rest_requests_are_refused(body: Any, error: str) -> None:
     assert error in (request_error(body) or "")
 
 
+def test_a_request_without_a_sender_is_refused() -> None:
+    """Rasa's REST channel would put every such client in one conversation, "default"."""
+    assert "sender" in (request_error({"message": "I have chest pain"}) or "")
+
+
 def test_well_formed_rest_requests_pass() -> None:
-    assert request_error({"message": ""}) is None  # Rasa's default sender
+    assert request_error({"sender": "n", "message": ""}) is None
     assert request_error({"sender": "nurse 1 😀", "message": "x", "metadata": None}) is None
     assert valid_sender("webchat-" + "a" * 64)
 

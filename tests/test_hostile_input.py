@@ -77,7 +77,8 @@ def test_the_nlu_component_never_raises(component: SymptomExtractor, text: str) 
 
 
 def post(rest: RestClient, body: Any) -> requests.Response:
-    return requests.post(f"{rest.url}/webhooks/rest/webhook", json=body, timeout=60)
+    return requests.post(f"{rest.url}/webhooks/rest/webhook", data=json.dumps(body),
+                         headers={"Content-Type": "application/json"}, timeout=60)
 
 
 @pytest.mark.e2e

@@ -231,7 +231,7 @@ def test_triage_payload_shape_and_stored_report_with_alert(user_db: str) -> None
         assert (report.sender_id, report.disposition, report.rule) == ("patient-77", "urgent", "fever-38")
         assert report.text == "I have a fever of 38.6\nNone of these\n2 days ago\nno"
         assert (report.temperature_c, report.days_since_infusion) == (38.6, 2)
-        assert report.dedupe_key.startswith("patient-77:m")
+        assert report.dedupe_key.startswith("sha256:")  # of the sender and the message id
         [alert] = s.execute(select(AlertOutbox)).scalars().all()
         assert alert.report_id == report.id and alert.delivered_at is None
 

@@ -2,21 +2,23 @@
 from __future__ import annotations
 
 import csv
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 import bot.reports.export as export
 import bot.reports.store as store
 from bot.cli import main as cli
 from bot.nlp.findings import Finding
+from bot.privacy import erase_due, request_erasure
 from bot.reports.export import list_reports, log_access, write_csv
 from bot.reports.models import AlertOutbox, PatientReport
 from bot.reports.store import save_report
 from bot.sites import Site
 from bot.triage import Report, triage
-from bot.userdb import session_factory
+from bot.userdb import session_factory, utcnow
 
 SITE = Site(id="test", name="Test Site", emergency_number="000", site_phone="+61 491 570 006",
             on_call="Ask for the trial nurse.")
@@ -149,3 +151,25 @@ def test_access_log_line_names_time_user_and_action(tmp_path: Path) -> None:
     when, user, host, action, detail = line.split("\t")
     assert when.endswith("Z") and user and host and (action, detail) == ("reports export", "rows=3")
     assert (tmp_path / "logs" / "access.log").read_text() == line + "\n"
+
+
+def test_report_ids_are_never_reused_after_rows_are_deleted(sessions) -> None:
+    """Alerts name 'report #N' for good: deleting the newest rows (as erasure once did) and
+    saving again must give new ids, or an old alert would open someone else's report."""
+    first = [save(sessions, URGENT, f"p{i}:m1", sender=f"patient-{i}") for i in range(3)]
+    with sessions.begin() as s:
+        s.execute(delete(AlertOutbox))
+        s.execute(delete(PatientReport).where(PatientReport.id == first[-1].report_id))
+    again = save(sessions, URGENT, "p9:m1", sender="patient-9")
+    assert again.report_id > max(saved.report_id for saved in first)
+    assert again.alert_id > max(saved.alert_id for saved in first)
+
+
+def test_report_ids_after_forget_me_are_new(sessions, tmp_path: Path) -> None:
+    before = save(sessions, EMERGENCY, "p1:m1", sender="patient-1")
+    request_erasure(sessions, "patient-1")
+    erase_due(sessions, None, now=utcnow() + timedelta(minutes=1))
+    after = save(sessions, EMERGENCY, "p2:m1", sender="patient-2")
+    assert after.report_id > before.report_id
+    with sessions() as s:
+        assert s.get(PatientReport, before.report_id).disposition == "emergency"

@@ -14,7 +14,9 @@ from urllib.parse import urlencode
 import pytest
 import requests
 
-from bot.channels.slack import StaffSlackBot
+from bot.channels.safety import MAX_CHARS, too_long_reply
+from bot.channels.slack import StaffSlackBot, escape_slack
+from bot.sites import get_site
 from tests.channel_stack import SLACK_SECRET, SLACK_TOKEN, ChannelStack, StandIn
 
 pytestmark = pytest.mark.e2e
@@ -163,3 +165,32 @@ def test_triage_payloads_are_not_posted_to_slack(standin: StandIn) -> None:
                         api_url=f"{standin.url}/slack/api/")
     asyncio.run(out.send_custom_json("U0NURSE1", {"triage": {"disposition": "emergency"}}))
     assert replies_in_thread(standin, "1700000000.000200") == []
+
+
+ECHOED = "<!channel> <!here> <@U0BOSS> see <https://evil.invalid|the protocol> & [this](https://evil.invalid)"
+
+
+def test_text_the_bot_posts_cannot_mention_or_link(standin: StandIn) -> None:
+    """Words a user got echoed back stay text under the bot's name: no @channel, no link."""
+    out = StaffSlackBot(SLACK_TOKEN, "D0DIRECT1", "1700000000.000300",
+                        api_url=f"{standin.url}/slack/api/")
+    asyncio.run(out.send_text_message("U0NURSE1", ECHOED))
+    asyncio.run(out.send_text_with_buttons("U0NURSE1", ECHOED, [{"title": "A", "payload": "/a"}]))
+    text, with_buttons = [r["body"]["text"] for r in standin.captured(
+        "slack:chat.postMessage", lambda r: r["body"].get("thread_ts") == "1700000000.000300")]
+    for posted in (text, with_buttons):
+        assert "<" not in posted and ">" not in posted and "&lt;!channel&gt;" in posted
+        assert "&amp; [this]" in posted
+
+
+def test_a_message_over_the_size_cap_gets_the_too_long_reply_and_is_not_processed(
+        channel_stack: ChannelStack) -> None:
+    ts = f"{time.time():.6f}"
+    body = event_body("What is the IAR rate? " + "x" * MAX_CHARS, ts, f"Ev-long-{ts}")
+    assert signed_post(channel_stack, body, "application/json").status_code == 200
+    [reply] = channel_stack.standin.wait_for(
+        "slack:chat.postMessage", lambda r: r["body"].get("thread_ts") == ts)
+    assert reply["body"]["text"] == escape_slack(too_long_reply(get_site()))
+    time.sleep(1)
+    assert len(replies_in_thread(channel_stack.standin, ts)) == 1
+    assert channel_stack.user_events(f"U0NURSE1_D0DIRECT1_{ts}") == []

@@ -20,7 +20,9 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from bot.channels.teams import TeamsOutput, TeamsSettings, TokenProvider, sender_id
+from bot.channels.safety import MAX_CHARS, too_long_reply
+from bot.channels.teams import TeamsOutput, TeamsSettings, TokenProvider, escape_teams, sender_id
+from bot.sites import get_site
 from tests.channel_stack import ACCESS_TOKEN, APP_ID, KEY_ID, TENANT_ID, ChannelStack, StandIn
 
 pytestmark = pytest.mark.e2e
@@ -187,3 +189,37 @@ def test_settings_use_the_tenant_token_endpoint(monkeypatch: pytest.MonkeyPatch)
         "https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token"
     monkeypatch.delenv("MICROSOFT_APP_PASSWORD")
     assert TeamsSettings.from_env() is None
+
+
+def test_text_the_bot_sends_cannot_link_or_tag(standin: StandIn) -> None:
+    """Words a user got echoed back stay text under the bot's name: no link, no tag."""
+    act = activity(standin, "hello")
+    echoed = "see [the protocol](https://evil.invalid) <a href='https://evil.invalid'>here</a>"
+    out = TeamsOutput(act, tokens(standin))
+    asyncio.run(out.send_text_message("29:1nurse-one-id", echoed))
+    asyncio.run(out.send_text_with_buttons("29:1nurse-one-id", echoed,
+                                           [{"title": "A", "payload": "/a"}]))
+    text, card = replies_to(standin, act)
+    for sent in (text["body"]["text"], card["body"]["attachments"][0]["content"]["text"]):
+        assert sent == ("see \\[the protocol\\](https://evil.invalid) "
+                        "\\<a href='https://evil.invalid'\\>here\\</a\\>")
+
+
+def test_a_message_over_the_size_cap_gets_the_too_long_reply_and_is_not_processed(
+        channel_stack: ChannelStack) -> None:
+    standin = channel_stack.standin
+    act = activity(standin, "What is the IAR rate? " + "x" * MAX_CHARS)
+    assert post(channel_stack, act, standin.bot_token()).status_code == 200
+    [reply] = standin.wait_for("connector", lambda r: r["path"]["activity"] == act["id"])
+    assert reply["body"]["text"] == escape_teams(too_long_reply(get_site()))
+    time.sleep(1)
+    assert len(replies_to(standin, act)) == 1 and channel_stack.user_events(sender_id(act)) == []
+
+
+def test_format_characters_do_not_reach_nlu(channel_stack: ChannelStack) -> None:
+    standin = channel_stack.standin
+    act = activity(standin, "pre\u200bmeds\u2060? ｐｌｅａｓｅ")
+    assert post(channel_stack, act, standin.bot_token()).status_code == 200
+    standin.wait_for("connector", lambda r: r["path"]["activity"] == act["id"])
+    [stored] = channel_stack.user_events(sender_id(act))
+    assert stored["text"] == "premeds? please"

@@ -5,11 +5,15 @@ messages, with bot.channels.safety around every turn: a message over the size ca
 gets a clear reply and is not processed, control characters are dropped, and a turn
 that produced nothing (an action server down) gets the safe reply, never silence,
 after the emergency reply if the message holds a red flag (bot.channels.red_flags).
-Malformed requests get 400 with what to fix. No streaming; the input channel is
-always "rest".
+Malformed requests get 400 with what to fix: the body must be sent as
+application/json (a cross-site HTML form can only send text/plain or form data,
+so it cannot create reports), name its sender (no shared "default"
+conversation) and keep its metadata under MAX_METADATA_BYTES (it is stored in
+the tracker with every message). No streaming; the input channel is always "rest".
 """
 from __future__ import annotations
 
+import json
 import unicodedata
 from http import HTTPStatus
 from typing import Any, Awaitable, Callable
@@ -25,6 +29,7 @@ from bot.channels.safety import answer
 from bot.sites import Site, get_site
 
 MAX_SENDER_CHARS = 128
+MAX_METADATA_BYTES = 2048  # JSON; the channels' own metadata is a few dozen bytes
 
 
 def valid_sender(sender: Any) -> bool:
@@ -37,12 +42,14 @@ def request_error(body: Any) -> str | None:
     """What is wrong with a request body, or None when it can be processed."""
     if not isinstance(body, dict):
         return "send a JSON object: {\"sender\": ..., \"message\": ...}"
-    if not valid_sender(body.get("sender", "default")):
+    if not valid_sender(body.get("sender")):
         return f"sender must be 1-{MAX_SENDER_CHARS} printable characters"
     if not isinstance(body.get("message"), str):
         return "message must be text"
     if not isinstance(body.get("metadata") or {}, dict):
         return "metadata must be a JSON object"
+    if len(json.dumps(body.get("metadata") or {}).encode("utf-8")) > MAX_METADATA_BYTES:
+        return f"metadata must be at most {MAX_METADATA_BYTES} bytes of JSON"
     return None
 
 
@@ -65,6 +72,9 @@ class SafeRestInput(RestInput):
 
         @bp.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            if request.content_type.split(";")[0].strip().lower() != "application/json":
+                return response.json({"error": "send the body as application/json"},
+                                     status=HTTPStatus.UNSUPPORTED_MEDIA_TYPE)
             body = request.json
             error = request_error(body)
             if error:
@@ -72,7 +82,7 @@ class SafeRestInput(RestInput):
             handle = with_red_flag_fallback(on_new_message, tracker_reader(request.app.ctx.agent),
                                             self.site)
             messages = await answer(handle, CollectingOutputChannel(), self.site,
-                                    body["message"], body.get("sender", "default"), self.name(),
+                                    body["message"], body["sender"], self.name(),
                                     body.get("metadata"))
             return response.json(messages)
 

@@ -109,10 +109,14 @@ def too_long(text: str) -> bool:
 
 
 def clean_text(text: str) -> str:
-    """The text without control characters (tabs and newlines kept) or lone surrogates,
-    which no database should store, trimmed."""
-    return "".join(ch for ch in text if ch in KEPT_CONTROLS
-                   or unicodedata.category(ch) not in ("Cc", "Cs")).strip()
+    """The text as NLU should read it, trimmed: Unicode-normalised (NFKC: full-width and
+    compatibility forms become plain letters and digits) and without format characters
+    (a zero-width space inside "chest pain" must not hide it), control characters (tabs
+    and newlines kept) or lone surrogates, which no database should store."""
+    kept = "".join(ch for ch in text if ch in KEPT_CONTROLS
+                   or unicodedata.category(ch) not in ("Cc", "Cs", "Cf"))
+    return "".join(ch for ch in unicodedata.normalize("NFKC", kept) if ch in KEPT_CONTROLS
+                   or unicodedata.category(ch) not in ("Cc", "Cs", "Cf")).strip()
 
 
 async def answer(on_new_message: Callable[[UserMessage], Awaitable[Any]],

@@ -4,6 +4,11 @@ Adds to Rasa's SlackInput (which keeps verifying the v0 signature and rejects
 timestamps more than 5 minutes off): answers in the thread, one conversation per
 user and thread, no duplicate answers to Slack's retries, role "staff" in the
 message metadata, and a Web API base URL that can be pointed elsewhere.
+
+Messages over the size cap get the too-long reply and are not processed; text is
+cleaned like the patient channels' (bot.channels.safety.clean_text). Every text the
+bot posts has Slack's control characters escaped (&, <, >), so words a user got
+echoed back (`<!channel>`, `<!here>`, `<@U123>`, `<https://evil|a link>`) stay text.
 """
 from __future__ import annotations
 
@@ -20,11 +25,18 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels.dedupe import SeenCache
 from bot.channels.disabled import DisabledChannel
+from bot.channels.safety import clean_text, too_long, too_long_reply
+from bot.sites import get_site
 
 logger = logging.getLogger(__name__)
 
 SLACK_API_URL = "https://slack.com/api/"
 REQUIRED_ENV = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+
+
+def escape_slack(text: str) -> str:
+    """Text shown as written: Slack reads <...> as mentions and links, and & as an entity."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class StaffSlackBot(SlackBot):
@@ -42,6 +54,8 @@ class StaffSlackBot(SlackBot):
         kwargs.pop("type", None)
         if self.thread_id:
             kwargs["thread_ts"] = self.thread_id
+        if isinstance(kwargs.get("text"), str):  # mrkdwn, or the notification text of blocks
+            kwargs["text"] = escape_slack(kwargs["text"])  # (plain_text blocks show as written)
         await self.client.chat_postMessage(channel=channel, **kwargs)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
@@ -94,12 +108,19 @@ class StaffSlackInput(SlackInput):
                               on_new_message: Callable[[UserMessage], Awaitable[Any]],
                               text: str, sender_id: str | None,
                               metadata: dict[str, Any] | None) -> Any:
-        """Answer each event or button click once, however often Slack delivers it."""
+        """Answer each event or button click once, however often Slack delivers it; a message
+        over the size cap gets the too-long reply instead."""
         if not self.seen.first_time(*delivery_keys(request)):
             logger.info("Slack delivery already handled (retry %s); not answering again.",
                         request.headers.get(self.retry_num_header))
             return response.text("", headers={"X-Slack-No-Retry": "1"})
-        return await super().process_message(request, on_new_message, text, sender_id, metadata)
+        if too_long(text):
+            meta = metadata or {}
+            await self.get_output_channel(meta.get("out_channel"), meta.get("thread_id")) \
+                .send_text_message(sender_id or "", too_long_reply(get_site()))
+            return response.text("")
+        return await super().process_message(request, on_new_message, clean_text(text),
+                                             sender_id, metadata)
 
 
 def delivery_keys(request: Request) -> tuple[str, ...]:

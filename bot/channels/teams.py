@@ -9,7 +9,11 @@ endpoint only, checks incoming tokens partly, and blocks on `requests`. This one
   Framework's OpenID metadata (endorsed for the activity's channel), audience = app id,
   issuer = https://api.botframework.com, exp/nbf, and serviceurl claim = activity's serviceUrl;
 - uses aiohttp, answers in the thread of the incoming activity, turns buttons into a
-  hero card, and marks messages with role "staff".
+  hero card, and marks messages with role "staff";
+- gives a message over the size cap the too-long reply instead of processing it,
+  cleans text like the patient channels (bot.channels.safety.clean_text), and escapes
+  markdown links and tags in every text it sends (escape_teams), so words a user got
+  echoed back cannot become a link or markup under the bot's name.
 """
 from __future__ import annotations
 
@@ -34,6 +38,8 @@ from sanic.response import HTTPResponse
 
 from bot.channels.dedupe import SeenCache
 from bot.channels.disabled import DisabledChannel
+from bot.channels.safety import clean_text, too_long, too_long_reply
+from bot.sites import get_site
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +51,12 @@ LEEWAY_S = 300  # clock skew allowed on exp/nbf, as in Microsoft's Bot Framework
 REQUIRED_ENV = ("MICROSOFT_APP_ID", "MICROSOFT_APP_PASSWORD")
 TIMEOUT = aiohttp.ClientTimeout(total=15)
 MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
+MARKUP = re.compile(r"([\\\[\]<>])")  # markdown link brackets, tags, and the escape itself
+
+
+def escape_teams(text: str) -> str:
+    """Text shown as written in Teams markdown: [label](url) and <tags> stay plain text."""
+    return MARKUP.sub(r"\\\1", text)
 
 
 class AuthError(Exception):
@@ -190,13 +202,14 @@ class TeamsOutput(OutputChannel):
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         """One message; every line break becomes a paragraph (Teams joins single ones)."""
-        await self._reply(text=re.sub(r"\n+", "\n\n", text.strip()), textFormat="markdown")
+        await self._reply(text=re.sub(r"\n+", "\n\n", escape_teams(text.strip())),
+                          textFormat="markdown")
 
     async def send_text_with_buttons(self, recipient_id: str, text: str,
                                      buttons: list[dict[str, Any]], **kwargs: Any) -> None:
         """A hero card whose buttons send their payload and show their title in the chat
         (messageBack works in personal chats, group chats and channels alike)."""
-        card = {"text": text, "buttons": [
+        card = {"text": escape_teams(text), "buttons": [
             {"type": "messageBack", "title": b["title"], "text": b["payload"],
              "displayText": b["title"]} for b in buttons]}
         await self._reply(attachments=[{"contentType": "application/vnd.microsoft.card.hero",
@@ -255,14 +268,16 @@ class TeamsInput(InputChannel):
             if activity.get("type") != "message":
                 return response.text("")
             try:
-                message = UserMessage(
-                    MENTION.sub("", activity.get("text") or "").strip(),
-                    TeamsOutput(activity, self.tokens), sender_id(activity),
-                    input_channel=self.name(), metadata={"role": "staff"})
+                text = MENTION.sub("", str(activity.get("text") or ""))
+                output = TeamsOutput(activity, self.tokens)
+                message = UserMessage(clean_text(text), output, sender_id(activity),
+                                      input_channel=self.name(), metadata={"role": "staff"})
                 first = self.seen.first_time(f"{activity['conversation']['id']}:{activity['id']}")
             except (KeyError, TypeError):
                 return response.text("not an activity", status=HTTPStatus.BAD_REQUEST)
-            if first:
+            if first and too_long(text):
+                await output.send_text_message(message.sender_id, too_long_reply(get_site()))
+            elif first:
                 # Answer at once (the Bot Connector waits 15 s at most); reply when done.
                 task = asyncio.create_task(on_new_message(message))
                 self._tasks.add(task)

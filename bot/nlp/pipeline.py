@@ -1,6 +1,7 @@
 """Build the rule-based medspaCy pipeline: PyRuSH sentences, symptom TargetMatcher, ConText."""
 from __future__ import annotations
 
+import logging
 import warnings
 from typing import Callable
 
@@ -19,6 +20,12 @@ NOT_SYMPTOM = "NOT_SYMPTOM"
 # All rules are phrases, so medspaCy's token Matchers stay empty and spaCy would
 # warn about it (W036) on every message.
 warnings.filterwarnings("ignore", message=r"\[W036\]", category=UserWarning, module="medspacy")
+
+
+def _not_pyfastner_syntax_note(record: logging.LogRecord) -> bool:
+    """PyFastNER (under PyRuSH) logs 'is not a eligible syntax' on the root logger for
+    every character of every message: ~100 KB of log per 1 KB message under Rasa."""
+    return not (record.name == "root" and "is not a eligible syntax" in str(record.msg))
 
 
 @Language.factory("iar_symptom_grammar")
@@ -79,6 +86,7 @@ def build_pipeline(lexicon: Lexicon, config: ContextConfig) -> Language:
     is added, so all components are switched off meanwhile.
     """
     logger.disable("PyRuSH")  # PyRuSH logs every token at DEBUG level
+    logging.getLogger().addFilter(_not_pyfastner_syntax_note)  # added once (addFilter skips repeats)
     nlp = medspacy.load(
         medspacy_enable=["medspacy_tokenizer", "medspacy_pyrush", "medspacy_target_matcher"],
     )

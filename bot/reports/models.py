@@ -11,6 +11,9 @@ class PatientReport(UserBase):
     """A finished symptom report: the patient's words, what was read from them and the triage."""
 
     __tablename__ = "patient_reports"
+    # The id is the reference alerts give staff: never reused, even after a row is deleted
+    # (SQLite without AUTOINCREMENT reuses the highest id; PostgreSQL sequences never do).
+    __table_args__ = {"sqlite_autoincrement": True}
     id = Column(Integer, primary_key=True)
     sender_id = Column(String, nullable=False, index=True)
     channel = Column(String)
@@ -23,7 +26,7 @@ class PatientReport(UserBase):
     disposition = Column(String, nullable=False, index=True)
     rule = Column(String, nullable=False)
     site_id = Column(String, nullable=False)
-    # sender + the final message's id: a retried final turn cannot store a second report
+    # a hash of sender + the final message's id: a retried final turn cannot store a second report
     dedupe_key = Column(String, nullable=False, unique=True)
     alerts = relationship("AlertOutbox", back_populates="report", order_by="AlertOutbox.id")
 
@@ -32,6 +35,7 @@ class AlertOutbox(UserBase):
     """An alert for the site team, kept until the webhook accepts it."""
 
     __tablename__ = "alert_outbox"
+    __table_args__ = {"sqlite_autoincrement": True}
     id = Column(Integer, primary_key=True)
     report_id = Column(Integer, ForeignKey("patient_reports.id"), nullable=False, index=True)
     created_at = Column(DateTime, nullable=False, default=utcnow)

@@ -1,6 +1,7 @@
 """Save a finished patient report and enqueue its alert, in one transaction."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,13 +49,20 @@ def save_report(session_factory: sessionmaker[Session], *, sender_id: str, chann
         site=site, dedupe_key=dedupe_key), site)
 
 
+def dedupe_hash(key: str) -> str:
+    """The stored form of a dedupe key."""
+    return "sha256:" + hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
 def save_columns(session_factory: sessionmaker[Session], columns: dict[str, Any],
                  site: Site) -> Saved:
     """Store a report row and, for emergency and urgent ones, its alert, atomically.
 
     A second call with the same dedupe key (a retried final turn, or a spooled
-    report saved again) stores nothing and returns the first report's id.
+    report saved again) stores nothing and returns the first report's id. The key
+    is stored hashed: it holds the sender id, which 'forget me' unlinks (bot.privacy).
     """
+    columns = {**columns, "dedupe_key": dedupe_hash(columns["dedupe_key"])}
     try:
         with session_factory.begin() as session:
             row = PatientReport(**columns)
