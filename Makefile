@@ -12,7 +12,8 @@ RASA := $(VENV)/bin/rasa
 INSTALLED := $(VENV)/.installed
 KB := build/knowledge.db
 MODEL := models/iar.tar.gz
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard bot/nlp/*.py)
+# Only the NLU component's own code shapes the model; the lexicon and detectors load at run time.
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') bot/nlp/component.py
 
 .PHONY: help install kb model run shell test bench bench-load clean
 
@@ -39,6 +40,8 @@ kb: $(KB)
 $(KB): $(INSTALLED) $(wildcard knowledge/*.yml) $(wildcard bot/kb/*.py)
 	@echo "==> Building the knowledge base from knowledge/"
 	$(PY) -m bot.cli kb build
+	@echo "==> Embedding the red-flag paraphrases (skipped when unchanged)"
+	$(PY) -m bot.nlp.red_flag_similarity
 
 model: $(MODEL)
 $(MODEL): $(INSTALLED) $(TRAINING_INPUTS)

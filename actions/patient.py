@@ -26,6 +26,7 @@ from bot.intake import (
 from bot.reports.spool import save_or_spool
 from bot.reports.store import report_columns
 from bot.roles import role_of
+from bot.nlp.red_flag_similarity import detector
 from bot.screen import load_screen, ordered_options
 from bot.sites import get_site
 from bot.triage import format_reply, triage
@@ -36,6 +37,7 @@ ROLE_SLOT = "role"
 TURNS_SLOT = "report_turns"  # [{"id", "text", "entities"}] of the report so far
 ASKED_SLOT = "report_asked"  # form slots already asked (the screen once per time asked)
 SCREEN_ORDER_SLOT = "report_screen_order"  # option ids in the order the screen listed them
+HINT_CHARS = 1000  # the detector reads at most this much of a report (its cost grows with length)
 REPORT_SLOTS = (TURNS_SLOT, ASKED_SLOT, SCREEN_ORDER_SLOT, *FORM_SLOTS)
 log = logging.getLogger(__name__)
 
@@ -108,6 +110,18 @@ class ValidateSymptomReportForm(FormValidationAction):
         return events + [SlotSet("requested_slot", to_ask[0] if to_ask else None)]
 
 
+def screen_hints(turns: tuple[Turn, ...]) -> list[str]:
+    """Signs the report hints at, most likely first: the symptoms read in it (any
+    status); when the rules read none, the signs the sentence-embedding detector finds
+    close to the patient's words (at its name_first threshold)."""
+    named = [str(e.get("value")) for t in turns for e in t.entities if e.get("entity") == "symptom"]
+    if named:
+        return named
+    found = detector()
+    return [m.sign for m in found.signs_at(patient_text(turns)[:HINT_CHARS],
+                                           found.thresholds.name_first)]
+
+
 class ActionAskRedFlagScreen(Action):
     """Ask the red-flag screen: every warning sign in plain words, a button each and
     "none of these"; signs the message hinted at first. Asked again after an unclear answer."""
@@ -118,9 +132,7 @@ class ActionAskRedFlagScreen(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
         screen = load_screen()
-        hinted = [e.get("value") for t in _turns(tracker) for e in t.entities
-                  if e.get("entity") == "symptom"]
-        options = ordered_options(screen, hinted)
+        options = ordered_options(screen, screen_hints(_turns(tracker)))
         again = SCREEN in (tracker.get_slot(ASKED_SLOT) or [])
         listing = "\n".join(f"{i}. {o.label}" for i, o in enumerate(options, start=1))
         buttons = [{"title": o.label, "payload": o.label} for o in options]

@@ -14,6 +14,7 @@ records are redacted (bot.logs) and files are created private (umask 077).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import hmac
 import logging
 import os
@@ -25,6 +26,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.logs import install_redaction
+from bot.nlp.red_flag_similarity import detector
 
 TOKEN_ENV = "IAR_ACTION_TOKEN"
 TOKEN_HEADER = "X-IAR-Action-Token"
@@ -65,6 +67,13 @@ def create_authenticated_app(token: str, actions: str = "actions"):
         return response.json({"error": type(exception).__name__}, status=500)
 
     app.exception(Exception)(quiet_error)  # replaces rasa_sdk's, which echoes the body
+
+    @app.after_server_start
+    async def warm_up(app, _loop) -> None:  # type: ignore[no-untyped-def]
+        """Load the red-flag detector (~0.3 s) off the request path, so the first
+        red-flag screen does not wait for it."""
+        app.add_task(asyncio.to_thread(detector))
+
     return app
 
 

@@ -40,6 +40,7 @@ class ScreenOption:
     label: str
     symptoms: tuple[str, ...]
     words: frozenset[str]
+    hints: frozenset[str] = frozenset()  # further signs that put this option first
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,8 @@ def load_screen(path: Path = SCREEN_FILE) -> Screen:
             if symptom not in symptoms or symptoms[symptom].cls != "emergency":
                 raise ScreenConfigError(f"{where}: '{symptom}' is not an emergency symptom id")
         options.append(ScreenOption(raw["id"], " ".join(raw["label"].split()), tuple(raw["symptoms"]),
-                                    frozenset(str(w).lower() for w in raw.get("words") or ())))
+                                    frozenset(str(w).lower() for w in raw.get("words") or ()),
+                                    frozenset(raw.get("hints") or ())))
     if len({o.id for o in options}) != len(options) or not options:
         raise ScreenConfigError(f"{path.name}: needs options with unique ids")
     for key in ("question", "reask", "none", "yes_words", "no_words"):
@@ -87,10 +89,15 @@ def load_screen(path: Path = SCREEN_FILE) -> Screen:
 
 
 def ordered_options(screen: Screen, first: Iterable[str] = ()) -> list[ScreenOption]:
-    """The options, those naming any of the symptoms in `first` (e.g. a sign the
-    message hinted at) first, otherwise in file order."""
-    hinted = set(first)
-    return sorted(screen.options, key=lambda o: not hinted.intersection(o.symptoms))
+    """The options, those naming any of the signs in `first` (signs the message hinted
+    at, most likely first) before the others, which keep their file order."""
+    hinted = list(dict.fromkeys(first))
+
+    def rank(option: ScreenOption) -> int:
+        return next((i for i, sign in enumerate(hinted)
+                     if sign in option.symptoms or sign in option.hints), len(hinted))
+
+    return sorted(screen.options, key=rank)
 
 
 def read_answer(text: str, screen: Screen, shown: list[str] | None = None) -> str | None:
