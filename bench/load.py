@@ -39,10 +39,10 @@ from bot.stack import (MODEL_PATH, Stack, free_port, start_action_server,  # noq
                        start_rasa_server, wait_until_up)
 
 ANNOTATION = re.compile(r"\[([^\]]+)\]\([^)]+\)")
-PATIENT_REPORTS = [  # (message, ...) ending in the triage
-    ["I have a headache", "it's mild", "yesterday", "nothing else"],
-    ["I have a fever of 38.6", "2 days ago", "no, that's all"],
-    ["I've had a mild rash since my infusion yesterday", "no"],
+PATIENT_REPORTS = [  # (message, ...) ending in the triage; "None of these" answers the red-flag screen
+    ["I have a headache", "None of these", "it's mild", "yesterday", "nothing else"],
+    ["I have a fever of 38.6", "None of these", "2 days ago", "no, that's all"],
+    ["I've had a mild rash since my infusion yesterday", "None of these", "no"],
     ["My face is drooping and my arm feels weak"],
 ]
 

@@ -73,7 +73,7 @@ def main() -> None:
         url = f"http://127.0.0.1:{port}"
         try:
             wait_line(lines, "Ready in", 0)
-            for name, marker, http in (("action server", "rasa_sdk", True),
+            for name, marker, http in (("action server", "bot.action_server", True),
                                        ("alert dispatcher", "alerts run", False),
                                        ("Rasa server", "bot.rasa_run", True)):
                 seen = len(lines)

@@ -73,7 +73,8 @@ def main() -> None:
                                                log=work / "rasa.log"))
         while True:
             try:
-                reply = requests.post(url, json={"sender": "bench-0", "message": "premeds?"},
+                reply = requests.post(url, json={"sender": "bench-0", "message": "premeds?",
+                                                         "metadata": {"role": "staff"}},
                                       timeout=30).json()
                 if reply:
                     break
@@ -87,7 +88,8 @@ def main() -> None:
         latencies = []
         for i, question in zip(range(args.questions), itertools.cycle(questions)):
             t0 = time.perf_counter()
-            reply = requests.post(url, json={"sender": f"bench-{i % 20}", "message": question},
+            reply = requests.post(url, json={"sender": f"bench-{i % 20}", "message": question,
+                                              "metadata": {"role": "staff"}},
                                   timeout=30)
             latencies.append((time.perf_counter() - t0) * 1000)
             reply.raise_for_status()

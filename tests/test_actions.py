@@ -22,7 +22,7 @@ def use_test_kb(kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def tracker(text: str, intent: str, entities: list[dict[str, Any]] | None = None) -> Tracker:
     message = {"text": text, "intent": {"name": intent, "confidence": 0.97},
-               "entities": entities or []}
+               "entities": entities or [], "metadata": {"role": "staff"}}  # as Slack and Teams send
     events = [{"event": "action", "name": "action_listen"},
               {"event": "user", "text": text, "parse_data": message}]
     return Tracker("nurse-1", {}, message, events, False, None, {}, "action_listen")

@@ -21,22 +21,23 @@ QUESTIONS = [
 @pytest.mark.parametrize("question, facts", QUESTIONS)
 def test_acceptance_questions_get_correct_sourced_answers(
         rest: RestClient, question: str, facts: list[str]) -> None:
-    answer = rest.text(f"staff-{abs(hash(question))}", question)
+    answer = rest.text(f"staff-{abs(hash(question))}", question, role="staff")
     for fact in facts:
         assert fact.lower() in answer.lower(), f"{fact!r} not in {answer!r}"
     assert "Source: " in answer
 
 
 def test_other_drug_is_not_answered_as_alemtuzumab(rest: RestClient) -> None:
-    answer = rest.text("staff-other", "what premedication is used for ocrelizumab?")
+    answer = rest.text("staff-other", "what premedication is used for ocrelizumab?", role="staff")
     assert "ocrelizumab" in answer and "methylprednisolone" not in answer.lower()
 
 
 def test_unrelated_question_gets_dont_know_with_topics(rest: RestClient) -> None:
-    answer = rest.text("staff-unknown", "who won the football last night?")
+    answer = rest.text("staff-unknown", "who won the football last night?", role="staff")
     assert "don't know" in answer and "premedication" in answer.lower()
 
 
 def test_conversation_keeps_going(rest: RestClient) -> None:
-    assert "Hello" in rest.text("staff-chat", "hello")
-    assert "Source: " in rest.text("staff-chat", "how often do we take obs during the infusion?")
+    assert "Hello" in rest.text("staff-chat", "hello", role="staff")
+    assert "Source: " in rest.text("staff-chat", "how often do we take obs during the infusion?",
+                                   role="staff")

@@ -32,7 +32,7 @@ from bot.triage import Report, format_reply, triage
 from bot.userdb import session_factory
 from tests.alert_webhook import AlertWebhook
 from tests.conftest import RestClient
-from tests.patient_helpers import reports_of, say, wait_until
+from tests.patient_helpers import SCREEN_QUESTION, answer_screen, reports_of, say, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -83,6 +83,8 @@ def test_action_server_killed_mid_conversation_gives_the_safe_reply_then_continu
         faults: FaultStack) -> None:
     who, site = f"patient-fault-{uuid.uuid4().hex[:8]}", get_site()
     text, _ = say(faults.rest, who, "I have a headache")
+    assert SCREEN_QUESTION in text
+    text, _ = answer_screen(faults.rest, who)
     assert "mild, moderate or severe" in text
     faults.stack.servers[0].process.kill()
     faults.stack.servers[0].process.wait()
@@ -110,6 +112,7 @@ def test_report_made_while_the_database_is_down_is_saved_once_when_it_returns(
     faults.services.run("stop")
     try:
         say(faults.rest, who, "I have a fever of 38.6")
+        answer_screen(faults.rest, who)
         say(faults.rest, who, "2 days ago")
         text, payload = say(faults.rest, who, "no, that's all")
         assert payload["disposition"] == "urgent" and get_site().site_phone in text
@@ -212,7 +215,7 @@ def test_make_run_restarts_a_killed_action_server_and_a_red_flag_meanwhile_is_no
     output, rest, who = Output(run), RestClient(f"http://127.0.0.1:{port}"), "patient-supervised"
     try:
         output.wait_for("Ready in")
-        os.kill(child_pid(run.pid, "rasa_sdk"), signal.SIGKILL)
+        os.kill(child_pid(run.pid, "bot.action_server"), signal.SIGKILL)
         text, payload = say(rest, who, "I have chest pain")
         assert_chest_pain_emergency_advice(text, payload)
         assert "restarting it in 1 s" in output.wait_for("The action server stopped", 30)

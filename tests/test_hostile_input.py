@@ -140,9 +140,10 @@ def test_injection_is_stored_verbatim_and_every_table_survives(
     first = "I've had a mild headache since my infusion yesterday'); DROP TABLE patient_reports;--"
     last = "no\"; DELETE FROM events WHERE 1=1; <script>alert(1)</script>"
     rest.say(who, first, role="patient")
+    rest.say(who, "None of these", role="patient")  # the red-flag screen
     replies = rest.say(who, last, role="patient")
     assert any("triage" in (r.get("custom") or {}) for r in replies), replies
-    assert user_texts(tracker_db, who) == [first, last]
+    assert user_texts(tracker_db, who) == [first, "None of these", last]
     with sqlite3.connect(tracker_db) as db:
         assert db.execute("SELECT count(*) FROM events").fetchone()[0] > 0
     assert {"patient_reports", "alert_outbox"} <= set(inspect(engine_for(user_db_url))
@@ -150,4 +151,4 @@ def test_injection_is_stored_verbatim_and_every_table_survives(
     with session_factory(user_db_url)() as session:
         [report] = session.execute(select(PatientReport).where(
             PatientReport.sender_id == who)).scalars().all()
-    assert report.text == f"{first}\n{last}"
+    assert report.text == f"{first}\nNone of these\n{last}"
