@@ -12,7 +12,7 @@ RASA := $(VENV)/bin/rasa
 INSTALLED := $(VENV)/.installed
 KB := build/knowledge.db
 MODEL := models/iar.tar.gz
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard bot/nlp/*.py)
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard bot/nlp/*.py) $(wildcard bot/staff/*.py) knowledge/shorthand.yml
 
 .PHONY: help install kb model run shell test bench bench-load clean
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import FollowupAction
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.patient import FORM as SYMPTOM_REPORT_FORM, patient_reports_symptoms
+from actions.patient import FORM as SYMPTOM_REPORT_FORM, message_role, patient_reports_symptoms
 from bot.answers import answer_question
 from bot.kb.instance import knowledge_base
-from bot.roles import staff_intent
+from bot.roles import STAFF, staff_intent
+
+CONTEXT_SLOT = "staff_context"
+QUIZ_INTENTS = ("quiz_answer", "skip_question")
 
 
 def topic_list() -> str:
@@ -23,7 +26,8 @@ class ActionAnswerQuestion(Action):
 
     A patient's message naming a symptom they (or someone with them) have now goes
     to the symptom report instead; staff describing a patient's symptoms get the
-    management or delayed-reaction answer (bot.roles.staff_intent).
+    grade and management for it (bot.answers). A short follow-up reuses the previous
+    question's topic, kept in the `staff_context` slot.
     """
 
     def name(self) -> str:
@@ -35,17 +39,37 @@ class ActionAnswerQuestion(Action):
         if patient_reports_symptoms(tracker):  # a patient's own symptoms, whatever the intent
             return [FollowupAction(SYMPTOM_REPORT_FORM)]
         text, entities = message.get("text") or "", message.get("entities") or []
-        intent = staff_intent((message.get("intent") or {}).get("name"), text, entities)
-        reply = answer_question(knowledge_base(), intent, entities, text)
-        if reply.kind == "answer":
+        nlu = message.get("intent") or {}
+        raw_intent = nlu.get("name")
+        staff = message_role(tracker) == STAFF
+        if raw_intent in QUIZ_INTENTS and not staff:
+            dispatcher.utter_message(response="utter_quiz_no_active")
+            return []
+        intent = staff_intent(raw_intent, text, entities)
+        reply = answer_question(knowledge_base(), intent, entities, text,
+                                confidence=float(nlu.get("confidence") or 0.0),
+                                previous=tracker.get_slot(CONTEXT_SLOT) if staff else None)
+        if reply.kind in ("answer", "reaction"):
             dispatcher.utter_message(text=reply.text)
         elif reply.kind == "search":
             dispatcher.utter_message(response="utter_search_result", passage=reply.text)
+        elif reply.kind == "offer" and staff:
+            dispatcher.utter_message(
+                response="utter_offer", titles="\n".join(f"• {t}" for _, t in reply.offers),
+                buttons=[{"title": title, "payload": f'/show_entry{{"kb_entry": "{entry_id}"}}'}
+                         for entry_id, title in reply.offers])
+        elif reply.kind == "not_covered":
+            dispatcher.utter_message(response="utter_not_covered", asked=reply.asked,
+                                     covered=reply.covered)
         elif reply.kind == "other_drug":
             dispatcher.utter_message(response="utter_other_drug", drug=reply.drug)
+        elif reply.kind == "quiz":
+            return [FollowupAction("action_start_quiz")]
+        elif raw_intent in QUIZ_INTENTS:
+            dispatcher.utter_message(response="utter_quiz_no_active")
         else:
             dispatcher.utter_message(response="utter_dont_know", topics=topic_list())
-        return []
+        return [SlotSet(CONTEXT_SLOT, reply.context)] if staff and reply.context else []
 
 
 class ActionShowTopics(Action):

@@ -24,7 +24,7 @@ REQUIRED_ENTRY_KEYS = {"id", "topic", "title", "answer", "source", "cites"}
 SOURCE_KEYS = {"id", "tag", "title", "publisher", "note"}
 # Files in knowledge/ owned by other loaders (triage, NLP, quiz, channels); skipped here.
 OTHER_LOADERS = {"symptoms.yml", "triage.yml", "context_rules.yml", "quiz.yml",
-                 "channel_replies.yml"}
+                 "channel_replies.yml", "shorthand.yml", "reaction_grading.yml", "staff_cues.yml"}
 VOCABULARY_KEYS = {"severity_words", "this_drug", "other_drugs", "other_drug_suffixes",
                    "stop_words"}
 

@@ -11,7 +11,7 @@ from typing import Collection
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from bot.kb.models import Entry, Topic, Vocabulary
+from bot.kb.models import Entry, Source, Topic, Vocabulary
 
 WORD = re.compile(r"[a-z0-9]+")
 # A query term is evidence of relevance only if it is rarer than this share of passages.
@@ -79,6 +79,7 @@ class KnowledgeBase:
             self.entries = {row.id: _to_entry(row) for row in rows}
             self.topics = [(t.id, t.label) for t in
                            session.scalars(select(Topic).order_by(Topic.position))]
+            self.source_tags = {s.id: s.tag for s in session.scalars(select(Source))}
             self._vocabulary: dict[str, dict[str, str]] = {}
             for v in session.scalars(select(Vocabulary)):
                 self._vocabulary.setdefault(v.kind, {})[v.word] = v.value
@@ -105,6 +106,11 @@ class KnowledgeBase:
             return []
         best = max(len(e.when) for e in matching)
         return [e for e in matching if len(e.when) == best]
+
+    def constraint_values(self, intent: str, kind: str) -> set[str]:
+        """The values of one constraint (e.g. course) that this intent's entries cover."""
+        return {v for e in self.entries.values() if e.intent == intent
+                for v in e.when.get(kind, ())}
 
     def search(self, text: str, limit: int = 3) -> list[SearchHit]:
         """Full-text search over all passages, best first."""
