@@ -14,6 +14,7 @@ from bot.roles import STAFF, staff_intent
 
 CONTEXT_SLOT = "staff_context"
 QUIZ_INTENTS = ("quiz_answer", "skip_question")
+YES_NO = ("affirm", "deny")
 
 
 def topic_list() -> str:
@@ -42,8 +43,9 @@ class ActionAnswerQuestion(Action):
         nlu = message.get("intent") or {}
         raw_intent = nlu.get("name")
         staff = message_role(tracker) == STAFF
-        if raw_intent in QUIZ_INTENTS and not staff:
-            dispatcher.utter_message(response="utter_quiz_no_active")
+        if raw_intent in QUIZ_INTENTS + YES_NO and not staff:
+            dispatcher.utter_message(response="utter_quiz_no_active" if raw_intent in
+                                     QUIZ_INTENTS else "utter_ok")
             return []
         intent = staff_intent(raw_intent, text, entities)
         reply = answer_question(knowledge_base(), intent, entities, text,
@@ -67,6 +69,8 @@ class ActionAnswerQuestion(Action):
             return [FollowupAction("action_start_quiz")]
         elif raw_intent in QUIZ_INTENTS:
             dispatcher.utter_message(response="utter_quiz_no_active")
+        elif raw_intent in YES_NO:
+            dispatcher.utter_message(response="utter_ok")
         else:
             dispatcher.utter_message(response="utter_dont_know", topics=topic_list())
         return [SlotSet(CONTEXT_SLOT, reply.context)] if staff and reply.context else []

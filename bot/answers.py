@@ -18,10 +18,15 @@ from bot.staff.shorthand import expand
 # NLU confidence below which a staff question is treated as unclear.
 CONFIDENCE_THRESHOLD = 0.5
 MAX_OFFERS = 3
-# Intents under which a described sign is read as a reaction happening now.
-SYMPTOM_INTENTS = {"ask_manage_reaction", "report_symptoms", "inform", "nlu_fallback",
-                   "out_of_scope", "quiz_answer", "skip_question", "affirm", "deny"}
-MANAGE, GRADING = "ask_manage_reaction", "ask_grading"
+SEARCH_DEPTH = 6
+# Intents under which a described sign is read as a reaction happening now; under the
+# unclear ones, only an emergency sign or a description of a patient now is.
+SYMPTOM_INTENTS = {"ask_manage_reaction", "report_symptoms", "inform"}
+UNCLEAR_INTENTS = {"nlu_fallback", "out_of_scope", "quiz_answer", "skip_question", "affirm",
+                   "deny"}
+MANAGE, GRADING, DELAYED = "ask_manage_reaction", "ask_grading", "ask_delayed_reactions"
+# Questions whose entries have no grade: naming a grade makes them a grading question.
+GRADE_DEFINITION_INTENTS = {"ask_what_is_iar"}
 
 
 @dataclass(frozen=True)
@@ -72,14 +77,33 @@ def reaction_text(kb: KnowledgeBase, assessment: reaction.Assessment,
     return "\n\n".join(parts)
 
 
-def _describes_reaction_now(intent: str | None, text: str, assessment: reaction.Assessment,
-                            raw_text: str) -> bool:
-    """A described sign is a reaction at the chair unless it is a question about signs,
-    or a non-emergency after the infusion (the delayed-reaction answer covers that)."""
-    if AFTER_INFUSION.search(raw_text) and not assessment.emergency:
-        return False
+def _describes_reaction_now(intent: str | None, text: str, assessment: reaction.Assessment
+                            ) -> bool:
+    """A described sign is a reaction at the chair when the message is a symptom report,
+    gives a reading, or speaks of a patient now; an unclear message also when the sign is
+    an emergency. A question about signs ("what BP counts as hypotension") is not one."""
     vitals_given = reaction.vital_findings(text, reaction.rules())[1]
-    return intent in SYMPTOM_INTENTS or vitals_given or reaction.describes_reaction(text)
+    if intent in SYMPTOM_INTENTS or vitals_given or reaction.describes_reaction(text):
+        return True
+    return intent in UNCLEAR_INTENTS and assessment.emergency
+
+
+def _after_infusion(kb: KnowledgeBase, assessment: reaction.Assessment) -> Reply:
+    """Signs after the infusion that are not an emergency: the delayed-reaction entries."""
+    ids = reaction.after_infusion_entries(assessment)
+    return Reply("answer", format_entries(kb.entries[i] for i in ids), tuple(ids),
+                 context={"intent": DELAYED, "constraints": {}})
+
+
+def _reaction(kb: KnowledgeBase, assessment: reaction.Assessment, description: str) -> Reply:
+    """The graded reaction; its description is kept so that "it settled" can regrade it."""
+    grade = assessment.outcome.split("-")[0] if assessment.outcome[0].isdigit() else "3"
+    constraints = {"grade": grade, **({"reaction": "anaphylaxis"}
+                                      if assessment.outcome in ("3-4", "4") else {})}
+    ids = reaction.rules().outcomes[assessment.outcome]["entries"]
+    return Reply("reaction", reaction_text(kb, assessment), tuple(ids),
+                 context={"intent": MANAGE, "constraints": constraints,
+                          "description": description})
 
 
 def answer_question(
@@ -103,18 +127,23 @@ def answer_question(
     expanded = expand(text)
     found = {**normalize_entities(entities, kb.vocabulary("severity_words")),
              **ask.constraints(expanded)}
-    if ask.asks_for_quiz(expanded) and not (intent or "").startswith("ask_"):
+    if ask.asks_for_quiz(expanded):
         return Reply("quiz")
     assessment = reaction.assess(expanded, found.get("grade"))
-    if assessment and _describes_reaction_now(intent, expanded, assessment, text):
-        grade = assessment.outcome.split("-")[0] if assessment.outcome[0].isdigit() else "3"
-        constraints = {"grade": grade, **({"reaction": "anaphylaxis"}
-                                          if assessment.outcome in ("3-4", "4") else {})}
-        return Reply("reaction", reaction_text(kb, assessment),
-                     tuple(kb.entries[i].id for i in
-                           reaction.rules().outcomes[assessment.outcome]["entries"]),
-                     context={"intent": MANAGE, "constraints": constraints})
-    if intent == GRADING and ask.asks_what_to_do(expanded):
+    if assessment and _describes_reaction_now(intent, expanded, assessment):
+        if AFTER_INFUSION.search(text) and not assessment.emergency:
+            return _after_infusion(kb, assessment)
+        return _reaction(kb, assessment, expanded)
+    earlier = (previous or {}).get("description")
+    if earlier and not assessment and reaction.says_how_it_responded(expanded):
+        # "it settled after piriton": the same reaction, regraded with how it went
+        regraded = reaction.assess(f"{earlier}. {expanded}", found.get("grade"))
+        if regraded:
+            return _reaction(kb, regraded, f"{earlier}. {expanded}")
+    if intent in GRADE_DEFINITION_INTENTS and "grade" in found:
+        intent = GRADING
+    if intent in (GRADING, "nlu_fallback") and "grade" in found and (
+            ask.asks_what_to_do(expanded) or reaction.describes_reaction(expanded)):
         intent = MANAGE
     confident = bool(intent and intent.startswith("ask_")) and confidence >= CONFIDENCE_THRESHOLD
     constrained = {k for k in ("grade", "course", "dose", "reaction")
@@ -122,7 +151,12 @@ def answer_question(
     intent, found, _ = ask.follow_up(intent, confident, expanded, found, previous, constrained)
     if intent and intent.startswith("ask_"):
         return _answer_for(kb, intent, found)
-    return _search(kb, expanded)
+    return _search(kb, expanded, found)
+
+
+def _covered(hit: Any) -> int:
+    """How many of the question's informative words a passage holds."""
+    return sum(t in hit.matched for t in hit.informative)
 
 
 def _answer_for(kb: KnowledgeBase, intent: str, found: dict[str, str]) -> Reply:
@@ -147,9 +181,13 @@ def _listing(kind: str, values: set[str]) -> str:
     return f"{kind} {joined}" + (" mg" if kind == "dose" else "")
 
 
-def _search(kb: KnowledgeBase, text: str) -> Reply:
-    """One relevant passage as it is; several: offer their titles; none: unknown."""
-    hits = [h for h in kb.search(text, limit=MAX_OFFERS) if h.relevant]
+def _search(kb: KnowledgeBase, text: str, found: Mapping[str, str]) -> Reply:
+    """One relevant passage (or one clearly ahead) as it is; several: offer their titles;
+    none: unknown. Entries for another grade, course or dose than the one asked are left out."""
+    hits = [h for h in kb.search(text, limit=SEARCH_DEPTH) if h.relevant and all(
+        found[k] in v for k, v in h.entry.when.items() if k in found)][:MAX_OFFERS]
+    if len(hits) > 1 and _covered(hits[0]) > _covered(hits[1]):
+        hits = hits[:1]
     if len(hits) == 1:
         entry = hits[0].entry
         return Reply("search", format_entries([entry]), (entry.id,),

@@ -33,6 +33,7 @@ class Cues:
     openers: tuple[str, ...]
     filler: frozenset[str]
     max_words: int
+    acknowledgements: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -40,7 +41,7 @@ def cues(path: Path = CUES_FILE) -> Cues:
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     return Cues(tuple(data["management_words"]), tuple(data["quiz_words"]),
                 tuple(data["followup_openers"]), frozenset(data["followup_filler"]),
-                int(data["followup_max_words"]))
+                int(data["followup_max_words"]), frozenset(data["acknowledgements"]))
 
 
 def _has_phrase(text: str, phrases: tuple[str, ...]) -> bool:
@@ -114,7 +115,9 @@ def follow_up(intent: str | None, confident: bool, text: str, found: Mapping[str
     entries distinguish (for a bare number: a dose, or else the previous kind).
     """
     values = dict(found)
-    if not previous or not previous.get("intent") or not is_elliptical(text):
+    words = WORD.findall(text.lower())
+    if not previous or not previous.get("intent") or not is_elliptical(text) or \
+            all(w in cues().acknowledgements for w in words):
         return intent, values, False
     before = dict(previous.get("constraints") or {})
     number = bare_number(text) if not values else None
@@ -124,7 +127,7 @@ def follow_up(intent: str | None, confident: bool, text: str, found: Mapping[str
         values[kind] = number
     if values and only_constraints(text):
         return previous["intent"], {**before, **values}, True
-    if not confident:
+    if not confident and len(words) <= cues().max_words:
         return previous["intent"], {**before, **values}, True
     carried = {k: v for k, v in before.items() if k in constrained and k not in values}
     return intent, {**carried, **values}, bool(carried)

@@ -62,6 +62,7 @@ class GradingRules:
     course_words: dict[str, tuple[str, ...]]
     present_words: tuple[str, ...]
     outcomes: dict[str, dict[str, Any]]
+    after_infusion: dict[str, list[str]]
     _patterns: dict[str, re.Pattern[str]] = field(default_factory=dict, compare=False)
 
     def words(self, key: str, words: tuple[str, ...]) -> re.Pattern[str]:
@@ -77,7 +78,7 @@ def load_rules(path: Path = GRADING_FILE) -> GradingRules:
     """Read the grading data; a missing part fails loudly, naming the file."""
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     missing = {"vitals", "signs", "negations", "course_words", "present_words",
-               "outcomes"} - data.keys()
+               "outcomes", "after_infusion"} - data.keys()
     if missing:
         raise ValueError(f"{path}: missing {', '.join(sorted(missing))}")
     unknown = [s.get("id") for s in data["signs"] if s.get("grade") not in SEVERITY
@@ -89,7 +90,8 @@ def load_rules(path: Path = GRADING_FILE) -> GradingRules:
         negations=tuple(str(n) for n in data["negations"]),
         course_words={k: tuple(v) for k, v in data["course_words"].items()},
         present_words=tuple(str(w) for w in data["present_words"]),
-        outcomes={str(k): v for k, v in data["outcomes"].items()})
+        outcomes={str(k): v for k, v in data["outcomes"].items()},
+        after_infusion={str(k): list(v) for k, v in data["after_infusion"].items()})
 
 
 @lru_cache(maxsize=1)
@@ -181,7 +183,24 @@ def _baseline(text: str, systolic: dict[str, Any]) -> float | None:
 def describes_reaction(text: str, grading: GradingRules | None = None) -> bool:
     """True when the text speaks of a reaction happening now (a patient, a time, a reading)."""
     grading = grading or rules()
-    return bool(grading.words("_present", grading.present_words).search(text.lower()))
+    alternatives = "|".join(re.escape(w.lower()) for w in grading.present_words)
+    return re.search(rf"(?<![\w'])(?:{alternatives})(?![\w'])", text.lower()) is not None
+
+
+def says_how_it_responded(text: str, grading: GradingRules | None = None) -> bool:
+    """True when the text tells how a reaction went ("settled after piriton", "came back")."""
+    grading = grading or rules()
+    return any(_has(text, grading, kind) for kind in ("responded", "prolonged"))
+
+
+def after_infusion_entries(assessment: Assessment, grading: GradingRules | None = None
+                           ) -> list[str]:
+    """The delayed-reaction entries for signs reported after the infusion (fever: same-day
+    contact with the site)."""
+    grading = grading or rules()
+    ids = {f.id for f in assessment.findings}
+    return next((entries for sign, entries in grading.after_infusion.items() if sign in ids),
+                grading.after_infusion["default"])
 
 
 def _has(text: str, grading: GradingRules, kind: str) -> bool:
