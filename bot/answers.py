@@ -19,6 +19,9 @@ from bot.staff.shorthand import expand
 CONFIDENCE_THRESHOLD = 0.5
 MAX_OFFERS = 3
 SEARCH_DEPTH = 6
+# A passage whose weighted coverage of the question is this many times the next one's is
+# clearly the closest: it is given as it is rather than offered among others.
+DOMINANCE = 1.5
 # Intents under which a described sign is read as a reaction happening now; under the
 # unclear ones, only an emergency sign or a description of a patient now is.
 SYMPTOM_INTENTS = {"ask_manage_reaction", "report_symptoms", "inform"}
@@ -154,11 +157,6 @@ def answer_question(
     return _search(kb, expanded, found)
 
 
-def _covered(hit: Any) -> int:
-    """How many of the question's informative words a passage holds."""
-    return sum(t in hit.matched for t in hit.informative)
-
-
 def _answer_for(kb: KnowledgeBase, intent: str, found: dict[str, str]) -> Reply:
     """The intent's most specific entries, or "not covered" for a value no entry covers."""
     context = {"intent": intent, "constraints": found}
@@ -186,7 +184,10 @@ def _search(kb: KnowledgeBase, text: str, found: Mapping[str, str]) -> Reply:
     none: unknown. Entries for another grade, course or dose than the one asked are left out."""
     hits = [h for h in kb.search(text, limit=SEARCH_DEPTH) if h.relevant and all(
         found[k] in v for k, v in h.entry.when.items() if k in found)][:MAX_OFFERS]
-    if len(hits) > 1 and _covered(hits[0]) > _covered(hits[1]):
+    explicit = [h for h in hits if set(h.entry.when) & set(found)]
+    if len(explicit) == 1:  # the one entry written for the grade, course or dose asked
+        hits = explicit
+    if len(hits) > 1 and hits[0].coverage > DOMINANCE * hits[1].coverage:
         hits = hits[:1]
     if len(hits) == 1:
         entry = hits[0].entry

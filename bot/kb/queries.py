@@ -47,14 +47,22 @@ class SearchHit:
     rank: float
     matched: tuple[str, ...]
     informative: tuple[str, ...]
+    weights: tuple[float, ...] = ()
+
+    @property
+    def coverage(self) -> float:
+        """The share of the question's informative words the passage holds, each word
+        weighted by its rarity (1 / the number of passages holding it): "aciclovir"
+        counts for more than "need"."""
+        weights = self.weights or tuple(1.0 for _ in self.informative)
+        total = sum(weights)
+        held = sum(w for t, w in zip(self.informative, weights) if t in self.matched)
+        return held / total if total else 0.0
 
     @property
     def relevant(self) -> bool:
         """True when the passage holds enough of the question's informative words."""
-        if not self.informative:
-            return False
-        hits = [t for t in self.informative if t in self.matched]
-        return len(hits) / len(self.informative) >= MIN_COVERAGE
+        return bool(self.informative) and self.coverage >= MIN_COVERAGE
 
 
 def query_terms(text: str, stop_words: Collection[str]) -> list[str]:
@@ -123,10 +131,12 @@ class KnowledgeBase:
                 "SELECT entry_id, bm25(passages) FROM passages WHERE passages MATCH ? "
                 "ORDER BY bm25(passages) LIMIT ?", (match, limit)).fetchall()
             informative = tuple(t for t in terms if self._is_informative(t))
+            weights = tuple(1.0 / self._df[t] for t in informative)
             hits = []
             for entry_id, rank in rows:
                 matched = tuple(t for t in terms if self._row_matches(entry_id, t))
-                hits.append(SearchHit(self.entries[entry_id], rank, matched, informative))
+                hits.append(SearchHit(self.entries[entry_id], rank, matched, informative,
+                                      weights))
         return hits
 
     def _row_matches(self, entry_id: str, term: str) -> bool:
