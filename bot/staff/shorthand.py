@@ -68,7 +68,8 @@ def compile_shorthand(expansions: dict[str, str]) -> Shorthand:
         groups[group] = (expansions[key], number_group)
         group += len(pieces) - 1
         parts.append("(" + NUMBER.join(re.escape(p) for p in pieces) + ")")
-    pattern = re.compile(r"(?<![\w'])(?:" + "|".join(parts) + r")(?![\w'])", re.IGNORECASE)
+    # not inside a word, nor after a slash ("ml/hr" is not "ml/heart rate")
+    pattern = re.compile(r"(?<![\w'/])(?:" + "|".join(parts) + r")(?![\w'])", re.IGNORECASE)
     return Shorthand(pattern, groups)
 
 
