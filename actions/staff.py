@@ -50,7 +50,8 @@ class ActionAnswerQuestion(Action):
         intent = staff_intent(raw_intent, text, entities)
         reply = answer_question(knowledge_base(), intent, entities, text,
                                 confidence=float(nlu.get("confidence") or 0.0),
-                                previous=tracker.get_slot(CONTEXT_SLOT) if staff else None)
+                                previous=tracker.get_slot(CONTEXT_SLOT) if staff else None,
+                                staff=staff)
         if reply.kind in ("answer", "reaction"):
             dispatcher.utter_message(text=reply.text)
         elif reply.kind == "search":

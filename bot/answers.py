@@ -111,11 +111,15 @@ def _reaction(kb: KnowledgeBase, assessment: reaction.Assessment, description: s
 
 def answer_question(
     kb: KnowledgeBase, intent: str | None, entities: Iterable[Mapping[str, Any]], text: str,
-    confidence: float = 1.0, previous: Mapping[str, Any] | None = None,
+    confidence: float = 1.0, previous: Mapping[str, Any] | None = None, staff: bool = True,
 ) -> Reply:
     """Pick the reply for a staff question: an entry by id, a reaction graded from its
     description, the intent's entry for the constraints asked (or the previous question's,
-    for a follow-up), "not covered", offers of close entries, or an honest unknown."""
+    for a follow-up), "not covered", offers of close entries, or an honest unknown.
+
+    For anyone not known to be staff, only the intent's entry or the one closest passage
+    (the patient side decides what patients see): no grading, follow-ups or offers.
+    """
     drug = other_drug_mentioned(
         text, kb.vocabulary("this_drug"), kb.vocabulary("other_drugs"),
         kb.vocabulary("other_drug_suffixes"))
@@ -130,6 +134,9 @@ def answer_question(
     expanded = expand(text)
     found = {**normalize_entities(entities, kb.vocabulary("severity_words")),
              **ask.constraints(expanded)}
+    if not staff:
+        return _answer_for(kb, intent, found) if intent and intent.startswith("ask_") \
+            else _search(kb, expanded, found, offer=False)
     if ask.asks_for_quiz(expanded):
         return Reply("quiz")
     assessment = reaction.assess(expanded, found.get("grade"))
@@ -179,7 +186,8 @@ def _listing(kind: str, values: set[str]) -> str:
     return f"{kind} {joined}" + (" mg" if kind == "dose" else "")
 
 
-def _search(kb: KnowledgeBase, text: str, found: Mapping[str, str]) -> Reply:
+def _search(kb: KnowledgeBase, text: str, found: Mapping[str, str], offer: bool = True
+            ) -> Reply:
     """One relevant passage (or one clearly ahead) as it is; several: offer their titles;
     none: unknown. Entries for another grade, course or dose than the one asked are left out."""
     hits = [h for h in kb.search(text, limit=SEARCH_DEPTH) if h.relevant and all(
@@ -187,7 +195,7 @@ def _search(kb: KnowledgeBase, text: str, found: Mapping[str, str]) -> Reply:
     explicit = [h for h in hits if set(h.entry.when) & set(found)]
     if len(explicit) == 1:  # the one entry written for the grade, course or dose asked
         hits = explicit
-    if len(hits) > 1 and hits[0].coverage > DOMINANCE * hits[1].coverage:
+    if len(hits) > 1 and (not offer or hits[0].coverage > DOMINANCE * hits[1].coverage):
         hits = hits[:1]
     if len(hits) == 1:
         entry = hits[0].entry

@@ -96,3 +96,12 @@ def test_quiz_request_in_other_words_is_recognised(kb: KnowledgeBase) -> None:
     for text in ("I need to practise for my competency sign-off, can you test me",
                  "give me some practice questions on premeds"):
         assert answer_question(kb, "ask_premedication", [], text).kind == "quiz"
+
+
+@pytest.mark.parametrize("text", ["what should I do if my lips swell?", "and for course 2?",
+                                  "and what do we tell them at discharge"])
+def test_no_grading_follow_up_or_offer_for_someone_not_known_as_staff(kb: KnowledgeBase,
+                                                                        text: str) -> None:
+    previous = {"intent": "ask_premedication", "constraints": {}}
+    reply = answer_question(kb, "nlu_fallback", [], text, previous=previous, staff=False)
+    assert reply.kind in ("search", "unknown") and not reply.offers

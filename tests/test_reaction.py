@@ -32,6 +32,9 @@ CASES = [
     # skin and general signs: grade 1-2, narrowed by how it responded
     ("hives all over, itchy", "1-2"),
     ("rigors and temp 38.9", "1-2"),
+    ("febrile 38.6C, shivering", "1-2"),
+    ("desatting to 89 on air", "3-4"),
+    ("passed out briefly", "3-4"),
     ("flushed and a headache", "1-2"),
     ("rash, we paused and gave piriton, settled in 20 min", "2"),
     ("temp 39.4, paused and gave paracetamol, still not settling", "3"),

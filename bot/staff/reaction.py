@@ -164,7 +164,10 @@ def vital_findings(text: str, grading: GradingRules) -> tuple[list[Finding], boo
                 tuple(systolic["cites"])))
             break
     temperature = grading.vitals["temperature"]
-    for value, _, _ in _reading(lowered, temperature["names"]):
+    units = "|".join(re.escape(u) for u in temperature.get("units", ()))
+    with_unit = [(float(m.group(1)), None, m.start()) for m in re.finditer(
+        rf"(?<![\d.])(\d{{2}}(?:\.\d)?)\s*(?:{units})(?![a-z])", lowered)] if units else []
+    for value, _, _ in _reading(lowered, temperature["names"]) + with_unit:
         any_reading = True
         if value >= temperature["at_least"] and value < 45:
             findings.append(Finding(temperature["sign"], "general", temperature["label"].format(
