@@ -140,9 +140,12 @@ def answer_question(
     if ask.asks_for_quiz(expanded):
         return Reply("quiz")
     assessment = reaction.assess(expanded, found.get("grade"))
+    after = bool(AFTER_INFUSION.search(text)) or ask.after_infusion(expanded)
+    if assessment and not assessment.emergency and (after or intent == DELAYED) and (
+            intent in SYMPTOM_INTENTS | UNCLEAR_INTENTS | {DELAYED}
+            or reaction.describes_reaction(expanded)):
+        return _after_infusion(kb, assessment)
     if assessment and _describes_reaction_now(intent, expanded, assessment):
-        if AFTER_INFUSION.search(text) and not assessment.emergency:
-            return _after_infusion(kb, assessment)
         return _reaction(kb, assessment, expanded)
     earlier = (previous or {}).get("description")
     if earlier and not assessment and reaction.says_how_it_responded(expanded):

@@ -114,3 +114,22 @@ def test_malformed_grading_file_fails_loudly(tmp_path) -> None:
     bad.write_text("vitals: {}\nsigns: []\n")
     with pytest.raises(ValueError, match="missing"):
         load_rules(bad)
+
+
+@pytest.mark.parametrize("intent, text, entry", [
+    ("report_symptoms", "pt rang this morning, temp 38.3 the day after her infusion",
+     "delayed-same-day-contact"),
+    ("ask_delayed_reactions", "mild headache and tired the day after, normal?",
+     "delayed-expected-symptoms"),
+    ("report_symptoms", "pt says legs tingly the day after but it's her usual MS",
+     "delayed-new-versus-usual-ms"),
+])
+def test_signs_after_the_infusion_get_the_delayed_advice(kb: KnowledgeBase, intent: str,
+                                                         text: str, entry: str) -> None:
+    reply = answer_question(kb, intent, [], text)
+    assert reply.kind == "answer" and reply.entry_ids[0] == entry
+
+
+def test_emergency_after_the_infusion_is_still_an_emergency(kb: KnowledgeBase) -> None:
+    reply = answer_question(kb, "report_symptoms", [], "pt rang, lips swelling since last night")
+    assert reply.kind == "reaction" and "stop the infusion" in reply.text.split("\n")[0]

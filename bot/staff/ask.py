@@ -34,6 +34,7 @@ class Cues:
     filler: frozenset[str]
     max_words: int
     acknowledgements: frozenset[str]
+    after_infusion: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -41,7 +42,8 @@ def cues(path: Path = CUES_FILE) -> Cues:
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     return Cues(tuple(data["management_words"]), tuple(data["quiz_words"]),
                 tuple(data["followup_openers"]), frozenset(data["followup_filler"]),
-                int(data["followup_max_words"]), frozenset(data["acknowledgements"]))
+                int(data["followup_max_words"]), frozenset(data["acknowledgements"]),
+                tuple(data["after_infusion_words"]))
 
 
 def _has_phrase(text: str, phrases: tuple[str, ...]) -> bool:
@@ -74,6 +76,11 @@ def constraints(text: str) -> dict[str, str]:
 
 def asks_what_to_do(text: str) -> bool:
     return _has_phrase(text, cues().management)
+
+
+def after_infusion(text: str) -> bool:
+    """The message places what it describes after the infusion (home, next day)."""
+    return _has_phrase(text, cues().after_infusion)
 
 
 def asks_for_quiz(text: str) -> bool:
