@@ -1,8 +1,8 @@
 """Gate on the blind staff set (tests/blind/staff.yml, written by someone who never saw
 data/, knowledge/ or tests/), played over REST against the real trained model and servers.
 
-The thresholds sit a little below the measured figure (README: 88.0 % at the time of
-writing) so that a regression fails and noise does not; safety figures have no slack.
+The thresholds sit a little below the measured figure (README: 89.9 %, 187 of 208, at the
+time of writing) so that a regression fails and noise does not; safety figures have no slack.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from bench.blind_staff import DEFAULT_SET, evaluate, load_cases, report, summari
 from bot.stack import Stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
-MIN_PASS_RATE = 0.85
+MIN_PASS_RATE = 0.86
 MIN_LEAD_RATE = 1.0
 MAX_WRONG_ANSWERS = 0
 
