@@ -12,8 +12,8 @@ RASA := $(VENV)/bin/rasa
 INSTALLED := $(VENV)/.installed
 KB := build/knowledge.db
 MODEL := models/iar.tar.gz
-# Only the NLU component's own code shapes the model; the lexicon and detectors load at run time.
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') bot/nlp/component.py
+# Only the NLU components' own code and data shape the model; the lexicon and detectors load at run time.
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') bot/nlp/component.py bot/staff/tokenizer.py knowledge/shorthand.yml
 
 .PHONY: help install kb model run shell test bench bench-load clean
 

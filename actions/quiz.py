@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -16,9 +16,11 @@ from actions.staff import ActionAnswerQuestion
 from bot.quiz import store
 from bot.quiz.answers import LETTERS, SKIP, parse_answer
 from bot.quiz.bank import Question, QuizBank, quiz_bank
+from bot.staff.shorthand import expand
 from bot.userdb import session_factory
 
 SLOT = "quiz_response"
+FORM_NAME, START_INTENT = "quiz_form", "start_quiz"
 # Value that fills the slot, and so ends the form, once no question is left.
 DONE = "done"
 
@@ -70,7 +72,9 @@ class ActionStartQuiz(Action):
                   domain: DomainDict) -> list[dict[str, Any]]:
         bank = quiz_bank()
         asked = next(tracker.get_latest_entity_values("quiz_topic"), None)
-        topic = bank.resolve_topic(asked) if asked else None
+        text = tracker.latest_message.get("text") or ""
+        # no topic entity: the topic's natural name anywhere in the request ("drill me on obs")
+        topic = bank.resolve_topic(asked) if asked else bank.resolve_topic(expand(text))
         if asked and topic is None:
             dispatcher.utter_message(response="utter_quiz_unknown_topic", topic=asked,
                                      topics=_topics(bank))
@@ -86,7 +90,12 @@ class ActionStartQuiz(Action):
             dispatcher.utter_message(
                 response="utter_quiz_started", total=total, pass_mark=f"{bank.pass_mark:.0%}",
                 topic=bank.topic_labels[topic] if topic else "all topics")
-        return [SlotSet(SLOT, None)]
+        events: list[dict[str, Any]] = [SlotSet(SLOT, None)]
+        if (tracker.latest_message.get("intent") or {}).get("name") != START_INTENT:
+            # asked for in other words and sent here by action_answer_question: no rule
+            # follows, so open the quiz form from here
+            events.append(FollowupAction(FORM_NAME))
+        return events
 
 
 class ActionAskQuizResponse(Action):

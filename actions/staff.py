@@ -4,14 +4,17 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import FollowupAction
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.patient import FORM as SYMPTOM_REPORT_FORM, message_role
-from bot.roles import PATIENT
 from bot.answers import answer_question
 from bot.kb.instance import knowledge_base
-from bot.roles import staff_intent
+from bot.roles import STAFF, staff_intent
+
+CONTEXT_SLOT = "staff_context"
+QUIZ_INTENTS = ("quiz_answer", "skip_question")
+YES_NO = ("affirm", "deny")
 
 
 def topic_list() -> str:
@@ -22,11 +25,12 @@ def topic_list() -> str:
 class ActionAnswerQuestion(Action):
     """Answer the latest message from the knowledge base, with its source line.
 
-    A patient never gets staff protocol text: whatever a patient's message is
-    classified as, it goes to the symptom report, where a message the bot does not
-    understand gets the red-flag screen and is never routine. Staff describing a
-    patient's symptoms get the management or delayed-reaction answer
-    (bot.roles.staff_intent).
+    A patient never gets staff protocol text: a patient's message of any intent
+    goes to the symptom report, where a message the bot does not understand gets
+    the red-flag screen and is never routine; only a yes, no or quiz answer with
+    nothing open gets its short reply. Staff describing a patient's symptoms get
+    the grade and management for it (bot.answers). A short follow-up reuses the
+    previous question's topic, kept in the `staff_context` slot.
     """
 
     def name(self) -> str:
@@ -35,20 +39,42 @@ class ActionAnswerQuestion(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         message = tracker.latest_message
-        if message_role(tracker) == PATIENT:
-            return [FollowupAction(SYMPTOM_REPORT_FORM)]
         text, entities = message.get("text") or "", message.get("entities") or []
-        intent = staff_intent((message.get("intent") or {}).get("name"), text, entities)
-        reply = answer_question(knowledge_base(), intent, entities, text)
-        if reply.kind == "answer":
+        nlu = message.get("intent") or {}
+        raw_intent = nlu.get("name")
+        if message_role(tracker) != STAFF:
+            if raw_intent in QUIZ_INTENTS + YES_NO:
+                dispatcher.utter_message(response="utter_quiz_no_active" if raw_intent in
+                                         QUIZ_INTENTS else "utter_ok")
+                return []
+            return [FollowupAction(SYMPTOM_REPORT_FORM)]
+        intent = staff_intent(raw_intent, text, entities)
+        reply = answer_question(knowledge_base(), intent, entities, text,
+                                confidence=float(nlu.get("confidence") or 0.0),
+                                previous=tracker.get_slot(CONTEXT_SLOT), staff=True)
+        if reply.kind in ("answer", "reaction"):
             dispatcher.utter_message(text=reply.text)
         elif reply.kind == "search":
             dispatcher.utter_message(response="utter_search_result", passage=reply.text)
+        elif reply.kind == "offer":
+            dispatcher.utter_message(
+                response="utter_offer", titles="\n".join(f"• {t}" for _, t in reply.offers),
+                buttons=[{"title": title, "payload": f'/show_entry{{"kb_entry": "{entry_id}"}}'}
+                         for entry_id, title in reply.offers])
+        elif reply.kind == "not_covered":
+            dispatcher.utter_message(response="utter_not_covered", asked=reply.asked,
+                                     covered=reply.covered)
         elif reply.kind == "other_drug":
             dispatcher.utter_message(response="utter_other_drug", drug=reply.drug)
+        elif reply.kind == "quiz":
+            return [FollowupAction("action_start_quiz")]
+        elif raw_intent in QUIZ_INTENTS:
+            dispatcher.utter_message(response="utter_quiz_no_active")
+        elif raw_intent in YES_NO:
+            dispatcher.utter_message(response="utter_ok")
         else:
             dispatcher.utter_message(response="utter_dont_know", topics=topic_list())
-        return []
+        return [SlotSet(CONTEXT_SLOT, reply.context)] if reply.context else []
 
 
 class ActionShowTopics(Action):
@@ -59,7 +85,7 @@ class ActionShowTopics(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
-        if message_role(tracker) == PATIENT:  # a patient never gets the staff topic list
+        if message_role(tracker) != STAFF:  # a patient never gets the staff topic list
             dispatcher.utter_message(response="utter_patient_help")
         else:
             dispatcher.utter_message(response="utter_capabilities", topics=topic_list())

@@ -263,9 +263,11 @@ def use_test_kb(kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.usefixtures("use_test_kb")
 def test_staff_symptom_message_gets_the_protocol_answer() -> None:
+    """Graded from the description (issue 11), the reaction kept for a follow-up."""
     messages, events = run(ActionAnswerQuestion(), tracker(message("my patient has a rash")))
-    assert events == [] and "Source: " in messages[0]["text"] and not messages[0]["custom"]
-    assert "grade the reaction" in messages[0]["text"]
+    assert [e["name"] for e in events] == ["staff_context"]
+    assert "Source: " in messages[0]["text"] and not messages[0]["custom"]
+    assert "grade 1–2" in messages[0]["text"]
 
 
 @pytest.mark.usefixtures("use_test_kb")

@@ -25,7 +25,8 @@ SOURCE_KEYS = {"id", "tag", "title", "publisher", "note"}
 # Files in knowledge/ owned by other loaders (triage, NLP, quiz, channels); skipped here.
 OTHER_LOADERS = {"symptoms.yml", "triage.yml", "context_rules.yml", "quiz.yml",
                  "channel_replies.yml", "symptom_grammar.yml", "spelling.yml", "red_flag_screen.yml",
-                 "languages.yml", "red_flag_paraphrases.yml"}
+                 "languages.yml", "red_flag_paraphrases.yml", "shorthand.yml", "reaction_grading.yml",
+                 "staff_cues.yml"}
 VOCABULARY_KEYS = {"severity_words", "this_drug", "other_drugs", "other_drug_suffixes",
                    "stop_words"}
 

@@ -5,19 +5,26 @@ import re
 import sqlite3
 import threading
 from dataclasses import dataclass
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Collection
 
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from bot.kb.models import Entry, Topic, Vocabulary
+from bot.kb.models import Entry, Source, Topic, Vocabulary
 
 WORD = re.compile(r"[a-z0-9]+")
 # A query term is evidence of relevance only if it is rarer than this share of passages.
 INFORMATIVE_DF = 0.25
 # Share of a query's informative terms the best passage must contain to be offered.
 MIN_COVERAGE = 0.5
+# A word no passage holds, even after spelling correction, still counts against a
+# passage's coverage ("who won the football" is not about the one passage saying "last"),
+# as a word half as telling as one only a single passage holds.
+UNKNOWN_WORD_WEIGHT = 0.5
+# How close a misspelt word must be to a word of the passages to be read as it.
+SPELLING_CUTOFF = 0.85
 
 
 @dataclass(frozen=True)
@@ -47,14 +54,22 @@ class SearchHit:
     rank: float
     matched: tuple[str, ...]
     informative: tuple[str, ...]
+    weights: tuple[float, ...] = ()
+
+    @property
+    def coverage(self) -> float:
+        """The share of the question's informative words the passage holds, each word
+        weighted by its rarity (1 / the number of passages holding it): "aciclovir"
+        counts for more than "need"."""
+        weights = self.weights or tuple(1.0 for _ in self.informative)
+        total = sum(weights)
+        held = sum(w for t, w in zip(self.informative, weights) if t in self.matched)
+        return held / total if total else 0.0
 
     @property
     def relevant(self) -> bool:
         """True when the passage holds enough of the question's informative words."""
-        if not self.informative:
-            return False
-        hits = [t for t in self.informative if t in self.matched]
-        return len(hits) / len(self.informative) >= MIN_COVERAGE
+        return bool(self.informative) and self.coverage >= MIN_COVERAGE
 
 
 def query_terms(text: str, stop_words: Collection[str]) -> list[str]:
@@ -79,10 +94,14 @@ class KnowledgeBase:
             self.entries = {row.id: _to_entry(row) for row in rows}
             self.topics = [(t.id, t.label) for t in
                            session.scalars(select(Topic).order_by(Topic.position))]
+            self.source_tags = {s.id: s.tag for s in session.scalars(select(Source))}
             self._vocabulary: dict[str, dict[str, str]] = {}
             for v in session.scalars(select(Vocabulary)):
                 self._vocabulary.setdefault(v.kind, {})[v.word] = v.value
         engine.dispose()
+        stop_words = set(self.vocabulary("stop_words"))
+        self._words = sorted({w for e in self.entries.values()
+                              for w in WORD.findall(f"{e.title} {e.answer}".lower())} - stop_words)
         self._fts = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, check_same_thread=False)
         self._lock = threading.Lock()
         self._df: dict[str, int] = {}
@@ -106,34 +125,52 @@ class KnowledgeBase:
         best = max(len(e.when) for e in matching)
         return [e for e in matching if len(e.when) == best]
 
+    def constraint_values(self, intent: str, kind: str) -> set[str]:
+        """The values of one constraint (e.g. course) that this intent's entries cover."""
+        return {v for e in self.entries.values() if e.intent == intent
+                for v in e.when.get(kind, ())}
+
     def search(self, text: str, limit: int = 3) -> list[SearchHit]:
         """Full-text search over all passages, best first."""
-        terms = query_terms(text, self.vocabulary("stop_words"))
-        if not terms:
-            return []
-        match = " OR ".join(f'"{t}"' for t in terms)
         with self._lock:
+            terms = [self._spelled(t) for t in query_terms(text, self.vocabulary("stop_words"))]
+            if not terms:
+                return []
+            match = " OR ".join(f'"{t}"' for t in terms)
             rows = self._fts.execute(
                 "SELECT entry_id, bm25(passages) FROM passages WHERE passages MATCH ? "
                 "ORDER BY bm25(passages) LIMIT ?", (match, limit)).fetchall()
-            informative = tuple(t for t in terms if self._is_informative(t))
+            informative = tuple(t for t in terms if self._is_informative(t) or not self._df[t])
+            weights = tuple(1.0 / self._df[t] if self._df[t] else UNKNOWN_WORD_WEIGHT
+                            for t in informative)
             hits = []
             for entry_id, rank in rows:
                 matched = tuple(t for t in terms if self._row_matches(entry_id, t))
-                hits.append(SearchHit(self.entries[entry_id], rank, matched, informative))
+                hits.append(SearchHit(self.entries[entry_id], rank, matched, informative,
+                                      weights))
         return hits
+
+    def _spelled(self, term: str) -> str:
+        """The term, or the passages' word it misspells ("managment" → "management")."""
+        if self._document_frequency(term) or term.isdigit() or len(term) < 5:
+            return term
+        close = get_close_matches(term, self._words, n=1, cutoff=SPELLING_CUTOFF)
+        return close[0] if close else term
 
     def _row_matches(self, entry_id: str, term: str) -> bool:
         return self._fts.execute(
             "SELECT 1 FROM passages WHERE passages MATCH ? AND entry_id = ?",
             (f'"{term}"', entry_id)).fetchone() is not None
 
-    def _is_informative(self, term: str) -> bool:
+    def _document_frequency(self, term: str) -> int:
         if term not in self._df:
             self._df[term] = self._fts.execute(
                 "SELECT count(*) FROM passages WHERE passages MATCH ?", (f'"{term}"',)
             ).fetchone()[0]
-        return 0 < self._df[term] <= INFORMATIVE_DF * len(self.entries)
+        return self._df[term]
+
+    def _is_informative(self, term: str) -> bool:
+        return 0 < self._document_frequency(term) <= INFORMATIVE_DF * len(self.entries)
 
 
 def _to_entry(row: Entry) -> KbEntry:

@@ -1,0 +1,1 @@
+"""Staff side: clinical shorthand, grading a reaction from its signs, follow-up questions."""

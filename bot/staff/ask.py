@@ -1,0 +1,140 @@
+"""What a staff message asks: its constraints (grade, course, dose), whether it asks what
+to do, for a quiz, or follows up the previous question. Pure functions over the expanded
+text (bot/staff/shorthand.py) and the cue lists in knowledge/staff_cues.yml."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+from bot.entities import ROMAN, NUMBER_WORDS
+from bot.paths import KNOWLEDGE_DIR
+
+CUES_FILE = KNOWLEDGE_DIR / "staff_cues.yml"
+GRADE = re.compile(r"\bgrade\s*-?\s*(\d+|iv|v|i{1,3})\b")
+COURSE = re.compile(r"\bcourse\s*(\d+)\b")
+ORDINAL_COURSE = re.compile(r"\b(first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th|one|two|three)"
+                            r"\s+(?:treatment\s+)?course\b")
+DOSE = re.compile(r"\b(\d+(?:\.\d+)?)\s*mg\b")
+BARE_NUMBER = re.compile(r"^\D*?(\d+(?:\.\d+)?)\D*$")
+WORD = re.compile(r"[a-z0-9']+")
+# Alemtuzumab doses are tens of mg; larger figures (methylprednisolone 1,000 mg) are not.
+MAX_DOSE_MG = 100
+
+
+@dataclass(frozen=True)
+class Cues:
+    management: tuple[str, ...]
+    quiz: tuple[str, ...]
+    openers: tuple[str, ...]
+    filler: frozenset[str]
+    max_words: int
+    acknowledgements: frozenset[str]
+    after_infusion: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def cues(path: Path = CUES_FILE) -> Cues:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    return Cues(tuple(data["management_words"]), tuple(data["quiz_words"]),
+                tuple(data["followup_openers"]), frozenset(data["followup_filler"]),
+                int(data["followup_max_words"]), frozenset(data["acknowledgements"]),
+                tuple(data["after_infusion_words"]))
+
+
+def _has_phrase(text: str, phrases: tuple[str, ...]) -> bool:
+    lowered = text.lower()
+    return any(re.search(rf"(?<![\w']){re.escape(p)}", lowered) for p in phrases)
+
+
+def _ordinal(word: str) -> str:
+    word = re.sub(r"(st|nd|rd|th)$", "", word) if word[0].isdigit() else word
+    return NUMBER_WORDS.get(word, word)
+
+
+def constraints(text: str) -> dict[str, str]:
+    """Grade, course, dose and anaphylaxis named in an expanded staff message."""
+    lowered, found = text.lower(), {}
+    if grade := GRADE.search(lowered):
+        found["grade"] = ROMAN.get(grade.group(1), str(int(grade.group(1)))
+                                   if grade.group(1).isdigit() else grade.group(1))
+    if course := COURSE.search(lowered):
+        found["course"] = str(int(course.group(1)))
+    elif course := ORDINAL_COURSE.search(lowered):
+        found["course"] = _ordinal(course.group(1))
+    doses = [d for d in DOSE.findall(lowered) if float(d) < MAX_DOSE_MG]
+    if doses:
+        found["dose"] = f"{float(doses[0]):g}"
+    if "anaphyla" in lowered:
+        found["reaction"] = "anaphylaxis"
+    return found
+
+
+def asks_what_to_do(text: str) -> bool:
+    return _has_phrase(text, cues().management)
+
+
+def after_infusion(text: str) -> bool:
+    """The message places what it describes after the infusion (home, next day)."""
+    return _has_phrase(text, cues().after_infusion)
+
+
+def asks_for_quiz(text: str) -> bool:
+    return _has_phrase(text, cues().quiz)
+
+
+def is_elliptical(text: str) -> bool:
+    """A short message, or one opening like a follow-up ("and for course 2?")."""
+    words = WORD.findall(text.lower())
+    if not words:
+        return False
+    opener = any(" ".join(words).startswith(o + " ") or " ".join(words) == o
+                 for o in cues().openers)
+    return opener or len(words) <= cues().max_words
+
+
+def only_constraints(text: str) -> bool:
+    """Nothing but a grade, course or dose (and filler words): "and for course 2?", "gr 4?"."""
+    stripped = GRADE.sub(" ", COURSE.sub(" ", DOSE.sub(" ", text.lower())))
+    words = [w for w in WORD.findall(stripped) if not w.isdigit()]
+    return all(w in cues().filler for w in words)
+
+
+def bare_number(text: str) -> str | None:
+    """The one number of a message like "and 24?"."""
+    match = BARE_NUMBER.match(text.lower())
+    return f"{float(match.group(1)):g}" if match else None
+
+
+def follow_up(intent: str | None, confident: bool, text: str, found: Mapping[str, str],
+              previous: Mapping[str, Any] | None, constrained: set[str]
+              ) -> tuple[str | None, dict[str, str], bool]:
+    """(intent, constraints, is a follow-up) for a message after `previous`.
+
+    A constraint-only follow-up ("and grade 3?", "and 24?") keeps the previous topic
+    with the new constraint; a short unclear one ("dose?") keeps the previous topic; a
+    short clear one ("serious ones?") is its own topic but keeps the previous constraints
+    it distinguishes. `constrained` is the set of constraint kinds the chosen intent's
+    entries distinguish (for a bare number: a dose, or else the previous kind).
+    """
+    values = dict(found)
+    words = WORD.findall(text.lower())
+    if not previous or not previous.get("intent") or not is_elliptical(text) or \
+            all(w in cues().acknowledgements for w in words):
+        return intent, values, False
+    before = dict(previous.get("constraints") or {})
+    number = bare_number(text) if not values else None
+    if number is not None:
+        kind = "dose" if "dose" in before or float(number) >= 10 else \
+            next((k for k in ("course", "grade") if k in before), "course")
+        values[kind] = number
+    if values and only_constraints(text):
+        return previous["intent"], {**before, **values}, True
+    if not confident and len(words) <= cues().max_words:
+        return previous["intent"], {**before, **values}, True
+    carried = {k: v for k, v in before.items() if k in constrained and k not in values}
+    return intent, {**carried, **values}, bool(carried)

@@ -1,0 +1,252 @@
+"""Grade a reaction in progress from what staff describe (signs, vital signs, response).
+
+Plain functions over the data in knowledge/reaction_grading.yml (CTCAE v5.0 infusion
+related reaction; anaphylaxis and hypotension thresholds from Resuscitation Council UK
+2021 and NIAID/FAAN 2006). The text given is already shorthand-expanded
+(bot/staff/shorthand.py), so "sats 91" arrives as "oxygen saturation 91".
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.paths import KNOWLEDGE_DIR
+
+GRADING_FILE = KNOWLEDGE_DIR / "reaction_grading.yml"
+# Order of severity of the outcomes; the most severe supported one wins.
+SEVERITY = ("1", "1-2", "2", "3", "3-4", "4")
+# Outcomes that are emergencies: airway/breathing/circulation, and signs whose own outcome
+# (knowledge file) is a possible stroke or another grade 3-4 emergency.
+EMERGENCY_OUTCOMES = ("3-4", "4", "severe", "stroke")
+EMERGENCY_SYSTEMS = ("airway", "breathing", "circulation")
+CLAUSE = re.compile(r"[,;.!?()\n]|\bbut\b|\band\b|\+")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing seen: a sign group or a vital sign beyond its threshold."""
+
+    id: str
+    system: str
+    label: str
+    grade: str
+    cites: tuple[str, ...]
+    outcome: str | None = None
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The grade the description supports and why."""
+
+    outcome: str                      # a key of `outcomes` ("1" ... "4", "severe", "stroke")
+    findings: tuple[Finding, ...]
+    stated_grade: str | None = None
+
+    @property
+    def emergency(self) -> bool:
+        return self.outcome in EMERGENCY_OUTCOMES
+
+
+@dataclass(frozen=True)
+class GradingRules:
+    """knowledge/reaction_grading.yml, compiled."""
+
+    vitals: dict[str, dict[str, Any]]
+    signs: tuple[dict[str, Any], ...]
+    negations: tuple[str, ...]
+    course_words: dict[str, tuple[str, ...]]
+    present_words: tuple[str, ...]
+    outcomes: dict[str, dict[str, Any]]
+    after_infusion: dict[str, list[str]]
+    _patterns: dict[str, re.Pattern[str]] = field(default_factory=dict, compare=False)
+
+    def words(self, key: str, words: tuple[str, ...]) -> re.Pattern[str]:
+        """One pattern for a word list, each word matched at the start of a word."""
+        if key not in self._patterns:
+            alternatives = "|".join(re.escape(w.lower()) for w in
+                                    sorted(words, key=len, reverse=True))
+            self._patterns[key] = re.compile(rf"(?<![\w'])(?:{alternatives})")
+        return self._patterns[key]
+
+
+def load_rules(path: Path = GRADING_FILE) -> GradingRules:
+    """Read the grading data; a missing part fails loudly, naming the file."""
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    missing = {"vitals", "signs", "negations", "course_words", "present_words",
+               "outcomes", "after_infusion"} - data.keys()
+    if missing:
+        raise ValueError(f"{path}: missing {', '.join(sorted(missing))}")
+    unknown = [s.get("id") for s in data["signs"] if s.get("grade") not in SEVERITY
+               or s.get("outcome", "1") not in data["outcomes"]]
+    if unknown or set(SEVERITY) - data["outcomes"].keys():
+        raise ValueError(f"{path}: signs with unknown grades {unknown} or outcomes missing")
+    return GradingRules(
+        vitals=data["vitals"], signs=tuple(data["signs"]),
+        negations=tuple(str(n) for n in data["negations"]),
+        course_words={k: tuple(v) for k, v in data["course_words"].items()},
+        present_words=tuple(str(w) for w in data["present_words"]),
+        outcomes={str(k): v for k, v in data["outcomes"].items()},
+        after_infusion={str(k): list(v) for k, v in data["after_infusion"].items()})
+
+
+@lru_cache(maxsize=1)
+def rules() -> GradingRules:
+    """The project's grading data, read once."""
+    return load_rules()
+
+
+def _clauses(text: str) -> list[str]:
+    return [c.strip() for c in CLAUSE.split(text.lower()) if c.strip()]
+
+
+def _negated(clause: str, start: int, negations: tuple[str, ...]) -> bool:
+    """A negation word before the sign in its clause ("no sob", "denies itch")."""
+    before = clause[:start]
+    return any(re.search(rf"(?<![\w']){re.escape(n)}(?![\w'])", before) for n in negations)
+
+
+def sign_findings(text: str, grading: GradingRules) -> list[Finding]:
+    """The sign groups named, and not negated, in the text."""
+    found: dict[str, Finding] = {}
+    for clause in _clauses(text):
+        for sign in grading.signs:
+            for match in grading.words(sign["id"], tuple(sign["words"])).finditer(clause):
+                if not _negated(clause, match.start(), grading.negations):
+                    found.setdefault(sign["id"], Finding(
+                        sign["id"], sign["system"], sign["label"], sign["grade"],
+                        tuple(sign.get("cites", ())), sign.get("outcome")))
+                    break
+    return list(found.values())
+
+
+def _reading(text: str, names: list[str], with_diastolic: bool = False
+             ) -> list[tuple[float, float | None, int]]:
+    """Numbers written after a vital sign's name: (value, diastolic or None, position)."""
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    number = r"(\d{2,3}(?:\.\d)?)" + (r"(?:\s*/\s*(\d{2,3}))?" if with_diastolic else "()")
+    pattern = re.compile(rf"(?<![\w'])(?:{alternatives})\b[^\d\n,;]{{0,25}}?{number}(?!\s*(?:ml|mg|l\b))")
+    return [(float(m.group(1)), float(m.group(2)) if m.group(2) else None, m.start())
+            for m in pattern.finditer(text.lower())]
+
+
+def vital_findings(text: str, grading: GradingRules) -> tuple[list[Finding], bool]:
+    """Vital signs beyond their thresholds, and whether any vital sign was given at all."""
+    lowered, findings, any_reading = text.lower(), [], False
+    spo2 = grading.vitals["spo2"]
+    for value, _, _ in _reading(lowered, spo2["names"]):
+        any_reading = True
+        if 50 <= value < spo2["below"]:
+            findings.append(Finding("spo2", spo2["system"], spo2["label"].format(
+                value=f"{value:g}"), "3-4", tuple(spo2["cites"])))
+            break
+    systolic = grading.vitals["systolic"]
+    readings = _reading(lowered, systolic["names"], with_diastolic=True)
+    baseline = _baseline(lowered, systolic)
+    for value, diastolic, position in readings:
+        any_reading = True
+        if diastolic is None and value < 40:
+            continue
+        if baseline and value == baseline:
+            continue
+        if value < systolic["below"]:
+            findings.append(Finding("systolic", systolic["system"], systolic["label"].format(
+                value=f"{value:g}"), "3-4", tuple(systolic["cites"])))
+            break
+        if baseline and (baseline - value) / baseline * 100 > systolic["fall_percent"]:
+            fall = round((baseline - value) / baseline * 100)
+            findings.append(Finding("systolic", systolic["system"], systolic["fall_label"].format(
+                value=f"{value:g}", fall=fall, baseline=f"{baseline:g}"), "3-4",
+                tuple(systolic["cites"])))
+            break
+    temperature = grading.vitals["temperature"]
+    units = "|".join(re.escape(u) for u in temperature.get("units", ()))
+    with_unit = [(float(m.group(1)), None, m.start()) for m in re.finditer(
+        rf"(?<![\d.])(\d{{2}}(?:\.\d)?)\s*(?:{units})(?![a-z])", lowered)] if units else []
+    for value, _, _ in _reading(lowered, temperature["names"]) + with_unit:
+        any_reading = True
+        if value >= temperature["at_least"] and value < 45:
+            findings.append(Finding(temperature["sign"], "general", temperature["label"].format(
+                value=f"{value:g}"), "1-2", tuple(temperature["cites"])))
+            break
+    return findings, any_reading
+
+
+def _baseline(text: str, systolic: dict[str, Any]) -> float | None:
+    """A baseline systolic pressure written as "baseline 130/80" or "was 125/80"."""
+    names = "|".join(re.escape(n) for n in systolic["baseline_names"])
+    match = re.search(rf"\b(?:{names})\b[^\d\n]{{0,15}}?(\d{{2,3}})\s*/\s*\d{{2,3}}", text)
+    return float(match.group(1)) if match else None
+
+
+def describes_reaction(text: str, grading: GradingRules | None = None) -> bool:
+    """True when the text speaks of a reaction happening now (a patient, a time, a reading)."""
+    grading = grading or rules()
+    alternatives = "|".join(re.escape(w.lower()) for w in grading.present_words)
+    return re.search(rf"(?<![\w'])(?:{alternatives})(?![\w'])", text.lower()) is not None
+
+
+def says_how_it_responded(text: str, grading: GradingRules | None = None) -> bool:
+    """True when the text tells how a reaction went ("settled after piriton", "came back")."""
+    grading = grading or rules()
+    return any(_has(text, grading, kind) for kind in ("responded", "prolonged"))
+
+
+def after_infusion_entries(assessment: Assessment, grading: GradingRules | None = None
+                           ) -> list[str]:
+    """The delayed-reaction entries for signs reported after the infusion (fever: same-day
+    contact with the site)."""
+    grading = grading or rules()
+    ids = {f.id for f in assessment.findings}
+    return next((entries for sign, entries in grading.after_infusion.items() if sign in ids),
+                grading.after_infusion["default"])
+
+
+def _has(text: str, grading: GradingRules, kind: str) -> bool:
+    return any(not _negated(c, m.start(), grading.negations)
+               for c in _clauses(text)
+               for m in grading.words(f"_{kind}", grading.course_words[kind]).finditer(c))
+
+
+def assess(text: str, stated_grade: str | None = None,
+           grading: GradingRules | None = None) -> Assessment | None:
+    """The grade a description of a reaction supports, or None when it names no sign.
+
+    Airway, breathing or circulation signs, SpO2 below 92 % or hypotension make it
+    grade 3-4 (grade 4 when life-threatening); sudden focal neurological signs are a
+    possible stroke; other signs are grade 1-2, narrowed by how the reaction
+    responded (settled after a pause or treatment: 2; not settling or back after
+    improving: 3; mild and transient: 1). A grade staff state is kept unless the
+    signs support a higher one.
+    """
+    grading = grading or rules()
+    signs = sign_findings(text, grading)
+    vitals, _ = vital_findings(text, grading)
+    findings = tuple(vitals + [s for s in signs if not (s.id == "fever" and any(
+        v.id == "fever" for v in vitals))])
+    if not findings:
+        return None
+    systems = {f.system for f in findings}
+    if any(f.grade == "4" for f in findings):
+        outcome = "4"
+    elif systems & set(EMERGENCY_SYSTEMS):
+        outcome = "3-4"
+    elif any(f.outcome for f in findings):
+        return Assessment(next(f.outcome for f in findings if f.outcome), findings, stated_grade)
+    elif _has(text, grading, "prolonged"):
+        outcome = "3"
+    elif _has(text, grading, "responded") or _has(text, grading, "treated"):
+        outcome = "2"
+    elif all(f.grade == "1" for f in findings) or _has(text, grading, "transient"):
+        outcome = "1"
+    else:
+        outcome = "1-2"
+    if stated_grade in SEVERITY and SEVERITY.index(stated_grade) > SEVERITY.index(outcome):
+        outcome = stated_grade
+    if stated_grade == "5":
+        outcome = "4"
+    return Assessment(outcome, findings, stated_grade)
