@@ -74,7 +74,7 @@ bench-load: install kb model
 	$(PY) bench/load.py
 
 teams-app: $(INSTALLED)
-	$(PY) -m bot.teams_app build/teams-app.zip
+	$(PY) deploy/teams/build_package.py build/teams-app.zip
 
 doctor: $(INSTALLED)
 	@$(PY) -m bot.cli doctor
