@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
+import requests
 
 from bot.channels.disabled import DisabledChannel
 from bot.channels.slack_socket import SlackSocketInput
@@ -94,6 +95,8 @@ def test_connection_is_opened_with_the_app_token(socket_stack: str,
                                                  socket_slack: SocketModeStandIn) -> None:
     [opened, *_] = socket_slack.captured("slack:apps.connections.open")
     assert opened["auth"] == f"Bearer {APP_TOKEN}"
+    status = requests.get(f"{socket_stack}/webhooks/slack_socket/", timeout=10).json()
+    assert status == {"status": "connected"}
 
 
 @pytest.mark.e2e
