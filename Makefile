@@ -10,12 +10,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 INSTALLED := $(VENV)/.installed
+TOOLS := .venv-tools
+TOOLS_INSTALLED := $(TOOLS)/.installed
 KB := build/knowledge.db
 MODEL := models/iar.tar.gz
 # Only the NLU components' own code and data shape the model; the lexicon and detectors load at run time.
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') bot/nlp/component.py bot/staff/tokenizer.py knowledge/shorthand.yml
 
-.PHONY: help install kb model run shell test bench bench-load clean
+.PHONY: help install kb model run shell test bench bench-load teams-app doctor clean
 
 help:
 	@echo "make run    install, build the knowledge base, train if needed, start the bot"
@@ -23,6 +25,8 @@ help:
 	@echo "make shell  chat in the terminal"
 	@echo "make bench  start-up, latency and training figures"
 	@echo "make bench-load  throughput and latency, one vs two servers (PostgreSQL + Redis)"
+	@echo "make teams-app   build/teams-app.zip, the Teams app package (MICROSOFT_APP_ID, IAR_PUBLIC_HOST)"
+	@echo "make doctor      check this deployment's settings (python -m bot.cli doctor)"
 
 $(INSTALLED): requirements.txt requirements-data.txt constraints.txt
 	@py=$$(scripts/python310.sh) || exit 1; \
@@ -34,7 +38,15 @@ $(INSTALLED): requirements.txt requirements-data.txt constraints.txt
 	$(RASA) telemetry disable >/dev/null
 	@touch $@
 
-install: $(INSTALLED)
+# The deployment checks (hadolint, kubectl kustomize, kubernetes-validate, check-jsonschema)
+# need a newer jsonschema than Rasa allows, so they get a virtualenv of their own.
+$(TOOLS_INSTALLED): requirements-dev.txt
+	@py=$$(scripts/python310.sh) || exit 1; \
+	if [ ! -x $(TOOLS)/bin/python ]; then echo "==> Creating $(TOOLS) (deployment checks)"; "$$py" -m venv $(TOOLS) || exit 1; fi
+	$(TOOLS)/bin/python -m pip install --quiet --progress-bar off -r requirements-dev.txt
+	@touch $@
+
+install: $(INSTALLED) $(TOOLS_INSTALLED)
 
 kb: $(KB)
 $(KB): $(INSTALLED) $(wildcard knowledge/*.yml) $(wildcard bot/kb/*.py)
@@ -63,6 +75,12 @@ bench: install kb model
 
 bench-load: install kb model
 	$(PY) bench/load.py
+
+teams-app: $(INSTALLED)
+	$(PY) deploy/teams/build_package.py build/teams-app.zip
+
+doctor: $(INSTALLED)
+	@$(PY) -m bot.cli doctor
 
 clean:
 	rm -rf build models .pytest_cache

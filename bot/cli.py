@@ -1,4 +1,4 @@
-"""Command line: knowledge base, run, shell, quiz roster, reports, alerts (see --help)."""
+"""Command line: knowledge base, run, shell, quiz roster, reports, alerts, doctor (see --help)."""
 from __future__ import annotations
 
 import argparse
@@ -141,6 +141,18 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     return 0 if result.failed == 0 else 1
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Check this deployment's settings (variables, databases, Redis, webhook, model, knowledge
+    base, Slack/Teams credentials) and name each one that is missing or wrong."""
+    import os
+
+    from bot.doctor import ROLES, check, report
+
+    text, status = report(check(os.environ, tuple(args.role or ROLES)))
+    print(text)
+    return status
+
+
 def main(argv: list[str] | None = None) -> int:
     from bot.logs import install_redaction
 
@@ -181,6 +193,10 @@ def main(argv: list[str] | None = None) -> int:
     alerts_run.add_argument("--interval", type=float, default=2.0, help="seconds between passes")
     alerts_run.set_defaults(func=cmd_alerts)
     alerts.add_parser("deliver", help="deliver pending alerts once").set_defaults(func=cmd_alerts)
+    doctor = sub.add_parser("doctor", help=cmd_doctor.__doc__)
+    doctor.add_argument("--role", action="append", choices=("rasa", "actions", "dispatcher"),
+                        help="check only what this server needs (repeatable; default: all)")
+    doctor.set_defaults(func=cmd_doctor)
     args = parser.parse_args(argv)
     return args.func(args)
 
