@@ -79,7 +79,7 @@ def alert_payload(report: PatientReport, site: Site) -> dict[str, Any]:
         words = " ".join(report.text.split())
         facts.append("Patient's words: " + (words[:REVIEW_CHARS] + "…" if len(words) > REVIEW_CHARS
                                             else words))
-    heading = f"NEEDS REVIEW ({report.disposition})" if review else report.disposition.upper()
+    heading = report.disposition.upper() + (" – NEEDS REVIEW" if review else "")
     lines = [f"{heading}: IAR Assistant patient report #{report.id}",
              f"Rule: {report.rule}", *facts,
              f"Site: {site.name} ({site.id})",

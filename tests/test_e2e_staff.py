@@ -91,7 +91,9 @@ def test_unclear_staff_question_offers_entries_as_buttons(rest: RestClient) -> N
 def test_patient_never_gets_staff_offers(rest: RestClient) -> None:
     replies = rest.say("patient-11-offer", "and what do we tell them at discharge",
                        role="patient")
-    assert not any(r.get("buttons") for r in replies)
+    offers = [b for r in replies for b in r.get("buttons") or []
+              if str(b.get("payload", "")).startswith("/show_entry")]
+    assert offers == []  # the patient gets the red-flag screen's buttons, never protocol entries
     assert not any("Did you mean" in (r.get("text") or "") for r in replies)
 
 

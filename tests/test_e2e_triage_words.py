@@ -67,7 +67,8 @@ def test_not_understood_is_urgent_stored_for_review_and_alerted(
     [report] = wait_until(lambda: reports_of(user_db_url, who), what="report stored")
     assert (report.disposition, report.rule) == ("urgent", "not-understood")
     alert = alert_webhook.wait_for(f"report #{report.id}\n")
-    assert alert.startswith("NEEDS REVIEW") and words in alert
+    own = next(part for part in alert.split("\n\n") if f"report #{report.id}\n" in part)
+    assert own.startswith("URGENT – NEEDS REVIEW") and words in own
 
 
 def test_an_unclear_answer_to_the_screen_is_asked_again_then_never_routine(rest: RestClient) -> None:

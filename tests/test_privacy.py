@@ -146,6 +146,7 @@ def test_with_another_build_dir_forget_me_erases_the_tracker_rasa_was_given(
 
 def file_report(rest: RestClient, sender: str) -> None:
     rest.say(sender, "I've had a mild headache since my infusion yesterday", role="patient")
+    rest.say(sender, "None of these", role="patient")  # the red-flag screen
     replies = rest.say(sender, "no", role="patient")
     assert any("triage" in (r.get("custom") or {}) for r in replies), replies
 

@@ -36,11 +36,12 @@ def quiz_env(bank: QuizBank, kb: KnowledgeBase, tmp_path: Path,
 
 def tracker(text: str, intent: str, entities: list[dict[str, Any]] | None = None,
             sender: str = "nurse-1", metadata: dict[str, Any] | None = None) -> Tracker:
+    metadata = {"role": "staff", **(metadata or {})}  # the quiz is for staff (Slack, Teams)
     message = {"text": text, "intent": {"name": intent, "confidence": 0.97},
-               "entities": entities or []}
+               "entities": entities or [], "metadata": metadata}
     events = [{"event": "action", "name": "action_listen"},
               {"event": "user", "text": text, "parse_data": message,
-               "metadata": metadata or {}, "input_channel": "rest"}]
+               "metadata": metadata, "input_channel": "rest"}]
     return Tracker(sender, {}, message, events, False, None, {}, "action_listen")
 
 

@@ -71,7 +71,8 @@ def tracker_events(services: Services, sender: str) -> list[dict]:
 def test_a_report_alternating_between_two_servers_keeps_its_form_and_is_stored_once(
         clients: list[RestClient], services: Services) -> None:
     who = f"patient-scaleout-{uuid.uuid4().hex[:8]}"
-    turns = [("I have a headache", "mild, moderate or severe"), ("it's mild", "infusion"),
+    turns = [("I have a headache", "Do you have any of these right now?"),
+             ("None of these", "mild, moderate or severe"), ("it's mild", "infusion"),
              ("yesterday", "anything else"), ("nothing else", "Source: ")]
     for i, (message, expected) in enumerate(turns):
         replies = clients[i % 2].say(who, message, role="patient")
@@ -104,7 +105,8 @@ def test_forget_me_across_servers_erases_postgresql_events_and_unlinks_reports(
         clients: list[RestClient], services: Services) -> None:
     who = f"patient-forget-{uuid.uuid4().hex[:8]}"
     clients[0].say(who, "I've had a mild headache since my infusion yesterday", role="patient")
-    clients[1].say(who, "no", role="patient")
+    clients[1].say(who, "None of these", role="patient")  # the red-flag screen
+    clients[0].say(who, "no", role="patient")
     assert len(reports_of(services.db_url(), who)) == 1
     clients[0].say(who, "please delete my data", role="patient")
     assert "this conversation will be erased" in clients[1].text(who, "yes", role="patient")

@@ -33,6 +33,7 @@ from bot.sites import Site
 from bot.triage import Report, format_reply, triage
 
 MAX_CHARS = 5000
+SCAN_CHARS = 4 * MAX_CHARS  # the most of an over-long message read for red flags
 REPLIES_FILE = KNOWLEDGE_DIR / "channel_replies.yml"
 REQUIRED = {"no_reply": ("emergency_number", "site_phone"),
             "rate_limited": ("emergency_number", "site_phone"),
@@ -95,7 +96,11 @@ def too_long_reply(site: Site) -> str:
 
 
 def red_flag_replies(text: str, site: Site, sender_id: str) -> list[dict[str, Any]]:
-    """The emergency advice for a red flag anywhere in `text`, as a triage reply; [] without one."""
+    """The emergency advice for a red flag in `text`, as a triage reply; [] without one.
+    Beyond SCAN_CHARS only the start and the end are read: no phone message is that
+    long, and reading 100,000 characters would hold the server for seconds."""
+    if len(text) > SCAN_CHARS:
+        text = text[:SCAN_CHARS // 2] + "\n" + text[-SCAN_CHARS // 2:]
     decision = triage(Report.from_extraction(extract(text)))
     if decision.disposition != "emergency":
         return []

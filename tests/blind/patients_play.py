@@ -150,7 +150,7 @@ class Figures:
     under_triaged: int
     exact: int
     total: int
-    unknown_routine: int  # nothing recognised and still routine
+    unknown_routine: int  # routine "I could not find a symptom you have now" (rule nothing-present)
 
     def lines(self) -> list[str]:
         pct = lambda n, d: f"{100 * n / d:.1f} % ({n}/{d})" if d else "n/a"  # noqa: E731
@@ -160,7 +160,7 @@ class Figures:
             f"non-red-flag cases over-triaged to emergency: {pct(self.over_triaged, self.non_red_flags)}",
             f"cases ending below the expected disposition:  {pct(self.under_triaged, self.total)}",
             f"exact disposition:                     {pct(self.exact, self.total)}",
-            f"routine with nothing recognised:       {self.unknown_routine}",
+            f"routine, no symptom found (nothing-present): {self.unknown_routine}",
         ]
 
 
