@@ -21,15 +21,16 @@ from urllib.parse import urlparse
 
 import yaml
 
+from bot.action_server import MIN_TOKEN_CHARS
 from bot.paths import KB_PATH, KNOWLEDGE_DIR, ROOT
 
 ROLES = ("rasa", "actions", "dispatcher")
 MODEL = ROOT / "models" / "iar.tar.gz"
 # What each server reads (README "Production"); all are needed in a deployment.
 REQUIRED = {
-    "rasa": ("ACTION_ENDPOINT_URL", "DB_HOST", "DB_PORT", "DB_USER", "DB_PASSWORD", "DB_NAME",
-             "REDIS_HOST", "REDIS_PORT"),
-    "actions": ("IAR_USER_DB_URL",),
+    "rasa": ("ACTION_ENDPOINT_URL", "IAR_ACTION_TOKEN", "DB_HOST", "DB_PORT", "DB_USER",
+             "DB_PASSWORD", "DB_NAME", "REDIS_HOST", "REDIS_PORT"),
+    "actions": ("IAR_USER_DB_URL", "IAR_ACTION_TOKEN"),
     "dispatcher": ("IAR_USER_DB_URL", "IAR_TRACKER_DB_URL", "IAR_ALERT_WEBHOOK_URL"),
 }
 # Set, but possibly empty (PostgreSQL with trust or certificate authentication).
@@ -116,6 +117,10 @@ def check(env: Mapping[str, str], roles: tuple[str, ...] = ROLES, probes: Probes
     if {"actions", "dispatcher"} & set(roles) and value("IAR_USER_DB_URL"):
         findings.append(_reachable("IAR_USER_DB_URL", "reports database",
                                    probes.database(value("IAR_USER_DB_URL"))))
+    token = value("IAR_ACTION_TOKEN")
+    if {"rasa", "actions"} & set(roles) and token and len(token) < MIN_TOKEN_CHARS:
+        findings.append(Finding("IAR_ACTION_TOKEN", False, f"is {len(token)} characters; use a "
+                                f"secret of at least {MIN_TOKEN_CHARS} (openssl rand -hex 32)"))
     if "dispatcher" in roles:
         findings += list(_dispatcher(value, probes))
     if {"rasa", "actions"} & set(roles):

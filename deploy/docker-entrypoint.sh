@@ -17,7 +17,7 @@ case "$role" in
     exec python -m bot.rasa_run run -m models/iar.tar.gz --endpoints endpoints.prod.yml \
       --credentials credentials.yml -p 5005 -i 0.0.0.0 ;;
   actions)
-    exec python -m rasa_sdk --actions actions -p 5055 ;;
+    exec python -m bot.action_server --actions actions -p 5055 ;;
   dispatcher)
     exec python -m bot.cli alerts run ;;
   doctor)

@@ -10,7 +10,8 @@ import sys
 import urllib.request
 from pathlib import Path
 
-ENDPOINTS = {"bot.rasa_run": "http://127.0.0.1:5005/", "rasa_sdk": "http://127.0.0.1:5055/health"}
+ENDPOINTS = {"bot.rasa_run": "http://127.0.0.1:5005/",
+             "bot.action_server": "http://127.0.0.1:5055/health"}
 
 
 def main() -> int:

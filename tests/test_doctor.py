@@ -29,6 +29,7 @@ from tests.alert_webhook import AlertWebhook
 
 GOOD = {
     "ACTION_ENDPOINT_URL": "http://iar-actions:5055/webhook",
+    "IAR_ACTION_TOKEN": "0123456789abcdef0123456789abcdef",
     "DB_HOST": "db.internal", "DB_PORT": "5432", "DB_USER": "iar", "DB_PASSWORD": "",
     "DB_NAME": "iar_tracker", "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "0",  # set per test
     "IAR_USER_DB_URL": "", "IAR_TRACKER_DB_URL": "",  # SQLite files, set per test
@@ -158,6 +159,7 @@ def test_an_empty_database_password_is_allowed_but_an_unset_one_is_not(
     ("SLACK_APP_TOKEN", "xoxb-not-an-app-token"),
     ("SLACK_SIGNING_SECRET", "too-short"),
     ("SLACK_CHANNEL", "#infusion-ward"),
+    ("IAR_ACTION_TOKEN", "secret"),
     ("MICROSOFT_APP_ID", "iar-bot"),
     ("MICROSOFT_TENANT_ID", "contoso.onmicrosoft.com"),
 ])
@@ -238,4 +240,4 @@ def test_cli_prints_each_problem_and_fails() -> None:
     assert result.returncode == 1
     assert "FAIL IAR_USER_DB_URL: is not set; the action server and the alert dispatcher " \
            "need it" in result.stdout
-    assert result.stdout.rstrip().endswith("1 problem(s) found.")
+    assert result.stdout.rstrip().endswith(f"{len(REQUIRED['actions'])} problem(s) found.")

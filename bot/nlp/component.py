@@ -166,12 +166,16 @@ class SymptomIntentGuard(GraphComponent):
         self.overrides = set(config["overrides"])
 
     def process(self, messages: List[Message]) -> List[Message]:
-        """Replace an overridable intent when a symptom is present (the writer's or someone else's)."""
+        """Replace an overridable intent when a symptom is present (the writer's or someone
+        else's), or the message is in another language (the intent classifier reads
+        English: "Hola, …" is no greeting to answer, it needs the symptom report)."""
         for message in messages:
             intent = message.get(INTENT) or {}
             if intent.get(INTENT_NAME_KEY) not in self.overrides:
                 continue
-            if reports_symptoms(message.get(ENTITIES, [])):
+            entities = message.get(ENTITIES, [])
+            if reports_symptoms(entities) or any(e.get(ENTITY_ATTRIBUTE_TYPE) == LANGUAGE_ENTITY
+                                                 for e in entities):
                 message.set(INTENT, {INTENT_NAME_KEY: self.intent,
                                      PREDICTED_CONFIDENCE_KEY: intent.get(PREDICTED_CONFIDENCE_KEY, 1.0)},
                             add_to_output=True)

@@ -19,11 +19,13 @@ from spacy.tokens import Doc, Span
 from bot.nlp.lexicon import CLASSES, Grammar, GrammarRule
 
 
-def load_lemmas() -> dict[str, str]:
-    """spaCy's English lemma lookup table (spacy-lookups-data): word -> lemma."""
+def load_lemmas() -> Mapping[str, str]:
+    """spaCy's English lemma lookup table (spacy-lookups-data): word -> lemma. The table
+    itself, not a dict of its items: it stores its keys as string hashes, and only its
+    own `get` hashes the word it is given."""
     from spacy.lookups import load_lookups
 
-    return dict(load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup").items())
+    return load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
 
 
 class SymptomGrammar:
@@ -45,7 +47,7 @@ class SymptomGrammar:
         tokens of matches the rule's symptom may not replace."""
         parts = [i for i, k in enumerate(keys) if k & rule.parts and i not in taken]
         signs = [i for i, k in enumerate(keys) if k & rule.signs and i not in taken
-                 and (not rule.needs_lead or (i > 0 and doc[i - 1].lower_ in self.grammar.lead))]
+                 and (not rule.needs_lead or (i > 0 and doc[i - 1].lower_ in self.grammar.negations))]
         for p in parts:
             for s in signs:
                 lo, hi = min(p, s), max(p, s)
