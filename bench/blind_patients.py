@@ -16,8 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.paths import ROOT  # noqa: E402
-from bot.stack import (MODEL_PATH, Stack, free_port, start_action_server,  # noqa: E402
-                       start_rasa_server, wait_until_up, write_endpoints)
+from bot.stack import start_bot  # noqa: E402
 from tests.blind.patients_play import (figures, form_questions, load_cases, play,  # noqa: E402
                                        screen_labels)
 from tests.conftest import RestClient  # noqa: E402
@@ -29,18 +28,8 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     cases = load_cases(args.set)
-    work = Path(tempfile.mkdtemp(prefix="iar-blind-"))
-    action_port, rasa_port = free_port(), free_port()
-    endpoints = write_endpoints(work / "endpoints.yml", action_port, work / "tracker.db")
-    env = {"IAR_USER_DB_URL": f"sqlite:///{work / 'userdata.db'}",
-           "IAR_REPORT_SPOOL": str(work / "spool.jsonl")}
-    stack = Stack()
+    stack = start_bot(Path(tempfile.mkdtemp(prefix="iar-blind-")))
     try:
-        stack.servers.append(start_action_server(action_port, log=work / "actions.log", env=env))
-        stack.servers.append(start_rasa_server(rasa_port, MODEL_PATH, endpoints,
-                                               log=work / "rasa.log", env=env))
-        wait_until_up(stack.servers[0], "/health")
-        wait_until_up(stack.servers[1], "/")
         rest = RestClient(stack.servers[1].url)
         questions, screen = form_questions(), screen_labels()
         outcomes = [play(lambda who, text: rest.say(who, text, role="patient"), c, questions, screen)

@@ -33,8 +33,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.paths import ROOT  # noqa: E402
-from bot.stack import (MODEL_PATH, Stack, free_port, start_action_server,  # noqa: E402
-                       start_rasa_server, wait_until_up, write_endpoints)
+from bot.stack import MODEL_PATH, start_bot  # noqa: E402
 
 DEFAULT_SET = ROOT / "tests" / "blind" / "staff.yml"
 # "Leads with": within the first lines of the first reply bubble.
@@ -172,25 +171,6 @@ def report(summary: Summary) -> str:
     return "\n".join(lines)
 
 
-def start_stack(work: Path, model: Path = MODEL_PATH) -> tuple[Stack, str]:
-    """Action server + Rasa server on free ports with a fresh tracker store and user database."""
-    action_port, rasa_port = free_port(), free_port()
-    endpoints = write_endpoints(work / "endpoints.yml", action_port, work / "tracker.db")
-    env = {"IAR_USER_DB_URL": f"sqlite:///{work / 'userdata.db'}",
-           "IAR_REPORT_SPOOL": str(work / "spool" / "reports.jsonl")}
-    stack = Stack()
-    try:
-        stack.servers.append(start_action_server(action_port, log=work / "actions.log", env=env))
-        stack.servers.append(start_rasa_server(rasa_port, model, endpoints,
-                                               log=work / "rasa.log", env=env))
-        wait_until_up(stack.servers[0], "/health")
-        wait_until_up(stack.servers[1], "/")
-    except BaseException:
-        stack.stop()
-        raise
-    return stack, stack.servers[1].url
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", type=Path, default=DEFAULT_SET, help="blind set (YAML)")
@@ -204,7 +184,8 @@ def main() -> None:
     if args.url:
         url = args.url
     else:
-        stack, url = start_stack(Path(tempfile.mkdtemp(prefix="iar-blind-")), args.model)
+        stack = start_bot(Path(tempfile.mkdtemp(prefix="iar-blind-")), args.model)
+        url = stack.servers[1].url
     try:
         outcomes = evaluate(url, cases)
     finally:

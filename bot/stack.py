@@ -167,6 +167,28 @@ class Stack:
             server.stop()
 
 
+def start_bot(work: Path, model: Path = MODEL_PATH, env: dict[str, str] | None = None) -> Stack:
+    """The action server and the Rasa server on free ports, with a fresh tracker store, user
+    database and spool in `work`, both up when it returns (both stopped if either fails).
+    For tests and benchmarks; `env` adds or overrides variables."""
+    action_port, rasa_port = free_port(), free_port()
+    endpoints = write_endpoints(work / "endpoints.yml", action_port, work / "tracker.db")
+    env = {"IAR_USER_DB_URL": f"sqlite:///{work / 'userdata.db'}",
+           "IAR_TRACKER_DB_URL": f"sqlite:///{work / 'tracker.db'}",
+           "IAR_REPORT_SPOOL": str(work / "spool" / "reports.jsonl"), **(env or {})}
+    stack = Stack()
+    try:
+        stack.servers.append(start_action_server(action_port, log=work / "actions.log", env=env))
+        stack.servers.append(start_rasa_server(rasa_port, model, endpoints,
+                                               log=work / "rasa.log", env=env))
+        wait_until_up(stack.servers[0], "/health")
+        wait_until_up(stack.servers[1], "/")
+    except BaseException:
+        stack.stop()
+        raise
+    return stack
+
+
 @dataclass
 class Supervised:
     """A server the supervisor keeps running: how to start it and how to see it is up."""

@@ -8,8 +8,7 @@ import requests
 
 from bot.kb import KnowledgeBase, build
 from bot.paths import KNOWLEDGE_DIR, ROOT
-from bot.stack import Stack, free_port, start_action_server, start_rasa_server, wait_until_up, write_endpoints
-from bot.stack import start_alert_dispatcher
+from bot.stack import Stack, start_alert_dispatcher, start_bot
 from tests.alert_webhook import AlertWebhook
 
 MODEL = ROOT / "models" / "iar.tar.gz"
@@ -79,19 +78,12 @@ def servers(trained_model: Path, user_db_url: str, alert_webhook: AlertWebhook,
     """Real action server + Rasa server on free ports, with a fresh tracker store and user DB,
     and the alert dispatcher posting to the local test webhook."""
     work = tmp_path_factory.mktemp("servers")
-    action_port, rasa_port = free_port(), free_port()
-    endpoints = write_endpoints(work / "endpoints.yml", action_port, work / "tracker.db")
     env = {"IAR_USER_DB_URL": user_db_url, "IAR_ALERT_WEBHOOK_URL": alert_webhook.url,
            "IAR_TRACKER_DB_URL": f"sqlite:///{work / 'tracker.db'}",  # for 'forget me'
            "IAR_REPORT_SPOOL": str(work / "spool" / "reports.jsonl")}
-    stack = Stack()
+    stack = start_bot(work, trained_model, env)
     try:
-        stack.servers.append(start_action_server(action_port, log=work / "actions.log", env=env))
-        stack.servers.append(start_rasa_server(rasa_port, trained_model, endpoints,
-                                               log=work / "rasa.log", env=env))
         stack.servers.append(start_alert_dispatcher(1.0, log=work / "alerts.log", env=env))
-        wait_until_up(stack.servers[0], "/health")
-        wait_until_up(stack.servers[1], "/")
         yield stack
     finally:
         stack.stop()

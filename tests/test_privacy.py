@@ -168,7 +168,7 @@ def test_forget_me_end_to_end(rest: RestClient, servers: Stack, user_db_url: str
     wait_until(lambda: me not in senders_in(tracker), what="conversation erased")
     assert reports_of(user_db_url, me) == [] and len(reports_of(user_db_url, sender_hash(me))) == 1
     assert other in senders_in(tracker) and len(reports_of(user_db_url, other)) == 1
-    assert "mild, moderate or severe" in rest.text(me, "I have a headache", role="patient")
+    assert "Do you have any of these right now?" in rest.text(me, "I have a headache", role="patient")
 
 
 def forget_me_right_after_a_red_flag(rest: RestClient, sender: str) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from bot.lock_store import AtomicRedisLockStore
 from bot.paths import ROOT
 from bot.privacy import sender_hash
 from bot.services import TRACKER_DB, Services, start_services
@@ -116,3 +117,21 @@ def test_forget_me_across_servers_erases_postgresql_events_and_unlinks_reports(
     assert tracker_events(services, who) == []
     assert reports_of(services.db_url(), who) == []  # kept, under the hash of the sender id
     assert len(reports_of(services.db_url(), sender_hash(who))) == 1
+
+
+def test_lock_tickets_are_unique_when_servers_race(services: Services) -> None:
+    """Eight threads (standing for servers) take tickets of one conversation at once: with
+    Rasa's RedisLockStore they can get the same ticket; here each gets its own, and the
+    lock is gone once all are released."""
+    stores = [AtomicRedisLockStore(host="127.0.0.1", port=services.redis_port)
+              for _ in range(8)]
+    conversation = f"race-{uuid.uuid4().hex[:8]}"
+    with ThreadPoolExecutor(8) as pool:
+        tickets = list(pool.map(lambda store: [store.issue_ticket(conversation)
+                                               for _ in range(25)], stores))
+    issued = [t for batch in tickets for t in batch]
+    assert len(set(issued)) == len(issued) == 200
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda pair: [pair[0].cleanup(conversation, t) for t in pair[1]],
+                      zip(stores, tickets)))
+    assert stores[0].get_lock(conversation) is None
