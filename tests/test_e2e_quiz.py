@@ -9,9 +9,10 @@ import pytest
 from bot.kb import KnowledgeBase
 from bot.quiz import store
 from bot.quiz.bank import QUIZ_FILE, Question, QuizBank, load_bank
-from bot.stack import Stack, start_action_server, start_rasa_server, wait_until_up, write_endpoints
+from bot.stack import (Stack, free_port, start_action_server, start_rasa_server, wait_until_up,
+                       write_endpoints)
 from bot.userdb import session_factory
-from tests.conftest import RestClient, free_port
+from tests.conftest import RestClient
 
 pytestmark = pytest.mark.e2e
 QUESTION = re.compile(r"Question (\d+) of (\d+): (.+)")
