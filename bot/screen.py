@@ -13,10 +13,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
-import yaml
-
 from bot.nlp.lexicon import load_lexicon
 from bot.paths import KNOWLEDGE_DIR
+from bot.yamlfile import read_yaml
 
 SCREEN_FILE = KNOWLEDGE_DIR / "red_flag_screen.yml"
 NONE, YES, UNCLEAR = "none", "yes", "unclear"
@@ -65,7 +64,7 @@ def _clean(text: str) -> str:
 @lru_cache(maxsize=None)
 def load_screen(path: Path = SCREEN_FILE) -> Screen:
     """Read and check the screen: every option names emergency symptoms of the lexicon."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_yaml(path) or {}
     symptoms = load_lexicon().symptoms
     options = []
     for raw in data.get("options") or []:

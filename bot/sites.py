@@ -5,9 +5,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from bot.paths import ROOT
+from bot.yamlfile import read_yaml
 
 SITES_FILE = ROOT / "sites.yml"
 SITE_ENV = "IAR_SITE"
@@ -31,7 +30,7 @@ class Site:
 
 def load_sites(path: Path = SITES_FILE) -> tuple[dict[str, Site], str]:
     """Read all sites and the default site id from `path`."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_yaml(path) or {}
     raw_sites = data.get("sites") or {}
     sites: dict[str, Site] = {}
     for site_id, raw in raw_sites.items():

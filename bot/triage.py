@@ -10,8 +10,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.nlp.findings import (
     DAYS_ENTITY, LANGUAGE_ENTITY, SEVERITY_ENTITY, SEVERITY_RANK, SYMPTOM_ENTITY,
     TEMPERATURE_ENTITY, Extraction, Finding,
@@ -20,6 +18,7 @@ from bot.nlp.language import foreign_reply
 from bot.nlp.lexicon import CLASSES, SEVERITY_LEVELS, Lexicon, load_lexicon
 from bot.paths import KNOWLEDGE_DIR
 from bot.sites import Site
+from bot.yamlfile import read_yaml
 
 TRIAGE_FILE = KNOWLEDGE_DIR / "triage.yml"
 SOURCES_FILE = KNOWLEDGE_DIR / "sources.yml"
@@ -208,14 +207,14 @@ def _check_coverage(rules: list[Rule], lexicon: Lexicon) -> None:
 def _source_tags(path: Path) -> dict[str, str]:
     if not path.exists():
         return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_yaml(path) or {}
     return {s["id"]: s["tag"] for s in data.get("sources") or [] if "id" in s and "tag" in s}
 
 
 @lru_cache(maxsize=None)
 def load_triage(path: Path = TRIAGE_FILE, sources: Path = SOURCES_FILE) -> TriageConfig:
     """Read and validate the triage rules and wording."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_yaml(path)
     lexicon = load_lexicon()
     rules = [Rule(id=r["id"], disposition=r["disposition"], when=dict(r.get("when") or {}),
                   advice=r.get("advice", ""), worse_advice=r.get("worse_advice", ""),

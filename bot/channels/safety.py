@@ -23,7 +23,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
-import yaml
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
 from bot.intake import triage_payload
@@ -31,6 +30,7 @@ from bot.nlp.extract import extract
 from bot.paths import KNOWLEDGE_DIR
 from bot.sites import Site
 from bot.triage import Report, format_reply, triage
+from bot.yamlfile import read_yaml
 
 MAX_CHARS = 5000
 SCAN_CHARS = 4 * MAX_CHARS  # the most of an over-long message read for red flags
@@ -62,7 +62,7 @@ class ReplyConfigError(ValueError):
 @lru_cache(maxsize=None)
 def load_replies(path: Path = REPLIES_FILE) -> dict[str, str]:
     """The channel replies, checked: each exists and names the placeholders it must."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_yaml(path) or {}
     replies: dict[str, str] = {}
     for key, needed in REQUIRED.items():
         text = " ".join(str(data.get(key) or "").split())

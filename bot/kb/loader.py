@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from bot.kb.models import Base, Citation, Condition, Entry, Source, Topic, Vocabulary
+from bot.yamlfile import read_yaml
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 ENTRY_KEYS = {"id", "topic", "title", "intent", "when", "answer", "source", "cites"}
@@ -47,7 +48,7 @@ class Parsed:
 
 def _read_yaml(path: Path, errors: list[str]) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return read_yaml(path)
     except yaml.YAMLError as exc:
         errors.append(f"{path.name}: not valid YAML: {exc}")
         return None

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from bot.paths import KNOWLEDGE_DIR
+from bot.yamlfile import read_yaml
 
 LANGUAGES_FILE = KNOWLEDGE_DIR / "languages.yml"
 ENGLISH = "en"
@@ -37,7 +36,7 @@ class Languages:
 @lru_cache(maxsize=None)
 def load_languages(path: Path = LANGUAGES_FILE) -> Languages:
     """Read knowledge/languages.yml; every language but English needs a reply."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_yaml(path)
     words, replies, red_flags = {}, {}, {}
     for code, entry in data["languages"].items():
         words[code] = frozenset(str(w).lower() for w in entry["words"])

@@ -8,10 +8,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.nlp.findings import SEVERITY_RANK
 from bot.paths import KNOWLEDGE_DIR
+from bot.yamlfile import read_yaml
 
 SYMPTOMS_FILE = KNOWLEDGE_DIR / "symptoms.yml"
 CONTEXT_FILE = KNOWLEDGE_DIR / "context_rules.yml"
@@ -74,7 +73,7 @@ def respell(text: str, index: list[int], words: dict[str, str]) -> tuple[str, li
 @lru_cache(maxsize=None)
 def load_spelling(path: Path = SPELLING_FILE) -> dict[str, str]:
     """Respellings of knowledge/spelling.yml, keyed by the lower-case word."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_yaml(path) or {}
     words = data.get("words") or {}
     if not isinstance(words, dict) or not words:
         raise LexiconError(f"{path.name}: needs a `words` mapping")
@@ -106,7 +105,7 @@ class Grammar:
 @lru_cache(maxsize=None)
 def load_grammar(path: Path = GRAMMAR_FILE, symptoms: Path = SYMPTOMS_FILE) -> Grammar:
     """Read and validate the symptom grammar against the lexicon's symptom ids."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_yaml(path) or {}
     known = load_lexicon(symptoms).symptoms
     window = int(data.get("window", 4))
     rules = []
@@ -211,7 +210,7 @@ def _symptom(raw: dict[str, Any], index: int) -> Symptom:
 @lru_cache(maxsize=None)
 def load_lexicon(path: Path = SYMPTOMS_FILE) -> Lexicon:
     """Read and validate the symptom lexicon."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_yaml(path)
     symptoms: dict[str, Symptom] = {}
     for i, raw in enumerate(data.get("symptoms") or []):
         symptom = _symptom(raw, i)
@@ -234,7 +233,7 @@ def load_lexicon(path: Path = SYMPTOMS_FILE) -> Lexicon:
 @lru_cache(maxsize=None)
 def load_context_config(path: Path = CONTEXT_FILE) -> ContextConfig:
     """Read and validate the ConText rules for patient language."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_yaml(path)
     status = {s["category"]: s["status"] for s in data["status"]}
     scopes: dict[str, int] = data.get("max_scope") or {}
     rules: list[ContextRuleSpec] = []

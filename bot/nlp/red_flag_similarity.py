@@ -21,10 +21,10 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from bot.nlp.embedding import SentenceEncoder, encoder
 from bot.paths import BUILD_DIR, KNOWLEDGE_DIR
+from bot.yamlfile import read_yaml
 
 PARAPHRASES_FILE = KNOWLEDGE_DIR / "red_flag_paraphrases.yml"
 SOURCES_FILE = KNOWLEDGE_DIR / "sources.yml"
@@ -75,17 +75,11 @@ class Paraphrases:
         return [p for items in self.signs.values() for p in items] + self.contrast
 
 
-def _read_yaml(path: Path) -> dict:
-    """libyaml's loader when PyYAML has it: 15x faster, part of start-up."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 (safe loader)
-
-
 def load_paraphrases(path: Path = PARAPHRASES_FILE,
                      sources_path: Path = SOURCES_FILE) -> Paraphrases:
     """Read and check the paraphrase file: thresholds, every sign cited, no empty lists."""
-    data = _read_yaml(path)
-    known = {s["id"] for s in _read_yaml(sources_path)["sources"]}
+    data = read_yaml(path)
+    known = {s["id"] for s in read_yaml(sources_path)["sources"]}
     try:
         t = data["thresholds"]
         thresholds = Thresholds(float(t["name_first"]), float(t["strong"]),

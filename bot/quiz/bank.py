@@ -17,6 +17,7 @@ from bot.kb.instance import knowledge_base
 from bot.kb.queries import KnowledgeBase
 from bot.paths import KNOWLEDGE_DIR
 from bot.quiz.answers import LETTERS
+from bot.yamlfile import read_yaml
 
 QUIZ_FILE = KNOWLEDGE_DIR / "quiz.yml"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -140,7 +141,7 @@ def _check_settings(data: dict[str, Any], kb: KnowledgeBase,
 def load_bank(path: Path, kb: KnowledgeBase) -> QuizBank:
     """Read and validate quiz.yml; raise QuizBankError listing every problem at once."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = read_yaml(path)
     except (OSError, yaml.YAMLError) as exc:
         raise QuizBankError(f"{path.name}: cannot be read: {exc}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("questions"), list):

@@ -9,10 +9,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
-
 from bot.entities import ROMAN, NUMBER_WORDS
 from bot.paths import KNOWLEDGE_DIR
+from bot.yamlfile import read_yaml
 
 CUES_FILE = KNOWLEDGE_DIR / "staff_cues.yml"
 GRADE = re.compile(r"\bgrade\s*-?\s*(\d+|iv|v|i{1,3})\b")
@@ -39,7 +38,7 @@ class Cues:
 
 @lru_cache(maxsize=1)
 def cues(path: Path = CUES_FILE) -> Cues:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    data = read_yaml(Path(path))
     return Cues(tuple(data["management_words"]), tuple(data["quiz_words"]),
                 tuple(data["followup_openers"]), frozenset(data["followup_filler"]),
                 int(data["followup_max_words"]), frozenset(data["acknowledgements"]),

@@ -13,9 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.paths import KNOWLEDGE_DIR
+from bot.yamlfile import read_yaml
 
 GRADING_FILE = KNOWLEDGE_DIR / "reaction_grading.yml"
 # Order of severity of the outcomes; the most severe supported one wins.
@@ -76,7 +75,7 @@ class GradingRules:
 
 def load_rules(path: Path = GRADING_FILE) -> GradingRules:
     """Read the grading data; a missing part fails loudly, naming the file."""
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    data = read_yaml(Path(path)) or {}
     missing = {"vitals", "signs", "negations", "course_words", "present_words",
                "outcomes", "after_infusion"} - data.keys()
     if missing:

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from bot.paths import KNOWLEDGE_DIR
+from bot.yamlfile import read_yaml
 
 SHORTHAND_FILE = KNOWLEDGE_DIR / "shorthand.yml"
 NUMBER = r"(\d+(?:\.\d+)?)"
@@ -75,7 +74,7 @@ def compile_shorthand(expansions: dict[str, str]) -> Shorthand:
 
 def load_shorthand(path: Path = SHORTHAND_FILE) -> Shorthand:
     """Read and compile the shorthand list; a malformed file fails loudly, naming it."""
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    data = read_yaml(Path(path)) or {}
     expansions = data.get("expansions")
     if not isinstance(expansions, dict) or not expansions:
         raise ValueError(f"{path}: needs a non-empty 'expansions' mapping")
