@@ -113,6 +113,7 @@ def test_dispositions(text: str, disposition: str, rule: str) -> None:
 @pytest.mark.parametrize("text, days", [
     ("day 3 after the infusion", 3), ("infusion 48 hrs ago", 2), ("a fortnight ago", 14),
     ("infused on the 3rd", 27), ("about 20 mins ago", 0), ("on day 2 of my course", None),
+    ("40 min into day 1", None), ("day 5 since the drip", 5),
 ])
 def test_times(text: str, days: int | None) -> None:
     found = parse_days_since_infusion(text, TODAY)

@@ -55,8 +55,9 @@ _FIXED_DAYS = [
 ]
 _AGO = re.compile(r"\b" + _COUNT + r"\s*(day|days|night|nights|week|weeks|fortnight|fortnights|hour|"
                   r"hours|hrs?|h|minutes?|mins?)\s+(?:ago|back|before|after|since|post)\b", re.I)
-# "day 3 after the infusion", "on day 2": the n-th day since the infusion
-_DAY_N = re.compile(r"\b(?:on\s+)?day\s+(\d{1,2})\b(?!\s*(?:of|in)\s+(?:the\s+|my\s+)?course)", re.I)
+# "day 3 after the infusion", "day 5 since the drip": the n-th day since the infusion
+# ("40 min into day 1", "day 2 of the course" are days of a course, not since it)
+_DAY_N = re.compile(r"\bday\s+(\d{1,2})\s+(?:after|since|post|following)\b", re.I)
 # "infused on the 3rd": a day of this month (or the last month that had it)
 _ON_THE_NTH = re.compile(r"\bon\s+the\s+(\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?:of\s+)?[a-z]{3})", re.I)
 _LAST_WEEK = re.compile(r"\blast\s+week\b", re.I)
