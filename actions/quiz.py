@@ -12,10 +12,12 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.patient import FORM as SYMPTOM_REPORT_FORM, message_role
 from actions.staff import ActionAnswerQuestion
 from bot.quiz import store
 from bot.quiz.answers import LETTERS, SKIP, parse_answer
 from bot.quiz.bank import Question, QuizBank, quiz_bank
+from bot.roles import STAFF
 from bot.staff.shorthand import expand
 from bot.userdb import session_factory
 
@@ -23,6 +25,15 @@ SLOT = "quiz_response"
 FORM_NAME, START_INTENT = "quiz_form", "start_quiz"
 # Value that fills the slot, and so ends the form, once no question is left.
 DONE = "done"
+
+
+def patients_message_outside_the_quiz(tracker: Tracker) -> bool:
+    """A patient's message read as a quiz command with no quiz running. When the patient
+    has no quiz to stop or report on, it is more likely a misread report (a long message
+    about a hand that "keeps dropping the pen" was read as "my progress"), so it goes to
+    the symptom report and its red-flag screen instead of a quiz reply that would leave
+    the patient without one."""
+    return message_role(tracker) != STAFF and tracker.active_loop_name != FORM_NAME
 
 
 def _metadata(tracker: Tracker) -> dict[str, Any]:
@@ -109,6 +120,8 @@ class ActionAskQuizResponse(Action):
         bank = quiz_bank()
         with session_factory()() as session:
             attempt = store.active_attempt(session, tracker.sender_id)
+            if attempt is None and patients_message_outside_the_quiz(tracker):
+                return [FollowupAction(SYMPTOM_REPORT_FORM)]
             if attempt is None:
                 dispatcher.utter_message(response="utter_quiz_no_active")
                 return []
@@ -193,6 +206,8 @@ class ActionStopQuiz(Action):
                   domain: DomainDict) -> list[dict[str, Any]]:
         with session_factory()() as session:
             attempt = store.active_attempt(session, tracker.sender_id)
+            if attempt is None and patients_message_outside_the_quiz(tracker):
+                return [FollowupAction(SYMPTOM_REPORT_FORM)]
             if attempt is None:
                 dispatcher.utter_message(response="utter_quiz_no_active")
             else:
@@ -212,6 +227,8 @@ class ActionQuizProgress(Action):
                   domain: DomainDict) -> list[dict[str, Any]]:
         with session_factory()() as session:
             record = store.progress(session, tracker.sender_id)
+        if record is None and patients_message_outside_the_quiz(tracker):
+            return [FollowupAction(SYMPTOM_REPORT_FORM)]
         if record is None:
             dispatcher.utter_message(response="utter_quiz_no_progress")
         else:

@@ -27,8 +27,8 @@ class ActionAnswerQuestion(Action):
 
     A patient never gets staff protocol text: a patient's message of any intent
     goes to the symptom report, where a message the bot does not understand gets
-    the red-flag screen and is never routine; only a yes, no or quiz answer with
-    nothing open gets its short reply. Staff describing a patient's symptoms get
+    the red-flag screen and is never routine; only a bare yes or no outside any
+    question gets a short reply. Staff describing a patient's symptoms get
     the grade and management for it (bot.answers). A short follow-up reuses the
     previous question's topic, kept in the `staff_context` slot.
     """
@@ -43,9 +43,8 @@ class ActionAnswerQuestion(Action):
         nlu = message.get("intent") or {}
         raw_intent = nlu.get("name")
         if message_role(tracker) != STAFF:
-            if raw_intent in QUIZ_INTENTS + YES_NO:
-                dispatcher.utter_message(response="utter_quiz_no_active" if raw_intent in
-                                         QUIZ_INTENTS else "utter_ok")
+            if raw_intent in YES_NO:
+                dispatcher.utter_message(response="utter_ok")
                 return []
             return [FollowupAction(SYMPTOM_REPORT_FORM)]
         intent = staff_intent(raw_intent, text, entities)

@@ -115,3 +115,12 @@ def test_small_talk_from_a_patient_never_gets_staff_protocol_text(rest: RestClie
     assert payload is None and SCREEN_QUESTION in reply and "Source: Table" not in reply
     reply, payload = answer_screen(rest, who)
     assert payload["disposition"] == "urgent"
+
+
+@pytest.mark.parametrize("payload", ["/my_progress", "/stop_quiz", "/quiz_answer", "/skip_question"])
+def test_a_patient_message_read_as_a_quiz_command_gets_the_screen(rest: RestClient,
+                                                                  payload: str) -> None:
+    """A long report can be misread as "my progress"; with no quiz to speak of, a patient
+    gets the red-flag screen, not a quiz reply that leaves them without one."""
+    reply, payload_ = say(rest, sender("quizlike"), payload)
+    assert payload_ is None and SCREEN_QUESTION in reply
