@@ -65,7 +65,7 @@ def reaction_text(kb: KnowledgeBase, assessment: reaction.Assessment,
     """The grade a description supports, what it rests on and the management for it.
 
     Emergencies (airway, breathing, circulation, grade 4, possible stroke) lead with
-    the management entry: stop the infusion, emergency team, epinephrine.
+    the management entry of knowledge/ (stop the infusion, emergency team, first-line drug).
     """
     grading = grading or reaction.rules()
     outcome = grading.outcomes[assessment.outcome]

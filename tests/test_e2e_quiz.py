@@ -40,7 +40,8 @@ def joined(replies: list[dict]) -> str:
 def test_full_quiz_over_rest_is_scored_and_stored(rest: RestClient, bank: QuizBank,
                                                   user_db_url: str) -> None:
     sender = "e2e-quiz-nurse"
-    replies = rest.say(sender, "start the onboarding quiz", display_name="Nurse E2E")
+    replies = rest.say(sender, "start the onboarding quiz", display_name="Nurse E2E",
+                       role="staff")
     assert "Onboarding quiz: 10 questions" in joined(replies)
     assert "couldn't tell" not in joined(replies)
     for number in range(1, 11):
@@ -53,7 +54,7 @@ def test_full_quiz_over_rest_is_scored_and_stored(rest: RestClient, bank: QuizBa
                   2: "abcde"[(question.answer + 1) % len(question.options)],  # wrong letter
                   3: question.options[question.answer],                 # the option's words
                   4: "skip"}.get(number, right.upper() + ")")
-        replies = rest.say(sender, answer)
+        replies = rest.say(sender, answer, role="staff")
         feedback = joined(replies)
         expected = {2: "Not quite", 4: "Skipped"}.get(number, "Correct.")
         assert expected in feedback and question.source in feedback, feedback
@@ -65,22 +66,23 @@ def test_full_quiz_over_rest_is_scored_and_stored(rest: RestClient, bank: QuizBa
         assert attempt.score == 0.8 and attempt.passed and attempt.channel == "rest"
         assert attempt.display_name == "Nurse E2E"
         assert len(attempt.answers) == 10 and sum(a.skipped for a in attempt.answers) == 1
-    assert "Quizzes finished: 1" in rest.text(sender, "my progress")
+    assert "Quizzes finished: 1" in rest.text(sender, "my progress", role="staff")
 
 
 def test_topic_quiz_pause_and_resume(rest: RestClient, bank: QuizBank) -> None:
     sender = "e2e-quiz-investigator"
-    replies = rest.say(sender, "quiz me on grading")
+    replies = rest.say(sender, "quiz me on grading", role="staff")
     number, question, _ = asked(replies, bank)
     assert question.topic == "grading" and "Question 1 of 5" in joined(replies)
-    replies = rest.say(sender, "abcde"[question.answer])
+    replies = rest.say(sender, "abcde"[question.answer], role="staff")
     assert "Correct." in joined(replies)
-    assert "Quiz paused; question 2 of 5 is next" in rest.text(sender, "pause the quiz")
-    assert "no quiz question open" in rest.text(sender, "b")
-    replies = rest.say(sender, "resume the quiz")
+    assert "Quiz paused; question 2 of 5 is next" in rest.text(sender, "pause the quiz",
+                                                                role="staff")
+    assert "no quiz question open" in rest.text(sender, "b", role="staff")
+    replies = rest.say(sender, "resume the quiz", role="staff")
     assert "resuming your quiz at question 2 of 5" in joined(replies)
     assert asked(replies, bank)[0] == 2
-    replies = rest.say(sender, "patient in anaphylaxis")  # the ward comes first
+    replies = rest.say(sender, "patient in anaphylaxis", role="staff")  # the ward comes first
     assert "epinephrine" in joined(replies).lower() and asked(replies, bank)[0] == 2
 
 

@@ -21,7 +21,7 @@ ORDINAL_COURSE = re.compile(r"\b(first|second|third|fourth|fifth|1st|2nd|3rd|4th
 DOSE = re.compile(r"\b(\d+(?:\.\d+)?)\s*mg\b")
 BARE_NUMBER = re.compile(r"^\D*?(\d+(?:\.\d+)?)\D*$")
 WORD = re.compile(r"[a-z0-9']+")
-# Alemtuzumab doses are tens of mg; larger figures (methylprednisolone 1,000 mg) are not.
+# Alemtuzumab doses are tens of mg; larger figures (the steroid premedication's dose) are not.
 MAX_DOSE_MG = 100
 
 
