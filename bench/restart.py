@@ -25,19 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.channels.safety import no_reply  # noqa: E402
 from bot.paths import KB_PATH, ROOT  # noqa: E402
 from bot.sites import get_site  # noqa: E402
-from bot.stack import free_port, server_env  # noqa: E402
+from bot.stack import child_pid, free_port, server_env  # noqa: E402
 
 
-def child_pid(parent: int, marker: str) -> int:
-    for proc in Path("/proc").iterdir():
-        try:
-            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except (OSError, ValueError, IndexError):
-            continue
-        if ppid == parent and marker in cmdline:
-            return int(proc.name)
-    raise RuntimeError(f"no child running {marker}")
 
 
 def wait_line(lines: list[str], needle: str, after: int, timeout: float = 180) -> None:

@@ -167,6 +167,20 @@ class Stack:
             server.stop()
 
 
+def child_pid(parent: int, marker: str) -> int:
+    """The pid of `parent`'s child process whose command line contains `marker` (Linux /proc):
+    which server of a `make run` supervisor to kill in fault tests and benches."""
+    for proc in Path("/proc").iterdir():
+        try:
+            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == parent and marker in cmdline:
+            return int(proc.name)
+    raise LookupError(f"no child of {parent} running {marker}")
+
+
 def start_bot(work: Path, model: Path = MODEL_PATH, env: dict[str, str] | None = None) -> Stack:
     """The action server and the Rasa server on free ports, with a fresh tracker store, user
     database and spool in `work`, both up when it returns (both stopped if either fails).
