@@ -2,7 +2,7 @@
 #   rasa        the Rasa server (port 5005): channels, NLU, dialogue
 #   actions     the action server (port 5055): answers, triage, reports, quiz
 #   dispatcher  the alert dispatcher: posts alerts, saves spooled reports, erasure
-# Each first runs `python -m bot.cli doctor` for its role and stops, naming every
+# Each first runs `python -m bot.ops.cli doctor` for its role and stops, naming every
 # missing or wrong setting, if the deployment is not right. Secrets come only from
 # the environment at run time; the image holds none. See docs/deploy.md.
 
@@ -22,9 +22,9 @@ RUN pip install --no-cache-dir -r requirements.txt -c constraints.txt \
 COPY . .
 # The same steps as `make kb model`, then the paraphrase vectors and the verified
 # copy of the embedding weights (build/), so a pod never builds them at start-up.
-RUN python -m bot.cli kb build \
+RUN python -m bot.ops.cli kb build \
  && rasa train --fixed-model-name iar --out models \
- && python -m bot.nlp.red_flag_similarity \
+ && python -m bot.patient.nlp.red_flag_similarity \
  && rm -rf .rasa /root/.cache
 
 # --- runtime ------------------------------------------------------------------------

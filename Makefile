@@ -15,7 +15,7 @@ TOOLS_INSTALLED := $(TOOLS)/.installed
 KB := build/knowledge.db
 MODEL := models/iar.tar.gz
 # Only the NLU components' own code and data shape the model; the lexicon and detectors load at run time.
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') bot/nlp/component.py bot/staff/tokenizer.py knowledge/shorthand.yml
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') bot/rasa/components.py bot/rasa/tokenizer.py knowledge/shorthand.yml
 
 .PHONY: help install kb model run shell test bench bench-load teams-app doctor clean
 
@@ -26,7 +26,7 @@ help:
 	@echo "make bench  start-up, latency and training figures"
 	@echo "make bench-load  throughput and latency, one vs two servers (PostgreSQL + Redis)"
 	@echo "make teams-app   build/teams-app.zip, the Teams app package (MICROSOFT_APP_ID, IAR_PUBLIC_HOST)"
-	@echo "make doctor      check this deployment's settings (python -m bot.cli doctor)"
+	@echo "make doctor      check this deployment's settings (python -m bot.ops.cli doctor)"
 
 $(INSTALLED): requirements.txt requirements-data.txt constraints.txt
 	@py=$$(scripts/python310.sh) || exit 1; \
@@ -51,9 +51,9 @@ install: $(INSTALLED) $(TOOLS_INSTALLED)
 kb: $(KB)
 $(KB): $(INSTALLED) $(wildcard knowledge/*.yml) $(wildcard bot/kb/*.py)
 	@echo "==> Building the knowledge base from knowledge/"
-	$(PY) -m bot.cli kb build
+	$(PY) -m bot.ops.cli kb build
 	@echo "==> Embedding the red-flag paraphrases (skipped when unchanged)"
-	$(PY) -m bot.nlp.red_flag_similarity
+	$(PY) -m bot.patient.nlp.red_flag_similarity
 
 model: $(MODEL)
 $(MODEL): $(INSTALLED) $(TRAINING_INPUTS)
@@ -62,10 +62,10 @@ $(MODEL): $(INSTALLED) $(TRAINING_INPUTS)
 	@touch $@
 
 run: install kb model
-	@$(PY) -m bot.cli run
+	@$(PY) -m bot.ops.cli run
 
 shell: install kb model
-	@$(PY) -m bot.cli shell
+	@$(PY) -m bot.ops.cli shell
 
 test: install kb model
 	$(PY) -m pytest
@@ -80,7 +80,7 @@ teams-app: $(INSTALLED)
 	$(PY) deploy/teams/build_package.py build/teams-app.zip
 
 doctor: $(INSTALLED)
-	@$(PY) -m bot.cli doctor
+	@$(PY) -m bot.ops.cli doctor
 
 clean:
 	rm -rf build models .pytest_cache

@@ -1,12 +1,12 @@
-"""Actions for patients' symptom reports: thin adapters from Rasa to bot.intake / bot.triage.
+"""Actions for patients' symptom reports: thin adapters from Rasa to bot.patient.intake / bot.patient.triage.
 
-* action_validate_slot_mappings sets the `role` slot on every message (bot.roles).
+* action_validate_slot_mappings sets the `role` slot on every message (bot.core.roles).
 * validate_symptom_report_form re-reads every message of the report and asks the
   red-flag screen first, then only what the triage still needs (nothing once a
-  red flag is present); action_ask_red_flag_screen asks the screen (bot.screen).
+  red flag is present); action_ask_red_flag_screen asks the screen (bot.patient.screen).
 * action_triage gives the disposition (text + {"triage": ...} payload), saves the
-  report with its alert (bot.reports.store; spooled while the database is down,
-  bot.reports.spool) and clears the report slots.
+  report with its alert (bot.patient.reports.store; spooled while the database is down,
+  bot.patient.reports.spool) and clears the report slots.
 """
 from __future__ import annotations
 
@@ -18,19 +18,19 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.entity_check import valid_entities
-from bot.intake import (
+from bot.patient.entity_check import valid_entities
+from bot.patient.intake import (
     ANYTHING_ELSE, FORM_SLOTS, SCREEN, Turn, add_turn, patient_text, progress, report_of,
     screen_answer, should_store, triage_payload,
 )
-from bot.reports.spool import save_or_spool
-from bot.reports.store import report_columns
-from bot.roles import role_of
-from bot.nlp.red_flag_similarity import detector
-from bot.screen import load_screen, ordered_options
-from bot.sites import get_site
-from bot.triage import format_reply, triage
-from bot.userdb import session_factory
+from bot.patient.reports.spool import save_or_spool
+from bot.patient.reports.store import report_columns
+from bot.core.roles import role_of
+from bot.patient.nlp.red_flag_similarity import detector
+from bot.patient.screen import load_screen, ordered_options
+from bot.core.sites import get_site
+from bot.patient.triage import format_reply, triage
+from bot.core.userdb import session_factory
 
 FORM = "symptom_report_form"
 ROLE_SLOT = "role"
@@ -76,7 +76,7 @@ class ActionValidateSlotMappings(ValidationAction):
 
 
 class ValidateSymptomReportForm(FormValidationAction):
-    """Add the latest message to the report; ask next for what bot.intake says is missing."""
+    """Add the latest message to the report; ask next for what bot.patient.intake says is missing."""
 
     def name(self) -> str:
         return "validate_symptom_report_form"
@@ -157,7 +157,7 @@ class ActionTriage(Action):
         dispatcher.utter_message(text=format_reply(decision, site),
                                  json_message=triage_payload(decision))
         if should_store(decision):
-            try:  # a database down: the report waits in the spool (bot.reports.spool)
+            try:  # a database down: the report waits in the spool (bot.patient.reports.spool)
                 save_or_spool(report_columns(
                     sender_id=tracker.sender_id, channel=tracker.get_latest_input_channel(),
                     text=patient_text(turns), report=report, decision=decision, site=site,

@@ -1,4 +1,4 @@
-"""'Forget me': a thin adapter from Rasa to bot.privacy."""
+"""'Forget me': a thin adapter from Rasa to bot.patient.privacy."""
 from __future__ import annotations
 
 import logging
@@ -9,15 +9,15 @@ from rasa_sdk.events import AllSlotsReset
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.privacy import request_erasure
-from bot.userdb import session_factory
+from bot.patient.privacy import request_erasure
+from bot.core.userdb import session_factory
 
 log = logging.getLogger(__name__)
 
 
 class ActionForgetMe(Action):
     """Record the request; the dispatcher erases the conversation shortly after and unlinks the
-    sender's reports, which are kept with their alerts (bot.privacy)."""
+    sender's reports, which are kept with their alerts (bot.patient.privacy)."""
 
     def name(self) -> str:
         return "action_forget_me"

@@ -17,9 +17,9 @@ from actions.staff import ActionAnswerQuestion
 from bot.quiz import store
 from bot.quiz.answers import LETTERS, SKIP, parse_answer
 from bot.quiz.bank import Question, QuizBank, quiz_bank
-from bot.roles import STAFF
+from bot.core.roles import STAFF
 from bot.staff.shorthand import expand
-from bot.userdb import session_factory
+from bot.core.userdb import session_factory
 
 SLOT = "quiz_response"
 FORM_NAME, START_INTENT = "quiz_form", "start_quiz"

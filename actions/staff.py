@@ -8,9 +8,9 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.patient import FORM as SYMPTOM_REPORT_FORM, message_role
-from bot.answers import answer_question
+from bot.staff.answers import answer_question
 from bot.kb.instance import knowledge_base
-from bot.roles import STAFF, staff_intent
+from bot.core.roles import STAFF, staff_intent
 
 CONTEXT_SLOT = "staff_context"
 QUIZ_INTENTS = ("quiz_answer", "skip_question")
@@ -29,7 +29,7 @@ class ActionAnswerQuestion(Action):
     goes to the symptom report, where a message the bot does not understand gets
     the red-flag screen and is never routine; only a bare yes or no outside any
     question gets a short reply. Staff describing a patient's symptoms get
-    the grade and management for it (bot.answers). A short follow-up reuses the
+    the grade and management for it (bot.staff.answers). A short follow-up reuses the
     previous question's topic, kept in the `staff_context` slot.
     """
 

@@ -15,8 +15,8 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bot.paths import ROOT  # noqa: E402
-from bot.stack import start_bot  # noqa: E402
+from bot.core.paths import ROOT  # noqa: E402
+from bot.ops.stack import start_bot  # noqa: E402
 from tests.blind.patients_play import (figures, form_questions, load_cases, play,  # noqa: E402
                                        screen_labels)
 from tests.conftest import RestClient  # noqa: E402

@@ -32,8 +32,8 @@ import requests
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bot.paths import ROOT  # noqa: E402
-from bot.stack import MODEL_PATH, start_bot  # noqa: E402
+from bot.core.paths import ROOT  # noqa: E402
+from bot.ops.stack import MODEL_PATH, start_bot  # noqa: E402
 
 DEFAULT_SET = ROOT / "tests" / "blind" / "staff.yml"
 # "Leads with": within the first lines of the first reply bubble.

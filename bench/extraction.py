@@ -29,7 +29,7 @@ FRAMES = [
 
 def messages(n: int, seed: int = 7) -> list[str]:
     """n varied messages built from lexicon phrases in everyday frames."""
-    from bot.nlp.lexicon import load_lexicon
+    from bot.patient.nlp.lexicon import load_lexicon
 
     phrases = [p for s in load_lexicon().symptoms.values() for p in s.phrases]
     rng = random.Random(seed)
@@ -42,7 +42,7 @@ def main() -> None:
     args = parser.parse_args()
 
     start = time.perf_counter()
-    from bot.nlp.extract import extract, get_extractor
+    from bot.patient.nlp.extract import extract, get_extractor
     imported = time.perf_counter()
     get_extractor()
     built = time.perf_counter()

@@ -31,11 +31,11 @@ import aiohttp
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bot.channels.safety import no_reply  # noqa: E402
-from bot.paths import ROOT  # noqa: E402
-from bot.services import Services, start_services  # noqa: E402
-from bot.sites import get_site  # noqa: E402
-from bot.stack import (MODEL_PATH, Stack, free_port, start_action_server,  # noqa: E402
+from bot.rasa.channels.safety import no_reply  # noqa: E402
+from bot.core.paths import ROOT  # noqa: E402
+from bot.ops.services import Services, start_services  # noqa: E402
+from bot.core.sites import get_site  # noqa: E402
+from bot.ops.stack import (MODEL_PATH, Stack, free_port, start_action_server,  # noqa: E402
                        start_rasa_server, wait_until_up)
 
 ANNOTATION = re.compile(r"\[([^\]]+)\]\([^)]+\)")

@@ -20,8 +20,8 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bot.paths import ROOT  # noqa: E402
-from bot.stack import server_env  # noqa: E402
+from bot.core.paths import ROOT  # noqa: E402
+from bot.ops.stack import server_env  # noqa: E402
 
 RASA = str(Path(sys.executable).parent / "rasa")
 

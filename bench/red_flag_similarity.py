@@ -1,4 +1,4 @@
-"""Benchmark the sentence-embedding red-flag detector (bot/nlp/red_flag_similarity.py).
+"""Benchmark the sentence-embedding red-flag detector (bot/patient/nlp/red_flag_similarity.py).
 
 Prints: model load (weights inflated from the package zip, and from the verified
 copy in build/), paraphrase-vector cache build and load, start-up (model + cache),
@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import yaml  # noqa: E402
 
-from bot.nlp.embedding import MODEL_DISTRIBUTION, load_encoder  # noqa: E402
-from bot.nlp.red_flag_similarity import PARAPHRASES_FILE, build_cache, load_detector  # noqa: E402
+from bot.patient.nlp.embedding import MODEL_DISTRIBUTION, load_encoder  # noqa: E402
+from bot.patient.nlp.red_flag_similarity import PARAPHRASES_FILE, build_cache, load_detector  # noqa: E402
 
 DEV_SET = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "red_flag_dev.yml"
 

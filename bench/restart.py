@@ -1,6 +1,6 @@
 """Supervisor figures: how long `make run` takes to bring a killed server back.
 
-Starts `python -m bot.cli run` (as `make run` does) on free ports with a temporary
+Starts `python -m bot.ops.cli run` (as `make run` does) on free ports with a temporary
 build directory, then kills (SIGKILL) the action server, the alert dispatcher and
 the Rasa server in turn and prints, for each, the seconds from the kill to the
 supervisor's "Restarted" line and, for the two HTTP servers, to the first patient
@@ -22,10 +22,10 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bot.channels.safety import no_reply  # noqa: E402
-from bot.paths import KB_PATH, ROOT  # noqa: E402
-from bot.sites import get_site  # noqa: E402
-from bot.stack import child_pid, free_port, server_env  # noqa: E402
+from bot.rasa.channels.safety import no_reply  # noqa: E402
+from bot.core.paths import KB_PATH, ROOT  # noqa: E402
+from bot.core.sites import get_site  # noqa: E402
+from bot.ops.stack import child_pid, free_port, server_env  # noqa: E402
 
 
 
@@ -54,7 +54,7 @@ def main() -> None:
         env = server_env({"IAR_BUILD_DIR": str(Path(tmp) / "build"), "IAR_KB_PATH": str(KB_PATH),
                           "IAR_USER_DB_URL": f"sqlite:///{tmp}/userdata.db",
                           "IAR_REPORT_SPOOL": f"{tmp}/spool.jsonl"})
-        run = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--port", str(port),
+        run = subprocess.Popen([sys.executable, "-m", "bot.ops.cli", "run", "--port", str(port),
                                 "--action-port", str(action_port)], cwd=ROOT, env=env,
                                text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         lines: list[str] = []
@@ -63,9 +63,9 @@ def main() -> None:
         url = f"http://127.0.0.1:{port}"
         try:
             wait_line(lines, "Ready in", 0)
-            for name, marker, http in (("action server", "bot.action_server", True),
+            for name, marker, http in (("action server", "bot.rasa.action_server", True),
                                        ("alert dispatcher", "alerts run", False),
-                                       ("Rasa server", "bot.rasa_run", True)):
+                                       ("Rasa server", "bot.rasa.run", True)):
                 seen = len(lines)
                 killed = time.monotonic()
                 os.kill(child_pid(run.pid, marker), signal.SIGKILL)

@@ -23,8 +23,8 @@ import requests
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bot.paths import ROOT  # noqa: E402
-from bot.stack import (MODEL_PATH, Stack, free_port, server_env,  # noqa: E402
+from bot.core.paths import ROOT  # noqa: E402
+from bot.ops.stack import (MODEL_PATH, Stack, free_port, server_env,  # noqa: E402
                        start_action_server, start_rasa_server, write_endpoints)
 
 ANNOTATION = re.compile(r"\[([^\]]+)\]\([^)]+\)")

@@ -10,8 +10,8 @@ import sys
 import urllib.request
 from pathlib import Path
 
-ENDPOINTS = {"bot.rasa_run": "http://127.0.0.1:5005/",
-             "bot.action_server": "http://127.0.0.1:5055/health"}
+ENDPOINTS = {"bot.rasa.run": "http://127.0.0.1:5005/",
+             "bot.rasa.action_server": "http://127.0.0.1:5055/health"}
 
 
 def main() -> int:

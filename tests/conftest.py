@@ -7,9 +7,9 @@ import pytest
 import requests
 
 from bot.kb import KnowledgeBase, build
-from bot.paths import KNOWLEDGE_DIR, ROOT
-from bot.stack import Stack, start_alert_dispatcher, start_bot
-from tests.alert_webhook import AlertWebhook
+from bot.core.paths import KNOWLEDGE_DIR, ROOT
+from bot.ops.stack import Stack, start_alert_dispatcher, start_bot
+from tests.support.alert_webhook import AlertWebhook
 
 MODEL = ROOT / "models" / "iar.tar.gz"
 
@@ -96,4 +96,4 @@ def rest(servers: Stack) -> RestClient:
 
 
 # Fixtures for the channel tests (Slack, Teams, web chat): a stack with every channel on.
-from tests.channel_stack import channel_stack, standin  # noqa: E402,F401
+from tests.support.channel_stack import channel_stack, standin  # noqa: E402,F401

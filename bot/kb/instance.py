@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from bot.kb.queries import KnowledgeBase
-from bot.paths import KB_PATH
+from bot.core.paths import KB_PATH
 
 
 @lru_cache(maxsize=1)

@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from bot.kb.models import Base, Citation, Condition, Entry, Source, Topic, Vocabulary
-from bot.yamlfile import read_yaml
+from bot.core.yamlfile import read_yaml
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 ENTRY_KEYS = {"id", "topic", "title", "intent", "when", "answer", "source", "cites"}

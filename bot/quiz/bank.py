@@ -15,9 +15,9 @@ import yaml
 
 from bot.kb.instance import knowledge_base
 from bot.kb.queries import KnowledgeBase
-from bot.paths import KNOWLEDGE_DIR
+from bot.core.paths import KNOWLEDGE_DIR
 from bot.quiz.answers import LETTERS
-from bot.yamlfile import read_yaml
+from bot.core.yamlfile import read_yaml
 
 QUIZ_FILE = KNOWLEDGE_DIR / "quiz.yml"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Sequence
 
 from bot.quiz.store import RosterRow, roster
-from bot.userdb import session_factory
+from bot.core.userdb import session_factory
 
 COLUMNS = ("user", "name", "attempts", "best score", "passed", "passed on", "last activity")
 

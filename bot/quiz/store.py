@@ -1,4 +1,4 @@
-"""Quiz attempts and answers in the user database (bot.userdb), keyed by the chat user id.
+"""Quiz attempts and answers in the user database (bot.core.userdb), keyed by the chat user id.
 
 State lives here rather than in the conversation, so a quiz survives a server
 restart and can be resumed from any session.
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, relationship
 from bot.quiz.answers import LETTERS
 from bot.quiz.bank import QuizBank
 from bot.quiz.engine import Result, choose_questions, score
-from bot.userdb import UserBase, utcnow
+from bot.core.userdb import UserBase, utcnow
 
 IN_PROGRESS, FINISHED, ABANDONED = "in_progress", "finished", "abandoned"
 

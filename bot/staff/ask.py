@@ -9,9 +9,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
-from bot.entities import ROMAN, NUMBER_WORDS
-from bot.paths import KNOWLEDGE_DIR
-from bot.yamlfile import read_yaml
+from bot.staff.entities import ROMAN, NUMBER_WORDS
+from bot.core.paths import KNOWLEDGE_DIR
+from bot.core.yamlfile import read_yaml
 
 CUES_FILE = KNOWLEDGE_DIR / "staff_cues.yml"
 GRADE = re.compile(r"\bgrade\s*-?\s*(\d+|iv|v|i{1,3})\b")

@@ -13,8 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from bot.paths import KNOWLEDGE_DIR
-from bot.yamlfile import read_yaml
+from bot.core.paths import KNOWLEDGE_DIR
+from bot.core.yamlfile import read_yaml
 
 GRADING_FILE = KNOWLEDGE_DIR / "reaction_grading.yml"
 # Order of severity of the outcomes; the most severe supported one wins.

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from bot.paths import KNOWLEDGE_DIR
-from bot.yamlfile import read_yaml
+from bot.core.paths import KNOWLEDGE_DIR
+from bot.core.yamlfile import read_yaml
 
 SHORTHAND_FILE = KNOWLEDGE_DIR / "shorthand.yml"
 NUMBER = r"(\d+(?:\.\d+)?)"

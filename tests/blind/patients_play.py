@@ -10,7 +10,7 @@ or the turn budget runs out. It recognises the form's questions by the
 `utter_ask_*` texts of domain.yml and the screen by its buttons, so it follows
 the dialogue without reading the bot's internals.
 
-Used by bench/blind_patients.py (figures) and tests/test_blind_patients.py (gates).
+Used by bench/blind_patients.py (figures) and tests/e2e/test_blind_patients.py (gates).
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable
 
 import yaml
 
-from bot.paths import ROOT
+from bot.core.paths import ROOT
 
 ORDER = ("routine", "urgent", "emergency")
 # The writers' sign names -> the symptom ids whose screen option the patient presses.

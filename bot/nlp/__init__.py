@@ -1,8 +1,0 @@
-"""Patient-message understanding: symptom lexicon, medspaCy extraction, Rasa component.
-
-Use `from bot.nlp.extract import extract`; this package itself only exposes the
-light result types so that e.g. bot.triage does not load spaCy.
-"""
-from bot.nlp.findings import STATUSES, Extraction, Finding
-
-__all__ = ["STATUSES", "Extraction", "Finding"]

@@ -1,0 +1,205 @@
+"""Command line: knowledge base, run, shell, quiz roster, reports, alerts, doctor (see --help)."""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+from bot.kb.loader import KnowledgeError, build
+from bot.core.paths import KB_PATH, KNOWLEDGE_DIR
+
+
+def cmd_kb_build(args: argparse.Namespace) -> int:
+    """Validate knowledge/*.yml and build the knowledge database."""
+    try:
+        parsed = build(KNOWLEDGE_DIR, KB_PATH)
+    except KnowledgeError as exc:
+        print(f"error: {exc}\nThe previous knowledge database was left as it was.", file=sys.stderr)
+        return 1
+    print(f"knowledge base: {len(parsed.entries)} entries, {len(parsed.sources)} sources, "
+          f"{len(parsed.topics)} topics → {KB_PATH}")
+    from bot.kb import KnowledgeBase
+    from bot.quiz.bank import QUIZ_FILE, QuizBankError, load_bank
+
+    try:
+        bank = load_bank(QUIZ_FILE, KnowledgeBase(KB_PATH))
+    except QuizBankError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"quiz bank: {len(bank.questions)} questions, each citing a knowledge entry")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Start the action server, the Rasa server and the alert dispatcher; restart any that
+    crashes (with back-off, saying so); stop them all on Ctrl-C."""
+    from bot.ops.stack import (Supervisor, local_endpoints, start_action_server,
+                           start_alert_dispatcher, start_rasa_server)
+
+    supervisor = Supervisor(say=lambda line: print(line, flush=True))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        started = time.monotonic()
+        print(f"Starting the action server on 127.0.0.1:{args.action_port} …", flush=True)
+        actions = supervisor.add("action server", lambda: start_action_server(args.action_port),
+                                 "/health")
+        print(f"Starting the Rasa server on {args.host}:{args.port} (loading the model) …",
+              flush=True)
+        endpoints = local_endpoints(args.action_port)
+        rasa = supervisor.add("Rasa server", lambda: start_rasa_server(
+            args.port, endpoints=endpoints, interface=args.host), "/")
+        supervisor.wait_until_up()
+        supervisor.add("alert dispatcher", start_alert_dispatcher)
+        print(f"\nReady in {time.monotonic() - started:.1f} s.\n"
+              f"  REST:     POST {rasa.url}/webhooks/rest/webhook "
+              '{"sender": "me", "message": "How common are IARs?"}\n'
+              f"  Web chat: {rasa.url}/webhooks/webchat/\n"
+              f"  Alerts:   {_alerts_line()}\n"
+              f"  Logs:     {actions.log.parent}\n"
+              "A server that stops is restarted. Press Ctrl-C to stop.", flush=True)
+        supervisor.run()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        supervisor.stop()
+
+
+def cmd_shell(args: argparse.Namespace) -> int:
+    """Chat in the terminal: start the action server, then `rasa shell` on the trained model."""
+    import subprocess
+
+    from bot.core.paths import ROOT
+    from bot.ops.stack import (MODEL_PATH, VENV_BIN, Stack, local_endpoints, server_env,
+                           start_action_server, wait_until_up)
+
+    stack = Stack([start_action_server(args.action_port)])
+    try:
+        wait_until_up(stack.servers[0], "/health")
+        return subprocess.call([str(VENV_BIN / "rasa"), "shell", "-m", str(MODEL_PATH),
+                                "--endpoints", str(local_endpoints(args.action_port)),
+                                "--quiet"],
+                               cwd=ROOT, env=server_env())
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stack.stop()
+
+
+def cmd_roster(args: argparse.Namespace) -> int:
+    """Print the onboarding-quiz roster (who passed, when, best score); --csv FILE exports it."""
+    from bot.quiz.roster import roster_command
+
+    return roster_command(args.csv)
+
+
+def _alerts_line() -> str:
+    from bot.patient.alerts import WEBHOOK_ENV, webhook_url
+
+    return ("emergency/urgent reports are posted to the webhook in " + WEBHOOK_ENV if webhook_url()
+            else f"{WEBHOOK_ENV} is unset: alerts wait in the outbox")
+
+
+def cmd_reports_list(args: argparse.Namespace) -> int:
+    """List patient reports, newest first (--id N shows one in full); access is logged."""
+    from bot.patient.reports.export import list_command
+
+    return list_command(args.disposition, args.id, args.limit)
+
+
+def cmd_reports_export(args: argparse.Namespace) -> int:
+    """Export patient reports as CSV; access is logged."""
+    from bot.patient.reports.export import export_command
+
+    return export_command(args.csv, args.disposition)
+
+
+def cmd_alerts(args: argparse.Namespace) -> int:
+    """Post pending alerts to $IAR_ALERT_WEBHOOK_URL: once (deliver) or every --interval s (run);
+    each pass first saves spooled reports and finishes 'forget me' requests (bot.ops.upkeep)."""
+    import logging
+
+    from bot.patient.alerts import deliver_pending, run_dispatcher, webhook_url
+    from bot.patient.privacy import tracker_db_url
+    from bot.ops.upkeep import upkeep
+    from bot.core.userdb import session_factory
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    sessions, tracker_url = session_factory(), tracker_db_url()
+    if args.alerts_command == "run":
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        try:
+            run_dispatcher(sessions, args.interval, upkeep=lambda: upkeep(sessions, tracker_url))
+        except KeyboardInterrupt:
+            pass
+        return 0
+    upkeep(sessions, tracker_url)
+    result = deliver_pending(webhook_url(), sessions)
+    print(f"delivered {result.delivered}, failed {result.failed}, still pending {result.pending}")
+    return 0 if result.failed == 0 else 1
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Check this deployment's settings (variables, databases, Redis, webhook, model, knowledge
+    base, Slack/Teams credentials) and name each one that is missing or wrong."""
+    import os
+
+    from bot.ops.doctor import ROLES, check, report
+
+    text, status = report(check(os.environ, tuple(args.role or ROLES)))
+    print(text)
+    return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    from bot.core.logs import install_redaction
+
+    os.umask(0o077)  # databases, exports and logs hold patients' words
+    install_redaction()
+    parser = argparse.ArgumentParser(prog="python -m bot.ops.cli", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    kb = sub.add_parser("kb", help="knowledge base").add_subparsers(dest="kb_command",
+                                                                    required=True)
+    kb.add_parser("build", help=cmd_kb_build.__doc__).set_defaults(func=cmd_kb_build)
+    run = sub.add_parser("run", help=cmd_run.__doc__)
+    run.add_argument("--port", type=int, default=5005)
+    run.add_argument("--action-port", type=int, default=5055)
+    run.add_argument("--host", default="127.0.0.1",
+                     help="interface for the Rasa server (0.0.0.0 to reach it from other devices)")
+    run.set_defaults(func=cmd_run)
+    shell = sub.add_parser("shell", help=cmd_shell.__doc__)
+    shell.add_argument("--action-port", type=int, default=5055)
+    shell.set_defaults(func=cmd_shell)
+    roster = sub.add_parser("roster", help=cmd_roster.__doc__)
+    roster.add_argument("--csv", type=Path, metavar="FILE", help="also write the roster as CSV")
+    roster.set_defaults(func=cmd_roster)
+    reports = sub.add_parser("reports", help="patient symptom reports").add_subparsers(
+        dest="reports_command", required=True)
+    dispositions = ("emergency", "urgent", "routine")
+    listing = reports.add_parser("list", help=cmd_reports_list.__doc__)
+    listing.add_argument("--disposition", choices=dispositions)
+    listing.add_argument("--id", type=int, help="show this report in full, with the patient's words")
+    listing.add_argument("--limit", type=int, default=50)
+    listing.set_defaults(func=cmd_reports_list)
+    export = reports.add_parser("export", help=cmd_reports_export.__doc__)
+    export.add_argument("--csv", type=Path, metavar="FILE", required=True)
+    export.add_argument("--disposition", choices=dispositions)
+    export.set_defaults(func=cmd_reports_export)
+    alerts = sub.add_parser("alerts", help="alerts to the site team").add_subparsers(
+        dest="alerts_command", required=True)
+    alerts_run = alerts.add_parser("run", help="deliver pending alerts until stopped")
+    alerts_run.add_argument("--interval", type=float, default=2.0, help="seconds between passes")
+    alerts_run.set_defaults(func=cmd_alerts)
+    alerts.add_parser("deliver", help="deliver pending alerts once").set_defaults(func=cmd_alerts)
+    doctor = sub.add_parser("doctor", help=cmd_doctor.__doc__)
+    doctor.add_argument("--role", action="append", choices=("rasa", "actions", "dispatcher"),
+                        help="check only what this server needs (repeatable; default: all)")
+    doctor.set_defaults(func=cmd_doctor)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,290 @@
+"""`python -m bot.ops.cli doctor`: check a deployment's settings before the servers start.
+
+A misconfigured server fails late and obscurely (Rasa names one missing variable at a
+time; a bad webhook URL shows up only when the first emergency alert cannot be posted).
+The doctor checks everything a role needs at once and names each setting at fault, so
+the container runs it first and a site's IT team reads one list of plain sentences.
+
+Network probes (database, Redis, webhook) are functions passed in, so tests can run the
+checks against local stand-ins.
+"""
+from __future__ import annotations
+
+import json
+import re
+import socket
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator, Mapping
+from urllib.parse import urlparse
+
+import yaml
+
+from bot.rasa.action_server import MIN_TOKEN_CHARS
+from bot.core.paths import KB_PATH, KNOWLEDGE_DIR, ROOT
+
+ROLES = ("rasa", "actions", "dispatcher")
+MODEL = ROOT / "models" / "iar.tar.gz"
+# What each server reads (README "Production"); all are needed in a deployment.
+REQUIRED = {
+    "rasa": ("ACTION_ENDPOINT_URL", "IAR_ACTION_TOKEN", "DB_HOST", "DB_PORT", "DB_USER",
+             "DB_PASSWORD", "DB_NAME", "REDIS_HOST", "REDIS_PORT"),
+    "actions": ("IAR_USER_DB_URL", "IAR_ACTION_TOKEN"),
+    "dispatcher": ("IAR_USER_DB_URL", "IAR_TRACKER_DB_URL", "IAR_ALERT_WEBHOOK_URL"),
+}
+# Set, but possibly empty (PostgreSQL with trust or certificate authentication).
+MAY_BE_EMPTY = {"DB_PASSWORD"}
+READERS = {"rasa": "the Rasa server", "actions": "the action server",
+           "dispatcher": "the alert dispatcher"}
+GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+SLACK_SECRET = re.compile(r"^[0-9a-zA-Z]{32}$")
+SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One check: the setting it is about, whether it passed, and what to do in plain words."""
+
+    setting: str
+    ok: bool
+    message: str
+
+    def __str__(self) -> str:
+        return f"{'ok  ' if self.ok else 'FAIL'} {self.setting}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Probes:
+    """How the doctor reaches the outside: each returns None when reachable, else the error."""
+
+    database: Callable[[str], str | None]
+    redis: Callable[[str, int], str | None]
+    http: Callable[[str], str | None]
+
+
+def probe_database(url: str) -> str | None:
+    """Connect and run SELECT 1 (5 s connect timeout for PostgreSQL)."""
+    from sqlalchemy import create_engine, text
+
+    args = {"connect_timeout": 5} if url.startswith("postgresql") else {}
+    try:
+        engine = create_engine(url, connect_args=args)
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:  # any failure is the finding: the message names it
+        return str(exc).strip().splitlines()[0]
+    return None
+
+
+def probe_redis(host: str, port: int) -> str | None:
+    """Send PING and expect +PONG (a password-protected Redis answers -NOAUTH: reachable)."""
+    try:
+        with socket.create_connection((host, port), timeout=3) as conn:
+            conn.sendall(b"PING\r\n")
+            answer = conn.recv(64)
+    except OSError as exc:
+        return str(exc)
+    return None if answer.startswith((b"+PONG", b"-NOAUTH")) else f"unexpected answer {answer!r}"
+
+
+def probe_http(url: str) -> str | None:
+    """Any HTTP answer to a HEAD request means reachable; nothing is posted."""
+    import requests
+
+    try:
+        requests.head(url, timeout=5, allow_redirects=False)
+    except requests.RequestException as exc:
+        return type(exc).__name__
+    return None
+
+
+REAL_PROBES = Probes(probe_database, probe_redis, probe_http)
+
+
+def check(env: Mapping[str, str], roles: tuple[str, ...] = ROLES, probes: Probes = REAL_PROBES,
+          model: Path = MODEL, kb_path: Path = KB_PATH,
+          knowledge_dir: Path = KNOWLEDGE_DIR) -> list[Finding]:
+    """Every finding for the given roles, problems and passes alike."""
+    value = {k: v.strip() for k, v in env.items()}.get
+    findings: list[Finding] = []
+    missing = sorted({name for role in roles for name in REQUIRED[role]
+                      if not value(name) and not (name in MAY_BE_EMPTY and name in env)})
+    findings += [Finding(name, False, f"is not set; {_readers(name)}") for name in missing]
+    if "rasa" in roles:
+        findings += list(_rasa(value, probes, model))
+    if {"actions", "dispatcher"} & set(roles) and value("IAR_USER_DB_URL"):
+        findings.append(_reachable("IAR_USER_DB_URL", "reports database",
+                                   probes.database(value("IAR_USER_DB_URL"))))
+    token = value("IAR_ACTION_TOKEN")
+    if {"rasa", "actions"} & set(roles) and token and len(token) < MIN_TOKEN_CHARS:
+        findings.append(Finding("IAR_ACTION_TOKEN", False, f"is {len(token)} characters; use a "
+                                f"secret of at least {MIN_TOKEN_CHARS} (openssl rand -hex 32)"))
+    if "dispatcher" in roles:
+        findings += list(_dispatcher(value, probes))
+    if {"rasa", "actions"} & set(roles):
+        findings += list(_knowledge_base(kb_path, knowledge_dir))
+    findings += list(_site(value))
+    findings += list(_chat_credentials(value))
+    return findings
+
+
+def _readers(name: str) -> str:
+    """'the Rasa server needs it', 'the action server and the alert dispatcher need it'."""
+    readers = [READERS[role] for role in ROLES if name in REQUIRED[role]]
+    return " and ".join(readers) + (" needs it" if len(readers) == 1 else " need it")
+
+
+def _reachable(setting: str, what: str, error: str | None) -> Finding:
+    return Finding(setting, error is None,
+                   f"{what} reachable" if error is None else f"{what} not reachable: {error}")
+
+
+def _port(value: Callable[[str], str | None], name: str) -> int | None:
+    text = value(name) or ""
+    if text.isdigit() and 0 < int(text) < 65536:
+        return int(text)
+    return None
+
+
+def _rasa(value: Callable[[str], str | None], probes: Probes, model: Path) -> Iterator[Finding]:
+    action_url = value("ACTION_ENDPOINT_URL")
+    if action_url:
+        parsed = urlparse(action_url)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname \
+                or not parsed.path.endswith("/webhook"):
+            yield Finding("ACTION_ENDPOINT_URL", False, f"{action_url!r} is not the action "
+                          "server's webhook, e.g. http://iar-actions:5055/webhook")
+    for name in ("DB_PORT", "REDIS_PORT"):
+        if value(name) and _port(value, name) is None:
+            yield Finding(name, False, f"{value(name)!r} is not a port number")
+    db = ("DB_HOST", "DB_PORT", "DB_USER", "DB_NAME")
+    if all(value(n) for n in db) and _port(value, "DB_PORT"):
+        from sqlalchemy.engine import URL
+
+        url = URL.create("postgresql", value("DB_USER"), value("DB_PASSWORD") or None,
+                         value("DB_HOST"), _port(value, "DB_PORT"), value("DB_NAME"))
+        yield _reachable("DB_HOST", "conversation database (PostgreSQL)",
+                         probes.database(url.render_as_string(hide_password=False)))
+    if value("REDIS_HOST") and _port(value, "REDIS_PORT"):
+        yield _reachable("REDIS_HOST", "lock store (Redis)",
+                         probes.redis(value("REDIS_HOST"), _port(value, "REDIS_PORT")))
+    yield from _model(model)
+
+
+def _model(model: Path) -> Iterator[Finding]:
+    """The trained model exists, was trained by this Rasa and on this domain's intents and actions."""
+    import rasa
+
+    if not model.exists():
+        yield Finding("model", False, f"{model} is missing: train it (make model)")
+        return
+    with tarfile.open(model) as tar:
+        metadata = json.load(tar.extractfile("metadata.json"))
+        trained = yaml.safe_load(tar.extractfile("components/domain_provider/domain.yml"))
+    version = metadata.get("rasa_open_source_version", "?")
+    if version.split(".")[:2] != rasa.__version__.split(".")[:2]:
+        yield Finding("model", False, f"trained with Rasa {version}, this is Rasa "
+                      f"{rasa.__version__}: retrain it (make model)")
+        return
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    differ = sorted(_names(domain, "intents") ^ _names(trained, "intents")) + \
+        sorted(_names(domain, "actions") ^ _names(trained, "actions"))
+    if differ:
+        yield Finding("model", False, "was trained on another domain.yml (differs in "
+                      f"{', '.join(differ[:5])}): retrain it (make model)")
+    else:
+        yield Finding("model", True, f"{model.name}, Rasa {version}, matches domain.yml")
+
+
+def _names(domain: dict, key: str) -> set[str]:
+    """Intent or action names of a domain (an item may be a name or a one-key mapping)."""
+    return {next(iter(item)) if isinstance(item, dict) else item for item in domain.get(key) or []}
+
+
+def _knowledge_base(kb_path: Path, knowledge_dir: Path) -> Iterator[Finding]:
+    """The knowledge database exists and holds exactly the entries of knowledge/ as they are."""
+    from sqlalchemy import create_engine, text
+
+    from bot.kb.loader import KnowledgeError, parse
+
+    if not kb_path.exists():
+        yield Finding("knowledge base", False, f"{kb_path} is missing: build it (make kb)")
+        return
+    try:
+        parsed = parse(knowledge_dir)
+    except KnowledgeError as exc:
+        yield Finding("knowledge base", False, str(exc))
+        return
+    wanted = {e["id"]: " ".join(e["answer"].split()) for e in parsed.entries}
+    engine = create_engine(f"sqlite:///{kb_path}")
+    with engine.connect() as connection:
+        stored = dict(connection.execute(text("SELECT id, answer FROM entries")).all())
+    engine.dispose()
+    stale = sorted(k for k in wanted.keys() | stored.keys() if wanted.get(k) != stored.get(k))
+    if stale:
+        yield Finding("knowledge base", False, f"{kb_path.name} differs from knowledge/ in "
+                      f"{', '.join(stale[:5])}: rebuild it (make kb)")
+    else:
+        yield Finding("knowledge base", True, f"{len(stored)} entries, as in knowledge/")
+
+
+def _dispatcher(value: Callable[[str], str | None], probes: Probes) -> Iterator[Finding]:
+    if value("IAR_TRACKER_DB_URL"):
+        yield _reachable("IAR_TRACKER_DB_URL", "conversation database",
+                         probes.database(value("IAR_TRACKER_DB_URL")))
+    url = value("IAR_ALERT_WEBHOOK_URL")
+    if url:
+        parsed = urlparse(url)
+        if parsed.scheme != "https" or not parsed.hostname:
+            yield Finding("IAR_ALERT_WEBHOOK_URL", False,
+                          "must be the https:// incoming-webhook URL Slack or Teams gave you")
+        else:
+            yield _reachable("IAR_ALERT_WEBHOOK_URL", "alert webhook", probes.http(url))
+
+
+def _site(value: Callable[[str], str | None]) -> Iterator[Finding]:
+    from bot.core.sites import SiteConfigError, get_site
+
+    try:
+        site = get_site(value("IAR_SITE") or None)
+    except SiteConfigError as exc:
+        yield Finding("IAR_SITE", False, str(exc))
+        return
+    yield Finding("IAR_SITE", True, f"{site.id}: {site.name}, emergency number "
+                  f"{site.emergency_number}")
+
+
+def _chat_credentials(value: Callable[[str], str | None]) -> Iterator[Finding]:
+    """Slack and Teams are optional, but a half or misshapen configuration is a mistake."""
+    shapes = {
+        "SLACK_BOT_TOKEN": (lambda v: v.startswith("xoxb-"), "a bot token starts with xoxb-"),
+        "SLACK_APP_TOKEN": (lambda v: v.startswith("xapp-"),
+                            "an app-level token (Socket Mode) starts with xapp-"),
+        "SLACK_SIGNING_SECRET": (SLACK_SECRET.match, "the signing secret is 32 letters and digits"),
+        "SLACK_CHANNEL": (SLACK_CHANNEL_ID.match, "a channel id such as C0123ABCD, not its name"),
+        "MICROSOFT_APP_ID": (GUID.match, "the Azure Bot's app id is a GUID"),
+        "MICROSOFT_TENANT_ID": (GUID.match, "the tenant id is a GUID"),
+    }
+    for name, (fits, rule) in shapes.items():
+        if value(name) and not fits(value(name)):
+            yield Finding(name, False, f"looks wrong: {rule}")
+    slack_modes = (value("SLACK_SIGNING_SECRET"), value("SLACK_APP_TOKEN"))
+    if any(slack_modes) and not value("SLACK_BOT_TOKEN"):
+        yield Finding("SLACK_BOT_TOKEN", False, "is not set; Slack needs it to post answers")
+    if value("SLACK_BOT_TOKEN") and not any(slack_modes):
+        yield Finding("SLACK_SIGNING_SECRET", False, "Slack is half configured: set "
+                      "SLACK_SIGNING_SECRET (webhook) or SLACK_APP_TOKEN (Socket Mode)")
+    if bool(value("MICROSOFT_APP_ID")) != bool(value("MICROSOFT_APP_PASSWORD")):
+        name = "MICROSOFT_APP_PASSWORD" if value("MICROSOFT_APP_ID") else "MICROSOFT_APP_ID"
+        yield Finding(name, False, "is not set; Teams needs both MICROSOFT_APP_ID and "
+                      "MICROSOFT_APP_PASSWORD")
+
+
+def report(findings: list[Finding]) -> tuple[str, int]:
+    """The printed report (problems first) and the exit status (1 if any problem)."""
+    problems = [f for f in findings if not f.ok]
+    lines = [str(f) for f in problems + [f for f in findings if f.ok]]
+    lines.append(f"{len(problems)} problem(s) found." if problems else "Everything checked is in order.")
+    return "\n".join(lines), 1 if problems else 0

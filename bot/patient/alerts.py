@@ -1,0 +1,229 @@
+"""Alerts to the site team: emergency and urgent reports go out through an outbox.
+
+A finished report and its alert are saved in one transaction (bot.patient.reports.store);
+the dispatcher (`python -m bot.ops.cli alerts run`) posts each pending alert to the
+incoming webhook named by $IAR_ALERT_WEBHOOK_URL (Slack or Teams: both take
+{"text": ...}), marks it delivered on a 2xx answer and otherwise records the
+attempt and error and tries again later, waiting twice as long each time (5 s
+up to 5 min). So a webhook that is down loses nothing: the alert waits.
+
+An alert names the disposition, rule, symptoms, site and report id, never the
+patient: staff look the report up with `python -m bot.ops.cli reports list`. A report
+the bot did not understand (a rule with `review: true` in knowledge/triage.yml)
+is alerted as "needs review" with the patient's words, capped at REVIEW_CHARS,
+since nothing else in it tells the team what is wrong.
+
+Bursts are aggregated per site, so a flood of reports cannot drown the site
+team's channel: a site gets at most one post every BURST_WINDOW seconds. The
+first alert goes out at once; alerts that fall due sooner after a post wait for
+the window to end and then go out together, as one post listing them all.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+import requests
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.patient.nlp.lexicon import load_lexicon
+from bot.patient.reports.models import AlertOutbox, PatientReport, utcnow
+from bot.core.sites import Site
+from bot.patient.triage import review_rules
+
+WEBHOOK_ENV = "IAR_ALERT_WEBHOOK_URL"
+ALERT_DISPOSITIONS = ("emergency", "urgent")
+BASE_DELAY = 5.0  # seconds before the first retry
+MAX_DELAY = 300.0  # retries never wait longer than this
+TIMEOUT = 10.0  # seconds for one webhook call
+REVIEW_CHARS = 500  # the patient's words quoted in a "needs review" alert
+BURST_WINDOW = 15.0  # seconds: at most one post per site in this time
+DETAILED = 10  # a burst post shows this many alerts in full, the others as their first line
+
+log = logging.getLogger("bot.patient.alerts")
+Post = Callable[..., requests.Response]
+
+
+def webhook_url() -> str | None:
+    """The incoming-webhook URL from the environment, or None when unset."""
+    return os.environ.get(WEBHOOK_ENV, "").strip() or None
+
+
+def retry_delay(attempts: int, base: float = BASE_DELAY, cap: float = MAX_DELAY) -> float:
+    """Seconds to wait after the given number of failed attempts: base, 2×base, 4×base… ≤ cap."""
+    return min(cap, base * 2 ** max(0, attempts - 1))
+
+
+def alert_payload(report: PatientReport, site: Site) -> dict[str, Any]:
+    """The webhook body for a report: Slack/Teams incoming-webhook JSON, no patient name or id."""
+    names = load_lexicon().symptoms
+    present = [s["id"] for s in report.symptoms if s.get("status") == "present"]
+    others = [s["id"] for s in report.symptoms if s.get("status") == "family"]
+    described = lambda ids: ", ".join(names[i].name if i in names else i for i in ids)  # noqa: E731
+    facts = [f"Symptoms: {described(present) or 'none named'}"]
+    if others:
+        facts.append(f"Someone with the patient has: {described(others)}")
+    if report.temperature_c is not None:
+        facts.append(f"Temperature: {report.temperature_c:.1f} °C")
+    if report.days_since_infusion is not None:
+        facts.append(f"Days since infusion: {report.days_since_infusion}")
+    if report.severity:
+        facts.append(f"Severity: {report.severity}")
+    review = report.rule in review_rules()
+    if review:
+        words = " ".join(report.text.split())
+        facts.append("Patient's words: " + (words[:REVIEW_CHARS] + "…" if len(words) > REVIEW_CHARS
+                                            else words))
+    heading = report.disposition.upper() + (" – NEEDS REVIEW" if review else "")
+    lines = [f"{heading}: IAR Assistant patient report #{report.id}",
+             f"Rule: {report.rule}", *facts,
+             f"Site: {site.name} ({site.id})",
+             f"Reported: {report.created_at:%Y-%m-%d %H:%M} UTC via {report.channel or 'unknown channel'}",
+             f"Details: python -m bot.ops.cli reports list --id {report.id}"]
+    return {"text": "\n".join(lines)}
+
+
+@dataclass(frozen=True)
+class DeliveryRun:
+    """What one pass over the outbox did."""
+
+    delivered: int = 0
+    failed: int = 0
+    pending: int = 0  # still undelivered after the pass (due later or just failed)
+
+
+def _post(url: str, payload: dict[str, Any], post: Post, timeout: float) -> str | None:
+    """Send one alert; None when the webhook accepted it, else the error."""
+    try:
+        response = post(url, json=payload, timeout=timeout)
+    except requests.RequestException as exc:
+        return f"{type(exc).__name__}: {exc}"[:500]
+    if 200 <= response.status_code < 300:
+        return None
+    return f"HTTP {response.status_code}: {response.text[:200]}"
+
+
+def burst_payload(payloads: list[dict[str, Any]], site_id: str | None) -> dict[str, Any]:
+    """One webhook body for several alerts of a site: a count, then each alert (the first
+    DETAILED in full, the rest by their first line), most urgent first."""
+    texts = [str(p.get("text", "")) for p in payloads]
+    ranked = sorted(texts, key=lambda t: next((i for i, d in enumerate(ALERT_DISPOSITIONS)
+                                               if t.upper().startswith(d.upper())),
+                                              len(ALERT_DISPOSITIONS)))
+    counts = ", ".join(f"{sum(t.upper().startswith(d.upper()) for t in texts)} {d}"
+                       for d in ALERT_DISPOSITIONS)
+    header = (f"{len(texts)} IAR Assistant patient reports for site {site_id or 'unknown'} "
+              f"within {BURST_WINDOW:.0f} s ({counts}), sent as one message:")
+    parts = [header, *ranked[:DETAILED], *(t.splitlines()[0] for t in ranked[DETAILED:] if t)]
+    return {"text": "\n\n".join(parts)}
+
+
+def deliver_pending(webhook_url: str | None, session_factory: sessionmaker[Session],
+                    now: datetime | None = None, *, post: Post = requests.post,
+                    base_delay: float = BASE_DELAY, max_delay: float = MAX_DELAY,
+                    timeout: float = TIMEOUT, limit: int = 100,
+                    burst_window: float = BURST_WINDOW) -> DeliveryRun:
+    """Post every alert that is due, one post per site (see burst_payload); mark the alerts
+    delivered or record the failure and the next try.
+
+    A site posted to less than `burst_window` seconds ago is skipped: its alerts stay
+    due and go out together when the window ends. Each post is committed on its own,
+    so a crash mid-run neither loses nor re-sends the alerts already handled. Without
+    a webhook URL nothing is sent.
+    """
+    now = now or utcnow()
+    delivered = failed = 0
+    with session_factory() as session:
+        if not webhook_url:
+            waiting = _count_pending(session)
+            if waiting:
+                log.warning("no webhook configured (%s): %d alert(s) waiting in the outbox",
+                            WEBHOOK_ENV, waiting)
+            return DeliveryRun(pending=waiting)
+        due = session.execute(
+            select(AlertOutbox.id, PatientReport.site_id)
+            .outerjoin(PatientReport, AlertOutbox.report_id == PatientReport.id)
+            .where(AlertOutbox.delivered_at.is_(None), AlertOutbox.next_attempt_at <= now)
+            .order_by(AlertOutbox.id).limit(limit)).all()
+        by_site: dict[str | None, list[int]] = {}
+        for alert_id, site_id in due:
+            by_site.setdefault(site_id, []).append(alert_id)
+        for site_id, alert_ids in by_site.items():
+            last = _last_post(session, site_id)
+            if last is not None and now - last < timedelta(seconds=burst_window):
+                log.debug("site %s: %d alert(s) held until %s (burst window)", site_id,
+                         len(alert_ids), last + timedelta(seconds=burst_window))
+                continue
+            alerts = session.execute(
+                select(AlertOutbox).where(AlertOutbox.id.in_(alert_ids),
+                                          AlertOutbox.delivered_at.is_(None))
+                .order_by(AlertOutbox.id).with_for_update(skip_locked=True)).scalars().all()
+            if not alerts:
+                session.rollback()
+                continue
+            payload = (alerts[0].payload if len(alerts) == 1
+                       else burst_payload([a.payload for a in alerts], site_id))
+            error = _post(webhook_url, payload, post, timeout)
+            for alert in alerts:
+                alert.attempts += 1
+                alert.last_attempt_at = now
+                if error is None:
+                    alert.delivered_at, alert.last_error = now, None
+                else:
+                    wait = retry_delay(alert.attempts, base_delay, max_delay)
+                    alert.last_error, alert.next_attempt_at = error, now + timedelta(seconds=wait)
+            reports = ", ".join(str(a.report_id) for a in alerts)
+            if error is None:
+                delivered += len(alerts)
+                log.info("%d alert(s) (reports %s) delivered in one post", len(alerts), reports)
+            else:
+                failed += len(alerts)
+                log.warning("%d alert(s) (reports %s) not delivered: %s; retrying", len(alerts),
+                            reports, error)
+            session.commit()
+        return DeliveryRun(delivered, failed, _count_pending(session))
+
+
+def _last_post(session: Session, site_id: str | None) -> datetime | None:
+    """When alerts of this site last went out (the newest delivered_at), if ever."""
+    return session.execute(
+        select(func.max(AlertOutbox.delivered_at))
+        .join(PatientReport, AlertOutbox.report_id == PatientReport.id)
+        .where(PatientReport.site_id == site_id)).scalar()
+
+
+def _count_pending(session: Session) -> int:
+    return len(session.execute(select(AlertOutbox.id).where(AlertOutbox.delivered_at.is_(None)))
+               .scalars().all())
+
+
+def run_dispatcher(session_factory: sessionmaker[Session], interval: float = 2.0,
+                   url: str | None = None, stop: Callable[[], bool] = lambda: False,
+                   upkeep: Callable[[], object] = lambda: None, **options: Any) -> None:
+    """Deliver pending alerts every `interval` seconds until `stop()` is true, calling
+    `upkeep()` (bot.ops.upkeep: spooled reports, erasures) before each pass."""
+    url = url or webhook_url()
+    log.info("alert dispatcher started: %s, every %.1f s",
+             "posting to the configured webhook" if url else
+             f"no webhook configured ({WEBHOOK_ENV}): alerts stay in the outbox", interval)
+    waiting = 0
+    while not stop():
+        try:
+            upkeep()
+            if url:
+                deliver_pending(url, session_factory, **options)
+            else:  # say so whenever the number of waiting alerts changes, not every pass
+                with session_factory() as session:
+                    now_waiting = _count_pending(session)
+                if now_waiting != waiting:
+                    log.warning("no webhook configured (%s): %d alert(s) waiting in the outbox",
+                                WEBHOOK_ENV, now_waiting)
+                waiting = now_waiting
+        except Exception:  # a database hiccup must not end the dispatcher
+            log.exception("alert delivery pass failed; trying again")
+        time.sleep(interval)

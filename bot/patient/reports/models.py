@@ -1,0 +1,48 @@
+"""Tables: one row per finished patient report, one outbox row per alert to send."""
+from __future__ import annotations
+
+from sqlalchemy import JSON, Column, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import relationship
+
+from bot.core.userdb import UserBase, utcnow
+
+
+class PatientReport(UserBase):
+    """A finished symptom report: the patient's words, what was read from them and the triage."""
+
+    __tablename__ = "patient_reports"
+    # The id is the reference alerts give staff: never reused, even after a row is deleted
+    # (SQLite without AUTOINCREMENT reuses the highest id; PostgreSQL sequences never do).
+    __table_args__ = {"sqlite_autoincrement": True}
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String, nullable=False, index=True)
+    channel = Column(String)
+    created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
+    text = Column(Text, nullable=False)  # all the patient's messages of the report, in order
+    symptoms = Column(JSON, nullable=False)  # [{"id": "rash", "status": "present"}, ...]
+    temperature_c = Column(Float)
+    days_since_infusion = Column(Integer)
+    severity = Column(String)
+    disposition = Column(String, nullable=False, index=True)
+    rule = Column(String, nullable=False)
+    site_id = Column(String, nullable=False)
+    # a hash of sender + the final message's id: a retried final turn cannot store a second report
+    dedupe_key = Column(String, nullable=False, unique=True)
+    alerts = relationship("AlertOutbox", back_populates="report", order_by="AlertOutbox.id")
+
+
+class AlertOutbox(UserBase):
+    """An alert for the site team, kept until the webhook accepts it."""
+
+    __tablename__ = "alert_outbox"
+    __table_args__ = {"sqlite_autoincrement": True}
+    id = Column(Integer, primary_key=True)
+    report_id = Column(Integer, ForeignKey("patient_reports.id"), nullable=False, index=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    payload = Column(JSON, nullable=False)  # the webhook's JSON body
+    attempts = Column(Integer, nullable=False, default=0)
+    last_error = Column(Text)
+    last_attempt_at = Column(DateTime)
+    next_attempt_at = Column(DateTime, nullable=False, default=utcnow, index=True)
+    delivered_at = Column(DateTime, index=True)
+    report = relationship("PatientReport", back_populates="alerts")

@@ -1,0 +1,84 @@
+"""Save a finished patient report and enqueue its alert, in one transaction."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.patient.alerts import ALERT_DISPOSITIONS, alert_payload
+from bot.patient.reports.models import AlertOutbox, PatientReport
+from bot.core.sites import Site
+from bot.patient.triage import Decision, Report
+from bot.core.userdb import utcnow
+
+
+@dataclass(frozen=True)
+class Saved:
+    """The stored report's id; `created` is False when the dedupe key was already stored."""
+
+    report_id: int
+    created: bool
+    alert_id: int | None = None
+
+
+def symptom_list(report: Report) -> list[dict[str, str]]:
+    """Every symptom mention as {"id", "status"}, in order, without repeats."""
+    seen = dict.fromkeys((f.symptom, f.status) for f in report.findings)
+    return [{"id": symptom, "status": status} for symptom, status in seen]
+
+
+def report_columns(*, sender_id: str, channel: str | None, text: str, report: Report,
+                   decision: Decision, site: Site, dedupe_key: str) -> dict[str, Any]:
+    """The patient_reports row of a finished report, as column values (the spool keeps these)."""
+    return dict(sender_id=sender_id, channel=channel, text=text, symptoms=symptom_list(report),
+                temperature_c=report.temperature_c, days_since_infusion=report.days_since_infusion,
+                severity=report.severity, disposition=decision.disposition, rule=decision.rule_id,
+                site_id=site.id, dedupe_key=dedupe_key, created_at=utcnow())
+
+
+def save_report(session_factory: sessionmaker[Session], *, sender_id: str, channel: str | None,
+                text: str, report: Report, decision: Decision, site: Site,
+                dedupe_key: str) -> Saved:
+    """Store the report and, for emergency and urgent ones, its alert (see save_columns)."""
+    return save_columns(session_factory, report_columns(
+        sender_id=sender_id, channel=channel, text=text, report=report, decision=decision,
+        site=site, dedupe_key=dedupe_key), site)
+
+
+def dedupe_hash(key: str) -> str:
+    """The stored form of a dedupe key."""
+    return "sha256:" + hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def save_columns(session_factory: sessionmaker[Session], columns: dict[str, Any],
+                 site: Site) -> Saved:
+    """Store a report row and, for emergency and urgent ones, its alert, atomically.
+
+    A second call with the same dedupe key (a retried final turn, or a spooled
+    report saved again) stores nothing and returns the first report's id. The key
+    is stored hashed: it holds the sender id, which 'forget me' unlinks (bot.patient.privacy).
+    """
+    columns = {**columns, "dedupe_key": dedupe_hash(columns["dedupe_key"])}
+    try:
+        with session_factory.begin() as session:
+            row = PatientReport(**columns)
+            session.add(row)
+            session.flush()  # the id and created_at, for the alert
+            alert = None
+            if row.disposition in ALERT_DISPOSITIONS:
+                alert = AlertOutbox(report_id=row.id, payload=alert_payload(row, site))
+                session.add(alert)
+                session.flush()
+            return Saved(row.id, True, alert.id if alert else None)
+    except IntegrityError:
+        with session_factory() as session:
+            existing = session.execute(select(PatientReport).where(
+                PatientReport.dedupe_key == columns["dedupe_key"])).scalar_one_or_none()
+            if existing is None:
+                raise
+            alert_id = existing.alerts[0].id if existing.alerts else None
+            return Saved(existing.id, False, alert_id)

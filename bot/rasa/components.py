@@ -1,0 +1,182 @@
+"""Rasa 3.6 NLU components: symptoms with ConText status, temperature, days and severity as
+entities (SymptomExtractor), and a safety net on the intent (SymptomIntentGuard).
+
+config.yml:
+    pipeline:
+      - name: bot.rasa.components.SymptomExtractor
+      - name: bot.rasa.components.SymptomIntentGuard
+
+Entities added to every message (extractor "SymptomExtractor"):
+  symptom              value = symptom id (knowledge/symptoms.yml),
+                       role = present | negated | hypothetical | historical | family,
+                       text = the words matched, plus `severity` (mild | moderate |
+                       severe) when said in the same clause
+  temperature          value = °C with one decimal, e.g. "38.6" (°F converted)
+  days_since_infusion  value = whole days as a string, e.g. "2"
+  severity             value = mild | moderate | severe (strongest in the message)
+  language             value = ISO code, only for a message clearly not in English;
+                       role "red_flag" when it uses a warning sign's word (languages.yml)
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import ENTITY_ATTRIBUTE_CONFIDENCE_TYPE
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    INTENT,
+    INTENT_NAME_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_ROLE,
+    ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_TEXT,
+    ENTITY_ATTRIBUTE_TYPE,
+    ENTITY_ATTRIBUTE_VALUE,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.patient.nlp.extract import extract, get_extractor
+from bot.patient.nlp.findings import (
+    DAYS_ENTITY, LANGUAGE_ENTITY, SEVERITY_ENTITY, SYMPTOM_ENTITY, TEMPERATURE_ENTITY, Extraction,
+)
+from bot.patient.nlp.language import detect_language, names_red_flag
+from bot.core.roles import reports_symptoms
+
+
+def _entity(kind: str, value: str, start: int, end: int, **extra: Any) -> Dict[Text, Any]:
+    return {ENTITY_ATTRIBUTE_TYPE: kind, ENTITY_ATTRIBUTE_VALUE: value,
+            ENTITY_ATTRIBUTE_START: start, ENTITY_ATTRIBUTE_END: end,
+            ENTITY_ATTRIBUTE_CONFIDENCE_TYPE: 1.0, **extra}
+
+
+def entities_from(extraction: Extraction) -> List[Dict[Text, Any]]:
+    """Rasa entity dicts for one extraction."""
+    entities = []
+    for f in extraction.findings:
+        extra = {ENTITY_ATTRIBUTE_ROLE: f.status, ENTITY_ATTRIBUTE_TEXT: f.text}
+        if f.severity:
+            extra[SEVERITY_ENTITY] = f.severity
+        entities.append(_entity(SYMPTOM_ENTITY, f.symptom, f.start, f.end, **extra))
+    values = {
+        TEMPERATURE_ENTITY: ("temperature_c", lambda v: f"{v:.1f}"),
+        DAYS_ENTITY: ("days_since_infusion", str),
+        SEVERITY_ENTITY: ("severity", str),
+    }
+    for kind, (field_name, as_text) in values.items():
+        value = getattr(extraction, field_name)
+        if value is not None:
+            start, end = extraction.spans[field_name]
+            entities.append(_entity(kind, as_text(value), start, end))
+    return entities
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False
+)
+class SymptomExtractor(GraphComponent, EntityExtractorMixin):
+    """Rule-based symptom extractor (spaCy + medspaCy ConText); needs no training."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        """No options: the lexicon and ConText rules live in knowledge/*.yml."""
+        return {}
+
+    @staticmethod
+    def supported_languages() -> Optional[List[Text]]:
+        """The lexicon and ConText rules are English."""
+        return ["en"]
+
+    @staticmethod
+    def required_packages() -> List[Text]:
+        """Python packages the component imports."""
+        return ["spacy", "medspacy"]
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> SymptomExtractor:
+        """Build the component and warm the shared pipeline so the first message is fast."""
+        get_extractor()
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Append symptom, temperature, days_since_infusion, severity and language entities."""
+        for message in messages:
+            text = message.get(TEXT)
+            if not text:
+                continue
+            entities = entities_from(extract(text))
+            language = detect_language(text)
+            if language:
+                role = {ENTITY_ATTRIBUTE_ROLE: "red_flag"} if names_red_flag(text, language) else {}
+                entities.append(_entity(LANGUAGE_ENTITY, language, 0, len(text), **role))
+            found = self.add_extractor_name(entities)
+            message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
+        return messages
+
+
+# Intents that never describe a symptom: a message classified as one of them that
+# names a symptom someone has now ("hi, I can't breathe") is a symptom report.
+SMALL_TALK_INTENTS = [
+    "greet", "goodbye", "thank", "ask_capabilities", "out_of_scope", "affirm", "deny",
+    "start_quiz", "stop_quiz", "skip_question", "quiz_answer", "my_progress",
+]
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
+)
+class SymptomIntentGuard(GraphComponent):
+    """Turns small talk that names a present symptom into `report_symptoms`.
+
+    A safety net after the intent classifier and SymptomExtractor, so that a red
+    flag wrapped in a greeting or a thank-you still reaches the triage. Put it
+    after SymptomExtractor and before FallbackClassifier.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        """`intent`: the intent to use; `overrides`: the intents it may replace."""
+        return {"intent": "report_symptoms", "overrides": SMALL_TALK_INTENTS}
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> SymptomIntentGuard:
+        """Build the component from its config."""
+        return cls(config)
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self.intent = config["intent"]
+        self.overrides = set(config["overrides"])
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Replace an overridable intent when a symptom is present (the writer's or someone
+        else's), or the message is in another language (the intent classifier reads
+        English: "Hola, …" is no greeting to answer, it needs the symptom report)."""
+        for message in messages:
+            intent = message.get(INTENT) or {}
+            if intent.get(INTENT_NAME_KEY) not in self.overrides:
+                continue
+            entities = message.get(ENTITIES, [])
+            if reports_symptoms(entities) or any(e.get(ENTITY_ATTRIBUTE_TYPE) == LANGUAGE_ENTITY
+                                                 for e in entities):
+                message.set(INTENT, {INTENT_NAME_KEY: self.intent,
+                                     PREDICTED_CONFIDENCE_KEY: intent.get(PREDICTED_CONFIDENCE_KEY, 1.0)},
+                            add_to_output=True)
+        return messages

@@ -1,0 +1,135 @@
+"""Grading a reaction in progress from its description: table-driven cases from the
+thresholds in knowledge/reaction_grading.yml (CTCAE v5.0, Resus Council UK 2021,
+NIAID/FAAN 2006), and the data's own consistency."""
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from bot.staff.answers import answer_question, reaction_text
+from bot.kb import KnowledgeBase
+from bot.core.paths import KNOWLEDGE_DIR
+from bot.staff.reaction import Assessment, assess, load_rules, rules
+from bot.staff.shorthand import expand
+
+CASES = [
+    # airway, breathing, circulation: grade 3-4, treated as anaphylaxis
+    ("pt started wheezing 30 min in, sats 91%, what now", "3-4"),
+    ("sats 91", "3-4"),
+    ("BP 85/50", "3-4"),
+    ("lips swelling", "3-4"),
+    ("stridor 20 min in", "3-4"),
+    ("tongue feels swollen and her voice has gone hoarse", "3-4"),
+    ("flushed, BP 100/60, was 150/90 at baseline", "3-4"),      # a 33 % fall
+    ("hives and wheeze", "3-4"),
+    # life-threatening: grade 4
+    ("pt collapsed and unresponsive", "4"),
+    ("barely responding, BP 70/30", "4"),
+    # thresholds not crossed: not an emergency on their own
+    ("flushed, sats 92", "1-2"),
+    ("flushed, BP 90/60", "1-2"),
+    ("flushed, BP 110/70, was 150/90 at baseline", "1-2"),       # a 27 % fall
+    # skin and general signs: grade 1-2, narrowed by how it responded
+    ("hives all over, itchy", "1-2"),
+    ("rigors and temp 38.9", "1-2"),
+    ("febrile 38.6C, shivering", "1-2"),
+    ("desatting to 89 on air", "3-4"),
+    ("passed out briefly", "3-4"),
+    ("flushed and a headache", "1-2"),
+    ("rash, we paused and gave piriton, settled in 20 min", "2"),
+    ("temp 39.4, paused and gave paracetamol, still not settling", "3"),
+    ("rash came back after we restarted", "3"),
+    ("mild itch on forearms only", "1"),
+    ("metallic taste in mouth", "1"),
+    # negation in the same clause
+    ("hives all over, itchy, no sob", "1-2"),
+    ("eyes puffy and itchy, no breathing problems, sats 99", "1-2"),
+    # other emergencies
+    ("sudden slurred speech and arm weakness", "stroke"),
+    ("central chest pain going into the jaw", "severe"),
+]
+
+
+@pytest.mark.parametrize("text, outcome", CASES)
+def test_description_gets_the_grade_it_supports(text: str, outcome: str) -> None:
+    assessment = assess(expand(text))
+    assert assessment is not None and assessment.outcome == outcome, (text, assessment)
+
+
+@pytest.mark.parametrize("text", ["what BP counts as hypotension", "premeds?", "no rash, no sob"])
+def test_no_sign_no_assessment_or_only_a_question(text: str) -> None:
+    assessment = assess(expand(text))
+    assert assessment is None or not assessment.findings or text.startswith("what")
+
+
+def test_stated_grade_is_kept_unless_the_signs_support_a_higher_one() -> None:
+    assert assess(expand("rash, gr 3"), "3").outcome == "3"
+    assert assess(expand("gr 1 i think, sats 88"), "1").outcome == "3-4"
+
+
+@pytest.mark.parametrize("text", [
+    "pt started wheezing 30 min in, sats 91%, what now", "BP 85/50", "lips swelling",
+    "pt collapsed, unresponsive, cant get a BP", "urticaria and wheezy, sats 94",
+])
+def test_emergency_reply_leads_with_stop_emergency_team_epinephrine(kb: KnowledgeBase,
+                                                                   text: str) -> None:
+    reply = answer_question(kb, "nlu_fallback", [], text)
+    head = reply.text.split("\n")[0].lower()
+    assert reply.kind == "reaction"
+    assert "stop the infusion" in head and "emergency" in head and "epinephrine" in head
+    assert "Source: " in reply.text
+    assert "grade 3" in reply.text.lower() or "grade 4" in reply.text.lower()
+
+
+def test_range_reply_names_the_question_that_decides_it(kb: KnowledgeBase) -> None:
+    reply = answer_question(kb, "report_symptoms", [], "pt flushed and a headache")
+    assert reply.kind == "reaction"
+    assert "grade 1–2" in reply.text and "did it settle" in reply.text.lower()
+    assert "50 %" in reply.text and reply.text.count("Source: ") == 2
+
+
+def test_question_about_a_sign_is_not_read_as_a_reaction(kb: KnowledgeBase) -> None:
+    reply = answer_question(kb, "ask_grading", [], "what BP counts as hypotension for grading")
+    assert reply.kind == "answer" and "90 mmHg" in reply.text and "30 %" in reply.text
+
+
+def test_every_outcome_entry_and_citation_exists(kb: KnowledgeBase) -> None:
+    grading = rules()
+    sources = {s["id"] for s in yaml.safe_load((KNOWLEDGE_DIR / "sources.yml").read_text())
+               ["sources"]}
+    for name, outcome in grading.outcomes.items():
+        assert set(outcome["entries"]) <= kb.entries.keys(), name
+        assert set(outcome["cites"]) <= sources, name
+        assert "Source: " in reaction_text(kb, Assessment(name, ()))
+    for sign in grading.signs:
+        assert set(sign["cites"]) <= sources, sign["id"]
+    for vital in grading.vitals.values():
+        assert set(vital["cites"]) <= sources
+    for entries in grading.after_infusion.values():
+        assert set(entries) <= kb.entries.keys()
+
+
+def test_malformed_grading_file_fails_loudly(tmp_path) -> None:
+    bad = tmp_path / "reaction_grading.yml"
+    bad.write_text("vitals: {}\nsigns: []\n")
+    with pytest.raises(ValueError, match="missing"):
+        load_rules(bad)
+
+
+@pytest.mark.parametrize("intent, text, entry", [
+    ("report_symptoms", "pt rang this morning, temp 38.3 the day after her infusion",
+     "delayed-same-day-contact"),
+    ("ask_delayed_reactions", "mild headache and tired the day after, normal?",
+     "delayed-expected-symptoms"),
+    ("report_symptoms", "pt says legs tingly the day after but it's her usual MS",
+     "delayed-new-versus-usual-ms"),
+])
+def test_signs_after_the_infusion_get_the_delayed_advice(kb: KnowledgeBase, intent: str,
+                                                         text: str, entry: str) -> None:
+    reply = answer_question(kb, intent, [], text)
+    assert reply.kind == "answer" and reply.entry_ids[0] == entry
+
+
+def test_emergency_after_the_infusion_is_still_an_emergency(kb: KnowledgeBase) -> None:
+    reply = answer_question(kb, "report_symptoms", [], "pt rang, lips swelling since last night")
+    assert reply.kind == "reaction" and "stop the infusion" in reply.text.split("\n")[0]
