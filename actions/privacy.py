@@ -1,7 +1,6 @@
-"""'Forget me': a thin adapter from Rasa to bot.patient.privacy."""
+"""'Forget me': a thin adapter from Rasa to bot.patient.service."""
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -9,10 +8,7 @@ from rasa_sdk.events import AllSlotsReset
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.patient.privacy import request_erasure
-from bot.core.userdb import session_factory
-
-log = logging.getLogger(__name__)
+from actions.runtime import app
 
 
 class ActionForgetMe(Action):
@@ -24,7 +20,6 @@ class ActionForgetMe(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
-        request_erasure(session_factory(), tracker.sender_id)
-        log.info("erasure requested")
+        app().patient.forget(tracker.sender_id)
         dispatcher.utter_message(response="utter_forget_me_done")
         return [AllSlotsReset()]

@@ -1,4 +1,4 @@
-"""Actions for the onboarding quiz: thin adapters from Rasa to bot.quiz.
+"""Actions for the onboarding quiz: thin adapters from Rasa to bot.quiz.service.
 
 Quiz state lives in the user database keyed by the sender id, so a quiz
 survives a server restart; the form slot only carries the latest reply.
@@ -13,13 +13,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.patient import FORM as SYMPTOM_REPORT_FORM, message_role
-from actions.staff import ActionAnswerQuestion
-from bot.quiz import store
-from bot.quiz.answers import LETTERS, SKIP, parse_answer
-from bot.quiz.bank import Question, QuizBank, quiz_bank
+from actions.runtime import app
+from actions.staff import answer_staff_question
 from bot.core.roles import STAFF
-from bot.staff.shorthand import expand
-from bot.core.userdb import session_factory
+from bot.quiz.answers import LETTERS
+from bot.quiz.bank import Question
+from bot.quiz.service import Marked, Started
 
 SLOT = "quiz_response"
 FORM_NAME, START_INTENT = "quiz_form", "start_quiz"
@@ -68,9 +67,35 @@ def _feedback(dispatcher: CollectingDispatcher, question: Question, choice: int 
         dispatcher.utter_message(response="utter_quiz_incorrect", **details)
 
 
-def _topics(bank: QuizBank) -> str:
-    with_questions = {q.topic for q in bank.questions.values()}
-    return _bullets([label for t, label in bank.topic_labels.items() if t in with_questions])
+def _utter_started(dispatcher: CollectingDispatcher, started: Started) -> None:
+    if started.unknown_topic:
+        dispatcher.utter_message(response="utter_quiz_unknown_topic", topic=started.unknown_topic,
+                                 topics=_bullets(app().quiz.topics()))
+    if started.resumed:
+        dispatcher.utter_message(response="utter_quiz_resumed", number=started.number,
+                                 total=started.total)
+    else:
+        dispatcher.utter_message(
+            response="utter_quiz_started", total=started.total,
+            pass_mark=f"{app().quiz.bank.pass_mark:.0%}", topic=started.topic_label)
+
+
+def _mark_reply(dispatcher: CollectingDispatcher, tracker: Tracker, marked: Marked | None) -> Any:
+    """The slot value after a reply: DONE ends the form, None asks again (next or same question).
+    A protocol question asked mid-quiz (e.g. a reaction on the ward) is still answered from
+    the knowledge base; anything else that is not an answer gets a hint on how to answer."""
+    if marked is None:
+        return DONE
+    if marked.understood:
+        _feedback(dispatcher, marked.question, marked.choice)
+        return DONE if marked.finished else None
+    if ((tracker.latest_message.get("intent") or {}).get("name") or "").startswith("ask_"):
+        if message_role(tracker) == STAFF:  # a patient never gets protocol text
+            answer_staff_question(dispatcher, tracker)
+    else:
+        dispatcher.utter_message(response="utter_quiz_unclear",
+                                 letters=", ".join(LETTERS[:len(marked.question.options)]))
+    return None
 
 
 class ActionStartQuiz(Action):
@@ -81,26 +106,11 @@ class ActionStartQuiz(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
-        bank = quiz_bank()
-        asked = next(tracker.get_latest_entity_values("quiz_topic"), None)
-        text = tracker.latest_message.get("text") or ""
-        # no topic entity: the topic's natural name anywhere in the request ("drill me on obs")
-        topic = bank.resolve_topic(asked) if asked else bank.resolve_topic(expand(text))
-        if asked and topic is None:
-            dispatcher.utter_message(response="utter_quiz_unknown_topic", topic=asked,
-                                     topics=_topics(bank))
-        with session_factory().begin() as session:
-            attempt, resumed = store.start_or_resume(
-                session, tracker.sender_id, bank, topic=topic,
-                display_name=_metadata(tracker).get("display_name"),
-                channel=tracker.get_latest_input_channel())
-            number, total = attempt.position + 1, len(attempt.question_ids)
-        if resumed:
-            dispatcher.utter_message(response="utter_quiz_resumed", number=number, total=total)
-        else:
-            dispatcher.utter_message(
-                response="utter_quiz_started", total=total, pass_mark=f"{bank.pass_mark:.0%}",
-                topic=bank.topic_labels[topic] if topic else "all topics")
+        started = app().quiz.start(
+            tracker.sender_id, next(tracker.get_latest_entity_values("quiz_topic"), None),
+            tracker.latest_message.get("text") or "", _metadata(tracker).get("display_name"),
+            tracker.get_latest_input_channel())
+        _utter_started(dispatcher, started)
         events: list[dict[str, Any]] = [SlotSet(SLOT, None)]
         if (tracker.latest_message.get("intent") or {}).get("name") != START_INTENT:
             # asked for in other words and sent here by action_answer_question: no rule
@@ -117,16 +127,13 @@ class ActionAskQuizResponse(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
-        bank = quiz_bank()
-        with session_factory()() as session:
-            attempt = store.active_attempt(session, tracker.sender_id)
-            if attempt is None and patients_message_outside_the_quiz(tracker):
-                return [FollowupAction(SYMPTOM_REPORT_FORM)]
-            if attempt is None:
-                dispatcher.utter_message(response="utter_quiz_no_active")
-                return []
-            question = bank.questions[attempt.current_question_id]
-            _ask(dispatcher, question, attempt.position + 1, len(attempt.question_ids))
+        position = app().quiz.current(tracker.sender_id)
+        if position is None and patients_message_outside_the_quiz(tracker):
+            return [FollowupAction(SYMPTOM_REPORT_FORM)]
+        if position is None:
+            dispatcher.utter_message(response="utter_quiz_no_active")
+        else:
+            _ask(dispatcher, position.question, position.number, position.total)
         return []
 
 
@@ -141,34 +148,8 @@ class ValidateQuizForm(FormValidationAction):
         """Record the answer; None asks again (next question or a repeat), DONE ends the form."""
         if slot_value is None:  # the reset by action_start_quiz: nothing to mark
             return {SLOT: None}
-        bank = quiz_bank()
-        with session_factory().begin() as session:
-            attempt = store.active_attempt(session, tracker.sender_id)
-            if attempt is None:
-                return {SLOT: DONE}
-            question = bank.questions[attempt.current_question_id]
-            parsed = parse_answer(str(slot_value), question.options)
-            if parsed is not None:
-                choice = None if parsed == SKIP else parsed
-                store.record_answer(session, attempt, bank, choice)
-                finished = attempt.status == store.FINISHED
-        if parsed is None:
-            await self._not_an_answer(dispatcher, tracker, domain, question)
-            return {SLOT: None}
-        _feedback(dispatcher, question, choice)
-        return {SLOT: DONE if finished else None}
-
-    @staticmethod
-    async def _not_an_answer(dispatcher: CollectingDispatcher, tracker: Tracker,
-                             domain: DomainDict, question: Question) -> None:
-        """A protocol question asked mid-quiz (e.g. a reaction on the ward) is still answered
-        from the knowledge base; anything else gets a hint on how to answer."""
-        intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
-        if intent.startswith("ask_"):
-            await ActionAnswerQuestion().run(dispatcher, tracker, domain)
-        else:
-            dispatcher.utter_message(response="utter_quiz_unclear",
-                                     letters=", ".join(LETTERS[:len(question.options)]))
+        marked = app().quiz.answer(tracker.sender_id, str(slot_value))
+        return {SLOT: _mark_reply(dispatcher, tracker, marked)}
 
 
 class ActionFinishQuiz(Action):
@@ -179,20 +160,18 @@ class ActionFinishQuiz(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
-        bank = quiz_bank()
-        with session_factory()() as session:
-            attempt = store.last_finished(session, tracker.sender_id)
-            if attempt is None:
-                dispatcher.utter_message(response="utter_quiz_no_active")
-                return [SlotSet(SLOT, None)]
-            result = store.result_of(attempt, bank)
-        scores = {"correct": result.correct, "total": result.total,
-                  "percent": f"{result.fraction:.0%}", "pass_mark": f"{bank.pass_mark:.0%}"}
+        quiz = app().quiz
+        result = quiz.last_result(tracker.sender_id)
+        if result is None:
+            dispatcher.utter_message(response="utter_quiz_no_active")
+            return [SlotSet(SLOT, None)]
         dispatcher.utter_message(
-            response="utter_quiz_passed" if result.passed else "utter_quiz_not_passed", **scores)
+            response="utter_quiz_passed" if result.passed else "utter_quiz_not_passed",
+            correct=result.correct, total=result.total, percent=f"{result.fraction:.0%}",
+            pass_mark=f"{quiz.bank.pass_mark:.0%}")
         if result.review_topics:
             dispatcher.utter_message(response="utter_quiz_review", topics=_bullets(
-                [bank.topic_labels[t] for t in result.review_topics]))
+                [quiz.bank.topic_labels[t] for t in result.review_topics]))
         return [SlotSet(SLOT, None)]
 
 
@@ -204,16 +183,14 @@ class ActionStopQuiz(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
-        with session_factory()() as session:
-            attempt = store.active_attempt(session, tracker.sender_id)
-            if attempt is None and patients_message_outside_the_quiz(tracker):
-                return [FollowupAction(SYMPTOM_REPORT_FORM)]
-            if attempt is None:
-                dispatcher.utter_message(response="utter_quiz_no_active")
-            else:
-                dispatcher.utter_message(response="utter_quiz_paused",
-                                         number=attempt.position + 1,
-                                         total=len(attempt.question_ids))
+        position = app().quiz.current(tracker.sender_id)
+        if position is None and patients_message_outside_the_quiz(tracker):
+            return [FollowupAction(SYMPTOM_REPORT_FORM)]
+        if position is None:
+            dispatcher.utter_message(response="utter_quiz_no_active")
+        else:
+            dispatcher.utter_message(response="utter_quiz_paused", number=position.number,
+                                     total=position.total)
         return [SlotSet(SLOT, None)]
 
 
@@ -225,8 +202,7 @@ class ActionQuizProgress(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
-        with session_factory()() as session:
-            record = store.progress(session, tracker.sender_id)
+        record = app().quiz.progress(tracker.sender_id)
         if record is None and patients_message_outside_the_quiz(tracker):
             return [FollowupAction(SYMPTOM_REPORT_FORM)]
         if record is None:

@@ -1,4 +1,4 @@
-"""Actions answering site staff's protocol questions from the knowledge base."""
+"""Actions answering site staff's protocol questions: thin adapters from Rasa to bot.staff.service."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,9 +8,9 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.patient import FORM as SYMPTOM_REPORT_FORM, message_role
-from bot.staff.answers import answer_question
-from bot.kb.instance import knowledge_base
-from bot.core.roles import STAFF, staff_intent
+from actions.runtime import app
+from bot.core.roles import STAFF
+from bot.staff.answers import Reply
 
 CONTEXT_SLOT = "staff_context"
 QUIZ_INTENTS = ("quiz_answer", "skip_question")
@@ -19,7 +19,45 @@ YES_NO = ("affirm", "deny")
 
 def topic_list() -> str:
     """The topics the knowledge base covers, one bullet each."""
-    return "\n".join(f"• {label}" for _, label in knowledge_base().topics)
+    return "\n".join(f"• {label}" for label in app().staff.topics())
+
+
+def utter_reply(dispatcher: CollectingDispatcher, reply: Reply,
+                raw_intent: str | None) -> list[dict[str, Any]]:
+    """Send a Reply the way its kind is shown (text, search passage, offer buttons, …)."""
+    if reply.kind in ("answer", "reaction"):
+        dispatcher.utter_message(text=reply.text)
+    elif reply.kind == "search":
+        dispatcher.utter_message(response="utter_search_result", passage=reply.text)
+    elif reply.kind == "offer":
+        dispatcher.utter_message(
+            response="utter_offer", titles="\n".join(f"• {t}" for _, t in reply.offers),
+            buttons=[{"title": title, "payload": f'/show_entry{{"kb_entry": "{entry_id}"}}'}
+                     for entry_id, title in reply.offers])
+    elif reply.kind == "not_covered":
+        dispatcher.utter_message(response="utter_not_covered", asked=reply.asked,
+                                 covered=reply.covered)
+    elif reply.kind == "other_drug":
+        dispatcher.utter_message(response="utter_other_drug", drug=reply.drug)
+    elif reply.kind == "quiz":
+        return [FollowupAction("action_start_quiz")]
+    elif raw_intent in QUIZ_INTENTS:
+        dispatcher.utter_message(response="utter_quiz_no_active")
+    elif raw_intent in YES_NO:
+        dispatcher.utter_message(response="utter_ok")
+    else:
+        dispatcher.utter_message(response="utter_dont_know", topics=topic_list())
+    return [SlotSet(CONTEXT_SLOT, reply.context)] if reply.context else []
+
+
+def answer_staff_question(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+    """Answer the latest staff message from the knowledge base (also used mid-quiz)."""
+    message = tracker.latest_message
+    nlu = message.get("intent") or {}
+    reply = app().staff.answer(nlu.get("name"), message.get("text") or "",
+                               message.get("entities") or [],
+                               float(nlu.get("confidence") or 0.0), tracker.get_slot(CONTEXT_SLOT))
+    return utter_reply(dispatcher, reply, nlu.get("name"))
 
 
 class ActionAnswerQuestion(Action):
@@ -38,42 +76,12 @@ class ActionAnswerQuestion(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
-        message = tracker.latest_message
-        text, entities = message.get("text") or "", message.get("entities") or []
-        nlu = message.get("intent") or {}
-        raw_intent = nlu.get("name")
-        if message_role(tracker) != STAFF:
-            if raw_intent in YES_NO:
-                dispatcher.utter_message(response="utter_ok")
-                return []
-            return [FollowupAction(SYMPTOM_REPORT_FORM)]
-        intent = staff_intent(raw_intent, text, entities)
-        reply = answer_question(knowledge_base(), intent, entities, text,
-                                confidence=float(nlu.get("confidence") or 0.0),
-                                previous=tracker.get_slot(CONTEXT_SLOT), staff=True)
-        if reply.kind in ("answer", "reaction"):
-            dispatcher.utter_message(text=reply.text)
-        elif reply.kind == "search":
-            dispatcher.utter_message(response="utter_search_result", passage=reply.text)
-        elif reply.kind == "offer":
-            dispatcher.utter_message(
-                response="utter_offer", titles="\n".join(f"• {t}" for _, t in reply.offers),
-                buttons=[{"title": title, "payload": f'/show_entry{{"kb_entry": "{entry_id}"}}'}
-                         for entry_id, title in reply.offers])
-        elif reply.kind == "not_covered":
-            dispatcher.utter_message(response="utter_not_covered", asked=reply.asked,
-                                     covered=reply.covered)
-        elif reply.kind == "other_drug":
-            dispatcher.utter_message(response="utter_other_drug", drug=reply.drug)
-        elif reply.kind == "quiz":
-            return [FollowupAction("action_start_quiz")]
-        elif raw_intent in QUIZ_INTENTS:
-            dispatcher.utter_message(response="utter_quiz_no_active")
-        elif raw_intent in YES_NO:
+        if message_role(tracker) == STAFF:
+            return answer_staff_question(dispatcher, tracker)
+        if (tracker.latest_message.get("intent") or {}).get("name") in YES_NO:
             dispatcher.utter_message(response="utter_ok")
-        else:
-            dispatcher.utter_message(response="utter_dont_know", topics=topic_list())
-        return [SlotSet(CONTEXT_SLOT, reply.context)] if reply.context else []
+            return []
+        return [FollowupAction(SYMPTOM_REPORT_FORM)]
 
 
 class ActionShowTopics(Action):

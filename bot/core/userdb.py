@@ -1,13 +1,14 @@
 """The user database: patient reports, alert outbox, quiz progress.
 
 Separate from the knowledge base. SQLite under build/ by default; set
-IAR_USER_DB_URL (an SQLAlchemy URL, e.g. postgresql://…) to use another server.
+IAR_USER_DB_URL (an SQLAlchemy URL, e.g. postgresql://…) to use another server
+(bot.core.settings). The tables are made by one explicit step at start-up
+(bot.app.create_schema), not by opening sessions.
 """
 from __future__ import annotations
 
 import os
 from datetime import datetime, timezone
-from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import create_engine
@@ -15,7 +16,6 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, ProgrammingError
 from sqlalchemy.orm import Session, declarative_base, sessionmaker
 
-from bot.core.paths import BUILD_DIR
 
 UserBase = declarative_base()
 
@@ -23,11 +23,6 @@ UserBase = declarative_base()
 def utcnow() -> datetime:
     """Now in UTC, as a naive datetime (what SQLite stores)."""
     return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-def user_db_url() -> str:
-    """The configured database URL (IAR_USER_DB_URL, else SQLite in build/)."""
-    return os.environ.get("IAR_USER_DB_URL") or f"sqlite:///{BUILD_DIR / 'userdata.db'}"
 
 
 def make_private(path: Path) -> None:
@@ -39,20 +34,28 @@ def make_private(path: Path) -> None:
         os.chmod(path, 0o600)
 
 
-@lru_cache(maxsize=None)
 def engine_for(url: str) -> Engine:
-    """One engine per URL; a SQLite file is created private (make_private)."""
+    """An engine (a connection pool) on the URL; a SQLite file is created private (make_private).
+    Processes make one at start-up (bot.app.App) and share it."""
     path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else ""
     if path and path != ":memory:":
         make_private(Path(path))
     return create_engine(url, future=True, pool_pre_ping=True)
 
 
-def session_factory(url: str | None = None) -> sessionmaker[Session]:
-    """Sessions on the user database; creates the tables of every model imported so far."""
-    engine = engine_for(url or user_db_url())
+def create_tables(engine: Engine) -> None:
+    """Create the tables of every model imported so far (bot.app.create_schema imports them all)."""
     try:
         UserBase.metadata.create_all(engine)
     except (IntegrityError, ProgrammingError):  # another server created them at the same moment
         UserBase.metadata.create_all(engine)
+
+
+def session_factory(url: str) -> sessionmaker[Session]:
+    """A new engine on the URL and its session maker (for tools and tests; servers share bot.app.App's)."""
+    return sessions_on(engine_for(url))
+
+
+def sessions_on(engine: Engine) -> sessionmaker[Session]:
+    """The session maker on an engine; sessions keep their objects readable after commit."""
     return sessionmaker(engine, future=True, expire_on_commit=False)

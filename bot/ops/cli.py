@@ -7,9 +7,13 @@ import signal
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.kb.loader import KnowledgeError, build
 from bot.core.paths import KB_PATH, KNOWLEDGE_DIR
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 
 def cmd_kb_build(args: argparse.Namespace) -> int:
@@ -88,11 +92,21 @@ def cmd_shell(args: argparse.Namespace) -> int:
         stack.stop()
 
 
+def _user_db() -> sessionmaker[Session]:
+    """Sessions on the user database of this process's settings, its tables created."""
+    from bot.app import build_app
+    from bot.core.settings import Settings
+
+    app = build_app(Settings.from_env())
+    app.create_schema()
+    return app.sessions
+
+
 def cmd_roster(args: argparse.Namespace) -> int:
     """Print the onboarding-quiz roster (who passed, when, best score); --csv FILE exports it."""
     from bot.quiz.roster import roster_command
 
-    return roster_command(args.csv)
+    return roster_command(_user_db(), args.csv)
 
 
 def _alerts_line() -> str:
@@ -106,14 +120,14 @@ def cmd_reports_list(args: argparse.Namespace) -> int:
     """List patient reports, newest first (--id N shows one in full); access is logged."""
     from bot.patient.reports.export import list_command
 
-    return list_command(args.disposition, args.id, args.limit)
+    return list_command(_user_db(), args.disposition, args.id, args.limit)
 
 
 def cmd_reports_export(args: argparse.Namespace) -> int:
     """Export patient reports as CSV; access is logged."""
     from bot.patient.reports.export import export_command
 
-    return export_command(args.csv, args.disposition)
+    return export_command(_user_db(), args.csv, args.disposition)
 
 
 def cmd_alerts(args: argparse.Namespace) -> int:
@@ -121,21 +135,23 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     each pass first saves spooled reports and finishes 'forget me' requests (bot.ops.upkeep)."""
     import logging
 
+    from bot.app import build_app
+    from bot.core.settings import Settings
+    from bot.ops.upkeep import upkeep
     from bot.patient.alerts import deliver_pending, run_dispatcher, webhook_url
     from bot.patient.privacy import tracker_db_url
-    from bot.ops.upkeep import upkeep
-    from bot.core.userdb import session_factory
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    sessions, tracker_url = session_factory(), tracker_db_url()
+    app, tracker_url = build_app(Settings.from_env()), tracker_db_url()
+    sessions = app.sessions
     if args.alerts_command == "run":
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         try:
-            run_dispatcher(sessions, args.interval, upkeep=lambda: upkeep(sessions, tracker_url))
+            run_dispatcher(sessions, args.interval, upkeep=lambda: upkeep(app, tracker_url))
         except KeyboardInterrupt:
             pass
         return 0
-    upkeep(sessions, tracker_url)
+    upkeep(app, tracker_url)
     result = deliver_pending(webhook_url(), sessions)
     print(f"delivered {result.delivered}, failed {result.failed}, still pending {result.pending}")
     return 0 if result.failed == 0 else 1

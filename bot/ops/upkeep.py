@@ -5,16 +5,20 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
 
+from bot.app import App
 from bot.patient.privacy import erase_due
 from bot.patient.reports.spool import flush
 
 log = logging.getLogger(__name__)
 
 
-def upkeep(sessions: sessionmaker[Session], tracker_url: str | None) -> None:
-    """One pass of both tasks; a failing task is logged and tried again next pass."""
+def upkeep(app: App, tracker_url: str | None) -> None:
+    """One pass of both tasks; a failing task is logged and tried again next pass. The
+    tables are created first, until that has worked once (the database may start later)."""
+    if not app.schema_ready:
+        app.create_schema()
+    sessions = app.sessions
     for task, run in (("report spool", lambda: flush(sessions)),
                       ("erasure requests", lambda: erase_due(sessions, tracker_url))):
         try:

@@ -89,11 +89,14 @@ def request_erasure(sessions: sessionmaker[Session], sender_id: str) -> None:
 def delete_events(tracker_url: str, sender_id: str) -> int:
     """Delete the sender's rows from the tracker store's `events` table; how many."""
     engine = engine_for(tracker_url)
-    if not inspect(engine).has_table("events"):
-        return 0
-    with engine.begin() as connection:
-        return connection.execute(text("DELETE FROM events WHERE sender_id = :sender"),
-                                  {"sender": sender_id}).rowcount
+    try:
+        if not inspect(engine).has_table("events"):
+            return 0
+        with engine.begin() as connection:
+            return connection.execute(text("DELETE FROM events WHERE sender_id = :sender"),
+                                      {"sender": sender_id}).rowcount
+    finally:  # one engine per pass: its connections are closed, not left to the collector
+        engine.dispose()
 
 
 def erase_due(sessions: sessionmaker[Session], tracker_url: str | None,

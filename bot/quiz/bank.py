@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from bot.kb.instance import knowledge_base
 from bot.kb.queries import KnowledgeBase
 from bot.core.paths import KNOWLEDGE_DIR
 from bot.quiz.answers import LETTERS
@@ -163,9 +161,3 @@ def load_bank(path: Path, kb: KnowledgeBase) -> QuizBank:
     if errors:
         raise QuizBankError(f"invalid quiz bank {path.name}:\n  " + "\n  ".join(errors))
     return QuizBank(questions, count, mark, dict(kb.topics), words)
-
-
-@lru_cache(maxsize=1)
-def quiz_bank() -> QuizBank:
-    """The bank from knowledge/quiz.yml, validated against the built knowledge base."""
-    return load_bank(QUIZ_FILE, knowledge_base())

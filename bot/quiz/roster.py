@@ -6,8 +6,9 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from bot.quiz.store import RosterRow, roster
-from bot.core.userdb import session_factory
 
 COLUMNS = ("user", "name", "attempts", "best score", "passed", "passed on", "last activity")
 
@@ -42,9 +43,9 @@ def write_csv(rows: Sequence[RosterRow], path: Path) -> None:
                              r.last_activity.isoformat(timespec="seconds")])
 
 
-def roster_command(csv_path: Path | None = None, url: str | None = None) -> int:
+def roster_command(sessions: sessionmaker[Session], csv_path: Path | None = None) -> int:
     """Print the roster from the user database; with csv_path also export it."""
-    with session_factory(url)() as session:
+    with sessions() as session:
         rows = roster(session)
     print(format_table(rows) if rows else "No one has started the quiz yet.")
     if csv_path:

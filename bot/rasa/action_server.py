@@ -25,7 +25,10 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from actions.runtime import configure
+from bot.app import build_app
 from bot.core.logs import install_redaction
+from bot.core.settings import Settings
 from bot.patient.nlp.red_flag_similarity import detector
 
 TOKEN_ENV = "IAR_ACTION_TOKEN"
@@ -86,6 +89,9 @@ def main(argv: list[str] | None = None) -> None:
     install_redaction()
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    services = build_app(Settings.from_env())  # before rasa_sdk loads the actions
+    services.create_schema()
+    configure(services)
     app = create_authenticated_app(token_from_env(), args.actions)
     host = os.environ.get("SANIC_HOST", "127.0.0.1")
     log.info("action server on http://%s:%d (calls need %s)", host, args.port, TOKEN_HEADER)

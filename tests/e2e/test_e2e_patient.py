@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.patient.reports.models import AlertOutbox
 from bot.core.sites import get_site
-from bot.core.userdb import session_factory
+from tests.support.userdb import session_factory
 from tests.support.alert_webhook import AlertWebhook
 from tests.conftest import RestClient
 from tests.support.patient_helpers import SCREEN_QUESTION, answer_screen, reports_of, say, wait_until

@@ -11,7 +11,7 @@ from bot.quiz import store
 from bot.quiz.bank import QUIZ_FILE, Question, QuizBank, load_bank
 from bot.ops.stack import (Stack, free_port, start_action_server, start_rasa_server, wait_until_up,
                        write_endpoints)
-from bot.core.userdb import session_factory
+from tests.support.userdb import session_factory
 from tests.conftest import RestClient
 
 pytestmark = pytest.mark.e2e

@@ -29,7 +29,7 @@ from bot.core.sites import get_site
 from bot.ops.stack import (Stack, child_pid, free_port, server_env, start_action_server,
                        start_alert_dispatcher, start_rasa_server, wait_until_up, write_endpoints)
 from bot.patient.triage import Report, format_reply, triage
-from bot.core.userdb import session_factory
+from tests.support.userdb import session_factory
 from tests.support.alert_webhook import AlertWebhook
 from tests.conftest import RestClient
 from tests.support.patient_helpers import SCREEN_QUESTION, answer_screen, reports_of, say, wait_until

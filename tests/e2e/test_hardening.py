@@ -22,7 +22,7 @@ from bot.patient.privacy import ErasureRequest
 from bot.patient.reports.models import AlertOutbox, PatientReport
 from bot.core.sites import get_site
 from bot.ops.stack import Stack
-from bot.core.userdb import session_factory
+from tests.support.userdb import session_factory
 from tests.conftest import RestClient
 from tests.support.patient_helpers import reports_of, say, wait_until
 

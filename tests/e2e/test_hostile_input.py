@@ -23,7 +23,8 @@ from bot.patient.nlp.extract import extract
 from bot.patient.reports.models import PatientReport
 from bot.core.sites import get_site
 from bot.ops.stack import Stack
-from bot.core.userdb import engine_for, session_factory
+from bot.core.userdb import engine_for
+from tests.support.userdb import session_factory
 from tests.conftest import RestClient
 
 # bot.patient.nlp.pipeline silences spaCy W036 (empty token Matchers); pytest resets filters per test.

@@ -28,7 +28,7 @@ from bot.patient.reports.store import save_report
 from bot.core.sites import get_site
 from bot.ops.stack import Stack
 from bot.patient.triage import Report, triage
-from bot.core.userdb import session_factory
+from tests.support.userdb import session_factory
 from tests.support.alert_webhook import AlertWebhook
 from tests.conftest import RestClient
 from tests.support.patient_helpers import reports_of, wait_until

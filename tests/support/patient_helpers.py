@@ -7,7 +7,7 @@ from typing import Any, Callable
 from sqlalchemy import select
 
 from bot.patient.reports.models import PatientReport
-from bot.core.userdb import session_factory
+from tests.support.userdb import session_factory
 from tests.conftest import RestClient
 
 

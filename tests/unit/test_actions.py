@@ -8,16 +8,15 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-import bot.kb.instance
 from actions.staff import ActionAnswerQuestion, ActionShowTopics
 from bot.kb import KnowledgeBase
+from tests.support.actions_app import configure_actions
 
 
 @pytest.fixture(autouse=True)
-def use_test_kb(kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
+def use_test_kb(kb: KnowledgeBase) -> None:
     """Point the actions at the knowledge base built from knowledge/ for this run."""
-    monkeypatch.setattr(bot.kb.instance, "knowledge_base", lambda: kb)
-    monkeypatch.setattr("actions.staff.knowledge_base", lambda: kb)
+    configure_actions(kb=kb)
 
 
 def tracker(text: str, intent: str, entities: list[dict[str, Any]] | None = None) -> Tracker:

@@ -14,7 +14,7 @@ from bot.patient.reports.models import AlertOutbox, utcnow
 from bot.patient.reports.store import save_report
 from bot.core.sites import Site
 from bot.patient.triage import Report, triage
-from bot.core.userdb import session_factory
+from tests.support.userdb import session_factory
 from tests.support.alert_webhook import AlertWebhook
 
 SITE = Site(id="test", name="Test Site", emergency_number="000", site_phone="+61 491 570 006",

@@ -25,7 +25,8 @@ from bot.rasa.components import entities_from
 from bot.patient.nlp.extract import extract, get_extractor
 from bot.patient.reports.models import AlertOutbox, PatientReport
 from bot.core.sites import get_site
-from bot.core.userdb import session_factory
+from tests.support.actions_app import configure_actions
+from tests.support.userdb import session_factory
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*W036")
 TODAY = date(2025, 3, 14)
@@ -45,6 +46,7 @@ def pipeline():
 def user_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     url = f"sqlite:///{tmp_path / 'userdata.db'}"
     monkeypatch.setenv("IAR_USER_DB_URL", url)
+    configure_actions(url)
     return url
 
 
@@ -257,8 +259,8 @@ def test_role_slot_on_every_message(text: str, metadata: dict, role: str) -> Non
 
 
 @pytest.fixture
-def use_test_kb(kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("actions.staff.knowledge_base", lambda: kb)
+def use_test_kb(kb: KnowledgeBase, user_db: str) -> None:
+    configure_actions(user_db, kb)
 
 
 @pytest.mark.usefixtures("use_test_kb")

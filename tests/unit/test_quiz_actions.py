@@ -9,13 +9,13 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-import actions.quiz as quiz_actions
 from actions.quiz import (DONE, ActionAskQuizResponse, ActionFinishQuiz, ActionQuizProgress,
                           ActionStartQuiz, ActionStopQuiz, ValidateQuizForm)
 from bot.kb import KnowledgeBase
 from bot.quiz import store
 from bot.quiz.bank import QUIZ_FILE, Question, QuizBank, load_bank
-from bot.core.userdb import session_factory
+from tests.support.actions_app import configure_actions
+from tests.support.userdb import session_factory
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +29,7 @@ def quiz_env(bank: QuizBank, kb: KnowledgeBase, tmp_path: Path,
     """The actions use the test knowledge base, its quiz bank and a fresh user database."""
     url = f"sqlite:///{tmp_path / 'userdata.db'}"
     monkeypatch.setenv("IAR_USER_DB_URL", url)
-    monkeypatch.setattr(quiz_actions, "quiz_bank", lambda: bank)
-    monkeypatch.setattr("actions.staff.knowledge_base", lambda: kb)
+    configure_actions(url, kb)
     return url
 
 

@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import cli
+from bot.ops import cli
 from bot.kb import KnowledgeBase
 from bot.quiz import store
 from bot.quiz.bank import QUIZ_FILE, QuizBank, load_bank
 from bot.quiz.roster import format_table, write_csv
-from bot.core.userdb import session_factory
+from tests.support.userdb import session_factory
 
 
 @pytest.fixture(scope="module")

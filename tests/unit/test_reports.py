@@ -18,7 +18,8 @@ from bot.patient.reports.models import AlertOutbox, PatientReport
 from bot.patient.reports.store import save_report
 from bot.core.sites import Site
 from bot.patient.triage import Report, triage
-from bot.core.userdb import session_factory, utcnow
+from bot.core.userdb import utcnow
+from tests.support.userdb import session_factory
 
 SITE = Site(id="test", name="Test Site", emergency_number="000", site_phone="+61 491 570 006",
             on_call="Ask for the trial nurse.")

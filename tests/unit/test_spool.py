@@ -13,7 +13,8 @@ from bot.patient.reports.spool import SPOOL_ENV, append, flush, save_or_spool
 from bot.patient.reports.store import dedupe_hash, report_columns
 from bot.core.sites import get_site
 from bot.patient.triage import Report, triage
-from bot.core.userdb import engine_for, session_factory
+from bot.core.userdb import engine_for
+from tests.support.userdb import session_factory
 
 URGENT = Report((Finding("fever", "fever", 0, 5, "present"),), temperature_c=38.6,
                 days_since_infusion=2)

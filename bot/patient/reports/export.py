@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Sequence
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.paths import BUILD_DIR
 from bot.patient.reports.models import PatientReport
@@ -143,12 +143,10 @@ def log_access(action: str, detail: str, path: Path | None = None) -> str:
     return line
 
 
-def list_command(disposition: str | None = None, report_id: int | None = None,
-                 limit: int | None = 50, url: str | None = None) -> int:
+def list_command(sessions: sessionmaker[Session], disposition: str | None = None,
+                 report_id: int | None = None, limit: int | None = 50) -> int:
     """`reports list`: a table of reports (or one report in full with --id); logged."""
-    from bot.core.userdb import session_factory
-
-    with session_factory(url)() as session:
+    with sessions() as session:
         rows = list_reports(session, disposition, report_id, None if report_id else limit)
     log_access("reports list", f"disposition={disposition or 'any'} id={report_id or '-'} "
                                f"rows={len(rows)}")
@@ -162,11 +160,10 @@ def list_command(disposition: str | None = None, report_id: int | None = None,
     return 0
 
 
-def export_command(csv_path: Path, disposition: str | None = None, url: str | None = None) -> int:
+def export_command(sessions: sessionmaker[Session], csv_path: Path,
+                   disposition: str | None = None) -> int:
     """`reports export --csv FILE`: every report (or one disposition) as CSV; logged."""
-    from bot.core.userdb import session_factory
-
-    with session_factory(url)() as session:
+    with sessions() as session:
         rows = list_reports(session, disposition)
     write_csv(rows, csv_path)
     log_access("reports export", f"disposition={disposition or 'any'} rows={len(rows)} "

@@ -1,0 +1,30 @@
+"""The staff journey's use cases, free of Rasa: actions/staff.py only translates.
+
+`answer` turns a staff member's message (its text, NLU intent and entities, the previous
+question's context) into a Reply from the knowledge base; `topics` lists what it covers.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from bot.core.roles import staff_intent
+from bot.kb.queries import KnowledgeBase
+from bot.staff.answers import Reply, answer_question
+
+
+class StaffService:
+    """Answers staff questions from one knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+
+    def topics(self) -> list[str]:
+        """The labels of the topics the knowledge base covers."""
+        return [label for _, label in self.kb.topics]
+
+    def answer(self, intent: str | None, text: str, entities: Sequence[Mapping[str, Any]],
+               confidence: float, previous: Mapping[str, Any] | None) -> Reply:
+        """The reply to a staff message: a symptom description becomes a reaction question."""
+        return answer_question(self.kb, staff_intent(intent, text, entities), entities, text,
+                               confidence=confidence, previous=previous, staff=True)
