@@ -19,7 +19,7 @@ from bot.core.paths import ROOT  # noqa: E402
 from bot.ops.stack import start_bot  # noqa: E402
 from tests.blind.patients_play import (figures, form_questions, load_cases, play,  # noqa: E402
                                        screen_labels)
-from tests.conftest import RestClient  # noqa: E402
+from tests.support.rest import RestClient  # noqa: E402
 
 
 def main() -> None:
@@ -28,14 +28,11 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     cases = load_cases(args.set)
-    stack = start_bot(Path(tempfile.mkdtemp(prefix="iar-blind-")))
-    try:
+    with start_bot(Path(tempfile.mkdtemp(prefix="iar-blind-"))) as stack:
         rest = RestClient(stack.servers[1].url)
         questions, screen = form_questions(), screen_labels()
         outcomes = [play(lambda who, text: rest.say(who, text, role="patient"), c, questions, screen)
                     for c in cases]
-    finally:
-        stack.stop()
     print(f"blind set: {args.set} ({len(cases)} cases)")
     for line in figures(outcomes).lines():
         print(line)

@@ -8,8 +8,9 @@ import requests
 
 from bot.kb import KnowledgeBase, build
 from bot.core.paths import KNOWLEDGE_DIR, ROOT
-from bot.ops.stack import Stack, start_alert_dispatcher, start_bot
+from bot.ops.stack import Stack, start_bot
 from tests.support.alert_webhook import AlertWebhook
+from tests.support.rest import RestClient
 
 MODEL = ROOT / "models" / "iar.tar.gz"
 
@@ -38,26 +39,6 @@ def trained_model() -> Path:
     return MODEL
 
 
-class RestClient:
-    """Talks to a running Rasa server through the REST channel."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-
-    def say(self, sender: str, message: str, **metadata: object) -> list[dict]:
-        """Send one message; return the bot's replies."""
-        body: dict[str, object] = {"sender": sender, "message": message}
-        if metadata:
-            body["metadata"] = metadata
-        response = requests.post(f"{self.url}/webhooks/rest/webhook", json=body, timeout=60)
-        response.raise_for_status()
-        return response.json()
-
-    def text(self, sender: str, message: str, **metadata: object) -> str:
-        """Send one message; return the bot's reply texts joined by blank lines."""
-        return "\n\n".join(r.get("text", "") for r in self.say(sender, message, **metadata))
-
-
 @pytest.fixture(scope="session")
 def user_db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A fresh SQLite user database (reports, quiz progress) for the servers of this run."""
@@ -81,12 +62,8 @@ def servers(trained_model: Path, user_db_url: str, alert_webhook: AlertWebhook,
     env = {"IAR_USER_DB_URL": user_db_url, "IAR_ALERT_WEBHOOK_URL": alert_webhook.url,
            "IAR_TRACKER_DB_URL": f"sqlite:///{work / 'tracker.db'}",  # for 'forget me'
            "IAR_REPORT_SPOOL": str(work / "spool" / "reports.jsonl")}
-    stack = start_bot(work, trained_model, env)
-    try:
-        stack.servers.append(start_alert_dispatcher(1.0, log=work / "alerts.log", env=env))
+    with start_bot(work, trained_model, env, dispatcher_interval=1.0) as stack:
         yield stack
-    finally:
-        stack.stop()
 
 
 @pytest.fixture(scope="session")

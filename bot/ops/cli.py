@@ -79,17 +79,15 @@ def cmd_shell(args: argparse.Namespace) -> int:
     from bot.ops.stack import (MODEL_PATH, VENV_BIN, Stack, local_endpoints, server_env,
                            start_action_server, wait_until_up)
 
-    stack = Stack([start_action_server(args.action_port)])
-    try:
-        wait_until_up(stack.servers[0], "/health")
-        return subprocess.call([str(VENV_BIN / "rasa"), "shell", "-m", str(MODEL_PATH),
-                                "--endpoints", str(local_endpoints(args.action_port)),
-                                "--quiet"],
-                               cwd=ROOT, env=server_env())
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        stack.stop()
+    with Stack([start_action_server(args.action_port)]) as stack:
+        try:
+            wait_until_up(stack.servers[0], "/health")
+            return subprocess.call([str(VENV_BIN / "rasa"), "shell", "-m", str(MODEL_PATH),
+                                    "--endpoints", str(local_endpoints(args.action_port)),
+                                    "--quiet"],
+                                   cwd=ROOT, env=server_env())
+        except KeyboardInterrupt:
+            return 0
 
 
 def _user_db() -> sessionmaker[Session]:

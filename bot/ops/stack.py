@@ -158,9 +158,16 @@ def wait_until_up(server: Server, path: str = "/", timeout: float = 120.0) -> fl
 
 @dataclass
 class Stack:
-    """The action server and Rasa server started together."""
+    """Servers started together (the action server, then the Rasa server, then others);
+    `with` stops them all, last started first, however the block ends."""
 
     servers: list[Server] = field(default_factory=list)
+
+    def __enter__(self) -> Stack:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
 
     def stop(self) -> None:
         for server in reversed(self.servers):
@@ -181,10 +188,14 @@ def child_pid(parent: int, marker: str) -> int:
     raise LookupError(f"no child of {parent} running {marker}")
 
 
-def start_bot(work: Path, model: Path = MODEL_PATH, env: dict[str, str] | None = None) -> Stack:
-    """The action server and the Rasa server on free ports, with a fresh tracker store, user
-    database and spool in `work`, both up when it returns (both stopped if either fails).
-    For tests and benchmarks; `env` adds or overrides variables."""
+def start_bot(work: Path, model: Path = MODEL_PATH, env: dict[str, str] | None = None, *,
+              rasa_env: dict[str, str] | None = None,
+              dispatcher_interval: float | None = None) -> Stack:
+    """The one stack starter of tests, benchmarks and tools: the action server and the Rasa
+    server (every channel of credentials.yml) on free ports, with a fresh tracker store, user
+    database and spool in `work`, and, with `dispatcher_interval`, the alert dispatcher; all up
+    when it returns (all stopped if one fails). Use it as `with start_bot(work) as stack:`.
+    `env` adds or overrides variables for every server, `rasa_env` for the Rasa server only."""
     action_port, rasa_port = free_port(), free_port()
     endpoints = write_endpoints(work / "endpoints.yml", action_port, work / "tracker.db")
     env = {"IAR_USER_DB_URL": f"sqlite:///{work / 'userdata.db'}",
@@ -193,10 +204,13 @@ def start_bot(work: Path, model: Path = MODEL_PATH, env: dict[str, str] | None =
     stack = Stack()
     try:
         stack.servers.append(start_action_server(action_port, log=work / "actions.log", env=env))
-        stack.servers.append(start_rasa_server(rasa_port, model, endpoints,
-                                               log=work / "rasa.log", env=env))
+        stack.servers.append(start_rasa_server(rasa_port, model, endpoints, log=work / "rasa.log",
+                                               env={**env, **(rasa_env or {})}))
         wait_until_up(stack.servers[0], "/health")
         wait_until_up(stack.servers[1], "/")
+        if dispatcher_interval is not None:  # once the action server has made the tables
+            stack.servers.append(start_alert_dispatcher(dispatcher_interval,
+                                                        log=work / "alerts.log", env=env))
     except BaseException:
         stack.stop()
         raise

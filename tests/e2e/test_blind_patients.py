@@ -13,7 +13,7 @@ import pytest
 
 from bot.core.paths import ROOT
 from tests.blind.patients_play import figures, form_questions, load_cases, play, screen_labels
-from tests.conftest import RestClient
+from tests.support.rest import RestClient
 
 pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
 BLIND = ROOT / "tests" / "blind"

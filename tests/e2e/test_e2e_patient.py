@@ -13,7 +13,7 @@ from bot.patient.reports.models import AlertOutbox
 from bot.core.sites import get_site
 from tests.support.userdb import session_factory
 from tests.support.alert_webhook import AlertWebhook
-from tests.conftest import RestClient
+from tests.support.rest import RestClient
 from tests.support.patient_helpers import SCREEN_QUESTION, answer_screen, reports_of, say, wait_until
 
 pytestmark = pytest.mark.e2e

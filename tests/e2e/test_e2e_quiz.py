@@ -12,7 +12,7 @@ from bot.quiz.bank import QUIZ_FILE, Question, QuizBank, load_bank
 from bot.ops.stack import (Stack, free_port, start_action_server, start_rasa_server, wait_until_up,
                        write_endpoints)
 from tests.support.userdb import session_factory
-from tests.conftest import RestClient
+from tests.support.rest import RestClient
 
 pytestmark = pytest.mark.e2e
 QUESTION = re.compile(r"Question (\d+) of (\d+): (.+)")
@@ -89,19 +89,7 @@ def test_topic_quiz_pause_and_resume(rest: RestClient, bank: QuizBank) -> None:
 def _start(work: Path, model: Path, user_db_url: str) -> tuple[Stack, RestClient]:
     """An action server and a Rasa server with a fresh tracker store and the given user DB."""
     work.mkdir(parents=True)
-    action_port, rasa_port = free_port(), free_port()
-    endpoints = write_endpoints(work / "endpoints.yml", action_port, work / "tracker.db")
-    stack = Stack()
-    try:
-        stack.servers.append(start_action_server(action_port, log=work / "actions.log",
-                                                 env={"IAR_USER_DB_URL": user_db_url}))
-        stack.servers.append(start_rasa_server(rasa_port, model, endpoints,
-                                               log=work / "rasa.log"))
-        wait_until_up(stack.servers[0], "/health")
-        wait_until_up(stack.servers[1], "/")
-    except Exception:
-        stack.stop()
-        raise
+    stack = start_bot(work, model, {"IAR_USER_DB_URL": user_db_url})
     return stack, RestClient(stack.servers[1].url)
 
 

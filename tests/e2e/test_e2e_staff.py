@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import RestClient
+from tests.support.rest import RestClient
 
 pytestmark = pytest.mark.e2e
 

@@ -8,7 +8,7 @@ import pytest
 
 from bot.core.sites import get_site
 from tests.support.alert_webhook import AlertWebhook
-from tests.conftest import RestClient
+from tests.support.rest import RestClient
 from tests.support.patient_helpers import SCREEN_QUESTION, answer_screen, reports_of, say, wait_until
 
 pytestmark = pytest.mark.e2e

@@ -31,7 +31,7 @@ from bot.ops.stack import (Stack, child_pid, free_port, server_env, start_action
 from bot.patient.triage import Report, format_reply, triage
 from tests.support.userdb import session_factory
 from tests.support.alert_webhook import AlertWebhook
-from tests.conftest import RestClient
+from tests.support.rest import RestClient
 from tests.support.patient_helpers import SCREEN_QUESTION, answer_screen, reports_of, say, wait_until
 
 pytestmark = pytest.mark.e2e

@@ -23,7 +23,7 @@ from bot.patient.reports.models import AlertOutbox, PatientReport
 from bot.core.sites import get_site
 from bot.ops.stack import Stack
 from tests.support.userdb import session_factory
-from tests.conftest import RestClient
+from tests.support.rest import RestClient
 from tests.support.patient_helpers import reports_of, say, wait_until
 
 pytestmark = pytest.mark.e2e

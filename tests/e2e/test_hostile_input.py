@@ -25,7 +25,7 @@ from bot.core.sites import get_site
 from bot.ops.stack import Stack
 from bot.core.userdb import engine_for
 from tests.support.userdb import session_factory
-from tests.conftest import RestClient
+from tests.support.rest import RestClient
 
 # bot.patient.nlp.pipeline silences spaCy W036 (empty token Matchers); pytest resets filters per test.
 pytestmark = pytest.mark.filterwarnings("ignore:.*W036")

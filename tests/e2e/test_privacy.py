@@ -30,7 +30,7 @@ from bot.ops.stack import Stack
 from bot.patient.triage import Report, triage
 from tests.support.userdb import session_factory
 from tests.support.alert_webhook import AlertWebhook
-from tests.conftest import RestClient
+from tests.support.rest import RestClient
 from tests.support.patient_helpers import reports_of, wait_until
 
 URGENT = Report((Finding("fever", "fever", 0, 5, "present"),), temperature_c=38.6,

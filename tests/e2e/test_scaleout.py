@@ -18,7 +18,7 @@ from bot.patient.privacy import sender_hash
 from bot.ops.services import TRACKER_DB, Services, start_services
 from bot.ops.stack import (Stack, free_port, start_action_server, start_alert_dispatcher,
                        start_rasa_server, wait_until_up)
-from tests.conftest import RestClient
+from tests.support.rest import RestClient
 from tests.support.patient_helpers import reports_of
 
 pytestmark = pytest.mark.e2e

@@ -39,23 +39,13 @@ def socket_stack(trained_model: Path, socket_slack: SocketModeStandIn,
                  tmp_path_factory: pytest.TempPathFactory) -> str:
     """Action server + Rasa server with only Socket Mode's tokens set; returns the Rasa URL."""
     work = tmp_path_factory.mktemp("slack_socket")
-    action_port, rasa_port = free_port(), free_port()
-    endpoints = write_endpoints(work / "endpoints.yml", action_port, work / "tracker.db")
     env = {"SLACK_APP_TOKEN": APP_TOKEN, "SLACK_BOT_TOKEN": SLACK_TOKEN,
            "SLACK_API_URL": f"{socket_slack.url}/slack/api/",
            "IAR_USER_DB_URL": f"sqlite:///{work / 'userdata.db'}",
            "HTTPS_PROXY": "", "https_proxy": "", "HTTP_PROXY": "", "http_proxy": ""}
-    stack = Stack()
-    try:
-        stack.servers.append(start_action_server(action_port, log=work / "actions.log", env=env))
-        stack.servers.append(start_rasa_server(rasa_port, trained_model, endpoints,
-                                               log=work / "rasa.log", env=env))
-        wait_until_up(stack.servers[0], "/health")
-        wait_until_up(stack.servers[1], "/")
+    with start_bot(work, trained_model, env) as stack:
         socket_slack.wait_connected()
         yield stack.servers[1].url
-    finally:
-        stack.stop()
 
 
 def envelope(kind: str, payload: dict[str, Any], envelope_id: str | None = None,

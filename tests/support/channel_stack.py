@@ -173,17 +173,5 @@ def channel_stack(trained_model: Path, standin: StandIn,
                   tmp_path_factory: pytest.TempPathFactory) -> ChannelStack:
     """Action server + Rasa server with the project's credentials.yml and every channel on."""
     work = tmp_path_factory.mktemp("channels")
-    action_port, rasa_port = free_port(), free_port()
-    endpoints = write_endpoints(work / "endpoints.yml", action_port, work / "tracker.db")
-    stack = Stack()
-    try:
-        stack.servers.append(start_action_server(
-            action_port, log=work / "actions.log",
-            env={"IAR_USER_DB_URL": f"sqlite:///{work / 'userdata.db'}"}))
-        stack.servers.append(start_rasa_server(rasa_port, trained_model, endpoints,
-                                               log=work / "rasa.log", env=channel_env(standin)))
-        wait_until_up(stack.servers[0], "/health")
-        wait_until_up(stack.servers[1], "/")
+    with start_bot(work, trained_model, rasa_env=channel_env(standin)) as stack:
         yield ChannelStack(stack.servers[1].url, work / "tracker.db", standin)
-    finally:
-        stack.stop()

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.patient.reports.models import PatientReport
 from tests.support.userdb import session_factory
-from tests.conftest import RestClient
+from tests.support.rest import RestClient
 
 
 def say(rest: RestClient, who: str, text: str) -> tuple[str, dict[str, Any] | None]:
