@@ -22,7 +22,7 @@ import threading
 import traceback
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 REDACTED = "[redacted]"
 SENSITIVE_KEYS = ("text", "message", "slots", "events", "value", "entities", "metadata",
@@ -74,7 +74,7 @@ def _end_of_value(text: str, start: int) -> int:
             i += 1
         return len(text)
     match = re.compile(r"[^,}\]\n]*").match(text, start)
-    return match.end()
+    return match.end() if match else start
 
 
 def redact(text: str) -> str:
@@ -111,7 +111,7 @@ def install_redaction() -> None:
     if getattr(factory, "redacting", False):
         return
 
-    def redacting_factory(*args, **kwargs) -> logging.LogRecord:
+    def redacting_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         return redact_record(factory(*args, **kwargs))
 
     redacting_factory.redacting = True  # type: ignore[attr-defined]
@@ -121,7 +121,7 @@ def install_redaction() -> None:
 class PrivateRotatingFileHandler(RotatingFileHandler):
     """A size-rotated log file readable by its owner only."""
 
-    def _open(self) -> IO[str]:
+    def _open(self) -> IO[str]:  # type: ignore[override]  # any text stream will do
         fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         return open(fd, "a", encoding=self.encoding, errors="replace")
 

@@ -59,7 +59,7 @@ def staff_intent(intent: str | None, text: str | None,
     if intent not in SYMPTOM_INTENTS:
         return intent
     days = [e.get("value") for e in entities if e.get("entity") == "days_since_infusion"]
-    after = any(str(d).isdigit() and int(d) >= 1 for d in days)
+    after = any(str(d).isdigit() and int(str(d)) >= 1 for d in days)
     return "ask_delayed_reactions" if after or AFTER_INFUSION.search(text or "") else \
         "ask_manage_reaction"
 

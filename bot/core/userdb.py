@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
@@ -17,7 +18,7 @@ from sqlalchemy.exc import IntegrityError, ProgrammingError
 from sqlalchemy.orm import Session, declarative_base, sessionmaker
 
 
-UserBase = declarative_base()
+UserBase: Any = declarative_base()  # SQLAlchemy 1.4 has no types: its models are Any
 
 
 def utcnow() -> datetime:

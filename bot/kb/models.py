@@ -1,10 +1,12 @@
 """SQLAlchemy tables of the knowledge database (built from knowledge/*.yml)."""
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Column, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import declarative_base, relationship
 
-Base = declarative_base()
+Base: Any = declarative_base()  # SQLAlchemy 1.4 has no types: its models are Any
 
 
 class Source(Base):

@@ -16,7 +16,7 @@ import socket
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Mapping
+from typing import IO, Callable, Iterator, Mapping
 from urllib.parse import urlparse
 
 import yaml
@@ -114,9 +114,9 @@ def check(env: Mapping[str, str], roles: tuple[str, ...] = ROLES, probes: Probes
     findings += [Finding(name, False, f"is not set; {_readers(name)}") for name in missing]
     if "rasa" in roles:
         findings += list(_rasa(value, probes, model))
-    if {"actions", "dispatcher"} & set(roles) and value("IAR_USER_DB_URL"):
-        findings.append(_reachable("IAR_USER_DB_URL", "reports database",
-                                   probes.database(value("IAR_USER_DB_URL"))))
+    user_db = value("IAR_USER_DB_URL")
+    if {"actions", "dispatcher"} & set(roles) and user_db:
+        findings.append(_reachable("IAR_USER_DB_URL", "reports database", probes.database(user_db)))
     token = value("IAR_ACTION_TOKEN")
     if {"rasa", "actions"} & set(roles) and token and len(token) < MIN_TOKEN_CHARS:
         findings.append(Finding("IAR_ACTION_TOKEN", False, f"is {len(token)} characters; use a "
@@ -167,10 +167,18 @@ def _rasa(value: Callable[[str], str | None], probes: Probes, model: Path) -> It
                          value("DB_HOST"), _port(value, "DB_PORT"), value("DB_NAME"))
         yield _reachable("DB_HOST", "conversation database (PostgreSQL)",
                          probes.database(url.render_as_string(hide_password=False)))
-    if value("REDIS_HOST") and _port(value, "REDIS_PORT"):
-        yield _reachable("REDIS_HOST", "lock store (Redis)",
-                         probes.redis(value("REDIS_HOST"), _port(value, "REDIS_PORT")))
+    redis_host, redis_port = value("REDIS_HOST"), _port(value, "REDIS_PORT")
+    if redis_host and redis_port:
+        yield _reachable("REDIS_HOST", "lock store (Redis)", probes.redis(redis_host, redis_port))
     yield from _model(model)
+
+
+def _member(tar: tarfile.TarFile, name: str) -> IO[bytes]:
+    """A file of the model archive (KeyError when it is missing or not a file)."""
+    member = tar.extractfile(name)
+    if member is None:
+        raise KeyError(f"{name} is not a file")
+    return member
 
 
 def _model(model: Path) -> Iterator[Finding]:
@@ -181,8 +189,8 @@ def _model(model: Path) -> Iterator[Finding]:
         yield Finding("model", False, f"{model} is missing: train it (make model)")
         return
     with tarfile.open(model) as tar:
-        metadata = json.load(tar.extractfile("metadata.json"))
-        trained = yaml.safe_load(tar.extractfile("components/domain_provider/domain.yml"))
+        metadata = json.load(_member(tar, "metadata.json"))
+        trained = yaml.safe_load(_member(tar, "components/domain_provider/domain.yml"))
     version = metadata.get("rasa_open_source_version", "?")
     if version.split(".")[:2] != rasa.__version__.split(".")[:2]:
         yield Finding("model", False, f"trained with Rasa {version}, this is Rasa "
@@ -231,9 +239,9 @@ def _knowledge_base(kb_path: Path, knowledge_dir: Path) -> Iterator[Finding]:
 
 
 def _dispatcher(value: Callable[[str], str | None], probes: Probes) -> Iterator[Finding]:
-    if value("IAR_TRACKER_DB_URL"):
-        yield _reachable("IAR_TRACKER_DB_URL", "conversation database",
-                         probes.database(value("IAR_TRACKER_DB_URL")))
+    tracker_db = value("IAR_TRACKER_DB_URL")
+    if tracker_db:
+        yield _reachable("IAR_TRACKER_DB_URL", "conversation database", probes.database(tracker_db))
     url = value("IAR_ALERT_WEBHOOK_URL")
     if url:
         parsed = urlparse(url)
@@ -258,7 +266,7 @@ def _site(value: Callable[[str], str | None]) -> Iterator[Finding]:
 
 def _chat_credentials(value: Callable[[str], str | None]) -> Iterator[Finding]:
     """Slack and Teams are optional, but a half or misshapen configuration is a mistake."""
-    shapes = {
+    shapes: dict[str, tuple[Callable[[str], object], str]] = {
         "SLACK_BOT_TOKEN": (lambda v: v.startswith("xoxb-"), "a bot token starts with xoxb-"),
         "SLACK_APP_TOKEN": (lambda v: v.startswith("xapp-"),
                             "an app-level token (Socket Mode) starts with xapp-"),
@@ -268,7 +276,8 @@ def _chat_credentials(value: Callable[[str], str | None]) -> Iterator[Finding]:
         "MICROSOFT_TENANT_ID": (GUID.match, "the tenant id is a GUID"),
     }
     for name, (fits, rule) in shapes.items():
-        if value(name) and not fits(value(name)):
+        given = value(name)
+        if given and not fits(given):
             yield Finding(name, False, f"looks wrong: {rule}")
     slack_modes = (value("SLACK_SIGNING_SECRET"), value("SLACK_APP_TOKEN"))
     if any(slack_modes) and not value("SLACK_BOT_TOKEN"):

@@ -14,7 +14,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NoReturn
 
 import requests
 import yaml
@@ -103,6 +103,7 @@ def _spawn(name: str, cmd: list[str], url: str, log: Path, env: dict[str, str]) 
     to a log file rotated by size (bot.core.logs)."""
     process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, umask=0o077)
+    assert process.stdout is not None  # stdout=PIPE
     pump_to_rotating_log(process.stdout, log)
     return Server(name, process, url, log)
 
@@ -224,7 +225,7 @@ class Supervised:
     name: str
     start: Callable[[], Server]
     health: str | None  # path that answers once it is up; None: up once started
-    server: Server | None = None
+    server: Server  # the running (or last) process
     crashes: int = 0  # in a row: the back-off grows with them
     started_at: float = 0.0
     restart_at: float | None = None
@@ -244,9 +245,8 @@ class Supervisor:
 
     def add(self, name: str, start: Callable[[], Server], health: str | None = None) -> Server:
         """Start a server (without waiting for it) and supervise it from now on."""
-        entry = Supervised(name, start, health)
+        entry = Supervised(name, start, health, start(), started_at=self.clock())
         self.supervised.append(entry)
-        self._start(entry)
         return entry.server
 
     def wait_until_up(self) -> None:
@@ -278,7 +278,7 @@ class Supervisor:
             self.say(f"The {entry.name} stopped (exit code {code}); restarting it in {delay:.0f} s"
                      f" (crash {entry.crashes} in a row; log: {entry.server.log}).")
 
-    def run(self, poll: float = 0.5) -> None:
+    def run(self, poll: float = 0.5) -> NoReturn:
         """Check every `poll` seconds until interrupted (Ctrl-C)."""
         while True:
             self.check()
@@ -287,8 +287,7 @@ class Supervisor:
     def stop(self) -> None:
         """Stop every server, last started first."""
         for entry in reversed(self.supervised):
-            if entry.server is not None:
-                entry.server.stop()
+            entry.server.stop()
 
     def _start(self, entry: Supervised) -> None:
         entry.server, entry.started_at, entry.restart_at = entry.start(), self.clock(), None

@@ -32,7 +32,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.patient.nlp.lexicon import load_lexicon
-from bot.patient.reports.models import AlertOutbox, PatientReport, utcnow
+from bot.core.userdb import utcnow
+from bot.patient.reports.models import AlertOutbox, PatientReport
 from bot.core.sites import Site
 from bot.patient.triage import review_rules
 
@@ -56,7 +57,7 @@ def webhook_url() -> str | None:
 
 def retry_delay(attempts: int, base: float = BASE_DELAY, cap: float = MAX_DELAY) -> float:
     """Seconds to wait after the given number of failed attempts: base, 2×base, 4×base… ≤ cap."""
-    return min(cap, base * 2 ** max(0, attempts - 1))
+    return float(min(cap, base * 2 ** max(0, attempts - 1)))
 
 
 def alert_payload(report: PatientReport, site: Site) -> dict[str, Any]:
@@ -64,7 +65,10 @@ def alert_payload(report: PatientReport, site: Site) -> dict[str, Any]:
     names = load_lexicon().symptoms
     present = [s["id"] for s in report.symptoms if s.get("status") == "present"]
     others = [s["id"] for s in report.symptoms if s.get("status") == "family"]
-    described = lambda ids: ", ".join(names[i].name if i in names else i for i in ids)  # noqa: E731
+
+    def described(ids: list[str]) -> str:
+        return ", ".join(names[i].name if i in names else i for i in ids)
+
     facts = [f"Symptoms: {described(present) or 'none named'}"]
     if others:
         facts.append(f"Someone with the patient has: {described(others)}")
@@ -191,10 +195,11 @@ def deliver_pending(webhook_url: str | None, session_factory: sessionmaker[Sessi
 
 def _last_post(session: Session, site_id: str | None) -> datetime | None:
     """When alerts of this site last went out (the newest delivered_at), if ever."""
-    return session.execute(
+    last: datetime | None = session.execute(
         select(func.max(AlertOutbox.delivered_at))
         .join(PatientReport, AlertOutbox.report_id == PatientReport.id)
         .where(PatientReport.site_id == site_id)).scalar()
+    return last
 
 
 def _count_pending(session: Session) -> int:

@@ -107,10 +107,10 @@ def add_turn(turns: Iterable[Turn], message_id: str | None, text: str,
     `requested` is the question the message answers, if any (see answer_entities).
     """
     turns = tuple(turns)
-    entities = list(report_entities(entities))
+    kept_entities = list(report_entities(entities))
     earlier = tuple(t for t in turns if t.id != str(message_id))
-    entities += answer_entities(text or "", entities, requested, report_of(earlier))
-    turn = Turn(str(message_id or f"turn-{len(turns)}"), text or "", tuple(entities))
+    kept_entities += answer_entities(text or "", kept_entities, requested, report_of(earlier))
+    turn = Turn(str(message_id or f"turn-{len(turns)}"), text or "", tuple(kept_entities))
     kept = [t for t in turns if t.id != turn.id]
     return (*kept, turn)
 

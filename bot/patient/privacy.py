@@ -74,10 +74,10 @@ def tracker_db_url(endpoints: Path | None = None) -> str | None:
 
 def unlink_reports(session: Session, sender_id: str) -> int:
     """Replace the sender id on their reports by its hash (reports and alerts stay); how many."""
-    return session.execute(
+    return int(session.execute(
         update(PatientReport).where(PatientReport.sender_id == sender_id)
         .values(sender_id=sender_hash(sender_id)),
-        execution_options={"synchronize_session": False}).rowcount
+        execution_options={"synchronize_session": False}).rowcount)
 
 
 def request_erasure(sessions: sessionmaker[Session], sender_id: str) -> None:
@@ -93,8 +93,8 @@ def delete_events(tracker_url: str, sender_id: str) -> int:
         if not inspect(engine).has_table("events"):
             return 0
         with engine.begin() as connection:
-            return connection.execute(text("DELETE FROM events WHERE sender_id = :sender"),
-                                      {"sender": sender_id}).rowcount
+            return int(connection.execute(text("DELETE FROM events WHERE sender_id = :sender"),
+                                          {"sender": sender_id}).rowcount)
     finally:  # one engine per pass: its connections are closed, not left to the collector
         engine.dispose()
 

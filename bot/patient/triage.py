@@ -8,7 +8,7 @@ import string
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, cast
 
 from bot.patient.nlp.findings import (
     DAYS_ENTITY, LANGUAGE_ENTITY, SEVERITY_ENTITY, SEVERITY_RANK, SYMPTOM_ENTITY,
@@ -71,6 +71,7 @@ class Report:
         findings, temps, days, levels, languages = [], [], [], [], []
         for e in entities:
             kind, value = e.get("entity"), e.get("value")
+            value = cast(Any, value)  # the entity's own type: text, number of days, °C
             if kind == SYMPTOM_ENTITY:
                 findings.append(Finding(str(value), str(e.get("text", value)), int(e.get("start", 0)),
                                         int(e.get("end", 0)), e.get("role") or "present",
@@ -277,7 +278,7 @@ def _holds(condition: str, value: Any, report: Report) -> bool:
     """Whether one of the report-wide conditions holds (finding conditions: _concerned)."""
     temp, days, present = report.temperature_c, report.days_since_infusion, report.present()
     asked = bool(report.with_status("hypothetical"))
-    checks = {
+    checks: dict[str, Callable[[], bool]] = {
         "also_present": lambda: any(f.symptom in value for f in present),
         "temperature_c_at_least": lambda: temp is not None and temp >= value,
         "temperature_c_below": lambda: temp is not None and temp < value,

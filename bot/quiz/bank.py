@@ -112,8 +112,8 @@ def _check_question(raw: Any, index: int, kb: KnowledgeBase, errors: list[str]) 
         errors.append(f"{where}: {'; '.join(problems)}")
         return None
     return Question(
-        id=qid, topic=raw["topic"], entry=raw["entry"], text=raw["question"].strip(),
-        options=tuple(o.strip() for o in options), answer=LETTERS.index(answer.lower()),
+        id=str(qid), topic=raw["topic"], entry=raw["entry"], text=raw["question"].strip(),
+        options=tuple(o.strip() for o in options or ()), answer=LETTERS.index(str(answer).lower()),
         explanation=raw["explanation"].strip(), source=kb.entries[raw["entry"]].source_line)
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.quiz import store
-from bot.quiz.answers import SKIP, parse_answer
+from bot.quiz.answers import parse_answer
 from bot.quiz.bank import Question, QuizBank
 from bot.quiz.engine import Result
 from bot.staff.shorthand import expand
@@ -91,7 +91,7 @@ class QuizService:
             parsed = parse_answer(reply, question.options)
             if parsed is None:
                 return Marked(question, understood=False)
-            choice = None if parsed == SKIP else parsed
+            choice = parsed if isinstance(parsed, int) else None  # else skipped
             store.record_answer(session, attempt, self.bank, choice)
             return Marked(question, True, choice, attempt.status == store.FINISHED)
 

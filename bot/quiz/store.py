@@ -42,7 +42,7 @@ class QuizAttempt(UserBase):
     @property
     def current_question_id(self) -> str:
         """The question to ask next."""
-        return self.question_ids[self.position]
+        return str(self.question_ids[self.position])
 
 
 class QuizAnswer(UserBase):
@@ -61,17 +61,19 @@ class QuizAnswer(UserBase):
 
 def active_attempt(session: Session, user_id: str) -> QuizAttempt | None:
     """The user's unfinished attempt, if any."""
-    return session.scalars(
+    attempt: QuizAttempt | None = session.scalars(
         select(QuizAttempt).where(QuizAttempt.user_id == user_id,
                                   QuizAttempt.status == IN_PROGRESS)
         .order_by(QuizAttempt.id.desc())).first()
+    return attempt
 
 
 def last_finished(session: Session, user_id: str) -> QuizAttempt | None:
     """The user's most recently finished attempt, if any."""
-    return session.scalars(
+    attempt: QuizAttempt | None = session.scalars(
         select(QuizAttempt).where(QuizAttempt.user_id == user_id, QuizAttempt.status == FINISHED)
         .order_by(QuizAttempt.id.desc())).first()
+    return attempt
 
 
 def missed_question_ids(session: Session, user_id: str) -> list[str]:

@@ -72,7 +72,7 @@ def create_authenticated_app(token: str, actions: str = "actions"):
     app.exception(Exception)(quiet_error)  # replaces rasa_sdk's, which echoes the body
 
     @app.after_server_start
-    async def warm_up(app, _loop) -> None:  # type: ignore[no-untyped-def]
+    async def warm_up(app, _loop) -> None:
         """Load the red-flag detector (~0.3 s) off the request path, so the first
         red-flag screen does not wait for it."""
         app.add_task(asyncio.to_thread(detector))
@@ -99,4 +99,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -19,7 +19,7 @@ Entities added to every message (extractor "SymptomExtractor"):
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Callable, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -64,7 +64,7 @@ def entities_from(extraction: Extraction) -> List[Dict[Text, Any]]:
         if f.severity:
             extra[SEVERITY_ENTITY] = f.severity
         entities.append(_entity(SYMPTOM_ENTITY, f.symptom, f.start, f.end, **extra))
-    values = {
+    values: dict[str, tuple[str, Callable[[Any], Any]]] = {
         TEMPERATURE_ENTITY: ("temperature_c", lambda v: f"{v:.1f}"),
         DAYS_ENTITY: ("days_since_infusion", str),
         SEVERITY_ENTITY: ("severity", str),

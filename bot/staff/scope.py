@@ -23,5 +23,5 @@ def other_drug_mentioned(
         if word in other_drugs or any(
             word.endswith(s) and len(word) > len(s) + 3 for s in suffixes
         ):
-            return word
+            return str(word)
     return None

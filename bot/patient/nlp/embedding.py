@@ -17,6 +17,7 @@ import hashlib
 import importlib.metadata
 import json
 import struct
+from typing import Any
 import unicodedata
 import zipfile
 from dataclasses import dataclass
@@ -70,7 +71,7 @@ class WordPieceTokenizer:
     BertPreTokenizer, WordPiece). Special-token strings typed in the text
     ("[SEP]") are read as ordinary words."""
 
-    def __init__(self, spec: dict) -> None:
+    def __init__(self, spec: dict[str, Any]) -> None:
         model = spec["model"]
         self.vocab: dict[str, int] = model["vocab"]
         self.unk_id = self.vocab[model["unk_token"]]
@@ -218,7 +219,7 @@ def _gelu(x: np.ndarray) -> np.ndarray:
 class SentenceEncoder:
     """all-MiniLM-L6-v2: text -> unit-length 384-d vector (float32)."""
 
-    def __init__(self, tokenizer: WordPieceTokenizer, config: dict,
+    def __init__(self, tokenizer: WordPieceTokenizer, config: dict[str, Any],
                  tensors: dict[str, np.ndarray], sha256: str) -> None:
         self.tokenizer = tokenizer
         self.sha256 = sha256
@@ -259,7 +260,7 @@ class SentenceEncoder:
 
     @property
     def dimension(self) -> int:
-        return self.hidden
+        return int(self.hidden)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Embed several texts at once: (len(texts), 384) float32, rows of unit length.

@@ -63,7 +63,7 @@ class _Extractor:
             findings=findings,
             hypothetical_question=asks_if and not any(f.is_present for f in findings),
             spans={k: (q.start, q.end) for k, q in read.items() if q is not None},
-            **{k: (q.value if q is not None else None) for k, q in read.items()},
+            **{k: (q.value if q is not None else None) for k, q in read.items()},  # type: ignore[arg-type]
         )
 
 

@@ -25,7 +25,8 @@ def load_lemmas() -> Mapping[str, str]:
     own `get` hashes the word it is given."""
     from spacy.lookups import load_lookups
 
-    return load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
+    table: Mapping[str, str] = load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
+    return table
 
 
 class SymptomGrammar:

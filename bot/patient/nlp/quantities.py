@@ -99,21 +99,21 @@ class Quantity:
 
 def parse_temperature(text: str) -> Quantity | None:
     """Highest body temperature mentioned, in °C (°F converted), with the span of the number."""
-    readings: list[Quantity] = []
+    readings: list[tuple[float | None, int, int]] = []  # None: implausible as a temperature
     for m in _UNIT_TEMP.finditer(text):
         unit = "f" if m.group(2).lower().startswith("f") else "c"
-        readings.append(Quantity(_as_celsius(_to_float(m.group(1)), unit), m.start(1), m.end()))
-    readings += [Quantity(_as_celsius(float(f"{m.group(1)}.{m.group(2)}"), None), m.start(1), m.end())
+        readings.append((_as_celsius(_to_float(m.group(1)), unit), m.start(1), m.end()))
+    readings += [(_as_celsius(float(f"{m.group(1)}.{m.group(2)}"), None), m.start(1), m.end())
                  for m in _POINT_TEMP.finditer(text)]
     for pattern in (_DEG_ONLY, _WORD_THEN_NUM, _NUM_THEN_WORD):
-        readings += [Quantity(_as_celsius(_to_float(m.group(1)), None), m.start(1), m.end(1))
+        readings += [(_as_celsius(_to_float(m.group(1)), None), m.start(1), m.end(1))
                      for m in pattern.finditer(text)]
-    valid = [r for r in readings if r.value is not None]
+    valid = [Quantity(value, start, end) for value, start, end in readings if value is not None]
     for reading in valid:  # grows while chained readings are found
-        m = _NEXT_READING.match(text, reading.end)
-        value = _as_celsius(_to_float(m.group(1)), None) if m else None
-        if value is not None and all(r.start != m.start(1) for r in valid):
-            valid.append(Quantity(value, m.start(1), m.end(1)))
+        chained = _NEXT_READING.match(text, reading.end)
+        value = _as_celsius(_to_float(chained.group(1)), None) if chained else None
+        if chained and value is not None and all(r.start != chained.start(1) for r in valid):
+            valid.append(Quantity(value, chained.start(1), chained.end(1)))
     return max(valid, key=lambda r: r.value) if valid else None
 
 
@@ -157,6 +157,7 @@ def _days_to(day: int, month: int, year: int | None, today: date) -> int | None:
 
 def _time_mentions(text: str, today: date) -> list[Quantity]:
     found: list[Quantity] = []
+    days: int | None
     for pattern, days in _FIXED_DAYS:
         found += [Quantity(days, m.start(), m.end()) for m in pattern.finditer(text)]
     for m in _AGO.finditer(text):
@@ -240,10 +241,10 @@ class SeverityReader:
     @staticmethod
     def strongest(cues: list[Quantity]) -> Quantity | None:
         """The most severe cue (the first of equals), or None when there is none."""
-        return max(cues, key=lambda c: SEVERITY_RANK[c.value]) if cues else None
+        return max(cues, key=lambda c: SEVERITY_RANK[str(c.value)]) if cues else None
 
     def near(self, text: str, start: int, end: int, cues: list[Quantity]) -> str | None:
         """Strongest severity level said in the same clause as the span [start, end)."""
         left, right = clause_bounds(text, start, end)
         cue = self.strongest([c for c in cues if c.start >= left and c.end <= right])
-        return cue.value if cue else None
+        return str(cue.value) if cue else None

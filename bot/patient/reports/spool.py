@@ -71,7 +71,7 @@ def save_or_spool(columns: dict[str, Any], site: Site,
 
 
 def _columns(line: str) -> dict[str, Any]:
-    columns = json.loads(line)
+    columns: dict[str, Any] = json.loads(line)
     columns["created_at"] = datetime.fromisoformat(columns["created_at"])
     return columns
 

@@ -19,7 +19,7 @@ import os
 import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable, Hashable, TypeVar
+from typing import Awaitable, Callable, Hashable, Iterable, TypeVar
 
 SENDER_LIMIT_ENV = "IAR_WEBCHAT_SENDER_LIMIT"
 ADDRESS_LIMIT_ENV = "IAR_WEBCHAT_ADDRESS_LIMIT"
@@ -144,8 +144,8 @@ def sender_bits(sender: str) -> float:
     return per_char * len(sender)
 
 
-def _entropy(counts: object, total: int) -> float:
-    return -sum(c / total * math.log2(c / total) for c in counts)  # type: ignore[union-attr]
+def _entropy(counts: Iterable[int], total: int) -> float:
+    return -sum(c / total * math.log2(c / total) for c in counts)
 
 
 def low_entropy(sender: str) -> bool:

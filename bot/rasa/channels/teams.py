@@ -279,7 +279,7 @@ class TeamsInput(InputChannel):
                 await output.send_text_message(message.sender_id, too_long_reply(get_site()))
             elif first:
                 # Answer at once (the Bot Connector waits 15 s at most); reply when done.
-                task = asyncio.create_task(on_new_message(message))
+                task = asyncio.ensure_future(on_new_message(message))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
             return response.text("")
