@@ -4,7 +4,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import requests
 
 from bot.kb import KnowledgeBase, build
 from bot.core.paths import KNOWLEDGE_DIR, ROOT

@@ -10,6 +10,7 @@ checks against local stand-ins.
 """
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import re
 import socket
@@ -183,8 +184,7 @@ def _member(tar: tarfile.TarFile, name: str) -> IO[bytes]:
 
 def _model(model: Path) -> Iterator[Finding]:
     """The trained model exists, was trained by this Rasa and on this domain's intents and actions."""
-    import rasa
-
+    rasa_version = importlib.metadata.version("rasa")  # the installed Rasa, without importing it
     if not model.exists():
         yield Finding("model", False, f"{model} is missing: train it (make model)")
         return
@@ -192,9 +192,9 @@ def _model(model: Path) -> Iterator[Finding]:
         metadata = json.load(_member(tar, "metadata.json"))
         trained = yaml.safe_load(_member(tar, "components/domain_provider/domain.yml"))
     version = metadata.get("rasa_open_source_version", "?")
-    if version.split(".")[:2] != rasa.__version__.split(".")[:2]:
+    if version.split(".")[:2] != rasa_version.split(".")[:2]:
         yield Finding("model", False, f"trained with Rasa {version}, this is Rasa "
-                      f"{rasa.__version__}: retrain it (make model)")
+                      f"{rasa_version}: retrain it (make model)")
         return
     domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
     differ = sorted(_names(domain, "intents") ^ _names(trained, "intents")) + \

@@ -18,7 +18,6 @@ import asyncio
 import hmac
 import logging
 import os
-import sys
 
 from rasa_sdk.endpoint import create_app
 from sanic import response

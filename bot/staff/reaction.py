@@ -146,7 +146,7 @@ def vital_findings(text: str, grading: GradingRules) -> tuple[list[Finding], boo
     systolic = grading.vitals["systolic"]
     readings = _reading(lowered, systolic["names"], with_diastolic=True)
     baseline = _baseline(lowered, systolic)
-    for value, diastolic, position in readings:
+    for value, diastolic, _position in readings:
         any_reading = True
         if diastolic is None and value < 40:
             continue

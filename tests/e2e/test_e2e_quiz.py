@@ -9,8 +9,7 @@ import pytest
 from bot.kb import KnowledgeBase
 from bot.quiz import store
 from bot.quiz.bank import QUIZ_FILE, Question, QuizBank, load_bank
-from bot.ops.stack import (Stack, free_port, start_action_server, start_rasa_server, wait_until_up,
-                       write_endpoints)
+from bot.ops.stack import Stack, start_bot
 from tests.support.userdb import session_factory
 from tests.support.rest import RestClient
 

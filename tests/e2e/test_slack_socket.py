@@ -17,8 +17,7 @@ import requests
 
 from bot.rasa.channels.disabled import DisabledChannel
 from bot.rasa.channels.slack_socket import SlackSocketInput
-from bot.ops.stack import Stack, free_port, start_action_server, start_rasa_server, wait_until_up, \
-    write_endpoints
+from bot.ops.stack import start_bot
 from tests.support.channel_stack import SLACK_TOKEN
 from tests.support.socket_standin import SocketModeStandIn
 from tests.e2e.test_slack_channel import click_body, event_body

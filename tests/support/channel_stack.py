@@ -21,8 +21,7 @@ from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from bot.ops.stack import Stack, free_port, start_action_server, start_rasa_server, wait_until_up, \
-    write_endpoints
+from bot.ops.stack import start_bot
 
 APP_ID = "test-app-id"
 TENANT_ID = "test-tenant"
