@@ -1,5 +1,6 @@
 # IAR Assistant. `make run` starts the bot; `make test` runs every test.
 # Each step is skipped when its inputs are unchanged (install, knowledge base, model).
+# `make test-fast` runs the unit tier only; `make lint` runs ruff and mypy.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export RASA_TELEMETRY_ENABLED := false
@@ -17,11 +18,14 @@ MODEL := models/iar.tar.gz
 # Only the NLU components' own code and data shape the model; the lexicon and detectors load at run time.
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') bot/rasa/components.py bot/rasa/tokenizer.py knowledge/shorthand.yml
 
-.PHONY: help install kb model run shell test bench bench-load teams-app doctor clean
+.PHONY: help install kb model run shell test test-fast lint format bench bench-load teams-app doctor clean
 
 help:
 	@echo "make run    install, build the knowledge base, train if needed, start the bot"
-	@echo "make test   the whole test suite (unit, Rasa data/NLU/story checks, end-to-end)"
+	@echo "make test   lint, then the whole test suite (unit, Rasa data/NLU/story checks, end-to-end)"
+	@echo "make test-fast  the unit tier (tests/unit: no model, no server)"
+	@echo "make lint   ruff (lint and format check) and mypy (strict on the domain packages)"
+	@echo "make format ruff format and the safe lint fixes (import order)"
 	@echo "make shell  chat in the terminal"
 	@echo "make bench  start-up, latency and training figures"
 	@echo "make bench-load  throughput and latency, one vs two servers (PostgreSQL + Redis)"
@@ -39,7 +43,8 @@ $(INSTALLED): requirements.txt requirements-data.txt constraints.txt
 	@touch $@
 
 # The deployment checks (hadolint, kubectl kustomize, kubernetes-validate, check-jsonschema)
-# need a newer jsonschema than Rasa allows, so they get a virtualenv of their own.
+# need a newer jsonschema than Rasa allows, so they get a virtualenv of their own; so do the
+# linter and the type checker (ruff, mypy).
 $(TOOLS_INSTALLED): requirements-dev.txt
 	@py=$$(scripts/python310.sh) || exit 1; \
 	if [ ! -x $(TOOLS)/bin/python ]; then echo "==> Creating $(TOOLS) (deployment checks)"; "$$py" -m venv $(TOOLS) || exit 1; fi
@@ -67,8 +72,20 @@ run: install kb model
 shell: install kb model
 	@$(PY) -m bot.ops.cli shell
 
-test: install kb model
+test: install kb model lint
 	$(PY) -m pytest
+
+test-fast: $(INSTALLED) $(KB)
+	$(PY) -m pytest tests/unit -q
+
+lint: $(TOOLS_INSTALLED)
+	$(TOOLS)/bin/ruff check .
+	$(TOOLS)/bin/ruff format --check .
+	$(TOOLS)/bin/mypy
+
+format: $(TOOLS_INSTALLED)
+	$(TOOLS)/bin/ruff check --fix --select I .
+	$(TOOLS)/bin/ruff format .
 
 bench: install kb model
 	$(PY) bench/staff_latency.py

@@ -1,4 +1,7 @@
-"""Shared fixtures: the real knowledge base built from knowledge/, paths, free ports."""
+"""Shared fixtures: the real knowledge base built from knowledge/, the trained model, the
+servers; and the tier markers. The tiers are folders: tests/unit (no model, no server),
+tests/rasa (Rasa itself or the trained model), tests/e2e (real servers over HTTP);
+tests/support holds the helpers they share."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,6 +15,15 @@ from tests.support.alert_webhook import AlertWebhook
 from tests.support.rest import RestClient
 
 MODEL = ROOT / "models" / "iar.tar.gz"
+TIERS = {"rasa": pytest.mark.rasa, "e2e": pytest.mark.e2e}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with its tier, from its folder, so that `-m "not e2e"` selects by tier."""
+    for item in items:
+        tier = item.path.relative_to(ROOT / "tests").parts[0]
+        if tier in TIERS:
+            item.add_marker(TIERS[tier])
 
 
 @pytest.fixture(scope="session", autouse=True)
