@@ -29,7 +29,7 @@ FRAMES = [
 
 def messages(n: int, seed: int = 7) -> list[str]:
     """n varied messages built from lexicon phrases in everyday frames."""
-    from bot.patient.nlp.lexicon import load_lexicon
+    from bot.patient.symptoms import load_lexicon
 
     phrases = [p for s in load_lexicon().symptoms.values() for p in s.phrases]
     rng = random.Random(seed)

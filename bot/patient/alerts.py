@@ -31,7 +31,7 @@ import requests
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.patient.nlp.lexicon import load_lexicon
+from bot.patient.symptoms import load_lexicon
 from bot.core.userdb import utcnow
 from bot.patient.reports.models import AlertOutbox, PatientReport
 from bot.core.sites import Site

@@ -13,10 +13,10 @@ import math
 import re
 from typing import Any, Iterable, Mapping
 
-from bot.patient.nlp.findings import (
+from bot.patient.findings import (
     DAYS_ENTITY, SEVERITY_ENTITY, SEVERITY_RANK, STATUSES, SYMPTOM_ENTITY, TEMPERATURE_ENTITY,
 )
-from bot.patient.nlp.lexicon import load_lexicon
+from bot.patient.symptoms import load_lexicon
 from bot.patient.nlp.quantities import EXPLICIT_CELSIUS
 
 MAX_DAYS = 3650  # no trial follows a patient longer than this after an infusion

@@ -24,10 +24,10 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping
 
-from bot.patient.nlp.findings import (
+from bot.patient.findings import (
     DAYS_ENTITY, LANGUAGE_ENTITY, SEVERITY_ENTITY, SYMPTOM_ENTITY, TEMPERATURE_ENTITY, Finding,
 )
-from bot.patient.nlp.lexicon import load_lexicon
+from bot.patient.symptoms import load_lexicon
 from bot.patient.nlp.quantities import parse_bare_temperature
 from bot.patient.screen import UNCLEAR, load_screen, read_answer
 from bot.patient.triage import Decision, Report, missing_facts, triage

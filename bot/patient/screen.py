@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
-from bot.patient.nlp.lexicon import load_lexicon
+from bot.patient.symptoms import load_lexicon
 from bot.core.paths import KNOWLEDGE_DIR
 from bot.core.yamlfile import read_yaml
 

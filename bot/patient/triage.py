@@ -10,12 +10,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, cast
 
-from bot.patient.nlp.findings import (
+from bot.patient.findings import (
     DAYS_ENTITY, LANGUAGE_ENTITY, SEVERITY_ENTITY, SEVERITY_RANK, SYMPTOM_ENTITY,
     TEMPERATURE_ENTITY, Extraction, Finding,
 )
 from bot.patient.nlp.language import foreign_reply
-from bot.patient.nlp.lexicon import CLASSES, SEVERITY_LEVELS, Lexicon, load_lexicon
+from bot.patient.symptoms import CLASSES, SEVERITY_LEVELS, Lexicon, load_lexicon
 from bot.core.paths import KNOWLEDGE_DIR
 from bot.core.sites import Site
 from bot.core.yamlfile import read_yaml

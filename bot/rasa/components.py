@@ -43,7 +43,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.patient.nlp.extract import extract, get_extractor
-from bot.patient.nlp.findings import (
+from bot.patient.findings import (
     DAYS_ENTITY, LANGUAGE_ENTITY, SEVERITY_ENTITY, SYMPTOM_ENTITY, TEMPERATURE_ENTITY, Extraction,
 )
 from bot.patient.nlp.language import detect_language, names_red_flag

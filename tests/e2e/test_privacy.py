@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.patient.alerts import deliver_pending
-from bot.patient.nlp.findings import Finding
+from bot.patient.findings import Finding
 from bot.core.paths import ROOT
 from bot.patient.privacy import (
     ERASE_DELAY, TRACKER_DB_ENV, ErasureRequest, erase_due, request_erasure, sender_hash,

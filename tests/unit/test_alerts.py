@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.patient.alerts import BURST_WINDOW, DETAILED, deliver_pending, retry_delay, run_dispatcher
 from bot.ops.cli import main as cli
-from bot.patient.nlp.findings import Finding
+from bot.patient.findings import Finding
 from bot.patient.reports.models import AlertOutbox, utcnow
 from bot.patient.reports.store import save_report
 from bot.core.sites import Site

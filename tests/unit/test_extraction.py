@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from bot.patient.nlp.extract import extract, get_extractor
-from bot.patient.nlp.lexicon import expand, load_lexicon
+from bot.patient.symptoms import expand, load_lexicon
 
 # bot.patient.nlp.pipeline silences spaCy W036 (empty token Matchers); pytest resets filters per test.
 pytestmark = pytest.mark.filterwarnings("ignore:.*W036")

@@ -6,7 +6,7 @@ import pytest
 from bot.patient.intake import (
     Turn, add_turn, is_correction, merged_entities, progress, report_of, screen_answer,
 )
-from bot.patient.nlp.findings import Finding
+from bot.patient.findings import Finding
 from bot.patient.triage import Report
 
 

@@ -24,7 +24,7 @@ from bot.patient.nlp.embedding import encoder
 from bot.patient.nlp.red_flag_similarity import (PARAPHRASES_FILE, ParaphraseError, RedFlagDetector,
                                          build_cache, detector, load_detector, load_paraphrases,
                                          segments, similar_signs)
-from bot.patient.nlp.lexicon import load_lexicon
+from bot.patient.symptoms import load_lexicon
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 NEW_SIGNS = {"palpitations_with_red_flag"}

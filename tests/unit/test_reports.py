@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 import bot.patient.reports.export as export
 import bot.patient.reports.store as store
 from bot.ops.cli import main as cli
-from bot.patient.nlp.findings import Finding
+from bot.patient.findings import Finding
 from bot.patient.privacy import erase_due, request_erasure
 from bot.patient.reports.export import list_reports, log_access, write_csv
 from bot.patient.reports.models import AlertOutbox, PatientReport

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from bot.patient.nlp.findings import Finding
+from bot.patient.findings import Finding
 from bot.patient.reports.models import AlertOutbox, PatientReport
 from bot.patient.reports.spool import SPOOL_ENV, append, flush, save_or_spool
 from bot.patient.reports.store import dedupe_hash, report_columns

@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 from bot.patient.nlp.extract import extract, get_extractor
-from bot.patient.nlp.findings import Finding
-from bot.patient.nlp.lexicon import load_lexicon
+from bot.patient.findings import Finding
+from bot.patient.symptoms import load_lexicon
 from bot.core.paths import KNOWLEDGE_DIR
 from bot.core.sites import Site, SiteConfigError, get_site
 from bot.patient.triage import (

@@ -8,8 +8,8 @@ from functools import lru_cache
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from bot.patient.nlp.findings import Extraction, Finding
-from bot.patient.nlp.lexicon import (
+from bot.patient.findings import Extraction, Finding
+from bot.patient.symptoms import (
     ContextConfig, load_context_config, load_lexicon, load_spelling, normalise, respell,
 )
 from bot.patient.nlp.pipeline import NOT_SYMPTOM, build_pipeline

@@ -16,7 +16,7 @@ from typing import Iterable, Mapping
 
 from spacy.tokens import Doc, Span
 
-from bot.patient.nlp.lexicon import CLASSES, Grammar, GrammarRule
+from bot.patient.symptoms import CLASSES, Grammar, GrammarRule
 
 
 def load_lemmas() -> Mapping[str, str]:

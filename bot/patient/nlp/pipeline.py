@@ -13,7 +13,7 @@ from spacy.language import Language
 from spacy.tokens import Span
 
 from bot.patient.nlp.grammar import SymptomGrammar, load_lemmas
-from bot.patient.nlp.lexicon import ContextConfig, Lexicon, load_grammar, load_lexicon
+from bot.patient.symptoms import ContextConfig, Lexicon, load_grammar, load_lexicon
 
 NOT_SYMPTOM = "NOT_SYMPTOM"
 

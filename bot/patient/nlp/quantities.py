@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from bot.patient.nlp.findings import SEVERITY_RANK
+from bot.patient.findings import SEVERITY_RANK
 
 # Unit-less readings count as temperatures only in these ranges.
 CELSIUS_RANGE = (35.0, 43.0)

@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from bot.patient.nlp.findings import SEVERITY_RANK
+from bot.patient.findings import SEVERITY_RANK
 from bot.core.paths import KNOWLEDGE_DIR
 from bot.core.yamlfile import read_yaml
 
