@@ -23,7 +23,7 @@ TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') bot/ra
 help:
 	@echo "make run    install, build the knowledge base, train if needed, start the bot"
 	@echo "make test   lint, then the whole test suite (unit, Rasa data/NLU/story checks, end-to-end)"
-	@echo "make test-fast  the unit tier (tests/unit: no model, no server)"
+	@echo "make test-fast  the unit tier (tests/unit: no model, no server) less its slow sweeps"
 	@echo "make lint   ruff (lint and format check) and mypy (strict on the domain packages)"
 	@echo "make format ruff format and the safe lint fixes (import order)"
 	@echo "make shell  chat in the terminal"
@@ -76,7 +76,7 @@ test: install kb model lint
 	$(PY) -m pytest
 
 test-fast: $(INSTALLED) $(KB)
-	$(PY) -m pytest tests/unit -q
+	$(PY) -m pytest tests/unit -q -m 'not slow'
 
 lint: $(TOOLS_INSTALLED)
 	$(TOOLS)/bin/ruff check .

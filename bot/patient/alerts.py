@@ -127,7 +127,7 @@ def burst_payload(payloads: list[dict[str, Any]], site_id: str | None) -> dict[s
     return {"text": "\n\n".join(parts)}
 
 
-def deliver_pending(webhook_url: str | None, session_factory: sessionmaker[Session],
+def deliver_pending(webhook_url: str | None, sessions: sessionmaker[Session],
                     now: datetime | None = None, *, post: Post = requests.post,
                     base_delay: float = BASE_DELAY, max_delay: float = MAX_DELAY,
                     timeout: float = TIMEOUT, limit: int = 100,
@@ -142,7 +142,7 @@ def deliver_pending(webhook_url: str | None, session_factory: sessionmaker[Sessi
     """
     now = now or utcnow()
     delivered = failed = 0
-    with session_factory() as session:
+    with sessions() as session:
         if not webhook_url:
             waiting = _count_pending(session)
             if waiting:
@@ -207,7 +207,7 @@ def _count_pending(session: Session) -> int:
                .scalars().all())
 
 
-def run_dispatcher(session_factory: sessionmaker[Session], interval: float = 2.0,
+def run_dispatcher(sessions: sessionmaker[Session], interval: float = 2.0,
                    url: str | None = None, stop: Callable[[], bool] = lambda: False,
                    upkeep: Callable[[], object] = lambda: None, **options: Any) -> None:
     """Deliver pending alerts every `interval` seconds until `stop()` is true, calling
@@ -221,9 +221,9 @@ def run_dispatcher(session_factory: sessionmaker[Session], interval: float = 2.0
         try:
             upkeep()
             if url:
-                deliver_pending(url, session_factory, **options)
+                deliver_pending(url, sessions, **options)
             else:  # say so whenever the number of waiting alerts changes, not every pass
-                with session_factory() as session:
+                with sessions() as session:
                     now_waiting = _count_pending(session)
                 if now_waiting != waiting:
                     log.warning("no webhook configured (%s): %d alert(s) waiting in the outbox",

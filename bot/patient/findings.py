@@ -1,4 +1,5 @@
-"""Result types of symptom extraction (light module: no spaCy import)."""
+"""What reading a patient's message finds: symptoms with their status, and the facts read
+(light module: no spaCy import)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field

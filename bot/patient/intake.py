@@ -171,7 +171,7 @@ def patient_text(turns: Iterable[Turn]) -> str:
 
 
 @dataclass(frozen=True)
-class Progress:
+class FormProgress:
     """Where a report stands after a turn: the facts known and what to ask next."""
 
     report: Report
@@ -181,7 +181,7 @@ class Progress:
 
 
 def progress(turns: Iterable[Turn], asked: Iterable[str] = (), anything_else: str | None = None,
-             screen: str | None = None) -> Progress:
+             screen: str | None = None) -> FormProgress:
     """What is known and what the form should still ask.
 
     Nothing is asked once a red flag is present, or for a message in another
@@ -195,13 +195,13 @@ def progress(turns: Iterable[Turn], asked: Iterable[str] = (), anything_else: st
     slots = {"days_since_infusion": report.days_since_infusion, "severity": report.severity,
              "temperature_c": report.temperature_c, SCREEN: screen}
     if decision.disposition == "emergency" or report.language is not None:
-        return Progress(report, decision, slots, ())
+        return FormProgress(report, decision, slots, ())
     to_ask = [SCREEN] if screen is None and asked.count(SCREEN) < SCREEN_ASKS else []
     if report.present():
         to_ask += [FACT_SLOTS[f] for f in missing_facts(report) if FACT_SLOTS[f] not in asked]
         if anything_else is None and ANYTHING_ELSE not in asked:
             to_ask.append(ANYTHING_ELSE)
-    return Progress(report, decision, slots, tuple(to_ask))
+    return FormProgress(report, decision, slots, tuple(to_ask))
 
 
 def should_store(decision: Decision) -> bool:

@@ -1,4 +1,5 @@
-"""Load the symptom lexicon (knowledge/symptoms.yml) and ConText rules (knowledge/context_rules.yml)."""
+"""The symptom catalogue: the lexicon (knowledge/symptoms.yml) with each symptom's triage class, and
+the ConText rules (knowledge/context_rules.yml) and grammar the reader applies."""
 from __future__ import annotations
 
 import itertools

@@ -101,7 +101,7 @@ class QuizService:
             attempt = store.last_finished(session, user_id)
             return None if attempt is None else store.result_of(attempt, self.bank)
 
-    def progress(self, user_id: str) -> store.Progress | None:
+    def progress(self, user_id: str) -> store.QuizRecord | None:
         """The user's quiz record (finished quizzes, best score, pass, paused quiz)."""
         with self.sessions() as session:
             return store.progress(session, user_id)

@@ -140,7 +140,7 @@ def record_answer(session: Session, attempt: QuizAttempt, bank: QuizBank,
 
 
 @dataclass(frozen=True)
-class Progress:
+class QuizRecord:
     """A user's quiz record, for 'my progress'."""
 
     finished: int
@@ -164,7 +164,7 @@ class Progress:
         return "\n".join(lines)
 
 
-def progress(session: Session, user_id: str) -> Progress | None:
+def progress(session: Session, user_id: str) -> QuizRecord | None:
     """The user's quiz record, or None if they never started a quiz."""
     attempts = session.scalars(select(QuizAttempt).where(QuizAttempt.user_id == user_id)
                                .order_by(QuizAttempt.id)).all()
@@ -173,7 +173,7 @@ def progress(session: Session, user_id: str) -> Progress | None:
     done = [a for a in attempts if a.status == FINISHED]
     passed = [a for a in done if a.passed]
     active = next((a for a in reversed(attempts) if a.status == IN_PROGRESS), None)
-    return Progress(
+    return QuizRecord(
         finished=len(done), best_score=max((a.score for a in done), default=None),
         passed_at=passed[0].finished_at if passed else None,
         last_score=done[-1].score if done else None,

@@ -16,6 +16,8 @@ import pytest
 
 from bot.patient.nlp.embedding import MAX_TOKENS, ModelError, encoder, load_encoder, model_zip_path
 
+pytestmark = pytest.mark.slow  # loads the sentence-embedding model (make test-fast skips it)
+
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "minilm_reference.json"
 CASES = json.loads(FIXTURE.read_text(encoding="utf-8"))["cases"]
 

@@ -263,6 +263,7 @@ def test_finding_spans_point_at_the_words() -> None:
     assert text[finding.start:finding.end] == finding.text == "lips are swelling"
 
 
+@pytest.mark.slow
 def test_every_red_flag_phrase_is_an_emergency_on_its_own() -> None:
     """No lexicon phrase of an emergency symptom is lost to a look-alike or a cue."""
     lexicon = load_lexicon()

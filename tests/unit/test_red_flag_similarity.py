@@ -26,6 +26,8 @@ from bot.patient.nlp.red_flag_similarity import (PARAPHRASES_FILE, ParaphraseErr
                                          segments, similar_signs)
 from bot.patient.symptoms import load_lexicon
 
+pytestmark = pytest.mark.slow  # loads the sentence-embedding model (make test-fast skips it)
+
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 NEW_SIGNS = {"palpitations_with_red_flag"}
 

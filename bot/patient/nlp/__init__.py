@@ -1,8 +1,7 @@
-"""Patient-message understanding: symptom lexicon, medspaCy extraction, Rasa component.
+"""Reading a patient's message: medspaCy extraction with the symptom grammar, quantities,
+language detection, the sentence-embedding red-flag detector.
 
-Use `from bot.patient.nlp.extract import extract`; this package itself only exposes the
-light result types so that e.g. bot.patient.triage does not load spaCy.
+The symptom catalogue it reads against is bot.patient.symptoms, and what it reads comes out
+as bot.patient.findings' types; triage depends on those, not on this package's machinery.
+Use `from bot.patient.nlp.extract import extract` (it loads spaCy).
 """
-from bot.patient.findings import STATUSES, Extraction, Finding
-
-__all__ = ["STATUSES", "Extraction", "Finding"]

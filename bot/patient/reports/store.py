@@ -40,11 +40,11 @@ def report_columns(*, sender_id: str, channel: str | None, text: str, report: Re
                 site_id=site.id, dedupe_key=dedupe_key, created_at=utcnow())
 
 
-def save_report(session_factory: sessionmaker[Session], *, sender_id: str, channel: str | None,
+def save_report(sessions: sessionmaker[Session], *, sender_id: str, channel: str | None,
                 text: str, report: Report, decision: Decision, site: Site,
                 dedupe_key: str) -> Saved:
     """Store the report and, for emergency and urgent ones, its alert (see save_columns)."""
-    return save_columns(session_factory, report_columns(
+    return save_columns(sessions, report_columns(
         sender_id=sender_id, channel=channel, text=text, report=report, decision=decision,
         site=site, dedupe_key=dedupe_key), site)
 
@@ -54,7 +54,7 @@ def dedupe_hash(key: str) -> str:
     return "sha256:" + hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def save_columns(session_factory: sessionmaker[Session], columns: dict[str, Any],
+def save_columns(sessions: sessionmaker[Session], columns: dict[str, Any],
                  site: Site) -> Saved:
     """Store a report row and, for emergency and urgent ones, its alert, atomically.
 
@@ -64,7 +64,7 @@ def save_columns(session_factory: sessionmaker[Session], columns: dict[str, Any]
     """
     columns = {**columns, "dedupe_key": dedupe_hash(columns["dedupe_key"])}
     try:
-        with session_factory.begin() as session:
+        with sessions.begin() as session:
             row = PatientReport(**columns)
             session.add(row)
             session.flush()  # the id and created_at, for the alert
@@ -75,7 +75,7 @@ def save_columns(session_factory: sessionmaker[Session], columns: dict[str, Any]
                 session.flush()
             return Saved(row.id, True, alert.id if alert else None)
     except IntegrityError:
-        with session_factory() as session:
+        with sessions() as session:
             existing = session.execute(select(PatientReport).where(
                 PatientReport.dedupe_key == columns["dedupe_key"])).scalar_one_or_none()
             if existing is None:
