@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Callable
 
 STATUSES = ("present", "negated", "hypothetical", "historical", "resolved", "gradual", "usual", "family")
 SEVERITY_RANK = {"mild": 1, "moderate": 2, "severe": 3}
@@ -48,3 +49,31 @@ class Extraction:
     def present(self) -> list[str]:
         """Ids of the symptoms the patient has, in order of mention, without repeats."""
         return list(dict.fromkeys(f.symptom for f in self.findings if f.is_present))
+
+
+def entity(kind: str, value: str, start: int, end: int, **extra: Any) -> dict[str, Any]:
+    """One NLU entity dict, found with full confidence (a rule, not a guess)."""
+    return {"entity": kind, "value": value, "start": start, "end": end, "confidence_entity": 1.0,
+            **extra}
+
+
+def entities_from(extraction: Extraction) -> list[dict[str, Any]]:
+    """The extraction as NLU entity dicts (the shape Rasa hands on to the actions and that
+    bot.patient.intake reads back): a symptom's role is its status."""
+    entities = []
+    for f in extraction.findings:
+        extra = {"role": f.status, "text": f.text}
+        if f.severity:
+            extra[SEVERITY_ENTITY] = f.severity
+        entities.append(entity(SYMPTOM_ENTITY, f.symptom, f.start, f.end, **extra))
+    values: dict[str, tuple[str, Callable[[Any], str]]] = {
+        TEMPERATURE_ENTITY: ("temperature_c", lambda v: f"{v:.1f}"),
+        DAYS_ENTITY: ("days_since_infusion", str),
+        SEVERITY_ENTITY: ("severity", str),
+    }
+    for kind, (field_name, as_text) in values.items():
+        value = getattr(extraction, field_name)
+        if value is not None:
+            start, end = extraction.spans[field_name]
+            entities.append(entity(kind, as_text(value), start, end))
+    return entities

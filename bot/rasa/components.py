@@ -19,62 +19,28 @@ Entities added to every message (extractor "SymptomExtractor"):
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.constants import ENTITY_ATTRIBUTE_CONFIDENCE_TYPE
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import (
     ENTITIES,
     INTENT,
     INTENT_NAME_KEY,
     PREDICTED_CONFIDENCE_KEY,
-    ENTITY_ATTRIBUTE_END,
     ENTITY_ATTRIBUTE_ROLE,
-    ENTITY_ATTRIBUTE_START,
-    ENTITY_ATTRIBUTE_TEXT,
     ENTITY_ATTRIBUTE_TYPE,
-    ENTITY_ATTRIBUTE_VALUE,
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.patient.nlp.extract import extract, get_extractor
-from bot.patient.findings import (
-    DAYS_ENTITY, LANGUAGE_ENTITY, SEVERITY_ENTITY, SYMPTOM_ENTITY, TEMPERATURE_ENTITY, Extraction,
-)
+from bot.patient.findings import LANGUAGE_ENTITY, entities_from, entity
 from bot.patient.nlp.language import detect_language, names_red_flag
 from bot.core.roles import reports_symptoms
-
-
-def _entity(kind: str, value: str, start: int, end: int, **extra: Any) -> Dict[Text, Any]:
-    return {ENTITY_ATTRIBUTE_TYPE: kind, ENTITY_ATTRIBUTE_VALUE: value,
-            ENTITY_ATTRIBUTE_START: start, ENTITY_ATTRIBUTE_END: end,
-            ENTITY_ATTRIBUTE_CONFIDENCE_TYPE: 1.0, **extra}
-
-
-def entities_from(extraction: Extraction) -> List[Dict[Text, Any]]:
-    """Rasa entity dicts for one extraction."""
-    entities = []
-    for f in extraction.findings:
-        extra = {ENTITY_ATTRIBUTE_ROLE: f.status, ENTITY_ATTRIBUTE_TEXT: f.text}
-        if f.severity:
-            extra[SEVERITY_ENTITY] = f.severity
-        entities.append(_entity(SYMPTOM_ENTITY, f.symptom, f.start, f.end, **extra))
-    values: dict[str, tuple[str, Callable[[Any], Any]]] = {
-        TEMPERATURE_ENTITY: ("temperature_c", lambda v: f"{v:.1f}"),
-        DAYS_ENTITY: ("days_since_infusion", str),
-        SEVERITY_ENTITY: ("severity", str),
-    }
-    for kind, (field_name, as_text) in values.items():
-        value = getattr(extraction, field_name)
-        if value is not None:
-            start, end = extraction.spans[field_name]
-            entities.append(_entity(kind, as_text(value), start, end))
-    return entities
 
 
 @DefaultV1Recipe.register(
@@ -120,7 +86,7 @@ class SymptomExtractor(GraphComponent, EntityExtractorMixin):
             language = detect_language(text)
             if language:
                 role = {ENTITY_ATTRIBUTE_ROLE: "red_flag"} if names_red_flag(text, language) else {}
-                entities.append(_entity(LANGUAGE_ENTITY, language, 0, len(text), **role))
+                entities.append(entity(LANGUAGE_ENTITY, language, 0, len(text), **role))
             found = self.add_extractor_name(entities)
             message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
         return messages

@@ -21,7 +21,7 @@ from actions.patient import (
 )
 from actions.staff import ActionAnswerQuestion
 from bot.kb import KnowledgeBase
-from bot.rasa.components import entities_from
+from bot.patient.findings import entities_from
 from bot.patient.nlp.extract import extract, get_extractor
 from bot.patient.reports.models import AlertOutbox, PatientReport
 from bot.core.sites import get_site
