@@ -12,14 +12,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+import redis
+
+from bot.rasa.channels.dedupe import RedisSeenCache, seen_cache
 from bot.rasa.lock_store import AtomicRedisLockStore
 from bot.core.paths import ROOT
 from bot.patient.privacy import sender_hash
 from bot.ops.services import TRACKER_DB, Services, start_services
 from bot.ops.stack import (Stack, free_port, start_action_server, start_alert_dispatcher,
                        start_rasa_server, wait_until_up)
+from tests.support.channel_stack import StandIn, channel_env
 from tests.support.rest import RestClient
 from tests.support.patient_helpers import reports_of
+from tests.e2e.test_slack_channel import event_body, replies_in_thread, signed_post
 
 pytestmark = pytest.mark.e2e
 
@@ -33,14 +38,16 @@ def services() -> Services:
 
 
 @pytest.fixture(scope="module")
-def clients(trained_model: Path, services: Services,
+def clients(trained_model: Path, services: Services, standin: StandIn,
             tmp_path_factory: pytest.TempPathFactory) -> list[RestClient]:
-    """REST clients for two Rasa servers sharing one action server, PostgreSQL and Redis."""
+    """REST clients for two Rasa servers sharing one action server, PostgreSQL and Redis
+    (Slack on too, its Web API played by the stand-in)."""
     work = tmp_path_factory.mktemp("scaleout")
     action_port = free_port()
     users = {"IAR_USER_DB_URL": services.db_url(), "IAR_REPORT_SPOOL": str(work / "spool.jsonl"),
              "IAR_TRACKER_DB_URL": services.db_url(TRACKER_DB)}
-    rasa_env = services.rasa_env(f"http://127.0.0.1:{action_port}/webhook")
+    rasa_env = {**channel_env(standin),
+                **services.rasa_env(f"http://127.0.0.1:{action_port}/webhook")}
     stack = Stack([start_action_server(action_port, log=work / "actions.log", env=users)])
     try:
         stack.servers.append(start_alert_dispatcher(0.5, log=work / "alerts.log", env=users))
@@ -135,3 +142,37 @@ def test_lock_tickets_are_unique_when_servers_race(services: Services) -> None:
         list(pool.map(lambda pair: [pair[0].cleanup(conversation, t) for t in pair[1]],
                       zip(stores, tickets)))
     assert stores[0].get_lock(conversation) is None
+
+
+def test_a_slack_retry_reaching_the_other_server_is_answered_once(
+        clients: list[RestClient], standin: StandIn) -> None:
+    """Slack retries a delivery it thinks failed; behind a load balancer the retry lands on
+    the other server, which must know (through Redis) that the first one took it."""
+    ts = f"{time.time():.6f}"
+    body = event_body("premeds?", ts, f"Ev{uuid.uuid4().hex[:10].upper()}")
+    assert signed_post(clients[0], body, "application/json").status_code == 200
+    retry = signed_post(clients[1], body, "application/json", headers={
+        "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
+    assert retry.status_code == 200
+    standin.wait_for("slack:chat.postMessage", lambda r: r["body"].get("thread_ts") == ts)
+    time.sleep(3)
+    assert len(replies_in_thread(standin, ts)) == 1
+
+
+def test_the_shared_dedupe_record_is_seen_by_every_server_and_expires(services: Services) -> None:
+    env = {"REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(services.redis_port)}
+    first, second = seen_cache(ttl=0.5, env=env), seen_cache(ttl=0.5, env=env)
+    key = f"event-{uuid.uuid4().hex}"
+    assert isinstance(first, RedisSeenCache)
+    assert first.first_time(key, "")
+    assert not second.first_time(key)
+    assert not second.first_time(f"other-{key}", key)  # one seen key is enough
+    assert second.first_time(f"other-{key}")  # ...and recorded nothing
+    time.sleep(0.7)
+    assert second.first_time(key)
+
+
+def test_without_redis_a_delivery_counts_as_new_rather_than_unanswered() -> None:
+    unreachable = redis.Redis(host="127.0.0.1", port=free_port(), socket_connect_timeout=0.5)
+    cache = RedisSeenCache(unreachable, ttl=60)
+    assert cache.first_time("event-1") and cache.first_time("event-1")

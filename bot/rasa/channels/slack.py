@@ -23,7 +23,7 @@ from sanic import response
 from sanic.request import Request
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.rasa.channels.dedupe import SeenCache
+from bot.rasa.channels.dedupe import seen_cache
 from bot.rasa.channels.disabled import DisabledChannel
 from bot.rasa.channels.safety import clean_text, too_long, too_long_reply
 from bot.core.sites import get_site
@@ -80,7 +80,7 @@ class StaffSlackInput(SlackInput):
         self.errors_ignore_retry = ()
         # 10 minutes: longer than the 5 minutes a signed timestamp stays valid, so a
         # replayed request is caught too.
-        self.seen = SeenCache(ttl=600)
+        self.seen = seen_cache(ttl=600)
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:

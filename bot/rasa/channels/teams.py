@@ -36,7 +36,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.rasa.channels.dedupe import SeenCache
+from bot.rasa.channels.dedupe import seen_cache
 from bot.rasa.channels.disabled import DisabledChannel
 from bot.rasa.channels.safety import clean_text, too_long, too_long_reply
 from bot.core.sites import get_site
@@ -242,7 +242,7 @@ class TeamsInput(InputChannel):
         self.settings = settings
         self.tokens = TokenProvider(settings)
         self.validator = TokenValidator(settings.app_id, KeySet(settings.openid_url))
-        self.seen = SeenCache(ttl=600)
+        self.seen = seen_cache(ttl=600)
         self._tasks: set[asyncio.Task] = set()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
