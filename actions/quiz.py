@@ -80,7 +80,7 @@ def _utter_started(dispatcher: CollectingDispatcher, started: Started) -> None:
             pass_mark=f"{app().quiz.bank.pass_mark:.0%}", topic=started.topic_label)
 
 
-def _mark_reply(dispatcher: CollectingDispatcher, tracker: Tracker, marked: Marked | None) -> Any:
+def _mark_reply(dispatcher: CollectingDispatcher, tracker: Tracker, marked: Marked | None) -> str | None:
     """The slot value after a reply: DONE ends the form, None asks again (next or same question).
     A protocol question asked mid-quiz (e.g. a reaction on the ward) is still answered from
     the knowledge base; anything else that is not an answer gets a hint on how to answer."""
