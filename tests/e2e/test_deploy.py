@@ -252,7 +252,7 @@ def test_teams_package_is_valid_and_names_this_bot(tmp_path: Path) -> None:
     color = Image.open(tmp_path / "package" / "color.png")
     outline = Image.open(tmp_path / "package" / "outline.png").convert("RGBA")
     assert color.size == (192, 192) and outline.size == (32, 32)
-    pixels = list(outline.getdata())
+    pixels = list(outline.get_flattened_data())
     assert any(alpha == 0 for *_, alpha in pixels), "a transparent background"
     assert {tuple(rgb) for *rgb, alpha in pixels if alpha} == {(255, 255, 255)}, "white lines"
 
