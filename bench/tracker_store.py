@@ -1,4 +1,4 @@
-"""Tracker store cost per turn: Rasa's SQLTrackerStore against bot.tracker_store.LeanSQLTrackerStore.
+"""Tracker store cost per turn: Rasa's SQLTrackerStore against bot.rasa.tracker_store.LeanSQLTrackerStore.
 
 One turn = retrieve the conversation, add a staff turn's events (7), save; on SQLite
 files in a temporary folder, with the project's domain. Prints mean and p95 ms per
@@ -23,8 +23,8 @@ from rasa.shared.core.events import (ActionExecuted, BotUttered, SlotSet,  # noq
                                      UserUttered)
 
 from bench.staff_latency import percentile  # noqa: E402
-from bot.paths import ROOT  # noqa: E402
-from bot.tracker_store import LeanSQLTrackerStore  # noqa: E402
+from bot.core.paths import ROOT  # noqa: E402
+from bot.rasa.tracker_store import LeanSQLTrackerStore  # noqa: E402
 
 
 def turn_events(i: int) -> list:

@@ -41,8 +41,10 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
 
 
 class LeanSQLTrackerStore(SQLTrackerStore):
-    """`type: bot.tracker_store.LeanSQLTrackerStore` in endpoints.yml, with the SQL
+    """`type: bot.rasa.tracker_store.LeanSQLTrackerStore` in endpoints.yml, with the SQL
     store's usual keys (dialect, db, url, port, username, password)."""
+
+    engine: Any  # Rasa's SQLTrackerStore sets it (Rasa's classes are untyped here)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

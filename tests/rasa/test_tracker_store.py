@@ -1,4 +1,4 @@
-"""bot.tracker_store.LeanSQLTrackerStore stores exactly what Rasa's SQL store stores, on
+"""bot.rasa.tracker_store.LeanSQLTrackerStore stores exactly what Rasa's SQL store stores, on
 real trackers and SQLite files: same rows, readable by either store, sessions kept apart."""
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (ActionExecuted, BotUttered, SessionStarted, SlotSet,
                                      UserUttered)
 
-from bot.paths import ROOT
-from bot.tracker_store import SESSION_INDEX, LeanSQLTrackerStore
+from bot.core.paths import ROOT
+from bot.rasa.tracker_store import SESSION_INDEX, LeanSQLTrackerStore
 
 
 @pytest.fixture(scope="module")
