@@ -21,6 +21,7 @@ from actions.runtime import app
 from bot.core.roles import role_of
 from bot.patient.entity_check import valid_entities
 from bot.patient.intake import ANYTHING_ELSE, FORM_SLOTS, SCREEN, Turn, add_turn, progress
+from bot.patient.service import FormState
 
 FORM = "symptom_report_form"
 ROLE_SLOT = "role"
@@ -79,14 +80,23 @@ class ValidateSymptomReportForm(FormValidationAction):
                   domain: DomainDict) -> list[dict[str, Any]]:
         requested = tracker.get_slot("requested_slot")
         turns = _with_latest_message(tracker, _turns(tracker), requested)
-        state = app().patient.read_form_reply(
-            turns, tracker.get_slot(ASKED_SLOT) or [], requested,
-            (tracker.latest_message or {}).get("text") or "", tracker.get_slot(ANYTHING_ELSE),
-            tracker.get_slot(SCREEN), tracker.get_slot(SCREEN_ORDER_SLOT))
-        events = [SlotSet(TURNS_SLOT, [t.as_dict() for t in turns]),
-                  SlotSet(ASKED_SLOT, state.asked), SlotSet(ANYTHING_ELSE, state.anything_else),
-                  *(SlotSet(slot, value) for slot, value in state.slots.items())]
-        return events + [SlotSet("requested_slot", state.to_ask[0] if state.to_ask else None)]
+        return _form_events(turns, _read_reply(tracker, turns, requested))
+
+
+def _read_reply(tracker: Tracker, turns: tuple[Turn, ...], requested: str | None) -> FormState:
+    """The form's state after the latest message, from the report kept in the slots."""
+    return app().patient.read_form_reply(
+        turns, tracker.get_slot(ASKED_SLOT) or [], requested,
+        (tracker.latest_message or {}).get("text") or "", tracker.get_slot(ANYTHING_ELSE),
+        tracker.get_slot(SCREEN), tracker.get_slot(SCREEN_ORDER_SLOT))
+
+
+def _form_events(turns: tuple[Turn, ...], state: FormState) -> list[dict[str, Any]]:
+    """The slots that keep the report between messages, and the next slot to ask (or none)."""
+    return [SlotSet(TURNS_SLOT, [t.as_dict() for t in turns]),
+            SlotSet(ASKED_SLOT, state.asked), SlotSet(ANYTHING_ELSE, state.anything_else),
+            *(SlotSet(slot, value) for slot, value in state.slots.items()),
+            SlotSet("requested_slot", state.to_ask[0] if state.to_ask else None)]
 
 
 class ActionAskRedFlagScreen(Action):

@@ -18,6 +18,7 @@ from actions.staff import answer_staff_question
 from bot.core.roles import STAFF
 from bot.quiz.answers import LETTERS
 from bot.quiz.bank import Question
+from bot.quiz.engine import Result
 from bot.quiz.service import Marked, Started
 
 SLOT = "quiz_response"
@@ -67,6 +68,14 @@ def _feedback(dispatcher: CollectingDispatcher, question: Question, choice: int 
         dispatcher.utter_message(response="utter_quiz_incorrect", **details)
 
 
+def _start(tracker: Tracker) -> Started:
+    """Start or resume the sender's quiz, on the topic the message asks for, if any."""
+    return app().quiz.start(
+        tracker.sender_id, next(tracker.get_latest_entity_values("quiz_topic"), None),
+        tracker.latest_message.get("text") or "", _metadata(tracker).get("display_name"),
+        tracker.get_latest_input_channel())
+
+
 def _utter_started(dispatcher: CollectingDispatcher, started: Started) -> None:
     if started.unknown_topic:
         dispatcher.utter_message(response="utter_quiz_unknown_topic", topic=started.unknown_topic,
@@ -78,6 +87,18 @@ def _utter_started(dispatcher: CollectingDispatcher, started: Started) -> None:
         dispatcher.utter_message(
             response="utter_quiz_started", total=started.total,
             pass_mark=f"{app().quiz.bank.pass_mark:.0%}", topic=started.topic_label)
+
+
+def _utter_result(dispatcher: CollectingDispatcher, result: Result) -> None:
+    """Pass or fail with the score, then the topics to review, if any."""
+    bank = app().quiz.bank
+    dispatcher.utter_message(
+        response="utter_quiz_passed" if result.passed else "utter_quiz_not_passed",
+        correct=result.correct, total=result.total, percent=f"{result.fraction:.0%}",
+        pass_mark=f"{bank.pass_mark:.0%}")
+    if result.review_topics:
+        dispatcher.utter_message(response="utter_quiz_review", topics=_bullets(
+            [bank.topic_labels[t] for t in result.review_topics]))
 
 
 def _mark_reply(dispatcher: CollectingDispatcher, tracker: Tracker, marked: Marked | None) -> str | None:
@@ -106,17 +127,12 @@ class ActionStartQuiz(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
-        started = app().quiz.start(
-            tracker.sender_id, next(tracker.get_latest_entity_values("quiz_topic"), None),
-            tracker.latest_message.get("text") or "", _metadata(tracker).get("display_name"),
-            tracker.get_latest_input_channel())
-        _utter_started(dispatcher, started)
-        events: list[dict[str, Any]] = [SlotSet(SLOT, None)]
-        if (tracker.latest_message.get("intent") or {}).get("name") != START_INTENT:
-            # asked for in other words and sent here by action_answer_question: no rule
-            # follows, so open the quiz form from here
-            events.append(FollowupAction(FORM_NAME))
-        return events
+        _utter_started(dispatcher, _start(tracker))
+        if (tracker.latest_message.get("intent") or {}).get("name") == START_INTENT:
+            return [SlotSet(SLOT, None)]
+        # asked for in other words and sent here by action_answer_question: no rule follows,
+        # so open the quiz form from here
+        return [SlotSet(SLOT, None), FollowupAction(FORM_NAME)]
 
 
 class ActionAskQuizResponse(Action):
@@ -160,18 +176,11 @@ class ActionFinishQuiz(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
-        quiz = app().quiz
-        result = quiz.last_result(tracker.sender_id)
+        result = app().quiz.last_result(tracker.sender_id)
         if result is None:
             dispatcher.utter_message(response="utter_quiz_no_active")
-            return [SlotSet(SLOT, None)]
-        dispatcher.utter_message(
-            response="utter_quiz_passed" if result.passed else "utter_quiz_not_passed",
-            correct=result.correct, total=result.total, percent=f"{result.fraction:.0%}",
-            pass_mark=f"{quiz.bank.pass_mark:.0%}")
-        if result.review_topics:
-            dispatcher.utter_message(response="utter_quiz_review", topics=_bullets(
-                [quiz.bank.topic_labels[t] for t in result.review_topics]))
+        else:
+            _utter_result(dispatcher, result)
         return [SlotSet(SLOT, None)]
 
 
