@@ -1,5 +1,4 @@
 """Per-site contact configuration (sites.yml): emergency number and trial-site phone."""
-
 from __future__ import annotations
 
 import os

@@ -1,6 +1,5 @@
 """The symptom catalogue: the lexicon (knowledge/symptoms.yml) with each symptom's triage class, and
 the ConText rules (knowledge/context_rules.yml) and grammar the reader applies."""
-
 from __future__ import annotations
 
 import itertools
@@ -10,9 +9,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from bot.patient.findings import SEVERITY_RANK
 from bot.core.paths import KNOWLEDGE_DIR
 from bot.core.yamlfile import read_yaml
-from bot.patient.findings import SEVERITY_RANK
 
 SYMPTOMS_FILE = KNOWLEDGE_DIR / "symptoms.yml"
 CONTEXT_FILE = KNOWLEDGE_DIR / "context_rules.yml"
@@ -61,8 +60,8 @@ def respell(text: str, index: list[int], words: dict[str, str]) -> tuple[str, li
         replacement = words.get(m.group().lower())
         if replacement is None:
             continue
-        out.append(text[last : m.start()])
-        new_index += index[last : m.start()]
+        out.append(text[last:m.start()])
+        new_index += index[last:m.start()]
         width = m.end() - m.start()
         out.append(replacement)
         new_index += [index[m.start() + min(i, width - 1)] for i in range(len(replacement))]
@@ -116,21 +115,13 @@ def load_grammar(path: Path = GRAMMAR_FILE, symptoms: Path = SYMPTOMS_FILE) -> G
         _require(raw, ("symptom", "parts", "signs"), where)
         if raw["symptom"] not in known:
             raise LexiconError(f"{where}: unknown symptom id '{raw['symptom']}'")
-        rules.append(
-            GrammarRule(
-                raw["symptom"],
-                frozenset(str(w).lower() for w in raw["parts"]),
-                frozenset(str(w).lower() for w in raw["signs"]),
-                int(raw.get("window", window)),
-                bool(raw.get("needs_lead", False)),
-            )
-        )
+        rules.append(GrammarRule(raw["symptom"], frozenset(str(w).lower() for w in raw["parts"]),
+                                 frozenset(str(w).lower() for w in raw["signs"]),
+                                 int(raw.get("window", window)), bool(raw.get("needs_lead", False))))
     if not rules:
         raise LexiconError(f"{path.name}: needs `rules`")
-    words = {
-        key: frozenset(str(w).lower() for w in data.get(key) or ())
-        for key in ("breaks", "lead", "negations", "inability")
-    }
+    words = {key: frozenset(str(w).lower() for w in data.get(key) or ())
+             for key in ("breaks", "lead", "negations", "inability")}
     return Grammar(tuple(rules), **words)
 
 
@@ -210,14 +201,10 @@ def _symptom(raw: dict[str, Any], index: int) -> Symptom:
     if raw["class"] not in CLASSES:
         raise LexiconError(f"{where}: class must be one of {CLASSES}")
     return Symptom(
-        id=raw["id"],
-        term=raw["term"],
-        name=raw["name"],
-        cls=raw["class"],
+        id=raw["id"], term=raw["term"], name=raw["name"], cls=raw["class"],
         phrases=tuple(expand_all(raw["phrases"])),
         not_phrases=tuple(expand_all(raw.get("not_phrases") or [])),
-        source=raw["source"],
-        cites=tuple(raw["cites"]),
+        source=raw["source"], cites=tuple(raw["cites"]),
     )
 
 
@@ -240,9 +227,8 @@ def load_lexicon(path: Path = SYMPTOMS_FILE) -> Lexicon:
     scores = {level: (int(lo), int(hi)) for level, (lo, hi) in (severity.get("scores") or {}).items()}
     if not symptoms or not words or set(scores) - set(SEVERITY_LEVELS):
         raise LexiconError(f"{path.name}: needs `symptoms`, `severity.levels` and valid `severity.scores`")
-    return Lexicon(
-        symptoms, words, scores, str(severity.get("source", "")), tuple(severity.get("cites") or ())
-    )
+    return Lexicon(symptoms, words, scores, str(severity.get("source", "")),
+                   tuple(severity.get("cites") or ()))
 
 
 @lru_cache(maxsize=None)
@@ -258,9 +244,8 @@ def load_context_config(path: Path = CONTEXT_FILE) -> ContextConfig:
         if raw["direction"] not in DIRECTIONS:
             raise LexiconError(f"{where}: direction must be one of {DIRECTIONS}")
         scope = raw.get("max_scope", scopes.get(raw["category"]))
-        rules += [
-            ContextRuleSpec(p, raw["category"], raw["direction"], scope) for p in expand(raw["literal"])
-        ]
+        rules += [ContextRuleSpec(p, raw["category"], raw["direction"], scope)
+                  for p in expand(raw["literal"])]
     reach = data.get("reach") or {}
     return ContextConfig(
         rules=tuple(rules),

@@ -3,17 +3,16 @@
 Plain functions, free of Rasa, so the same logic serves every channel and can
 be reviewed on its own. All clinical wording comes from the knowledge base.
 """
-
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from bot.core.roles import AFTER_INFUSION
-from bot.kb.queries import KbEntry, KnowledgeBase
-from bot.staff import ask, reaction
 from bot.staff.entities import normalize_entities
+from bot.kb.queries import KbEntry, KnowledgeBase
+from bot.core.roles import AFTER_INFUSION
 from bot.staff.scope import other_drug_mentioned
+from bot.staff import ask, reaction
 from bot.staff.shorthand import expand
 
 # NLU confidence below which a staff question is treated as unclear.
@@ -26,7 +25,8 @@ DOMINANCE = 1.5
 # Intents under which a described sign is read as a reaction happening now; under the
 # unclear ones, only an emergency sign or a description of a patient now is.
 SYMPTOM_INTENTS = {"ask_manage_reaction", "report_symptoms", "inform"}
-UNCLEAR_INTENTS = {"nlu_fallback", "out_of_scope", "quiz_answer", "skip_question", "affirm", "deny"}
+UNCLEAR_INTENTS = {"nlu_fallback", "out_of_scope", "quiz_answer", "skip_question", "affirm",
+                   "deny"}
 MANAGE, GRADING, DELAYED = "ask_manage_reaction", "ask_grading", "ask_delayed_reactions"
 # Questions whose entries have no grade: naming a grade makes them a grading question.
 GRADE_DEFINITION_INTENTS = {"ask_what_is_iar"}
@@ -60,9 +60,8 @@ def format_entries(entries: Iterable[KbEntry]) -> str:
     return "\n\n".join(f"{e.answer}\n{e.source_line}" for e in entries)
 
 
-def reaction_text(
-    kb: KnowledgeBase, assessment: reaction.Assessment, grading: reaction.GradingRules | None = None
-) -> str:
+def reaction_text(kb: KnowledgeBase, assessment: reaction.Assessment,
+                  grading: reaction.GradingRules | None = None) -> str:
     """The grade a description supports, what it rests on and the management for it.
 
     Emergencies (airway, breathing, circulation, grade 4, possible stroke) lead with
@@ -81,7 +80,8 @@ def reaction_text(
     return "\n\n".join(parts)
 
 
-def _describes_reaction_now(intent: str | None, text: str, assessment: reaction.Assessment) -> bool:
+def _describes_reaction_now(intent: str | None, text: str, assessment: reaction.Assessment
+                            ) -> bool:
     """A described sign is a reaction at the chair when the message is a symptom report,
     gives a reading, or speaks of a patient now; an unclear message also when the sign is
     an emergency. A question about signs ("what BP counts as hypotension") is not one."""
@@ -94,38 +94,24 @@ def _describes_reaction_now(intent: str | None, text: str, assessment: reaction.
 def _after_infusion(kb: KnowledgeBase, assessment: reaction.Assessment) -> Reply:
     """Signs after the infusion that are not an emergency: the delayed-reaction entries."""
     ids = reaction.after_infusion_entries(assessment)
-    return Reply(
-        "answer",
-        format_entries(kb.entries[i] for i in ids),
-        tuple(ids),
-        context={"intent": DELAYED, "constraints": {}},
-    )
+    return Reply("answer", format_entries(kb.entries[i] for i in ids), tuple(ids),
+                 context={"intent": DELAYED, "constraints": {}})
 
 
 def _reaction(kb: KnowledgeBase, assessment: reaction.Assessment, description: str) -> Reply:
     """The graded reaction; its description is kept so that "it settled" can regrade it."""
     grade = assessment.outcome.split("-")[0] if assessment.outcome[0].isdigit() else "3"
-    constraints = {
-        "grade": grade,
-        **({"reaction": "anaphylaxis"} if assessment.outcome in ("3-4", "4") else {}),
-    }
+    constraints = {"grade": grade, **({"reaction": "anaphylaxis"}
+                                      if assessment.outcome in ("3-4", "4") else {})}
     ids = reaction.rules().outcomes[assessment.outcome]["entries"]
-    return Reply(
-        "reaction",
-        reaction_text(kb, assessment),
-        tuple(ids),
-        context={"intent": MANAGE, "constraints": constraints, "description": description},
-    )
+    return Reply("reaction", reaction_text(kb, assessment), tuple(ids),
+                 context={"intent": MANAGE, "constraints": constraints,
+                          "description": description})
 
 
 def answer_question(
-    kb: KnowledgeBase,
-    intent: str | None,
-    entities: Iterable[Mapping[str, Any]],
-    text: str,
-    confidence: float = 1.0,
-    previous: Mapping[str, Any] | None = None,
-    staff: bool = True,
+    kb: KnowledgeBase, intent: str | None, entities: Iterable[Mapping[str, Any]], text: str,
+    confidence: float = 1.0, previous: Mapping[str, Any] | None = None, staff: bool = True,
 ) -> Reply:
     """Pick the reply for a staff question: an entry by id, a reaction graded from its
     description, the intent's entry for the constraints asked (or the previous question's,
@@ -135,38 +121,29 @@ def answer_question(
     (the patient side decides what patients see): no grading, follow-ups or offers.
     """
     drug = other_drug_mentioned(
-        text, kb.vocabulary("this_drug"), kb.vocabulary("other_drugs"), kb.vocabulary("other_drug_suffixes")
-    )
+        text, kb.vocabulary("this_drug"), kb.vocabulary("other_drugs"),
+        kb.vocabulary("other_drug_suffixes"))
     if drug:
         return Reply(kind="other_drug", drug=drug)
     entities = list(entities)
     chosen = next((e.get("value") for e in entities if e.get("entity") == "kb_entry"), None)
     if chosen in kb.entries:
         entry = kb.entries[chosen]
-        return Reply(
-            "answer",
-            format_entries([entry]),
-            (entry.id,),
-            context={"intent": entry.intent, "constraints": {}},
-        )
+        return Reply("answer", format_entries([entry]), (entry.id,),
+                     context={"intent": entry.intent, "constraints": {}})
     expanded = expand(text)
-    found = {**normalize_entities(entities, kb.vocabulary("severity_words")), **ask.constraints(expanded)}
+    found = {**normalize_entities(entities, kb.vocabulary("severity_words")),
+             **ask.constraints(expanded)}
     if not staff:
-        return (
-            _answer_for(kb, intent, found)
-            if intent and intent.startswith("ask_")
+        return _answer_for(kb, intent, found) if intent and intent.startswith("ask_") \
             else _search(kb, expanded, found, offer=False)
-        )
     if ask.asks_for_quiz(expanded):
         return Reply("quiz")
     assessment = reaction.assess(expanded, found.get("grade"))
     after = bool(AFTER_INFUSION.search(text)) or ask.after_infusion(expanded)
-    if (
-        assessment
-        and not assessment.emergency
-        and (after or intent == DELAYED)
-        and (intent in SYMPTOM_INTENTS | UNCLEAR_INTENTS | {DELAYED} or reaction.describes_reaction(expanded))
-    ):
+    if assessment and not assessment.emergency and (after or intent == DELAYED) and (
+            intent in SYMPTOM_INTENTS | UNCLEAR_INTENTS | {DELAYED}
+            or reaction.describes_reaction(expanded)):
         return _after_infusion(kb, assessment)
     if assessment and _describes_reaction_now(intent, expanded, assessment):
         return _reaction(kb, assessment, expanded)
@@ -178,16 +155,12 @@ def answer_question(
             return _reaction(kb, regraded, f"{earlier}. {expanded}")
     if intent in GRADE_DEFINITION_INTENTS and "grade" in found:
         intent = GRADING
-    if (
-        intent in (GRADING, "nlu_fallback")
-        and "grade" in found
-        and (ask.asks_what_to_do(expanded) or reaction.describes_reaction(expanded))
-    ):
+    if intent in (GRADING, "nlu_fallback") and "grade" in found and (
+            ask.asks_what_to_do(expanded) or reaction.describes_reaction(expanded)):
         intent = MANAGE
     confident = bool(intent and intent.startswith("ask_")) and confidence >= CONFIDENCE_THRESHOLD
-    constrained = {
-        k for k in ("grade", "course", "dose", "reaction") if intent and kb.constraint_values(intent, k)
-    }
+    constrained = {k for k in ("grade", "course", "dose", "reaction")
+                   if intent and kb.constraint_values(intent, k)}
     intent, found, _ = ask.follow_up(intent, confident, expanded, found, previous, constrained)
     if intent and intent.startswith("ask_"):
         return _answer_for(kb, intent, found)
@@ -200,15 +173,13 @@ def _answer_for(kb: KnowledgeBase, intent: str, found: dict[str, str]) -> Reply:
     for kind in ("grade", "course", "dose"):
         covered = kb.constraint_values(intent, kind)
         if kind in found and covered and found[kind] not in covered:
-            return Reply(
-                "not_covered",
-                asked=f"{kind} {found[kind]}" + (" mg" if kind == "dose" else ""),
-                covered=_listing(kind, covered),
-                context=context,
-            )
+            return Reply("not_covered", asked=f"{kind} {found[kind]}" + (
+                         " mg" if kind == "dose" else ""),
+                         covered=_listing(kind, covered), context=context)
     entries = kb.answers_for(intent, found)
     if entries:
-        return Reply("answer", format_entries(entries), tuple(e.id for e in entries), context=context)
+        return Reply("answer", format_entries(entries), tuple(e.id for e in entries),
+                     context=context)
     return Reply("unknown", topics=tuple(label for _, label in kb.topics))
 
 
@@ -218,14 +189,12 @@ def _listing(kind: str, values: set[str]) -> str:
     return f"{kind} {joined}" + (" mg" if kind == "dose" else "")
 
 
-def _search(kb: KnowledgeBase, text: str, found: Mapping[str, str], offer: bool = True) -> Reply:
+def _search(kb: KnowledgeBase, text: str, found: Mapping[str, str], offer: bool = True
+            ) -> Reply:
     """One relevant passage (or one clearly ahead) as it is; several: offer their titles;
     none: unknown. Entries for another grade, course or dose than the one asked are left out."""
-    hits = [
-        h
-        for h in kb.search(text, limit=SEARCH_DEPTH)
-        if h.relevant and all(found[k] in v for k, v in h.entry.when.items() if k in found)
-    ][:MAX_OFFERS]
+    hits = [h for h in kb.search(text, limit=SEARCH_DEPTH) if h.relevant and all(
+        found[k] in v for k, v in h.entry.when.items() if k in found)][:MAX_OFFERS]
     explicit = [h for h in hits if set(h.entry.when) & set(found)]
     if len(explicit) == 1:  # the one entry written for the grade, course or dose asked
         hits = explicit
@@ -233,12 +202,9 @@ def _search(kb: KnowledgeBase, text: str, found: Mapping[str, str], offer: bool 
         hits = hits[:1]
     if len(hits) == 1:
         entry = hits[0].entry
-        return Reply(
-            "search",
-            format_entries([entry]),
-            (entry.id,),
-            context={"intent": entry.intent, "constraints": {}} if entry.intent else None,
-        )
+        return Reply("search", format_entries([entry]), (entry.id,),
+                     context={"intent": entry.intent, "constraints": {}} if entry.intent
+                     else None)
     if hits:
         return Reply("offer", offers=tuple((h.entry.id, h.entry.title) for h in hits))
     return Reply("unknown", topics=tuple(label for _, label in kb.topics))

@@ -1,7 +1,6 @@
 """What a staff message asks: its constraints (grade, course, dose), whether it asks what
 to do, for a quiz, or follows up the previous question. Pure functions over the expanded
 text (bot/staff/shorthand.py) and the cue lists in knowledge/staff_cues.yml."""
-
 from __future__ import annotations
 
 import re
@@ -10,17 +9,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
+from bot.staff.entities import ROMAN, NUMBER_WORDS
 from bot.core.paths import KNOWLEDGE_DIR
 from bot.core.yamlfile import read_yaml
-from bot.staff.entities import NUMBER_WORDS, ROMAN
 
 CUES_FILE = KNOWLEDGE_DIR / "staff_cues.yml"
 GRADE = re.compile(r"\bgrade\s*-?\s*(\d+|iv|v|i{1,3})\b")
 COURSE = re.compile(r"\bcourse\s*(\d+)\b")
-ORDINAL_COURSE = re.compile(
-    r"\b(first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th|one|two|three)"
-    r"\s+(?:treatment\s+)?course\b"
-)
+ORDINAL_COURSE = re.compile(r"\b(first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th|one|two|three)"
+                            r"\s+(?:treatment\s+)?course\b")
 DOSE = re.compile(r"\b(\d+(?:\.\d+)?)\s*mg\b")
 BARE_NUMBER = re.compile(r"^\D*?(\d+(?:\.\d+)?)\D*$")
 WORD = re.compile(r"[a-z0-9']+")
@@ -42,15 +39,10 @@ class Cues:
 @lru_cache(maxsize=1)
 def cues(path: Path = CUES_FILE) -> Cues:
     data = read_yaml(Path(path))
-    return Cues(
-        tuple(data["management_words"]),
-        tuple(data["quiz_words"]),
-        tuple(data["followup_openers"]),
-        frozenset(data["followup_filler"]),
-        int(data["followup_max_words"]),
-        frozenset(data["acknowledgements"]),
-        tuple(data["after_infusion_words"]),
-    )
+    return Cues(tuple(data["management_words"]), tuple(data["quiz_words"]),
+                tuple(data["followup_openers"]), frozenset(data["followup_filler"]),
+                int(data["followup_max_words"]), frozenset(data["acknowledgements"]),
+                tuple(data["after_infusion_words"]))
 
 
 def _has_phrase(text: str, phrases: tuple[str, ...]) -> bool:
@@ -67,9 +59,8 @@ def constraints(text: str) -> dict[str, str]:
     """Grade, course, dose and anaphylaxis named in an expanded staff message."""
     lowered, found = text.lower(), {}
     if grade := GRADE.search(lowered):
-        found["grade"] = ROMAN.get(
-            grade.group(1), str(int(grade.group(1))) if grade.group(1).isdigit() else grade.group(1)
-        )
+        found["grade"] = ROMAN.get(grade.group(1), str(int(grade.group(1)))
+                                   if grade.group(1).isdigit() else grade.group(1))
     if course := COURSE.search(lowered):
         found["course"] = str(int(course.group(1)))
     elif course := ORDINAL_COURSE.search(lowered):
@@ -100,7 +91,8 @@ def is_elliptical(text: str) -> bool:
     words = WORD.findall(text.lower())
     if not words:
         return False
-    opener = any(" ".join(words).startswith(o + " ") or " ".join(words) == o for o in cues().openers)
+    opener = any(" ".join(words).startswith(o + " ") or " ".join(words) == o
+                 for o in cues().openers)
     return opener or len(words) <= cues().max_words
 
 
@@ -117,14 +109,9 @@ def bare_number(text: str) -> str | None:
     return f"{float(match.group(1)):g}" if match else None
 
 
-def follow_up(
-    intent: str | None,
-    confident: bool,
-    text: str,
-    found: Mapping[str, str],
-    previous: Mapping[str, Any] | None,
-    constrained: set[str],
-) -> tuple[str | None, dict[str, str], bool]:
+def follow_up(intent: str | None, confident: bool, text: str, found: Mapping[str, str],
+              previous: Mapping[str, Any] | None, constrained: set[str]
+              ) -> tuple[str | None, dict[str, str], bool]:
     """(intent, constraints, is a follow-up) for a message after `previous`.
 
     A constraint-only follow-up ("and grade 3?", "and 24?") keeps the previous topic
@@ -135,21 +122,14 @@ def follow_up(
     """
     values = dict(found)
     words = WORD.findall(text.lower())
-    if (
-        not previous
-        or not previous.get("intent")
-        or not is_elliptical(text)
-        or all(w in cues().acknowledgements for w in words)
-    ):
+    if not previous or not previous.get("intent") or not is_elliptical(text) or \
+            all(w in cues().acknowledgements for w in words):
         return intent, values, False
     before = dict(previous.get("constraints") or {})
     number = bare_number(text) if not values else None
     if number is not None:
-        kind = (
-            "dose"
-            if "dose" in before or float(number) >= 10
-            else next((k for k in ("course", "grade") if k in before), "course")
-        )
+        kind = "dose" if "dose" in before or float(number) >= 10 else \
+            next((k for k in ("course", "grade") if k in before), "course")
         values[kind] = number
     if values and only_constraints(text):
         return previous["intent"], {**before, **values}, True

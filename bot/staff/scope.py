@@ -1,5 +1,4 @@
 """Is a question about alemtuzumab, or about another drug the bot must not answer for?"""
-
 from __future__ import annotations
 
 import re
@@ -9,9 +8,7 @@ WORD = re.compile(r"[a-z][a-z0-9-]+")
 
 
 def other_drug_mentioned(
-    text: str,
-    this_drug: Mapping[str, str],
-    other_drugs: Mapping[str, str],
+    text: str, this_drug: Mapping[str, str], other_drugs: Mapping[str, str],
     suffixes: Mapping[str, str],
 ) -> str | None:
     """The first other drug named in the text, unless the text also names alemtuzumab.
@@ -23,6 +20,8 @@ def other_drug_mentioned(
     if any(w in this_drug for w in words):
         return None
     for word in words:
-        if word in other_drugs or any(word.endswith(s) and len(word) > len(s) + 3 for s in suffixes):
+        if word in other_drugs or any(
+            word.endswith(s) and len(word) > len(s) + 3 for s in suffixes
+        ):
             return str(word)
     return None

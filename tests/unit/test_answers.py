@@ -1,12 +1,11 @@
 """Staff answers chosen from the knowledge base: facts from the protocol, with sources."""
-
 from __future__ import annotations
 
 import pytest
 
-from bot.kb import KnowledgeBase
 from bot.staff.answers import answer_question
 from bot.staff.entities import normalize_entities, normalize_grade
+from bot.kb import KnowledgeBase
 
 
 def ents(**values: str) -> list[dict[str, str]]:
@@ -16,7 +15,8 @@ def ents(**values: str) -> list[dict[str, str]]:
 # (intent, raw entities, message, facts that must appear — from the seed / clinical reference)
 ANSWER_CASES = [
     ("ask_incidence", ents(), "How common are IARs?", ["90.1 %", "96.9 %", "92 %"]),
-    ("ask_incidence", ents(course="course 2", dose="12 mg"), "IAR rate in course 2 at 12 mg?", ["68.6 %"]),
+    ("ask_incidence", ents(course="course 2", dose="12 mg"), "IAR rate in course 2 at 12 mg?",
+     ["68.6 %"]),
     ("ask_incidence", ents(course="first course", dose="24mg"), "", ["96.3 %"]),
     ("ask_incidence", ents(course="c1", dose="12mg"), "", ["84.7 %"]),
     ("ask_incidence", ents(course="second course", dose="24 mg"), "", ["81.9 %"]),
@@ -31,29 +31,17 @@ ANSWER_CASES = [
     ("ask_infusion_administration", ents(), "", ["12 mg", "4 hours"]),
     ("ask_course_schedule", ents(), "", ["5 consecutive days", "3 consecutive days", "12 months"]),
     ("ask_vital_signs", ents(), "", ["blood pressure", "hourly"]),
-    (
-        "ask_post_infusion_observation",
-        ents(),
-        "how long do we watch the patient after?",
-        ["at least 2 hours"],
-    ),
+    ("ask_post_infusion_observation", ents(), "how long do we watch the patient after?",
+     ["at least 2 hours"]),
     ("ask_patient_preparation", ents(), "", ["hydration"]),
     ("ask_delayed_reactions", ents(), "", ["stroke"]),
-    (
-        "ask_manage_reaction",
-        ents(grade="grade 2"),
-        "grade 2 reaction, what do I do?",
-        ["pause", "symptomatic", "50 %"],
-    ),
+    ("ask_manage_reaction", ents(grade="grade 2"), "grade 2 reaction, what do I do?",
+     ["pause", "symptomatic", "50 %"]),
     ("ask_manage_reaction", ents(grade="mild"), "", ["50 %"]),
     ("ask_manage_reaction", ents(grade="G3"), "", ["stop", "emergency", "epinephrine"]),
     ("ask_manage_reaction", ents(grade="life-threatening"), "", ["stop", "emergency"]),
-    (
-        "ask_manage_reaction",
-        ents(reaction="anaphylaxis"),
-        "patient in anaphylaxis",
-        ["stop", "emergency", "epinephrine", "0.5 mg"],
-    ),
+    ("ask_manage_reaction", ents(reaction="anaphylaxis"), "patient in anaphylaxis",
+     ["stop", "emergency", "epinephrine", "0.5 mg"]),
     ("ask_restart_rate", ents(), "", ["50 %"]),
     ("ask_rechallenge", ents(), "", ["risk"]),
     ("ask_grading", ents(), "", ["Grade 1", "Grade 5", "CTCAE"]),
@@ -63,8 +51,7 @@ ANSWER_CASES = [
 
 @pytest.mark.parametrize("intent, entities, text, facts", ANSWER_CASES)
 def test_answer_holds_the_protocol_facts_and_a_source_line(
-    kb: KnowledgeBase, intent, entities, text, facts
-) -> None:
+        kb: KnowledgeBase, intent, entities, text, facts) -> None:
     reply = answer_question(kb, intent, entities, text)
     assert reply.kind == "answer"
     for fact in facts:
@@ -84,15 +71,12 @@ def test_specific_entry_beats_general_one(kb: KnowledgeBase) -> None:
     assert general.entry_ids != specific.entry_ids
 
 
-@pytest.mark.parametrize(
-    "text, drug",
-    [
-        ("what premeds for ocrelizumab?", "ocrelizumab"),
-        ("Does Tysabri cause infusion reactions?", "tysabri"),
-        ("IAR rate with ublituximab", "ublituximab"),
-        ("premedication for someothermab infusions", "someothermab"),
-    ],
-)
+@pytest.mark.parametrize("text, drug", [
+    ("what premeds for ocrelizumab?", "ocrelizumab"),
+    ("Does Tysabri cause infusion reactions?", "tysabri"),
+    ("IAR rate with ublituximab", "ublituximab"),
+    ("premedication for someothermab infusions", "someothermab"),
+])
 def test_questions_about_other_drugs_are_declined(kb: KnowledgeBase, text, drug) -> None:
     reply = answer_question(kb, "ask_premedication", [], text)
     assert (reply.kind, reply.drug, reply.text) == ("other_drug", drug, "")
@@ -100,20 +84,16 @@ def test_questions_about_other_drugs_are_declined(kb: KnowledgeBase, text, drug)
 
 def test_question_naming_alemtuzumab_and_another_drug_is_answered(kb: KnowledgeBase) -> None:
     reply = answer_question(
-        kb, "ask_premedication", [], "switching from natalizumab to alemtuzumab: premeds?"
-    )
+        kb, "ask_premedication", [], "switching from natalizumab to alemtuzumab: premeds?")
     assert reply.kind == "answer"
 
 
-@pytest.mark.parametrize(
-    "text, fact",
-    [
-        ("tell me about hydration", "hydration"),
-        ("herpes prophylaxis", "herpes"),
-        ("listeria", "Listeria"),
-        ("CD52", "CD52"),
-    ],
-)
+@pytest.mark.parametrize("text, fact", [
+    ("tell me about hydration", "hydration"),
+    ("herpes prophylaxis", "herpes"),
+    ("listeria", "Listeria"),
+    ("CD52", "CD52"),
+])
 def test_unclear_question_falls_back_to_a_relevant_passage(kb: KnowledgeBase, text, fact) -> None:
     """One passage clearly closest: given as it is; several as close: offered by title."""
     reply = answer_question(kb, "nlu_fallback", [], text)
@@ -124,59 +104,37 @@ def test_unclear_question_falls_back_to_a_relevant_passage(kb: KnowledgeBase, te
         assert any(fact in kb.entries[entry_id].answer for entry_id, _ in reply.offers)
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "what's the weather in paris",
-        "how do I bake bread",
-        "book me a flight to Rome",
-        "",
-        "asdfgh qwerty",
-    ],
-)
+@pytest.mark.parametrize("text", [
+    "what's the weather in paris", "how do I bake bread", "book me a flight to Rome", "",
+    "asdfgh qwerty",
+])
 def test_unrelated_question_gets_an_honest_dont_know_with_topics(kb: KnowledgeBase, text) -> None:
     reply = answer_question(kb, "nlu_fallback", [], text)
     assert reply.kind == "unknown" and reply.text == ""
     assert reply.topics == tuple(label for _, label in kb.topics)
 
 
-@pytest.mark.parametrize(
-    "raw, grade",
-    [
-        ("grade 2", "2"),
-        ("G3", "3"),
-        ("gr 1", "1"),
-        ("grade II", "2"),
-        ("grade iv", "4"),
-        ("Grade-5", "5"),
-        ("mild", "1"),
-        ("moderate", "2"),
-        ("severe", "3"),
-        ("life-threatening", "4"),
-        ("life threatening", "4"),
-        ("grade 7", None),
-        ("grade", None),
-    ],
-)
+@pytest.mark.parametrize("raw, grade", [
+    ("grade 2", "2"), ("G3", "3"), ("gr 1", "1"), ("grade II", "2"), ("grade iv", "4"),
+    ("Grade-5", "5"), ("mild", "1"), ("moderate", "2"), ("severe", "3"),
+    ("life-threatening", "4"), ("life threatening", "4"), ("grade 7", None), ("grade", None),
+])
 def test_grade_normalisation(kb: KnowledgeBase, raw, grade) -> None:
     assert normalize_grade(raw, kb.vocabulary("severity_words")) == grade
 
 
-@pytest.mark.parametrize(
-    "entities, expected",
-    [
-        (ents(course="course 2"), {"course": "2"}),
-        (ents(course="second course"), {"course": "2"}),
-        (ents(course="2nd course"), {"course": "2"}),
-        (ents(course="course one"), {"course": "1"}),
-        (ents(course="year 2"), {"course": "2"}),
-        (ents(course="c1"), {"course": "1"}),
-        (ents(dose="12mg"), {"dose": "12"}),
-        (ents(dose="24 mg"), {"dose": "24"}),
-        (ents(reaction="anaphylactic shock"), {"reaction": "anaphylaxis"}),
-        (ents(symptom="rash"), {}),
-    ],
-)
+@pytest.mark.parametrize("entities, expected", [
+    (ents(course="course 2"), {"course": "2"}),
+    (ents(course="second course"), {"course": "2"}),
+    (ents(course="2nd course"), {"course": "2"}),
+    (ents(course="course one"), {"course": "1"}),
+    (ents(course="year 2"), {"course": "2"}),
+    (ents(course="c1"), {"course": "1"}),
+    (ents(dose="12mg"), {"dose": "12"}),
+    (ents(dose="24 mg"), {"dose": "24"}),
+    (ents(reaction="anaphylactic shock"), {"reaction": "anaphylaxis"}),
+    (ents(symptom="rash"), {}),
+])
 def test_entity_normalisation(kb: KnowledgeBase, entities, expected) -> None:
     assert normalize_entities(entities, kb.vocabulary("severity_words")) == expected
 
@@ -185,15 +143,9 @@ def test_grade_lookup_words_in_nlu_data_all_map_to_a_grade(kb: KnowledgeBase) ->
     import yaml
 
     from bot.core.paths import ROOT
-
     nlu = yaml.safe_load((ROOT / "data/nlu/entities.yml").read_text())["nlu"]
-    words = [
-        w[2:]
-        for item in nlu
-        if item.get("lookup") == "grade"
-        for w in item["examples"].splitlines()
-        if w.startswith("- ")
-    ]
+    words = [w[2:] for item in nlu if item.get("lookup") == "grade"
+             for w in item["examples"].splitlines() if w.startswith("- ")]
     assert words
     for word in words:
         assert normalize_grade(word, kb.vocabulary("severity_words")), word

@@ -5,7 +5,6 @@ temperatures in more forms, other languages, and the disposition each one gets.
 These phrasings are ours; the figures that count are on the blind sets
 (tests/e2e/test_blind_patients.py, bench/blind_patients.py).
 """
-
 from __future__ import annotations
 
 from datetime import date
@@ -60,10 +59,13 @@ def test_composed_phrasings(text: str, disposition: str, rule: str) -> None:
 STATUSES = [
     ("I wouldn't say I can't breathe, just a stuffy nose", "shortness_of_breath", "negated"),
     ("on day 2 I had some chest tightness but it went within 10 mins", "chest_pain", "resolved"),
-    ("my left arm went numb for 10 minutes then came back to normal", "limb_weakness_one_side", "resolved"),
+    ("my left arm went numb for 10 minutes then came back to normal", "limb_weakness_one_side",
+     "resolved"),
     ("chest pain that never went away", "chest_pain", "present"),
-    ("weakness in my right leg creeping on over the last 10 days", "limb_weakness_one_side", "gradual"),
-    ("usual numbness in my left foot, same as it has been for years", "limb_weakness_one_side", "usual"),
+    ("weakness in my right leg creeping on over the last 10 days", "limb_weakness_one_side",
+     "gradual"),
+    ("usual numbness in my left foot, same as it has been for years", "limb_weakness_one_side",
+     "usual"),
     ("worse than usual numbness in my left foot", "limb_weakness_one_side", "present"),
     ("my dad had a stroke 10 yrs ago", "stroke", "historical"),
     ("if my lips start swelling what do i do?", "throat_lip_swelling", "hypothetical"),
@@ -76,27 +78,18 @@ def test_statuses(text: str, symptom: str, status: str) -> None:
     assert read(text)[2].get(symptom) == status
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "my face isn't drooping",
-        "blood test tomorrow and a cough",
-        "my eyes look a bit puffy",
-        "the bleeding took ages to stop",
-    ],
-)
+@pytest.mark.parametrize("text", ["my face isn't drooping", "blood test tomorrow and a cough",
+                                  "my eyes look a bit puffy", "the bleeding took ages to stop"])
 def test_look_alikes_are_not_emergencies(text: str) -> None:
     assert read(text)[0] != "emergency"
 
 
 # (message, disposition, rule): came-and-went, creeping, usual, the label's added symptoms
 DISPOSITIONS = [
-    (
-        "on day 2 I had some chest tightness but it went within 10 mins, now just a mild headache",
-        "urgent",
-        "resolved-red-flag",
-    ),
-    ("my face drooped for a few minutes but it went back to normal", "emergency", "resolved-stroke-signs"),
+    ("on day 2 I had some chest tightness but it went within 10 mins, now just a mild headache",
+     "urgent", "resolved-red-flag"),
+    ("my face drooped for a few minutes but it went back to normal", "emergency",
+     "resolved-stroke-signs"),
     ("weakness in my right leg creeping on over the last 10 days", "urgent", "gradual-neuro"),
     ("usual numbness in my left foot, nothing new", "routine", "usual-symptoms"),
     ("my neck is really stiff", "emergency", "meningitis-signs"),
@@ -117,42 +110,30 @@ def test_dispositions(text: str, disposition: str, rule: str) -> None:
     assert read(text)[:2] == (disposition, rule)
 
 
-@pytest.mark.parametrize(
-    "text, days",
-    [
-        ("day 3 after the infusion", 3),
-        ("infusion 48 hrs ago", 2),
-        ("a fortnight ago", 14),
-        ("infused on the 3rd", 27),
-        ("about 20 mins ago", 0),
-        ("on day 2 of my course", None),
-        ("40 min into day 1", None),
-        ("day 5 since the drip", 5),
-    ],
-)
+@pytest.mark.parametrize("text, days", [
+    ("day 3 after the infusion", 3), ("infusion 48 hrs ago", 2), ("a fortnight ago", 14),
+    ("infused on the 3rd", 27), ("about 20 mins ago", 0), ("on day 2 of my course", None),
+    ("40 min into day 1", None), ("day 5 since the drip", 5),
+])
 def test_times(text: str, days: int | None) -> None:
     found = parse_days_since_infusion(text, TODAY)
     assert (found.value if found else None) == days
 
 
-@pytest.mark.parametrize(
-    "text, celsius", [("38 point 2", 38.2), ("temp 38 pt 6", 38.6), ("101F", 38.3), ("100.4 °F", 38.0)]
-)
+@pytest.mark.parametrize("text, celsius", [("38 point 2", 38.2), ("temp 38 pt 6", 38.6),
+                                           ("101F", 38.3), ("100.4 °F", 38.0)])
 def test_temperatures(text: str, celsius: float) -> None:
     assert parse_temperature(text).value == celsius
 
 
-@pytest.mark.parametrize(
-    "text, language, red_flag",
-    [
-        ("me duele mucho el pecho y no puedo respirar bien", "es", True),
-        ("j'ai de la fièvre depuis hier soir", "fr", False),
-        ("Meine Lippen sind geschwollen und ich bekomme schlecht Luft", "de", True),
-        ("ho un leggero mal di testa da ieri", "it", False),
-        ("whats the weather like", None, False),
-        ("my husband's face is drooping", None, False),
-    ],
-)
+@pytest.mark.parametrize("text, language, red_flag", [
+    ("me duele mucho el pecho y no puedo respirar bien", "es", True),
+    ("j'ai de la fièvre depuis hier soir", "fr", False),
+    ("Meine Lippen sind geschwollen und ich bekomme schlecht Luft", "de", True),
+    ("ho un leggero mal di testa da ieri", "it", False),
+    ("whats the weather like", None, False),
+    ("my husband's face is drooping", None, False),
+])
 def test_languages(text: str, language: str | None, red_flag: bool) -> None:
     assert detect_language(text) == language
     assert (language is not None and names_red_flag(text, language)) == red_flag

@@ -1,5 +1,4 @@
 """Stand-in for a channel whose secrets are not set: it answers 503 and processes nothing."""
-
 from __future__ import annotations
 
 from http import HTTPStatus
@@ -27,8 +26,7 @@ class DisabledChannel(InputChannel):
         @bp.route("/", methods=["GET"])
         @bp.route("/webhook", methods=["GET", "POST"])
         async def not_configured(_: Request) -> HTTPResponse:
-            return response.json(
-                {"status": "disabled", "set": self.needs}, status=HTTPStatus.SERVICE_UNAVAILABLE
-            )
+            return response.json({"status": "disabled", "set": self.needs},
+                                 status=HTTPStatus.SERVICE_UNAVAILABLE)
 
         return bp
