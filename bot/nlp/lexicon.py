@@ -25,6 +25,7 @@ _WORD_HYPHEN = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
 _CHARS = re.compile(r"\s+|.", re.S)
 _ID = re.compile(r"^[a-z0-9_]+$")
 _WORD = re.compile(r"(?<![\w'])[\w']+(?![\w'])")
+WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")  # a word of letters ("can't" whole), for typos
 
 
 class LexiconError(ValueError):
@@ -122,6 +123,15 @@ def load_grammar(path: Path = GRAMMAR_FILE, symptoms: Path = SYMPTOMS_FILE) -> G
     words = {key: frozenset(str(w).lower() for w in data.get(key) or ())
              for key in ("breaks", "lead", "negations", "inability")}
     return Grammar(tuple(rules), **words)
+
+
+def vocabulary(lexicon: Lexicon, grammar: Grammar) -> set[str]:
+    """The words our warning signs and same-day signs are read from: the grammar's
+    parts and signs and the words of the emergency and urgent phrases (lower case)."""
+    words = {w for rule in grammar.rules for w in rule.parts | rule.signs}
+    words |= {w for s in lexicon.symptoms.values() if s.cls != "routine"
+              for phrase in s.phrases for w in WORD.findall(phrase.lower())}
+    return words
 
 
 def expand(template: str) -> list[str]:
