@@ -172,6 +172,9 @@ GENERAL_VOCABULARY = [
     ("my throat is closin up", "emergency", "breathing-anaphylaxis"),
     ("his speach is slurrred", "emergency", "stroke-signs"),
     ("my vission is blurred", "emergency", "stroke-signs"),
+    ("my voice went hoarse within the hour", "emergency", "breathing-anaphylaxis"),
+    ("her gum has been bleeding for over an hour", "emergency", "bleeding-wont-stop"),
+    ("the worst pain I have ever had is in my head", "emergency", "stroke-signs"),
 ]
 
 
@@ -190,6 +193,7 @@ def test_general_vocabulary(text: str, disposition: str, rule: str) -> None:
     "ginger tea helps the nausea",  # nor "ginger" of "finger"
     "my dad had a stroke when he was 60",
     "I've been reading about strokes on the trial website",
+    "cough with green phlegm, no blood",  # "no" between the part and the sign denies it
 ])
 def test_wider_vocabulary_look_alikes(text: str) -> None:
     assert read(text)[0] != "emergency"
@@ -203,3 +207,14 @@ def test_wider_vocabulary_look_alikes(text: str) -> None:
 ])
 def test_wider_statuses(text: str, symptom: str, status: str) -> None:
     assert read(text)[2].get(symptom) == status
+
+
+def test_a_bare_yaml_no_in_the_grammar_is_refused(tmp_path) -> None:
+    """YAML reads `no` as false: the grammar then silently lost its "no" negation."""
+    from bot.nlp.lexicon import LexiconError, load_grammar
+
+    bad = tmp_path / "grammar.yml"
+    bad.write_text("negations: [not, no]\nrules:\n  - {symptom: chest_pain, parts: [chest], "
+                   "signs: [pain]}\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match="quote"):
+        load_grammar(bad)

@@ -113,6 +113,7 @@ def load_grammar(path: Path = GRAMMAR_FILE, symptoms: Path = SYMPTOMS_FILE) -> G
     for i, raw in enumerate(data.get("rules") or []):
         where = f"{path.name}: rule #{i + 1}"
         _require(raw, ("symptom", "parts", "signs"), where)
+        _words_only(raw["parts"] + raw["signs"], where)
         if raw["symptom"] not in known:
             raise LexiconError(f"{where}: unknown symptom id '{raw['symptom']}'")
         rules.append(GrammarRule(raw["symptom"], frozenset(str(w).lower() for w in raw["parts"]),
@@ -120,6 +121,8 @@ def load_grammar(path: Path = GRAMMAR_FILE, symptoms: Path = SYMPTOMS_FILE) -> G
                                  int(raw.get("window", window)), bool(raw.get("needs_lead", False))))
     if not rules:
         raise LexiconError(f"{path.name}: needs `rules`")
+    for key in ("breaks", "lead", "negations", "inability"):
+        _words_only(data.get(key) or [], f"{path.name}: {key}")
     words = {key: frozenset(str(w).lower() for w in data.get(key) or ())
              for key in ("breaks", "lead", "negations", "inability")}
     return Grammar(tuple(rules), **words)
@@ -194,6 +197,13 @@ class ContextConfig:
     fillers: frozenset[str]
     list_words: frozenset[str]
     list_lookahead: int
+
+
+def _words_only(words: list[Any], where: str) -> None:
+    """YAML reads a bare no, yes, on or off as a boolean: a word list must hold strings."""
+    odd = [w for w in words if not isinstance(w, str)]
+    if odd:
+        raise LexiconError(f"{where}: {odd} read as non-words; quote them (e.g. \"no\")")
 
 
 def _require(raw: dict[str, Any], keys: tuple[str, ...], where: str) -> None:
