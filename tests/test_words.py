@@ -204,6 +204,7 @@ def test_wider_vocabulary_look_alikes(text: str) -> None:
      "gradual"),
     ("my nose won't stop bleeding, gone through a whole box of tissues", "bleeding_wont_stop",
      "present"),
+    ("no pain or breathlessness, just a racing heart", "shortness_of_breath", "negated"),
 ])
 def test_wider_statuses(text: str, symptom: str, status: str) -> None:
     assert read(text)[2].get(symptom) == status
