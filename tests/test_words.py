@@ -131,7 +131,9 @@ def test_temperatures(text: str, celsius: float) -> None:
     ("j'ai de la fièvre depuis hier soir", "fr", False),
     ("Meine Lippen sind geschwollen und ich bekomme schlecht Luft", "de", True),
     ("ho un leggero mal di testa da ieri", "it", False),
+    ("Starke Atemnot seit zwei Stunden, wie beim Ersticken", "de", True),  # few function words
     ("whats the weather like", None, False),
+    ("im not sure if it was the drip or my ms", None, False),
     ("my husband's face is drooping", None, False),
 ])
 def test_languages(text: str, language: str | None, red_flag: bool) -> None:
