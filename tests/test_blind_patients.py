@@ -23,7 +23,7 @@ MAX_OVER_TRIAGE = 0.10
 # (set, first-reply gate), a little below the figures measured at the end of the
 # generalisation work (README): patients.yml 98.9 %, patients_final.yml 98.9 % (84.4 %
 # when it was still blind), patients_dev3.yml (a third blind helper's set, 87.0 % when
-# first measured) 96.5 %. All three have been read while building: the figure that
+# first measured) 97.4 %. All three have been read while building: the figure that
 # counts is on a set nobody here has seen.
 @pytest.mark.parametrize("blind_set, min_first_reply", [("patients.yml", 0.96),
                                                         ("patients_final.yml", 0.96),
