@@ -14,10 +14,10 @@ from bot.nlp.lexicon import (
     respell, vocabulary,
 )
 from bot.nlp.pipeline import NOT_SYMPTOM, build_pipeline
-from bot.nlp.typos import TypoReader, english_words
 from bot.nlp.quantities import (
     Quantity, SeverityReader, parse_days_since_infusion, parse_temperature,
 )
+from bot.nlp.typos import TypoReader, english_words
 
 
 class _Extractor:

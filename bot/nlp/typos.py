@@ -17,7 +17,7 @@ import json
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 MIN_LENGTH = 5
 _ALPHA = re.compile(r"^[a-z]+$")
