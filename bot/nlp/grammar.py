@@ -17,15 +17,13 @@ from typing import Iterable, Mapping
 from spacy.tokens import Doc, Span
 
 from bot.nlp.lexicon import CLASSES, Grammar, GrammarRule
+from bot.nlp.typos import english_lemmas
 
 
 def load_lemmas() -> Mapping[str, str]:
-    """spaCy's English lemma lookup table (spacy-lookups-data): word -> lemma. The table
-    itself, not a dict of its items: it stores its keys as string hashes, and only its
-    own `get` hashes the word it is given."""
-    from spacy.lookups import load_lookups
-
-    return load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
+    """spaCy's English lemma lookup table (spacy-lookups-data): word -> lemma, read once
+    for the grammar and the typo reader (bot.nlp.typos)."""
+    return english_lemmas()
 
 
 class SymptomGrammar:
