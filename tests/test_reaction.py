@@ -47,6 +47,16 @@ CASES = [
     # other emergencies
     ("sudden slurred speech and arm weakness", "stroke"),
     ("central chest pain going into the jaw", "severe"),
+    # systolic written as SBP, or as a fall "from X to Y"; a soft BP is hypotension
+    ("urticaria and an SBP of 78", "3-4"),
+    ("systolic went from 160 to 100 in ten minutes", "3-4"),     # a 37 % fall
+    ("flushed, bp came down from 130 to 110", "1-2"),            # a 15 % fall
+    ("flushed and BP soft", "3-4"),
+    # prolonged, recurring or needing admission: grade 3
+    ("pyrexial 38.9 an hour after the pause, paracetamol not helping", "3"),
+    ("rigors eased with pethidine, then spiked again to 39", "3"),
+    ("temp 39 after the pause, the registrar wants her admitted", "3"),
+    ("shivering, temp 38.4 HR 118 and the fever is persisting", "3"),
 ]
 
 
