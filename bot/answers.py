@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from bot.entities import normalize_entities
-from bot.kb.queries import KbEntry, KnowledgeBase
+from bot.kb.queries import KbEntry, KnowledgeBase, SearchHit
 from bot.roles import AFTER_INFUSION
 from bot.scope import other_drug_mentioned
 from bot.staff import ask, reaction
@@ -22,6 +22,11 @@ SEARCH_DEPTH = 6
 # A passage whose weighted coverage of the question is this many times the next one's is
 # clearly the closest: it is given as it is rather than offered among others.
 DOMINANCE = 1.5
+# Below the relevance bar, entries holding this share of the question's weighted words are
+# still offered (issue 11, item 4) as the closest ones, rather than the whole topic list.
+CLOSEST_COVERAGE = 0.2
+# ... and at least this many of its informative words (one shared word is chance).
+CLOSEST_WORDS = 2
 # Intents under which a described sign is read as a reaction happening now; under the
 # unclear ones, only an emergency sign or a description of a patient now is.
 SYMPTOM_INTENTS = {"ask_manage_reaction", "report_symptoms", "inform"}
@@ -39,7 +44,8 @@ class Reply:
     kind: "answer" (selected by intent), "reaction" (a reaction graded from its
     description), "search" (the one relevant passage), "offer" (several close
     entries to choose from, as (id, title) pairs), "not_covered" (a grade, course or
-    dose the entries do not cover), "quiz" (a quiz asked for in other words),
+    dose the entries do not cover), "closest" (nothing relevant enough, the nearest
+    entries as (id, title) pairs), "quiz" (a quiz asked for in other words),
     "other_drug" (declined: names another drug) or "unknown" (nothing relevant).
     `context` is the topic and constraints a follow-up question reuses.
     """
@@ -192,9 +198,12 @@ def _listing(kind: str, values: set[str]) -> str:
 def _search(kb: KnowledgeBase, text: str, found: Mapping[str, str], offer: bool = True
             ) -> Reply:
     """One relevant passage (or one clearly ahead) as it is; several: offer their titles;
-    none: unknown. Entries for another grade, course or dose than the one asked are left out."""
-    hits = [h for h in kb.search(text, limit=SEARCH_DEPTH) if h.relevant and all(
-        found[k] in v for k, v in h.entry.when.items() if k in found)][:MAX_OFFERS]
+    none relevant, but some sharing the question's rarer words: "closest" (their titles,
+    never a topic dump); nothing: unknown. Entries for another grade, course or dose than
+    the one asked are left out."""
+    candidates = [h for h in kb.search(text, limit=SEARCH_DEPTH) if all(
+        found[k] in v for k, v in h.entry.when.items() if k in found)]
+    hits = [h for h in candidates if h.relevant][:MAX_OFFERS]
     explicit = [h for h in hits if set(h.entry.when) & set(found)]
     if len(explicit) == 1:  # the one entry written for the grade, course or dose asked
         hits = explicit
@@ -206,5 +215,27 @@ def _search(kb: KnowledgeBase, text: str, found: Mapping[str, str], offer: bool 
                      context={"intent": entry.intent, "constraints": {}} if entry.intent
                      else None)
     if hits:
-        return Reply("offer", offers=tuple((h.entry.id, h.entry.title) for h in hits))
+        return _offer_or_answer(kb, hits, found)
+    closest = [h for h in candidates if h.coverage >= CLOSEST_COVERAGE
+               and len(set(h.matched) & set(h.informative)) >= CLOSEST_WORDS][:MAX_OFFERS]
+    if offer and closest:
+        return Reply("closest", offers=tuple((h.entry.id, h.entry.title) for h in closest))
     return Reply("unknown", topics=tuple(label for _, label in kb.topics))
+
+
+def _offer_or_answer(kb: KnowledgeBase, hits: list[SearchHit], found: Mapping[str, str]
+                     ) -> Reply:
+    """Close entries that all answer one question type (re-challenge in general and after
+    a grade 3-4) are that question: its entry for the constraints asked. Otherwise offer
+    their titles."""
+    intents = {h.entry.intent for h in hits}
+    if len(intents) == 1 and None not in intents:
+        reply = _answer_for(kb, str(intents.pop()), dict(found))
+        if reply.kind == "answer":
+            return reply
+    if len({h.entry.topic for h in hits}) == 1:  # variants of one passage: the closest one
+        entry = hits[0].entry
+        return Reply("search", format_entries([entry]), (entry.id,),
+                     context={"intent": entry.intent, "constraints": {}} if entry.intent
+                     else None)
+    return Reply("offer", offers=tuple((h.entry.id, h.entry.title) for h in hits))

@@ -149,3 +149,52 @@ def test_grade_lookup_words_in_nlu_data_all_map_to_a_grade(kb: KnowledgeBase) ->
     assert words
     for word in words:
         assert normalize_grade(word, kb.vocabulary("severity_words")), word
+
+
+@pytest.mark.parametrize("course, dose, figure, other_figures", [
+    ("1", "12", "84.7", ("96.3", "68.6")), ("1", "24", "96.3", ("84.7", "81.9")),
+    ("2", "12", "68.6", ("81.9", "84.7")), ("2", "24", "81.9", ("68.6", "96.3")),
+])
+def test_course_and_dose_answer_names_no_other_arm_figure(kb: KnowledgeBase, course, dose,
+                                                          figure, other_figures) -> None:
+    """A question about one course at one dose gets that figure only: another arm's figure
+    in the same reply reads as the wrong course or dose."""
+    reply = answer_question(kb, "ask_incidence", ents(course=f"course {course}",
+                                                      dose=f"{dose} mg"), "IAR rate?")
+    assert figure in reply.text
+    assert not any(other in reply.text for other in other_figures), reply.text
+
+
+@pytest.mark.parametrize("course, days, other", [("1", "5 consecutive", "3 consecutive"),
+                                                 ("2", "3 consecutive", "5 consecutive")])
+def test_schedule_for_one_course_names_that_course_only(kb: KnowledgeBase, course, days,
+                                                        other) -> None:
+    reply = answer_question(kb, "ask_course_schedule", ents(course=f"course {course}"),
+                            "how many days?")
+    assert days in reply.text and other not in reply.text, reply.text
+
+
+@pytest.mark.parametrize("text", ["who won the football last night", "what's the weather in paris"])
+def test_unrelated_question_is_not_offered_entries(kb: KnowledgeBase, text: str) -> None:
+    assert answer_question(kb, "nlu_fallback", [], text, confidence=0.2).kind == "unknown"
+
+
+@pytest.mark.parametrize("text, fact", [
+    ("how often do people get itchy pruritus", "pruritus"),
+    ("can the drip run longer than four hours", "hours"),
+])
+def test_weakly_matching_question_offers_the_closest_entries_not_the_topic_list(
+        kb: KnowledgeBase, text: str, fact: str) -> None:
+    """Issue 11 item 4: below the relevance bar, the closest entries by title, never a dump."""
+    reply = answer_question(kb, "nlu_fallback", [], text, confidence=0.2)
+    assert reply.kind in ("closest", "offer", "search"), reply
+    ids = [i for i, _ in reply.offers] or list(reply.entry_ids)
+    assert 1 <= len(ids) <= 3 and any(fact in kb.entries[i].answer.lower() for i in ids)
+
+
+def test_close_entries_of_one_question_type_are_answered_for_the_grade_asked(
+        kb: KnowledgeBase) -> None:
+    """Re-challenge entries in general and for grade 3-4 are one question: the grade's entry."""
+    reply = answer_question(kb, "nlu_fallback", [], "rule for withdrawing after repeated "
+                            "grade 3-4 episodes rechallenge", confidence=0.2)
+    assert reply.kind in ("answer", "search") and "third" in reply.text, reply
