@@ -5,7 +5,7 @@ be reviewed on its own. All clinical wording comes from the knowledge base.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping
 
 from bot.entities import normalize_entities
@@ -22,6 +22,11 @@ SEARCH_DEPTH = 6
 # A passage whose weighted coverage of the question is this many times the next one's is
 # clearly the closest: it is given as it is rather than offered among others.
 DOMINANCE = 1.5
+# A passage holding this share of the question's weighted words and its rarest word is
+# given instead of the intent's entry when that entry holds at most OVERRIDE_GIVEN of them,
+# not the rarest, and lacks at least CLOSEST_WORDS of the passage's matched words.
+OVERRIDE_COVERAGE = 0.6
+OVERRIDE_GIVEN = 0.25
 # Below the relevance bar, entries holding this share of the question's weighted words are
 # still offered (issue 11, item 4) as the closest ones, rather than the whole topic list.
 CLOSEST_COVERAGE = 0.2
@@ -86,15 +91,18 @@ def reaction_text(kb: KnowledgeBase, assessment: reaction.Assessment,
     return "\n\n".join(parts)
 
 
-def _describes_reaction_now(intent: str | None, text: str, assessment: reaction.Assessment
-                            ) -> bool:
+def _describes_reaction_now(intent: str | None, text: str, assessment: reaction.Assessment,
+                            confident: bool = True) -> bool:
     """A described sign is a reaction at the chair when the message is a symptom report,
-    gives a reading, or speaks of a patient now; an unclear message also when the sign is
-    an emergency. A question about signs ("what BP counts as hypotension") is not one."""
+    gives a reading, speaks of a patient now or asks its grade; an unclear message also
+    when the sign is an emergency or the message only tells what is seen ("hives + itchy,
+    obs fine"). A question about signs ("what BP counts as hypotension") is not one."""
     vitals_given = reaction.vital_findings(text, reaction.rules())[1]
-    if intent in SYMPTOM_INTENTS or vitals_given or reaction.describes_reaction(text):
+    if intent in SYMPTOM_INTENTS or vitals_given or reaction.describes_reaction(text) or \
+            ask.asks_for_grade(text):
         return True
-    return intent in UNCLEAR_INTENTS and assessment.emergency
+    unclear = intent in UNCLEAR_INTENTS or not confident
+    return unclear and (assessment.emergency or ask.is_statement(text))
 
 
 def _after_infusion(kb: KnowledgeBase, assessment: reaction.Assessment) -> Reply:
@@ -138,8 +146,9 @@ def answer_question(
         return Reply("answer", format_entries([entry]), (entry.id,),
                      context={"intent": entry.intent, "constraints": {}})
     expanded = expand(text)
-    found = {**normalize_entities(entities, kb.vocabulary("severity_words")),
-             **ask.constraints(expanded)}
+    found = {k: v for k, v in {**normalize_entities(entities, kb.vocabulary("severity_words")),
+                               **ask.constraints(expanded)}.items()
+             if k not in ask.several_named(expanded)}
     if not staff:
         return _answer_for(kb, intent, found) if intent and intent.startswith("ask_") \
             else _search(kb, expanded, found, offer=False)
@@ -151,7 +160,8 @@ def answer_question(
             intent in SYMPTOM_INTENTS | UNCLEAR_INTENTS | {DELAYED}
             or reaction.describes_reaction(expanded)):
         return _after_infusion(kb, assessment)
-    if assessment and _describes_reaction_now(intent, expanded, assessment):
+    if assessment and _describes_reaction_now(intent, expanded, assessment,
+                                              confidence >= CONFIDENCE_THRESHOLD):
         return _reaction(kb, assessment, expanded)
     earlier = (previous or {}).get("description")
     if earlier and not assessment and reaction.says_how_it_responded(expanded):
@@ -167,10 +177,53 @@ def answer_question(
     confident = bool(intent and intent.startswith("ask_")) and confidence >= CONFIDENCE_THRESHOLD
     constrained = {k for k in ("grade", "course", "dose", "reaction")
                    if intent and kb.constraint_values(intent, k)}
-    intent, found, _ = ask.follow_up(intent, confident, expanded, found, previous, constrained)
+    intent, found, followed = ask.follow_up(intent, confident, expanded, found, previous,
+                                            constrained)
     if intent and intent.startswith("ask_"):
-        return _answer_for(kb, intent, found)
-    return _search(kb, expanded, found)
+        reply = _answer_for(kb, intent, found)
+        return _remembered(reply if followed else _closer_passage(kb, expanded, found, reply),
+                           expanded)
+    reply = _search(kb, expanded, found)
+    earlier_question = (previous or {}).get("question")
+    if reply.kind in ("unknown", "closest") and earlier_question and ask.is_elliptical(expanded):
+        # "for how long?" after "herpes prophylaxis - when to start": the two read together
+        again = _search(kb, f"{earlier_question} {expanded}", found)
+        if again.kind in ("search", "offer"):
+            return _remembered(again, f"{earlier_question} {expanded}")
+    return _remembered(reply, expanded)
+
+
+def _remembered(reply: Reply, question: str) -> Reply:
+    """The reply with the question kept in its context, for a follow-up that only makes
+    sense read with it."""
+    context = {"intent": None, "constraints": {}, **(reply.context or {}), "question": question}
+    return replace(reply, context=context)
+
+
+def _closer_passage(kb: KnowledgeBase, text: str, found: Mapping[str, str], reply: Reply
+                    ) -> Reply:
+    """The passage holding the question's rarer words, when the intent's entry holds few of
+    them: the classifier reads the question type, the words name the fact ("how long do the
+    monthly blood and urine tests go on" read as a management question still gets the
+    passage on monthly tests). Entries for another grade, course or dose are left out."""
+    if reply.kind != "answer" or any(kb.entries[i].when for i in reply.entry_ids):
+        return reply  # the entry written for the grade, course or dose asked
+    intent = kb.entries[reply.entry_ids[0]].intent
+    hits = [h for h in kb.search(text, limit=SEARCH_DEPTH) if h.entry.intent != intent and all(
+        found[k] in v for k, v in h.entry.when.items() if k in found)]
+    if not hits:
+        return reply
+    best = max(hits, key=lambda h: h.coverage)
+    given = [kb.coverage(text, i) for i in reply.entry_ids]
+    rarest = max(zip(best.weights, best.informative))[1] if best.weights else None
+    if best.coverage < OVERRIDE_COVERAGE or rarest not in best.matched or \
+            len(set(best.matched) & set(best.informative)) < CLOSEST_WORDS or \
+            any(g is None or g.coverage > OVERRIDE_GIVEN or rarest in g.matched or
+                len(set(best.matched) & set(best.informative) - set(g.matched)) < CLOSEST_WORDS
+                for g in given):
+        return reply
+    return Reply("search", format_entries([best.entry]), (best.entry.id,),
+                 context={"intent": best.entry.intent, "constraints": {}})
 
 
 def _answer_for(kb: KnowledgeBase, intent: str, found: dict[str, str]) -> Reply:

@@ -198,3 +198,30 @@ def test_close_entries_of_one_question_type_are_answered_for_the_grade_asked(
     reply = answer_question(kb, "nlu_fallback", [], "rule for withdrawing after repeated "
                             "grade 3-4 episodes rechallenge", confidence=0.2)
     assert reply.kind in ("answer", "search") and "third" in reply.text, reply
+
+
+def test_passage_holding_the_rarer_words_beats_a_misread_question_type(kb: KnowledgeBase) -> None:
+    """Read as a management question, a question about the monthly tests still gets them."""
+    reply = answer_question(kb, "ask_manage_reaction", [],
+                            "for how many months do the monthly blood and urine tests go on",
+                            confidence=0.9)
+    assert "48 months" in reply.text, reply
+
+
+def test_question_type_entry_is_kept_when_it_holds_the_question_words(kb: KnowledgeBase) -> None:
+    reply = answer_question(kb, "ask_premedication", [], "premed regimen for round 2 day 3")
+    assert "methylprednisolone 1,000 mg" in reply.text
+
+
+@pytest.mark.parametrize("text", ["interval between course 1 and 2?", "courses 1 & 2 schedule"])
+def test_two_courses_named_constrain_neither(kb: KnowledgeBase, text: str) -> None:
+    reply = answer_question(kb, "ask_course_schedule", [], text)
+    assert "12 months later" in reply.text and "3 consecutive" in reply.text, reply
+
+
+def test_short_follow_up_is_read_with_the_previous_question(kb: KnowledgeBase) -> None:
+    first = answer_question(kb, "nlu_fallback", [], "antiviral herpes cover with each course",
+                            confidence=0.3)
+    reply = answer_question(kb, "nlu_fallback", [], "for how long?", confidence=0.3,
+                            previous=first.context)
+    assert "2 months" in reply.text, reply

@@ -47,6 +47,7 @@ CASES = [
     # other emergencies
     ("sudden slurred speech and arm weakness", "stroke"),
     ("central chest pain going into the jaw", "severe"),
+    ("temp 38.5, bad headache and a stiff neck on day 4 after", "meningitis"),
     # systolic written as SBP, or as a fall "from X to Y"; a soft BP is hypotension
     ("urticaria and an SBP of 78", "3-4"),
     ("systolic went from 160 to 100 in ten minutes", "3-4"),     # a 37 % fall
@@ -143,3 +144,21 @@ def test_signs_after_the_infusion_get_the_delayed_advice(kb: KnowledgeBase, inte
 def test_emergency_after_the_infusion_is_still_an_emergency(kb: KnowledgeBase) -> None:
     reply = answer_question(kb, "report_symptoms", [], "pt rang, lips swelling since last night")
     assert reply.kind == "reaction" and "stop the infusion" in reply.text.split("\n")[0]
+
+
+@pytest.mark.parametrize("intent, confidence, text", [
+    ("nlu_fallback", 0.3, "urticaria on both arms and itchy, obs all normal"),
+    ("ask_vital_signs", 0.4, "nausea and a headache an hour in, observations stable"),
+    ("ask_optional_premedication", 0.8, "rash cleared with a pause plus cetirizine, what grade"),
+])
+def test_a_description_that_only_tells_or_asks_its_grade_is_graded(kb: KnowledgeBase, intent,
+                                                                    confidence, text) -> None:
+    reply = answer_question(kb, intent, [], text, confidence=confidence)
+    assert reply.kind == "reaction" and "CTCAE grade" in reply.text, reply
+
+
+def test_stroke_signs_during_the_infusion_say_stop_and_emergency_team(kb: KnowledgeBase) -> None:
+    reply = answer_question(kb, "ask_manage_reaction", [],
+                            "sudden facial droop and slurring mid infusion")
+    assert reply.kind == "reaction" and "life-threatening" in reply.text
+    assert "stop the infusion" in reply.text and "emergency" in reply.text

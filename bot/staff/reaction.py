@@ -20,8 +20,8 @@ GRADING_FILE = KNOWLEDGE_DIR / "reaction_grading.yml"
 # Order of severity of the outcomes; the most severe supported one wins.
 SEVERITY = ("1", "1-2", "2", "3", "3-4", "4")
 # Outcomes that are emergencies: airway/breathing/circulation, and signs whose own outcome
-# (knowledge file) is a possible stroke or another grade 3-4 emergency.
-EMERGENCY_OUTCOMES = ("3-4", "4", "severe", "stroke")
+# (knowledge file) is a possible stroke, meningitis or another grade 3-4 emergency.
+EMERGENCY_OUTCOMES = ("3-4", "4", "severe", "stroke", "meningitis")
 EMERGENCY_SYSTEMS = ("airway", "breathing", "circulation")
 CLAUSE = re.compile(r"[,;.!?()\n]|\bbut\b|\band\b|\+")
 
