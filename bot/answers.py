@@ -40,6 +40,7 @@ UNCLEAR_INTENTS = {"nlu_fallback", "out_of_scope", "quiz_answer", "skip_question
 MANAGE, GRADING, DELAYED = "ask_manage_reaction", "ask_grading", "ask_delayed_reactions"
 # Questions whose entries have no grade: naming a grade makes them a grading question.
 GRADE_DEFINITION_INTENTS = {"ask_what_is_iar"}
+RESTART_INTENTS = {"ask_restart_rate", "ask_rechallenge"}
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,7 @@ def answer_question(
     """
     drug = other_drug_mentioned(
         text, kb.vocabulary("this_drug"), kb.vocabulary("other_drugs"),
-        kb.vocabulary("other_drug_suffixes"))
+        kb.vocabulary("other_drug_suffixes"), kb.vocabulary("comparison_words"))
     if drug:
         return Reply(kind="other_drug", drug=drug)
     entities = list(entities)
@@ -169,6 +170,11 @@ def answer_question(
         regraded = reaction.assess(f"{earlier}. {expanded}", found.get("grade"))
         if regraded:
             return _reaction(kb, regraded, f"{earlier}. {expanded}")
+    restart = ask.restart_question(expanded)
+    if restart and "grade" in found and intent not in RESTART_INTENTS and (
+            intent in UNCLEAR_INTENTS | GRADE_DEFINITION_INTENTS | {GRADING, MANAGE}
+            or confidence < CONFIDENCE_THRESHOLD):
+        intent = restart  # "gr 3 this morning, restart this afternoon?" is no definition
     if intent in GRADE_DEFINITION_INTENTS and "grade" in found:
         intent = GRADING
     if intent in (GRADING, "nlu_fallback") and "grade" in found and (
@@ -179,6 +185,9 @@ def answer_question(
                    if intent and kb.constraint_values(intent, k)}
     intent, found, followed = ask.follow_up(intent, confident, expanded, found, previous,
                                             constrained)
+    uncovered = _uncovered(kb, found)
+    if uncovered:
+        return uncovered
     if intent and intent.startswith("ask_"):
         reply = _answer_for(kb, intent, found)
         return _remembered(reply if followed else _closer_passage(kb, expanded, found, reply),
@@ -206,8 +215,8 @@ def _closer_passage(kb: KnowledgeBase, text: str, found: Mapping[str, str], repl
     them: the classifier reads the question type, the words name the fact ("how long do the
     monthly blood and urine tests go on" read as a management question still gets the
     passage on monthly tests). Entries for another grade, course or dose are left out."""
-    if reply.kind != "answer" or any(kb.entries[i].when for i in reply.entry_ids):
-        return reply  # the entry written for the grade, course or dose asked
+    if reply.kind != "answer":
+        return reply
     intent = kb.entries[reply.entry_ids[0]].intent
     hits = [h for h in kb.search(text, limit=SEARCH_DEPTH) if h.entry.intent != intent and all(
         found[k] in v for k, v in h.entry.when.items() if k in found)]
@@ -240,6 +249,17 @@ def _answer_for(kb: KnowledgeBase, intent: str, found: dict[str, str]) -> Reply:
         return Reply("answer", format_entries(entries), tuple(e.id for e in entries),
                      context=context)
     return Reply("unknown", topics=tuple(label for _, label in kb.topics))
+
+
+def _uncovered(kb: KnowledgeBase, found: Mapping[str, str]) -> Reply | None:
+    """"Not covered" for a grade, course or dose no entry at all is written for ("course 4",
+    "36 mg/day"): whatever the question type, no passage answers it."""
+    for kind in ("grade", "course", "dose"):
+        covered = {v for e in kb.entries.values() for v in e.when.get(kind, ())}
+        if kind in found and covered and found[kind] not in covered:
+            return Reply("not_covered", asked=f"{kind} {found[kind]}" + (
+                         " mg" if kind == "dose" else ""), covered=_listing(kind, covered))
+    return None
 
 
 def _listing(kind: str, values: set[str]) -> str:

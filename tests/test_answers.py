@@ -225,3 +225,38 @@ def test_short_follow_up_is_read_with_the_previous_question(kb: KnowledgeBase) -
     reply = answer_question(kb, "nlu_fallback", [], "for how long?", confidence=0.3,
                             previous=first.context)
     assert "2 months" in reply.text, reply
+
+
+@pytest.mark.parametrize("text", ["is the premed for ocrelizumab the same as for lemtrada",
+                                  "lemtrada vs natalizumab reaction rates"])
+def test_comparing_alemtuzumab_with_another_drug_is_declined_for_it(kb: KnowledgeBase,
+                                                                     text: str) -> None:
+    assert answer_question(kb, "ask_premedication", [], text).kind == "other_drug"
+
+
+@pytest.mark.parametrize("intent, text, asked", [
+    ("nlu_fallback", "any IAR figures for a fifth course", "course 5"),
+    ("ask_course_schedule", "could course 3 be given at 48 mg a day", "dose 48 mg"),
+])
+def test_a_value_no_entry_covers_is_not_covered_whatever_the_question(
+        kb: KnowledgeBase, intent: str, text: str, asked: str) -> None:
+    reply = answer_question(kb, intent, [], text, confidence=0.3)
+    assert reply.kind == "not_covered" and reply.asked == asked, reply
+
+
+@pytest.mark.parametrize("intent, text, fact", [
+    ("ask_grading", "G3 at 11am, ok to restart after lunch once she's settled?", "do not restart"),
+    ("ask_what_is_iar", "had a grade 4 on day 2, do we go ahead with the next infusion",
+     "risk"),
+])
+def test_restart_after_a_grade_is_a_restart_question(kb: KnowledgeBase, intent: str, text: str,
+                                                     fact: str) -> None:
+    reply = answer_question(kb, intent, [], text, confidence=0.7)
+    assert fact in reply.text, reply
+
+
+def test_follow_up_with_its_and_a_grade_keeps_the_topic(kb: KnowledgeBase) -> None:
+    first = answer_question(kb, "ask_manage_reaction", [], "how to manage a grade 1 IAR")
+    reply = answer_question(kb, "ask_grading", [], "what if it's grade 4?",
+                            previous=first.context)
+    assert reply.entry_ids == ("manage-grade-3-4",), reply

@@ -39,6 +39,8 @@ class Cues:
     after_infusion: tuple[str, ...]
     grade_question: tuple[str, ...]
     question_words: frozenset[str]
+    restart: tuple[str, ...]
+    rechallenge: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -48,7 +50,8 @@ def cues(path: Path = CUES_FILE) -> Cues:
                 tuple(data["followup_openers"]), frozenset(data["followup_filler"]),
                 int(data["followup_max_words"]), frozenset(data["acknowledgements"]),
                 tuple(data["after_infusion_words"]), tuple(data["grade_question_words"]),
-                frozenset(data["question_words"]))
+                frozenset(data["question_words"]), tuple(data["restart_words"]),
+                tuple(data["rechallenge_words"]))
 
 
 def _has_phrase(text: str, phrases: tuple[str, ...]) -> bool:
@@ -113,6 +116,14 @@ def asks_for_grade(text: str) -> bool:
 def is_statement(text: str) -> bool:
     """No question mark and no question word: a message that tells rather than asks."""
     return "?" not in text and not set(WORD.findall(text.lower())) & cues().question_words
+
+
+def restart_question(text: str) -> str | None:
+    """The restart intent a message asks about: going on a later day (re-challenge) or
+    restarting the infusion; None when it asks neither."""
+    if _has_phrase(text, cues().rechallenge):
+        return "ask_rechallenge"
+    return "ask_restart_rate" if _has_phrase(text, cues().restart) else None
 
 
 def asks_for_quiz(text: str) -> bool:
