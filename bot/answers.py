@@ -95,15 +95,16 @@ def reaction_text(kb: KnowledgeBase, assessment: reaction.Assessment,
 def _describes_reaction_now(intent: str | None, text: str, assessment: reaction.Assessment,
                             confident: bool = True) -> bool:
     """A described sign is a reaction at the chair when the message is a symptom report,
-    gives a reading, speaks of a patient now or asks its grade; an unclear message also
-    when the sign is an emergency or the message only tells what is seen ("hives + itchy,
-    obs fine"). A question about signs ("what BP counts as hypotension") is not one."""
+    gives a reading, speaks of a patient now, asks its grade or only tells what is seen
+    ("hives + itchy, obs fine"); an unclear message also when the sign is an emergency. A
+    question about signs ("what BP counts as hypotension") is not one."""
     vitals_given = reaction.vital_findings(text, reaction.rules())[1]
     if intent in SYMPTOM_INTENTS or vitals_given or reaction.describes_reaction(text) or \
             ask.asks_for_grade(text):
         return True
-    unclear = intent in UNCLEAR_INTENTS or not confident
-    return unclear and (assessment.emergency or ask.is_statement(text))
+    if ask.is_statement(text):
+        return True
+    return (intent in UNCLEAR_INTENTS or not confident) and assessment.emergency
 
 
 def _after_infusion(kb: KnowledgeBase, assessment: reaction.Assessment) -> Reply:
@@ -171,7 +172,7 @@ def answer_question(
         if regraded:
             return _reaction(kb, regraded, f"{earlier}. {expanded}")
     restart = ask.restart_question(expanded)
-    if restart and "grade" in found and intent not in RESTART_INTENTS and (
+    if restart and ("grade" in found or "reaction" in found) and intent not in RESTART_INTENTS and (
             intent in UNCLEAR_INTENTS | GRADE_DEFINITION_INTENTS | {GRADING, MANAGE}
             or confidence < CONFIDENCE_THRESHOLD):
         intent = restart  # "gr 3 this morning, restart this afternoon?" is no definition

@@ -23,7 +23,7 @@ def other_drug_mentioned(
                    for c in comparisons or {})
     if any(w in this_drug for w in words) and not compares:
         return None
-    for word in words:
+    for word in (w for w in words if w not in this_drug):
         if word in other_drugs or any(
             word.endswith(s) and len(word) > len(s) + 3 for s in suffixes
         ):

@@ -260,3 +260,22 @@ def test_follow_up_with_its_and_a_grade_keeps_the_topic(kb: KnowledgeBase) -> No
     reply = answer_question(kb, "ask_grading", [], "what if it's grade 4?",
                             previous=first.context)
     assert reply.entry_ids == ("manage-grade-3-4",), reply
+
+
+def test_a_comparison_word_alone_does_not_make_alemtuzumab_another_drug(kb: KnowledgeBase) -> None:
+    reply = answer_question(kb, "ask_premedication", [],
+                            "same as usual, is the steroid given right before alemtuzumab?")
+    assert reply.kind != "other_drug", reply
+
+
+def test_restart_after_anaphylaxis_is_a_re_challenge_question(kb: KnowledgeBase) -> None:
+    reply = answer_question(kb, "ask_serious_iars", [],
+                            "after anaphylaxis last course could she ever be dosed again",
+                            confidence=0.4)
+    assert "risk" in reply.text and "benefit" in reply.text, reply
+
+
+def test_cut_offs_for_grade_3_are_found(kb: KnowledgeBase) -> None:
+    reply = answer_question(kb, "nlu_fallback", [], "oxygen saturation cut-off for a grade 3",
+                            confidence=0.3)
+    assert "92 %" in reply.text, reply

@@ -150,6 +150,7 @@ def test_emergency_after_the_infusion_is_still_an_emergency(kb: KnowledgeBase) -
     ("nlu_fallback", 0.3, "urticaria on both arms and itchy, obs all normal"),
     ("ask_vital_signs", 0.4, "nausea and a headache an hour in, observations stable"),
     ("ask_optional_premedication", 0.8, "rash cleared with a pause plus cetirizine, what grade"),
+    ("ask_vital_signs", 0.9, "urticaria and itch on the chest, obs normal"),
 ])
 def test_a_description_that_only_tells_or_asks_its_grade_is_graded(kb: KnowledgeBase, intent,
                                                                     confidence, text) -> None:

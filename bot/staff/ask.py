@@ -41,6 +41,7 @@ class Cues:
     question_words: frozenset[str]
     restart: tuple[str, ...]
     rechallenge: tuple[str, ...]
+    topic_words: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -51,7 +52,7 @@ def cues(path: Path = CUES_FILE) -> Cues:
                 int(data["followup_max_words"]), frozenset(data["acknowledgements"]),
                 tuple(data["after_infusion_words"]), tuple(data["grade_question_words"]),
                 frozenset(data["question_words"]), tuple(data["restart_words"]),
-                tuple(data["rechallenge_words"]))
+                tuple(data["rechallenge_words"]), tuple(data["topic_words"]))
 
 
 def _has_phrase(text: str, phrases: tuple[str, ...]) -> bool:
@@ -114,8 +115,10 @@ def asks_for_grade(text: str) -> bool:
 
 
 def is_statement(text: str) -> bool:
-    """No question mark and no question word: a message that tells rather than asks."""
-    return "?" not in text and not set(WORD.findall(text.lower())) & cues().question_words
+    """No question mark, no question word and no word of a general question (a threshold,
+    a list, a figure): a message that tells what is seen rather than asks."""
+    return "?" not in text and not set(WORD.findall(text.lower())) & cues().question_words \
+        and not _has_phrase(text, cues().topic_words)
 
 
 def restart_question(text: str) -> str | None:
