@@ -48,6 +48,7 @@ CASES = [
     ("sudden slurred speech and arm weakness", "stroke"),
     ("central chest pain going into the jaw", "severe"),
     ("temp 38.5, bad headache and a stiff neck on day 4 after", "meningitis"),
+    ("left hand gone numb", "1-2"),
     # systolic written as SBP, or as a fall "from X to Y"; a soft BP is hypotension
     ("urticaria and an SBP of 78", "3-4"),
     ("systolic went from 160 to 100 in ten minutes", "3-4"),     # a 37 % fall
@@ -67,7 +68,8 @@ def test_description_gets_the_grade_it_supports(text: str, outcome: str) -> None
     assert assessment is not None and assessment.outcome == outcome, (text, assessment)
 
 
-@pytest.mark.parametrize("text", ["what BP counts as hypotension", "premeds?", "no rash, no sob"])
+@pytest.mark.parametrize("text", ["what BP counts as hypotension", "premeds?", "no rash, no sob",
+                                  "IAR numbers by course"])
 def test_no_sign_no_assessment_or_only_a_question(text: str) -> None:
     assessment = assess(expand(text))
     assert assessment is None or not assessment.findings or text.startswith("what")

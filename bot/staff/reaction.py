@@ -65,10 +65,12 @@ class GradingRules:
     _patterns: dict[str, re.Pattern[str]] = field(default_factory=dict, compare=False)
 
     def words(self, key: str, words: tuple[str, ...]) -> re.Pattern[str]:
-        """One pattern for a word list, each word matched at the start of a word."""
+        """One pattern for a word list, each word matched at the start of a word (a word
+        ending in "$": only as a whole word)."""
         if key not in self._patterns:
-            alternatives = "|".join(re.escape(w.lower()) for w in
-                                    sorted(words, key=len, reverse=True))
+            alternatives = "|".join(
+                re.escape(w.lower()[:-1]) + r"(?![\w'])" if w.endswith("$") else re.escape(w.lower())
+                for w in sorted(words, key=len, reverse=True))
             self._patterns[key] = re.compile(rf"(?<![\w'])(?:{alternatives})")
         return self._patterns[key]
 
