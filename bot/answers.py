@@ -41,6 +41,7 @@ MANAGE, GRADING, DELAYED = "ask_manage_reaction", "ask_grading", "ask_delayed_re
 # Questions whose entries have no grade: naming a grade makes them a grading question.
 GRADE_DEFINITION_INTENTS = {"ask_what_is_iar"}
 RESTART_INTENTS = {"ask_restart_rate", "ask_rechallenge"}
+ANAPHYLAXIS_ENTRY = "manage-anaphylaxis"
 
 
 @dataclass(frozen=True)
@@ -191,8 +192,8 @@ def answer_question(
         return uncovered
     if intent and intent.startswith("ask_"):
         reply = _answer_for(kb, intent, found)
-        return _remembered(reply if followed else _closer_passage(kb, expanded, found, reply),
-                           expanded)
+        reply = reply if followed else _closer_passage(kb, expanded, found, reply)
+        return _remembered(_anaphylaxis_first(kb, intent, found, reply), expanded)
     reply = _search(kb, expanded, found)
     earlier_question = (previous or {}).get("question")
     if reply.kind in ("unknown", "closest") and earlier_question and ask.is_elliptical(expanded):
@@ -201,6 +202,19 @@ def answer_question(
         if again.kind in ("search", "offer"):
             return _remembered(again, f"{earlier_question} {expanded}")
     return _remembered(reply, expanded)
+
+
+def _anaphylaxis_first(kb: KnowledgeBase, intent: str, found: Mapping[str, str], reply: Reply
+                       ) -> Reply:
+    """A restart or management question naming anaphylaxis ("suspected anaphylaxis - restart
+    once settled?") leads with the anaphylaxis management entry: stop, emergency team,
+    epinephrine come before anything else."""
+    if found.get("reaction") != "anaphylaxis" or intent not in RESTART_INTENTS | {MANAGE} or \
+            reply.kind not in ("answer", "search") or ANAPHYLAXIS_ENTRY in reply.entry_ids:
+        return reply
+    first = kb.entries[ANAPHYLAXIS_ENTRY]
+    return replace(reply, kind="answer", text=f"{format_entries([first])}\n\n{reply.text}",
+                   entry_ids=(first.id, *reply.entry_ids))
 
 
 def _remembered(reply: Reply, question: str) -> Reply:

@@ -279,3 +279,11 @@ def test_cut_offs_for_grade_3_are_found(kb: KnowledgeBase) -> None:
     reply = answer_question(kb, "nlu_fallback", [], "oxygen saturation cut-off for a grade 3",
                             confidence=0.3)
     assert "92 %" in reply.text, reply
+
+
+def test_restart_question_naming_anaphylaxis_leads_with_its_management(kb: KnowledgeBase) -> None:
+    reply = answer_question(kb, "ask_restart_rate", [],
+                            "possible anaphylaxis ten minutes ago, can it go back up later?")
+    head = reply.text.split("\n")[0]
+    assert "stop the infusion" in head and "emergency" in head and "epinephrine" in head
+    assert "restart" in reply.text
