@@ -64,6 +64,8 @@ class ActionAnswerQuestion(Action):
         elif reply.kind == "not_covered":
             dispatcher.utter_message(response="utter_not_covered", asked=reply.asked,
                                      covered=reply.covered)
+        elif reply.kind == "outside":
+            dispatcher.utter_message(response="utter_outside_scope", topic=reply.asked)
         elif reply.kind == "other_drug":
             dispatcher.utter_message(response="utter_other_drug", drug=reply.drug)
         elif reply.kind == "quiz":

@@ -5,6 +5,7 @@ be reviewed on its own. All clinical wording comes from the knowledge base.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping
 
@@ -52,7 +53,8 @@ class Reply:
     description), "search" (the one relevant passage), "offer" (several close
     entries to choose from, as (id, title) pairs), "not_covered" (a grade, course or
     dose the entries do not cover), "closest" (nothing relevant enough, the nearest
-    entries as (id, title) pairs), "quiz" (a quiz asked for in other words),
+    entries as (id, title) pairs), "outside" (a subject outside the protocol: `asked`),
+    "quiz" (a quiz asked for in other words),
     "other_drug" (declined: names another drug) or "unknown" (nothing relevant).
     `context` is the topic and constraints a follow-up question reuses.
     """
@@ -190,6 +192,9 @@ def answer_question(
     uncovered = _uncovered(kb, found)
     if uncovered:
         return uncovered
+    outside = _outside_topic(kb, expanded)
+    if outside:
+        return Reply("outside", asked=outside)
     if intent and intent.startswith("ask_"):
         reply = _answer_for(kb, intent, found)
         reply = reply if followed else _closer_passage(kb, expanded, found, reply)
@@ -275,6 +280,13 @@ def _uncovered(kb: KnowledgeBase, found: Mapping[str, str]) -> Reply | None:
             return Reply("not_covered", asked=f"{kind} {found[kind]}" + (
                          " mg" if kind == "dose" else ""), covered=_listing(kind, covered))
     return None
+
+
+def _outside_topic(kb: KnowledgeBase, text: str) -> str | None:
+    """A subject the protocol entries do not cover (knowledge/scope.yml: another indication,
+    children, pregnancy, vaccination, cost) named in a question."""
+    words = set(re.findall(r"[a-z][a-z-]+", text.lower()))
+    return next((w for w in kb.vocabulary("outside_topics") if w in words), None)
 
 
 def _listing(kind: str, values: set[str]) -> str:

@@ -287,3 +287,19 @@ def test_restart_question_naming_anaphylaxis_leads_with_its_management(kb: Knowl
     head = reply.text.split("\n")[0]
     assert "stop the infusion" in head and "emergency" in head and "epinephrine" in head
     assert "restart" in reply.text
+
+
+@pytest.mark.parametrize("text, topic", [
+    ("is alemtuzumab dosed differently for children", "children"),
+    ("what's the wait between a yellow fever vaccine and the first course", "vaccine"),
+])
+def test_a_subject_outside_the_protocol_is_not_covered(kb: KnowledgeBase, text: str,
+                                                       topic: str) -> None:
+    reply = answer_question(kb, "ask_infusion_administration", [], text, confidence=0.9)
+    assert reply.kind == "outside" and reply.asked == topic, reply
+
+
+@pytest.mark.parametrize("text", ["ask me something on premedication",
+                                  "give me a mock scenario to work through"])
+def test_quiz_asked_in_other_words(kb: KnowledgeBase, text: str) -> None:
+    assert answer_question(kb, "ask_premedication", [], text).kind == "quiz"

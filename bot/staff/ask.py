@@ -117,7 +117,7 @@ def asks_for_grade(text: str) -> bool:
 def is_statement(text: str) -> bool:
     """No question mark, no question word and no word of a general question (a threshold,
     a list, a figure): a message that tells what is seen rather than asks."""
-    return "?" not in text and not set(WORD.findall(text.lower())) & cues().question_words \
+    return "?" not in text and not set(re.findall(r"[a-z]+", text.lower())) & cues().question_words \
         and not _has_phrase(text, cues().topic_words)
 
 
