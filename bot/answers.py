@@ -197,7 +197,8 @@ def answer_question(
         return Reply("outside", asked=outside)
     if intent and intent.startswith("ask_"):
         reply = _answer_for(kb, intent, found)
-        reply = reply if followed else _closer_passage(kb, expanded, found, reply)
+        cued = restart is not None and intent == restart  # the cue words chose the question
+        reply = reply if followed or cued else _closer_passage(kb, expanded, found, reply)
         return _remembered(_anaphylaxis_first(kb, intent, found, reply), expanded)
     reply = _search(kb, expanded, found)
     earlier_question = (previous or {}).get("question")

@@ -303,3 +303,11 @@ def test_a_subject_outside_the_protocol_is_not_covered(kb: KnowledgeBase, text: 
                                   "give me a mock scenario to work through"])
 def test_quiz_asked_in_other_words(kb: KnowledgeBase, text: str) -> None:
     assert answer_question(kb, "ask_premedication", [], text).kind == "quiz"
+
+
+def test_re_challenge_named_by_its_cue_words_is_not_replaced_by_another_passage(
+        kb: KnowledgeBase) -> None:
+    reply = answer_question(kb, "nlu_fallback", [],
+                            "grade 4 anaphylaxis on day 3, carry on with the course?",
+                            confidence=0.3)
+    assert "risk" in reply.text and "benefit" in reply.text, reply
