@@ -29,14 +29,17 @@ def utter_reply(dispatcher: CollectingDispatcher, reply: Reply,
         dispatcher.utter_message(text=reply.text)
     elif reply.kind == "search":
         dispatcher.utter_message(response="utter_search_result", passage=reply.text)
-    elif reply.kind == "offer":
+    elif reply.kind in ("offer", "closest"):
         dispatcher.utter_message(
-            response="utter_offer", titles="\n".join(f"• {t}" for _, t in reply.offers),
+            response="utter_offer" if reply.kind == "offer" else "utter_offer_closest",
+            titles="\n".join(f"• {t}" for _, t in reply.offers),
             buttons=[{"title": title, "payload": f'/show_entry{{"kb_entry": "{entry_id}"}}'}
                      for entry_id, title in reply.offers])
     elif reply.kind == "not_covered":
         dispatcher.utter_message(response="utter_not_covered", asked=reply.asked,
                                  covered=reply.covered)
+    elif reply.kind == "outside":
+        dispatcher.utter_message(response="utter_outside_scope", topic=reply.asked)
     elif reply.kind == "other_drug":
         dispatcher.utter_message(response="utter_other_drug", drug=reply.drug)
     elif reply.kind == "quiz":

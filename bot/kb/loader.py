@@ -29,7 +29,7 @@ OTHER_LOADERS = {"symptoms.yml", "triage.yml", "context_rules.yml", "quiz.yml",
                  "languages.yml", "red_flag_paraphrases.yml", "shorthand.yml", "reaction_grading.yml",
                  "staff_cues.yml"}
 VOCABULARY_KEYS = {"severity_words", "this_drug", "other_drugs", "other_drug_suffixes",
-                   "stop_words"}
+                   "stop_words", "comparison_words", "outside_topics"}
 
 
 class KnowledgeError(ValueError):

@@ -150,6 +150,19 @@ class KnowledgeBase:
                                       weights))
         return hits
 
+    def coverage(self, text: str, entry_id: str) -> SearchHit | None:
+        """How much of the question one entry holds (its hit, ranked 0), or None for a
+        question with no content words."""
+        with self._lock:
+            terms = [self._spelled(t) for t in query_terms(text, self.vocabulary("stop_words"))]
+            if not terms:
+                return None
+            informative = tuple(t for t in terms if self._is_informative(t) or not self._df[t])
+            weights = tuple(1.0 / self._df[t] if self._df[t] else UNKNOWN_WORD_WEIGHT
+                            for t in informative)
+            matched = tuple(t for t in terms if self._row_matches(entry_id, t))
+        return SearchHit(self.entries[entry_id], 0.0, matched, informative, weights)
+
     def _spelled(self, term: str) -> str:
         """The term, or the passages' word it misspells ("managment" → "management")."""
         if self._document_frequency(term) or term.isdigit() or len(term) < 5:

@@ -26,6 +26,7 @@ _WORD_HYPHEN = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
 _CHARS = re.compile(r"\s+|.", re.S)
 _ID = re.compile(r"^[a-z0-9_]+$")
 _WORD = re.compile(r"(?<![\w'])[\w']+(?![\w'])")
+WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")  # a word of letters ("can't" whole), for typos
 
 
 class LexiconError(ValueError):
@@ -113,6 +114,7 @@ def load_grammar(path: Path = GRAMMAR_FILE, symptoms: Path = SYMPTOMS_FILE) -> G
     for i, raw in enumerate(data.get("rules") or []):
         where = f"{path.name}: rule #{i + 1}"
         _require(raw, ("symptom", "parts", "signs"), where)
+        _words_only(raw["parts"] + raw["signs"], where)
         if raw["symptom"] not in known:
             raise LexiconError(f"{where}: unknown symptom id '{raw['symptom']}'")
         rules.append(GrammarRule(raw["symptom"], frozenset(str(w).lower() for w in raw["parts"]),
@@ -120,9 +122,20 @@ def load_grammar(path: Path = GRAMMAR_FILE, symptoms: Path = SYMPTOMS_FILE) -> G
                                  int(raw.get("window", window)), bool(raw.get("needs_lead", False))))
     if not rules:
         raise LexiconError(f"{path.name}: needs `rules`")
+    for key in ("breaks", "lead", "negations", "inability"):
+        _words_only(data.get(key) or [], f"{path.name}: {key}")
     words = {key: frozenset(str(w).lower() for w in data.get(key) or ())
              for key in ("breaks", "lead", "negations", "inability")}
     return Grammar(tuple(rules), **words)
+
+
+def vocabulary(lexicon: Lexicon, grammar: Grammar) -> set[str]:
+    """The words our warning signs and same-day signs are read from: the grammar's
+    parts and signs and the words of the emergency and urgent phrases (lower case)."""
+    words = {w for rule in grammar.rules for w in rule.parts | rule.signs}
+    words |= {w for s in lexicon.symptoms.values() if s.cls != "routine"
+              for phrase in s.phrases for w in WORD.findall(phrase.lower())}
+    return words
 
 
 def expand(template: str) -> list[str]:
@@ -185,6 +198,13 @@ class ContextConfig:
     fillers: frozenset[str]
     list_words: frozenset[str]
     list_lookahead: int
+
+
+def _words_only(words: list[Any], where: str) -> None:
+    """YAML reads a bare no, yes, on or off as a boolean: a word list must hold strings."""
+    odd = [w for w in words if not isinstance(w, str)]
+    if odd:
+        raise LexiconError(f"{where}: {odd} read as non-words; quote them (e.g. \"no\")")
 
 
 def _require(raw: dict[str, Any], keys: tuple[str, ...], where: str) -> None:

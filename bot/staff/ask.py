@@ -19,6 +19,9 @@ COURSE = re.compile(r"\bcourse\s*(\d+)\b")
 ORDINAL_COURSE = re.compile(r"\b(first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th|one|two|three)"
                             r"\s+(?:treatment\s+)?course\b")
 DOSE = re.compile(r"\b(\d+(?:\.\d+)?)\s*mg\b")
+# the second of two values written once: "course 1 and 2", "12 vs 24 mg"
+COURSE_PAIR = re.compile(r"\bcourses?\s*\d+\s*(?:and|&|\+|vs\.?|versus|or|to|-|/)\s*(\d+)\b")
+DOSE_PAIR = re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:and|&|\+|vs\.?|versus|or|/)\s*\d+(?:\.\d+)?\s*mg\b")
 BARE_NUMBER = re.compile(r"^\D*?(\d+(?:\.\d+)?)\D*$")
 WORD = re.compile(r"[a-z0-9']+")
 # Alemtuzumab doses are tens of mg; larger figures (the steroid premedication's dose) are not.
@@ -34,6 +37,11 @@ class Cues:
     max_words: int
     acknowledgements: frozenset[str]
     after_infusion: tuple[str, ...]
+    grade_question: tuple[str, ...]
+    question_words: frozenset[str]
+    restart: tuple[str, ...]
+    rechallenge: tuple[str, ...]
+    topic_words: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -42,7 +50,9 @@ def cues(path: Path = CUES_FILE) -> Cues:
     return Cues(tuple(data["management_words"]), tuple(data["quiz_words"]),
                 tuple(data["followup_openers"]), frozenset(data["followup_filler"]),
                 int(data["followup_max_words"]), frozenset(data["acknowledgements"]),
-                tuple(data["after_infusion_words"]))
+                tuple(data["after_infusion_words"]), tuple(data["grade_question_words"]),
+                frozenset(data["question_words"]), tuple(data["restart_words"]),
+                tuple(data["rechallenge_words"]), tuple(data["topic_words"]))
 
 
 def _has_phrase(text: str, phrases: tuple[str, ...]) -> bool:
@@ -61,16 +71,33 @@ def constraints(text: str) -> dict[str, str]:
     if grade := GRADE.search(lowered):
         found["grade"] = ROMAN.get(grade.group(1), str(int(grade.group(1)))
                                    if grade.group(1).isdigit() else grade.group(1))
-    if course := COURSE.search(lowered):
-        found["course"] = str(int(course.group(1)))
-    elif course := ORDINAL_COURSE.search(lowered):
-        found["course"] = _ordinal(course.group(1))
-    doses = [d for d in DOSE.findall(lowered) if float(d) < MAX_DOSE_MG]
-    if doses:
-        found["dose"] = f"{float(doses[0]):g}"
+    several = several_named(lowered)
+    courses = {str(int(c)) for c in COURSE.findall(lowered)} or \
+        {_ordinal(c) for c in ORDINAL_COURSE.findall(lowered)}
+    if courses and "course" not in several:
+        found["course"] = sorted(courses)[0]
+    doses = sorted({f"{float(d):g}" for d in DOSE.findall(lowered) if float(d) < MAX_DOSE_MG})
+    if doses and "dose" not in several:
+        found["dose"] = doses[0]
     if "anaphyla" in lowered:
         found["reaction"] = "anaphylaxis"
     return found
+
+
+def several_named(text: str) -> set[str]:
+    """The constraint kinds named with two values ("gap between course 1 and 2", "12 vs
+    24 mg"): such a question is about both, so it is constrained to neither."""
+    lowered = text.lower()
+    kinds = set()
+    courses = {str(int(c)) for c in COURSE.findall(lowered)} | {
+        str(int(b)) for b in COURSE_PAIR.findall(lowered)} | {
+        _ordinal(c) for c in ORDINAL_COURSE.findall(lowered)}
+    if len(courses) > 1:
+        kinds.add("course")
+    if len({f"{float(d):g}" for d in DOSE.findall(lowered) if float(d) < MAX_DOSE_MG} |
+           {f"{float(d):g}" for d in DOSE_PAIR.findall(lowered)}) > 1:
+        kinds.add("dose")
+    return kinds
 
 
 def asks_what_to_do(text: str) -> bool:
@@ -80,6 +107,26 @@ def asks_what_to_do(text: str) -> bool:
 def after_infusion(text: str) -> bool:
     """The message places what it describes after the infusion (home, next day)."""
     return _has_phrase(text, cues().after_infusion)
+
+
+def asks_for_grade(text: str) -> bool:
+    """The message asks which grade something is."""
+    return _has_phrase(text, cues().grade_question)
+
+
+def is_statement(text: str) -> bool:
+    """No question mark, no question word and no word of a general question (a threshold,
+    a list, a figure): a message that tells what is seen rather than asks."""
+    return "?" not in text and not set(re.findall(r"[a-z]+", text.lower())) & cues().question_words \
+        and not _has_phrase(text, cues().topic_words)
+
+
+def restart_question(text: str) -> str | None:
+    """The restart intent a message asks about: going on a later day (re-challenge) or
+    restarting the infusion; None when it asks neither."""
+    if _has_phrase(text, cues().rechallenge):
+        return "ask_rechallenge"
+    return "ask_restart_rate" if _has_phrase(text, cues().restart) else None
 
 
 def asks_for_quiz(text: str) -> bool:

@@ -20,8 +20,8 @@ GRADING_FILE = KNOWLEDGE_DIR / "reaction_grading.yml"
 # Order of severity of the outcomes; the most severe supported one wins.
 SEVERITY = ("1", "1-2", "2", "3", "3-4", "4")
 # Outcomes that are emergencies: airway/breathing/circulation, and signs whose own outcome
-# (knowledge file) is a possible stroke or another grade 3-4 emergency.
-EMERGENCY_OUTCOMES = ("3-4", "4", "severe", "stroke")
+# (knowledge file) is a possible stroke, meningitis or another grade 3-4 emergency.
+EMERGENCY_OUTCOMES = ("3-4", "4", "severe", "stroke", "meningitis")
 EMERGENCY_SYSTEMS = ("airway", "breathing", "circulation")
 CLAUSE = re.compile(r"[,;.!?()\n]|\bbut\b|\band\b|\+")
 
@@ -65,10 +65,12 @@ class GradingRules:
     _patterns: dict[str, re.Pattern[str]] = field(default_factory=dict, compare=False)
 
     def words(self, key: str, words: tuple[str, ...]) -> re.Pattern[str]:
-        """One pattern for a word list, each word matched at the start of a word."""
+        """One pattern for a word list, each word matched at the start of a word (a word
+        ending in "$": only as a whole word)."""
         if key not in self._patterns:
-            alternatives = "|".join(re.escape(w.lower()) for w in
-                                    sorted(words, key=len, reverse=True))
+            alternatives = "|".join(
+                re.escape(w.lower()[:-1]) + r"(?![\w'])" if w.endswith("$") else re.escape(w.lower())
+                for w in sorted(words, key=len, reverse=True))
             self._patterns[key] = re.compile(rf"(?<![\w'])(?:{alternatives})")
         return self._patterns[key]
 
@@ -146,7 +148,10 @@ def vital_findings(text: str, grading: GradingRules) -> tuple[list[Finding], boo
     systolic = grading.vitals["systolic"]
     readings = _reading(lowered, systolic["names"], with_diastolic=True)
     baseline = _baseline(lowered, systolic)
-    for value, diastolic, _position in readings:
+    fall = _fall(lowered, systolic)
+    if fall:
+        readings.append((fall[1], None, len(lowered)))
+    for value, diastolic, position in readings:
         any_reading = True
         if diastolic is None and value < 40:
             continue
@@ -176,10 +181,22 @@ def vital_findings(text: str, grading: GradingRules) -> tuple[list[Finding], boo
 
 
 def _baseline(text: str, systolic: dict[str, Any]) -> float | None:
-    """A baseline systolic pressure written as "baseline 130/80" or "was 125/80"."""
+    """A baseline systolic pressure written as "baseline 130/80", "was 125/80", or
+    "dropped from 150 to 100" (a systolic name before it)."""
     names = "|".join(re.escape(n) for n in systolic["baseline_names"])
     match = re.search(rf"\b(?:{names})\b[^\d\n]{{0,15}}?(\d{{2,3}})\s*/\s*\d{{2,3}}", text)
-    return float(match.group(1)) if match else None
+    if match:
+        return float(match.group(1))
+    fall = _fall(text, systolic)
+    return fall[0] if fall else None
+
+
+def _fall(text: str, systolic: dict[str, Any]) -> tuple[float, float] | None:
+    """(from, to) of a systolic pressure written as a change: "BP dropped from 150 to 100"."""
+    names = "|".join(re.escape(n) for n in sorted(systolic["names"], key=len, reverse=True))
+    match = re.search(rf"(?<![\w'])(?:{names})\b[^\d\n,;]{{0,25}}?\bfrom\s+(\d{{2,3}})"
+                      rf"(?:\s*/\s*\d{{2,3}})?\s*(?:to|->|→)\s*(\d{{2,3}})", text)
+    return (float(match.group(1)), float(match.group(2))) if match else None
 
 
 def describes_reaction(text: str, grading: GradingRules | None = None) -> bool:

@@ -15,12 +15,15 @@ pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
 
 
 # (set, pass rate, anaphylaxis-lead rate, wrong answers): staff.yml was used while building
-# (88.5 %, 17/17, 0 measured on main); staff_final.yml was written at the end and scored
-# once (75.7 %, 12/13, 1: short of the targets, see README), so its gates hold
-# today's figures, not the targets.
+# (89.4 %, 17/17, 0); staff_final.yml was written at the end of the first round and scored
+# once (75.7 %, 12/13, 1), then used to develop the second round (88.9 %, 13/13, 0);
+# staff_dev3.yml (223 cases) was written blind during the second round and measured before
+# any change for it (74.0 %, 24/26, 5; now 87.9 %, 26/26, 0). The gates hold today's
+# figures a little lower, not the targets (see README).
 @pytest.mark.parametrize("blind_set, min_pass_rate, min_lead_rate, max_wrong", [
-    ("staff.yml", 0.86, 1.0, 0),
-    ("staff_final.yml", 0.73, 0.92, 1),
+    ("staff.yml", 0.87, 1.0, 0),
+    ("staff_final.yml", 0.87, 1.0, 0),
+    ("staff_dev3.yml", 0.86, 1.0, 0),
 ])
 def test_blind_staff_set_meets_the_gate(servers: Stack, blind_set: str, min_pass_rate: float,
                                         min_lead_rate: float, max_wrong: int) -> None:

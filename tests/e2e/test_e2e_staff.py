@@ -81,7 +81,7 @@ def test_follow_up_to_an_uncovered_course_says_so(rest: RestClient) -> None:
 
 
 def test_unclear_staff_question_offers_entries_as_buttons(rest: RestClient) -> None:
-    replies = rest.say("staff-11-offer", "and what do we tell them at discharge", role="staff")
+    replies = rest.say("staff-11-offer", "the discharge thing", role="staff")
     buttons = [b for r in replies for b in r.get("buttons") or []]
     assert 2 <= len(buttons) <= 3 and "Did you mean" in replies[0]["text"]
     chosen = rest.text("staff-11-offer", buttons[1]["payload"], role="staff")

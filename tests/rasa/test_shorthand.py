@@ -22,6 +22,9 @@ from bot.staff.shorthand import compile_shorthand, expand, load_shorthand
     ("gave piriton", "gave antihistamine (chlorphenamine)"),
     ("obs post infusion", "observations after the infusion"),
     ("sob, RR 28", "short of breath, respiratory rate 28"),
+    # a reading followed by a vital sign's name: "38.6 HR 112" is not "38.6 hours"
+    ("temp 38.6 HR 112", "temperature 38.6 heart rate 112"),
+    ("SBP 82", "systolic blood pressure 82"),
     # whole words only
     ("the patient is stable", "the patient is stable"),
     ("temperature", "temperature"),

@@ -47,6 +47,18 @@ CASES = [
     # other emergencies
     ("sudden slurred speech and arm weakness", "stroke"),
     ("central chest pain going into the jaw", "severe"),
+    ("temp 38.5, bad headache and a stiff neck on day 4 after", "meningitis"),
+    ("left hand gone numb", "1-2"),
+    # systolic written as SBP, or as a fall "from X to Y"; a soft BP is hypotension
+    ("urticaria and an SBP of 78", "3-4"),
+    ("systolic went from 160 to 100 in ten minutes", "3-4"),     # a 37 % fall
+    ("flushed, bp came down from 130 to 110", "1-2"),            # a 15 % fall
+    ("flushed and BP soft", "3-4"),
+    # prolonged, recurring or needing admission: grade 3
+    ("pyrexial 38.9 an hour after the pause, paracetamol not helping", "3"),
+    ("rigors eased with pethidine, then spiked again to 39", "3"),
+    ("temp 39 after the pause, the registrar wants her admitted", "3"),
+    ("shivering, temp 38.4 HR 118 and the fever is persisting", "3"),
 ]
 
 
@@ -56,7 +68,8 @@ def test_description_gets_the_grade_it_supports(text: str, outcome: str) -> None
     assert assessment is not None and assessment.outcome == outcome, (text, assessment)
 
 
-@pytest.mark.parametrize("text", ["what BP counts as hypotension", "premeds?", "no rash, no sob"])
+@pytest.mark.parametrize("text", ["what BP counts as hypotension", "premeds?", "no rash, no sob",
+                                  "IAR numbers by course"])
 def test_no_sign_no_assessment_or_only_a_question(text: str) -> None:
     assessment = assess(expand(text))
     assert assessment is None or not assessment.findings or text.startswith("what")
@@ -133,3 +146,22 @@ def test_signs_after_the_infusion_get_the_delayed_advice(kb: KnowledgeBase, inte
 def test_emergency_after_the_infusion_is_still_an_emergency(kb: KnowledgeBase) -> None:
     reply = answer_question(kb, "report_symptoms", [], "pt rang, lips swelling since last night")
     assert reply.kind == "reaction" and "stop the infusion" in reply.text.split("\n")[0]
+
+
+@pytest.mark.parametrize("intent, confidence, text", [
+    ("nlu_fallback", 0.3, "urticaria on both arms and itchy, obs all normal"),
+    ("ask_vital_signs", 0.4, "nausea and a headache an hour in, observations stable"),
+    ("ask_optional_premedication", 0.8, "rash cleared with a pause plus cetirizine, what grade"),
+    ("ask_vital_signs", 0.9, "urticaria and itch on the chest, obs normal"),
+])
+def test_a_description_that_only_tells_or_asks_its_grade_is_graded(kb: KnowledgeBase, intent,
+                                                                    confidence, text) -> None:
+    reply = answer_question(kb, intent, [], text, confidence=confidence)
+    assert reply.kind == "reaction" and "CTCAE grade" in reply.text, reply
+
+
+def test_stroke_signs_during_the_infusion_say_stop_and_emergency_team(kb: KnowledgeBase) -> None:
+    reply = answer_question(kb, "ask_manage_reaction", [],
+                            "sudden facial droop and slurring mid infusion")
+    assert reply.kind == "reaction" and "life-threatening" in reply.text
+    assert "stop the infusion" in reply.text and "emergency" in reply.text

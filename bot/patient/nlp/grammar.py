@@ -17,16 +17,13 @@ from typing import Iterable, Mapping
 from spacy.tokens import Doc, Span
 
 from bot.patient.symptoms import CLASSES, Grammar, GrammarRule
+from bot.patient.nlp.typos import english_lemmas
 
 
 def load_lemmas() -> Mapping[str, str]:
-    """spaCy's English lemma lookup table (spacy-lookups-data): word -> lemma. The table
-    itself, not a dict of its items: it stores its keys as string hashes, and only its
-    own `get` hashes the word it is given."""
-    from spacy.lookups import load_lookups
-
-    table: Mapping[str, str] = load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
-    return table
+    """spaCy's English lemma lookup table (spacy-lookups-data): word -> lemma, read once
+    for the grammar and the typo reader (bot.patient.nlp.typos)."""
+    return english_lemmas()
 
 
 class SymptomGrammar:

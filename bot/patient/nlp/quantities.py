@@ -24,7 +24,9 @@ _TEMP_WORD = (r"(?:temp(?:erature)?s?|fever|feverish|thermometer|febrile|pyrexia
               r"measured|it\s+(?:was|is)|ran|running)")
 _WORD_THEN_NUM = re.compile(
     r"\b" + _TEMP_WORD + r"\b[^.!?\d]{0,25}?" + _NUM + _NOT_TEMP_UNIT, re.I)
-_NUM_THEN_WORD = re.compile(_NUM + _DEG + r"?\s*(?:fever|temp(?:erature)?)\b", re.I)
+# "38.4 temp", "101.5 on the thermometer"
+_NUM_THEN_WORD = re.compile(_NUM + _DEG + r"?\s*(?:(?:on|by)\s+(?:the|my)\s+)?"
+                            r"(?:fever|temp(?:erature)?|thermometer)\b", re.I)
 # a further reading right after one ("37.8 then 38.3", "38.2, now 38.9")
 _NEXT_READING = re.compile(r"\s*(?:°\s*[cf]?)?[\s,;]*(?:then|and|now|later|rising to|up to|->|to)?"
                            r"[\s,]*(?:now\s+)?" + _NUM + _NOT_TEMP_UNIT, re.I)
