@@ -151,7 +151,7 @@ def vital_findings(text: str, grading: GradingRules) -> tuple[list[Finding], boo
     fall = _fall(lowered, systolic)
     if fall:
         readings.append((fall[1], None, len(lowered)))
-    for value, diastolic, position in readings:
+    for value, diastolic, _position in readings:
         any_reading = True
         if diastolic is None and value < 40:
             continue
@@ -162,9 +162,9 @@ def vital_findings(text: str, grading: GradingRules) -> tuple[list[Finding], boo
                 value=f"{value:g}"), "3-4", tuple(systolic["cites"])))
             break
         if baseline and (baseline - value) / baseline * 100 > systolic["fall_percent"]:
-            fall = round((baseline - value) / baseline * 100)
+            percent = round((baseline - value) / baseline * 100)
             findings.append(Finding("systolic", systolic["system"], systolic["fall_label"].format(
-                value=f"{value:g}", fall=fall, baseline=f"{baseline:g}"), "3-4",
+                value=f"{value:g}", fall=percent, baseline=f"{baseline:g}"), "3-4",
                 tuple(systolic["cites"])))
             break
     temperature = grading.vitals["temperature"]

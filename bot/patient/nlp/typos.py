@@ -18,12 +18,13 @@ import re
 from functools import lru_cache
 from pathlib import Path
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 MIN_LENGTH = 5
 _ALPHA = re.compile(r"^[a-z]+$")
 
 
-def _lookups(name: str) -> dict:
+def _lookups(name: str) -> dict[str, Any]:
     import spacy_lookups_data
 
     path = Path(spacy_lookups_data.__file__).parent / "data" / f"en_{name}.json.gz"
