@@ -1,7 +1,9 @@
 """Actions for the onboarding quiz: thin adapters from Rasa to bot.quiz.service.
 
-Quiz state lives in the user database keyed by the sender id, so a quiz
-survives a server restart; the form slot only carries the latest reply.
+Quiz state lives in the user database keyed by the person (Slack or Teams user, from
+the channel's metadata; else the conversation), so a quiz survives a server restart
+and follows its owner from one Slack thread or Teams chat to another; the form slot
+only carries the latest reply.
 """
 from __future__ import annotations
 
@@ -41,6 +43,11 @@ def _metadata(tracker: Tracker) -> dict[str, Any]:
         if event.get("event") == "user":
             return event.get("metadata") or {}
     return {}
+
+
+def quiz_owner(tracker: Tracker) -> str:
+    """Whose quiz this is: the person the channel named, else the conversation."""
+    return str(_metadata(tracker).get("person") or tracker.sender_id)
 
 
 def _bullets(labels: list[str]) -> str:
@@ -107,7 +114,7 @@ class ActionStartQuiz(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
         started = app().quiz.start(
-            tracker.sender_id, next(tracker.get_latest_entity_values("quiz_topic"), None),
+            quiz_owner(tracker), next(tracker.get_latest_entity_values("quiz_topic"), None),
             tracker.latest_message.get("text") or "", _metadata(tracker).get("display_name"),
             tracker.get_latest_input_channel())
         _utter_started(dispatcher, started)
@@ -127,7 +134,7 @@ class ActionAskQuizResponse(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
-        position = app().quiz.current(tracker.sender_id)
+        position = app().quiz.current(quiz_owner(tracker))
         if position is None and patients_message_outside_the_quiz(tracker):
             return [FollowupAction(SYMPTOM_REPORT_FORM)]
         if position is None:
@@ -148,7 +155,7 @@ class ValidateQuizForm(FormValidationAction):
         """Record the answer; None asks again (next question or a repeat), DONE ends the form."""
         if slot_value is None:  # the reset by action_start_quiz: nothing to mark
             return {SLOT: None}
-        marked = app().quiz.answer(tracker.sender_id, str(slot_value))
+        marked = app().quiz.answer(quiz_owner(tracker), str(slot_value))
         return {SLOT: _mark_reply(dispatcher, tracker, marked)}
 
 
@@ -161,7 +168,7 @@ class ActionFinishQuiz(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
         quiz = app().quiz
-        result = quiz.last_result(tracker.sender_id)
+        result = quiz.last_result(quiz_owner(tracker))
         if result is None:
             dispatcher.utter_message(response="utter_quiz_no_active")
             return [SlotSet(SLOT, None)]
@@ -183,7 +190,7 @@ class ActionStopQuiz(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
-        position = app().quiz.current(tracker.sender_id)
+        position = app().quiz.current(quiz_owner(tracker))
         if position is None and patients_message_outside_the_quiz(tracker):
             return [FollowupAction(SYMPTOM_REPORT_FORM)]
         if position is None:
@@ -202,7 +209,7 @@ class ActionQuizProgress(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
-        record = app().quiz.progress(tracker.sender_id)
+        record = app().quiz.progress(quiz_owner(tracker))
         if record is None and patients_message_outside_the_quiz(tracker):
             return [FollowupAction(SYMPTOM_REPORT_FORM)]
         if record is None:

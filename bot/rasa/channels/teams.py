@@ -271,7 +271,8 @@ class TeamsInput(InputChannel):
                 text = MENTION.sub("", str(activity.get("text") or ""))
                 output = TeamsOutput(activity, self.tokens)
                 message = UserMessage(clean_text(text), output, sender_id(activity),
-                                      input_channel=self.name(), metadata={"role": "staff"})
+                                      input_channel=self.name(),
+                                      metadata={"role": "staff", "person": teams_person(activity)})
                 first = self.seen.first_time(f"{activity['conversation']['id']}:{activity['id']}")
             except (KeyError, TypeError):
                 return response.text("not an activity", status=HTTPStatus.BAD_REQUEST)
@@ -293,6 +294,13 @@ class TeamsInput(InputChannel):
         tenant = ((activity.get("channelData") or {}).get("tenant") or {}).get("id") \
             or (activity.get("conversation") or {}).get("tenantId")
         return tenant == self.settings.tenant_id
+
+
+def teams_person(activity: dict[str, Any]) -> str:
+    """Who wrote, as `teams:<Entra object id>` (the channel account id without one): what
+    belongs to a person (their quiz) is kept under it, across chats and channels."""
+    sender = activity["from"]
+    return f"teams:{sender.get('aadObjectId') or sender['id']}"
 
 
 def sender_id(activity: dict[str, Any]) -> str:
