@@ -5,6 +5,7 @@ the channel's metadata; else the conversation), so a quiz survives a server rest
 and follows its owner from one Slack thread or Teams chat to another; the form slot
 only carries the latest reply.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -14,12 +15,14 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.patient import FORM as SYMPTOM_REPORT_FORM, message_role
+from actions.patient import FORM as SYMPTOM_REPORT_FORM
+from actions.patient import message_role
 from actions.runtime import app
 from actions.staff import answer_staff_question
 from bot.core.roles import STAFF
 from bot.quiz.answers import LETTERS
 from bot.quiz.bank import Question
+from bot.quiz.engine import Result
 from bot.quiz.service import Marked, Started
 
 SLOT = "quiz_response"
@@ -45,11 +48,6 @@ def _metadata(tracker: Tracker) -> dict[str, Any]:
     return {}
 
 
-def quiz_owner(tracker: Tracker) -> str:
-    """Whose quiz this is: the person the channel named, else the conversation."""
-    return str(_metadata(tracker).get("person") or tracker.sender_id)
-
-
 def _bullets(labels: list[str]) -> str:
     return "\n".join(f"• {label}" for label in labels)
 
@@ -58,14 +56,21 @@ def _ask(dispatcher: CollectingDispatcher, question: Question, number: int, tota
     """Send a question: options as lines (terminal) and as buttons whose payload is the letter."""
     labels = [question.label(i) for i in range(len(question.options))]
     dispatcher.utter_message(
-        response="utter_quiz_question", number=number, total=total, question=question.text,
+        response="utter_quiz_question",
+        number=number,
+        total=total,
+        question=question.text,
         options="\n".join(labels),
-        buttons=[{"title": label, "payload": LETTERS[i]} for i, label in enumerate(labels)])
+        buttons=[{"title": label, "payload": LETTERS[i]} for i, label in enumerate(labels)],
+    )
 
 
 def _feedback(dispatcher: CollectingDispatcher, question: Question, choice: int | None) -> None:
-    details = {"explanation": question.explanation, "source": question.source,
-               "answer": question.label(question.answer)}
+    details = {
+        "explanation": question.explanation,
+        "source": question.source,
+        "answer": question.label(question.answer),
+    }
     if choice is None:
         dispatcher.utter_message(response="utter_quiz_skipped", **details)
     elif choice == question.answer:
@@ -74,17 +79,55 @@ def _feedback(dispatcher: CollectingDispatcher, question: Question, choice: int 
         dispatcher.utter_message(response="utter_quiz_incorrect", **details)
 
 
+def quiz_owner(tracker: Tracker) -> str:
+    """Whose quiz this is: the person the channel named, else the conversation."""
+    return str(_metadata(tracker).get("person") or tracker.sender_id)
+
+
+def _start(tracker: Tracker) -> Started:
+    """Start or resume the person's quiz, on the topic the message asks for, if any."""
+    return app().quiz.start(
+        quiz_owner(tracker),
+        next(tracker.get_latest_entity_values("quiz_topic"), None),
+        tracker.latest_message.get("text") or "",
+        _metadata(tracker).get("display_name"),
+        tracker.get_latest_input_channel(),
+    )
+
+
 def _utter_started(dispatcher: CollectingDispatcher, started: Started) -> None:
     if started.unknown_topic:
-        dispatcher.utter_message(response="utter_quiz_unknown_topic", topic=started.unknown_topic,
-                                 topics=_bullets(app().quiz.topics()))
+        dispatcher.utter_message(
+            response="utter_quiz_unknown_topic",
+            topic=started.unknown_topic,
+            topics=_bullets(app().quiz.topics()),
+        )
     if started.resumed:
-        dispatcher.utter_message(response="utter_quiz_resumed", number=started.number,
-                                 total=started.total)
+        dispatcher.utter_message(response="utter_quiz_resumed", number=started.number, total=started.total)
     else:
         dispatcher.utter_message(
-            response="utter_quiz_started", total=started.total,
-            pass_mark=f"{app().quiz.bank.pass_mark:.0%}", topic=started.topic_label)
+            response="utter_quiz_started",
+            total=started.total,
+            pass_mark=f"{app().quiz.bank.pass_mark:.0%}",
+            topic=started.topic_label,
+        )
+
+
+def _utter_result(dispatcher: CollectingDispatcher, result: Result) -> None:
+    """Pass or fail with the score, then the topics to review, if any."""
+    bank = app().quiz.bank
+    dispatcher.utter_message(
+        response="utter_quiz_passed" if result.passed else "utter_quiz_not_passed",
+        correct=result.correct,
+        total=result.total,
+        percent=f"{result.fraction:.0%}",
+        pass_mark=f"{bank.pass_mark:.0%}",
+    )
+    if result.review_topics:
+        dispatcher.utter_message(
+            response="utter_quiz_review",
+            topics=_bullets([bank.topic_labels[t] for t in result.review_topics]),
+        )
 
 
 def _mark_reply(dispatcher: CollectingDispatcher, tracker: Tracker, marked: Marked | None) -> str | None:
@@ -100,8 +143,9 @@ def _mark_reply(dispatcher: CollectingDispatcher, tracker: Tracker, marked: Mark
         if message_role(tracker) == STAFF:  # a patient never gets protocol text
             answer_staff_question(dispatcher, tracker)
     else:
-        dispatcher.utter_message(response="utter_quiz_unclear",
-                                 letters=", ".join(LETTERS[:len(marked.question.options)]))
+        dispatcher.utter_message(
+            response="utter_quiz_unclear", letters=", ".join(LETTERS[: len(marked.question.options)])
+        )
     return None
 
 
@@ -111,19 +155,15 @@ class ActionStartQuiz(Action):
     def name(self) -> str:
         return "action_start_quiz"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[dict[str, Any]]:
-        started = app().quiz.start(
-            quiz_owner(tracker), next(tracker.get_latest_entity_values("quiz_topic"), None),
-            tracker.latest_message.get("text") or "", _metadata(tracker).get("display_name"),
-            tracker.get_latest_input_channel())
-        _utter_started(dispatcher, started)
-        events: list[dict[str, Any]] = [SlotSet(SLOT, None)]
-        if (tracker.latest_message.get("intent") or {}).get("name") != START_INTENT:
-            # asked for in other words and sent here by action_answer_question: no rule
-            # follows, so open the quiz form from here
-            events.append(FollowupAction(FORM_NAME))
-        return events
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        _utter_started(dispatcher, _start(tracker))
+        if (tracker.latest_message.get("intent") or {}).get("name") == START_INTENT:
+            return [SlotSet(SLOT, None)]
+        # asked for in other words and sent here by action_answer_question: no rule follows,
+        # so open the quiz form from here
+        return [SlotSet(SLOT, None), FollowupAction(FORM_NAME)]
 
 
 class ActionAskQuizResponse(Action):
@@ -132,8 +172,9 @@ class ActionAskQuizResponse(Action):
     def name(self) -> str:
         return "action_ask_quiz_response"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
         position = app().quiz.current(quiz_owner(tracker))
         if position is None and patients_message_outside_the_quiz(tracker):
             return [FollowupAction(SYMPTOM_REPORT_FORM)]
@@ -150,8 +191,9 @@ class ValidateQuizForm(FormValidationAction):
     def name(self) -> str:
         return "validate_quiz_form"
 
-    async def validate_quiz_response(self, slot_value: Any, dispatcher: CollectingDispatcher,
-                                     tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    async def validate_quiz_response(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         """Record the answer; None asks again (next question or a repeat), DONE ends the form."""
         if slot_value is None:  # the reset by action_start_quiz: nothing to mark
             return {SLOT: None}
@@ -165,20 +207,14 @@ class ActionFinishQuiz(Action):
     def name(self) -> str:
         return "action_finish_quiz"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[dict[str, Any]]:
-        quiz = app().quiz
-        result = quiz.last_result(quiz_owner(tracker))
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        result = app().quiz.last_result(quiz_owner(tracker))
         if result is None:
             dispatcher.utter_message(response="utter_quiz_no_active")
-            return [SlotSet(SLOT, None)]
-        dispatcher.utter_message(
-            response="utter_quiz_passed" if result.passed else "utter_quiz_not_passed",
-            correct=result.correct, total=result.total, percent=f"{result.fraction:.0%}",
-            pass_mark=f"{quiz.bank.pass_mark:.0%}")
-        if result.review_topics:
-            dispatcher.utter_message(response="utter_quiz_review", topics=_bullets(
-                [quiz.bank.topic_labels[t] for t in result.review_topics]))
+        else:
+            _utter_result(dispatcher, result)
         return [SlotSet(SLOT, None)]
 
 
@@ -188,16 +224,18 @@ class ActionStopQuiz(Action):
     def name(self) -> str:
         return "action_stop_quiz"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
         position = app().quiz.current(quiz_owner(tracker))
         if position is None and patients_message_outside_the_quiz(tracker):
             return [FollowupAction(SYMPTOM_REPORT_FORM)]
         if position is None:
             dispatcher.utter_message(response="utter_quiz_no_active")
         else:
-            dispatcher.utter_message(response="utter_quiz_paused", number=position.number,
-                                     total=position.total)
+            dispatcher.utter_message(
+                response="utter_quiz_paused", number=position.number, total=position.total
+            )
         return [SlotSet(SLOT, None)]
 
 
@@ -207,8 +245,9 @@ class ActionQuizProgress(Action):
     def name(self) -> str:
         return "action_quiz_progress"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
         record = app().quiz.progress(quiz_owner(tracker))
         if record is None and patients_message_outside_the_quiz(tracker):
             return [FollowupAction(SYMPTOM_REPORT_FORM)]

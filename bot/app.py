@@ -5,6 +5,7 @@ own Settings), calls `build_app` once and passes the App on; `create_schema` is 
 explicit step that creates the user database's tables (run at start-up by the action
 server and the alert dispatcher, and by tests on a fresh database).
 """
+
 from __future__ import annotations
 
 import logging
@@ -53,8 +54,9 @@ class App:
         try:
             create_schema(self.engine)
         except SQLAlchemyError as error:
-            log.warning("user database unavailable (%s); tables not created yet",
-                        str(error).splitlines()[0][:200])
+            log.warning(
+                "user database unavailable (%s); tables not created yet", str(error).splitlines()[0][:200]
+            )
             return False
         self.schema_ready = True
         return True

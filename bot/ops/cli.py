@@ -1,4 +1,5 @@
 """Command line: knowledge base, run, shell, quiz roster, reports, alerts, doctor (see --help)."""
+
 from __future__ import annotations
 
 import argparse
@@ -9,8 +10,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.kb.loader import KnowledgeError, build
 from bot.core.paths import KB_PATH, KNOWLEDGE_DIR
+from bot.kb.loader import KnowledgeError, build
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -23,8 +24,10 @@ def cmd_kb_build(args: argparse.Namespace) -> int:
     except KnowledgeError as exc:
         print(f"error: {exc}\nThe previous knowledge database was left as it was.", file=sys.stderr)
         return 1
-    print(f"knowledge base: {len(parsed.entries)} entries, {len(parsed.sources)} sources, "
-          f"{len(parsed.topics)} topics → {KB_PATH}")
+    print(
+        f"knowledge base: {len(parsed.entries)} entries, {len(parsed.sources)} sources, "
+        f"{len(parsed.topics)} topics → {KB_PATH}"
+    )
     from bot.kb import KnowledgeBase
     from bot.quiz.bank import QUIZ_FILE, QuizBankError, load_bank
 
@@ -40,30 +43,37 @@ def cmd_kb_build(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     """Start the action server, the Rasa server and the alert dispatcher; restart any that
     crashes (with back-off, saying so); stop them all on Ctrl-C."""
-    from bot.ops.stack import (Supervisor, local_endpoints, start_action_server,
-                           start_alert_dispatcher, start_rasa_server)
+    from bot.ops.stack import (
+        Supervisor,
+        local_endpoints,
+        start_action_server,
+        start_alert_dispatcher,
+        start_rasa_server,
+    )
 
     supervisor = Supervisor(say=lambda line: print(line, flush=True))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         started = time.monotonic()
         print(f"Starting the action server on 127.0.0.1:{args.action_port} …", flush=True)
-        actions = supervisor.add("action server", lambda: start_action_server(args.action_port),
-                                 "/health")
-        print(f"Starting the Rasa server on {args.host}:{args.port} (loading the model) …",
-              flush=True)
+        actions = supervisor.add("action server", lambda: start_action_server(args.action_port), "/health")
+        print(f"Starting the Rasa server on {args.host}:{args.port} (loading the model) …", flush=True)
         endpoints = local_endpoints(args.action_port)
-        rasa = supervisor.add("Rasa server", lambda: start_rasa_server(
-            args.port, endpoints=endpoints, interface=args.host), "/")
+        rasa = supervisor.add(
+            "Rasa server", lambda: start_rasa_server(args.port, endpoints=endpoints, interface=args.host), "/"
+        )
         supervisor.wait_until_up()
         supervisor.add("alert dispatcher", start_alert_dispatcher)
-        print(f"\nReady in {time.monotonic() - started:.1f} s.\n"
-              f"  REST:     POST {rasa.url}/webhooks/rest/webhook "
-              '{"sender": "me", "message": "How common are IARs?"}\n'
-              f"  Web chat: {rasa.url}/webhooks/webchat/\n"
-              f"  Alerts:   {_alerts_line()}\n"
-              f"  Logs:     {actions.log.parent}\n"
-              "A server that stops is restarted. Press Ctrl-C to stop.", flush=True)
+        print(
+            f"\nReady in {time.monotonic() - started:.1f} s.\n"
+            f"  REST:     POST {rasa.url}/webhooks/rest/webhook "
+            '{"sender": "me", "message": "How common are IARs?"}\n'
+            f"  Web chat: {rasa.url}/webhooks/webchat/\n"
+            f"  Alerts:   {_alerts_line()}\n"
+            f"  Logs:     {actions.log.parent}\n"
+            "A server that stops is restarted. Press Ctrl-C to stop.",
+            flush=True,
+        )
         supervisor.run()
     except KeyboardInterrupt:
         return 0
@@ -76,16 +86,32 @@ def cmd_shell(args: argparse.Namespace) -> int:
     import subprocess
 
     from bot.core.paths import ROOT
-    from bot.ops.stack import (MODEL_PATH, VENV_BIN, Stack, local_endpoints, server_env,
-                           start_action_server, wait_until_up)
+    from bot.ops.stack import (
+        MODEL_PATH,
+        VENV_BIN,
+        Stack,
+        local_endpoints,
+        server_env,
+        start_action_server,
+        wait_until_up,
+    )
 
     with Stack([start_action_server(args.action_port)]) as stack:
         try:
             wait_until_up(stack.servers[0], "/health")
-            return subprocess.call([str(VENV_BIN / "rasa"), "shell", "-m", str(MODEL_PATH),
-                                    "--endpoints", str(local_endpoints(args.action_port)),
-                                    "--quiet"],
-                                   cwd=ROOT, env=server_env())
+            return subprocess.call(
+                [
+                    str(VENV_BIN / "rasa"),
+                    "shell",
+                    "-m",
+                    str(MODEL_PATH),
+                    "--endpoints",
+                    str(local_endpoints(args.action_port)),
+                    "--quiet",
+                ],
+                cwd=ROOT,
+                env=server_env(),
+            )
         except KeyboardInterrupt:
             return 0
 
@@ -110,8 +136,11 @@ def cmd_roster(args: argparse.Namespace) -> int:
 def _alerts_line() -> str:
     from bot.patient.alerts import WEBHOOK_ENV, webhook_url
 
-    return ("emergency/urgent reports are posted to the webhook in " + WEBHOOK_ENV if webhook_url()
-            else f"{WEBHOOK_ENV} is unset: alerts wait in the outbox")
+    return (
+        "emergency/urgent reports are posted to the webhook in " + WEBHOOK_ENV
+        if webhook_url()
+        else f"{WEBHOOK_ENV} is unset: alerts wait in the outbox"
+    )
 
 
 def cmd_reports_list(args: argparse.Namespace) -> int:
@@ -174,14 +203,16 @@ def main(argv: list[str] | None = None) -> int:
     install_redaction()
     parser = argparse.ArgumentParser(prog="python -m bot.ops.cli", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    kb = sub.add_parser("kb", help="knowledge base").add_subparsers(dest="kb_command",
-                                                                    required=True)
+    kb = sub.add_parser("kb", help="knowledge base").add_subparsers(dest="kb_command", required=True)
     kb.add_parser("build", help=cmd_kb_build.__doc__).set_defaults(func=cmd_kb_build)
     run = sub.add_parser("run", help=cmd_run.__doc__)
     run.add_argument("--port", type=int, default=5005)
     run.add_argument("--action-port", type=int, default=5055)
-    run.add_argument("--host", default="127.0.0.1",
-                     help="interface for the Rasa server (0.0.0.0 to reach it from other devices)")
+    run.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="interface for the Rasa server (0.0.0.0 to reach it from other devices)",
+    )
     run.set_defaults(func=cmd_run)
     shell = sub.add_parser("shell", help=cmd_shell.__doc__)
     shell.add_argument("--action-port", type=int, default=5055)
@@ -190,7 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     roster.add_argument("--csv", type=Path, metavar="FILE", help="also write the roster as CSV")
     roster.set_defaults(func=cmd_roster)
     reports = sub.add_parser("reports", help="patient symptom reports").add_subparsers(
-        dest="reports_command", required=True)
+        dest="reports_command", required=True
+    )
     dispositions = ("emergency", "urgent", "routine")
     listing = reports.add_parser("list", help=cmd_reports_list.__doc__)
     listing.add_argument("--disposition", choices=dispositions)
@@ -202,14 +234,19 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--disposition", choices=dispositions)
     export.set_defaults(func=cmd_reports_export)
     alerts = sub.add_parser("alerts", help="alerts to the site team").add_subparsers(
-        dest="alerts_command", required=True)
+        dest="alerts_command", required=True
+    )
     alerts_run = alerts.add_parser("run", help="deliver pending alerts until stopped")
     alerts_run.add_argument("--interval", type=float, default=2.0, help="seconds between passes")
     alerts_run.set_defaults(func=cmd_alerts)
     alerts.add_parser("deliver", help="deliver pending alerts once").set_defaults(func=cmd_alerts)
     doctor = sub.add_parser("doctor", help=cmd_doctor.__doc__)
-    doctor.add_argument("--role", action="append", choices=("rasa", "actions", "dispatcher"),
-                        help="check only what this server needs (repeatable; default: all)")
+    doctor.add_argument(
+        "--role",
+        action="append",
+        choices=("rasa", "actions", "dispatcher"),
+        help="check only what this server needs (repeatable; default: all)",
+    )
     doctor.set_defaults(func=cmd_doctor)
     args = parser.parse_args(argv)
     return args.func(args)

@@ -10,6 +10,7 @@ One method per use case, each owning its whole sequence and its transaction:
   database is down); the reply never waits for, or fails with, the storage;
 * `forget`: record a 'forget me' request (the dispatcher carries it out, bot.patient.privacy).
 """
+
 from __future__ import annotations
 
 import logging
@@ -20,8 +21,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.sites import Site
 from bot.patient.intake import (
-    ANYTHING_ELSE, FORM_SLOTS, SCREEN, Turn, patient_text, progress, report_of, screen_answer,
-    should_store, triage_payload,
+    ANYTHING_ELSE,
+    FORM_SLOTS,
+    SCREEN,
+    Turn,
+    patient_text,
+    progress,
+    report_of,
+    screen_answer,
+    should_store,
+    triage_payload,
 )
 from bot.patient.nlp.red_flag_similarity import detector
 from bot.patient.privacy import request_erasure
@@ -69,8 +78,7 @@ def screen_hints(turns: tuple[Turn, ...]) -> list[str]:
     if named:
         return named
     found = detector()
-    return [m.sign for m in found.signs_at(patient_text(turns)[:HINT_CHARS],
-                                           found.thresholds.name_first)]
+    return [m.sign for m in found.signs_at(patient_text(turns)[:HINT_CHARS], found.thresholds.name_first)]
 
 
 class PatientService:
@@ -80,9 +88,16 @@ class PatientService:
         self.site = site
         self.sessions = sessions
 
-    def read_form_reply(self, turns: tuple[Turn, ...], asked: list[str], requested: str | None,
-                        text: str, anything_else: str | None, screen: str | None,
-                        screen_order: list[str] | None) -> FormState:
+    def read_form_reply(
+        self,
+        turns: tuple[Turn, ...],
+        asked: list[str],
+        requested: str | None,
+        text: str,
+        anything_else: str | None,
+        screen: str | None,
+        screen_order: list[str] | None,
+    ) -> FormState:
         """Take the reply to the slot the form asked (`requested`) into the report."""
         asked = list(asked)
         if requested in FORM_SLOTS and (requested not in asked or requested == SCREEN):
@@ -102,21 +117,32 @@ class PatientService:
         listing = "\n".join(f"{i}. {o.label}" for i, o in enumerate(options, start=1))
         buttons = [{"title": o.label, "payload": o.label} for o in options]
         buttons.append({"title": screen.none, "payload": screen.none})
-        return ScreenPrompt(f"{screen.reask if again else screen.question}\n{listing}", buttons,
-                            [o.id for o in options])
+        return ScreenPrompt(
+            f"{screen.reask if again else screen.question}\n{listing}", buttons, [o.id for o in options]
+        )
 
-    def finish_report(self, turns: tuple[Turn, ...], screen: str | None, sender_id: str,
-                      channel: str | None) -> FinishedReport:
+    def finish_report(
+        self, turns: tuple[Turn, ...], screen: str | None, sender_id: str, channel: str | None
+    ) -> FinishedReport:
         """Triage the report and store it with its alert when it is worth keeping; a storage
         failure is logged, never raised: the patient has their advice either way."""
         report = report_of(turns, screen)
         decision = triage(report)
         if should_store(decision):
             try:  # a database down: the report waits in the spool (bot.patient.reports.spool)
-                save_or_spool(report_columns(
-                    sender_id=sender_id, channel=channel, text=patient_text(turns), report=report,
-                    decision=decision, site=self.site, dedupe_key=f"{sender_id}:{turns[-1].id}"),
-                    self.site, lambda: self.sessions)
+                save_or_spool(
+                    report_columns(
+                        sender_id=sender_id,
+                        channel=channel,
+                        text=patient_text(turns),
+                        report=report,
+                        decision=decision,
+                        site=self.site,
+                        dedupe_key=f"{sender_id}:{turns[-1].id}",
+                    ),
+                    self.site,
+                    lambda: self.sessions,
+                )
             except Exception:  # the failure goes to the log
                 log.exception("could not save the %s report of %s", decision.disposition, sender_id)
         return FinishedReport(format_reply(decision, self.site), triage_payload(decision))

@@ -4,6 +4,7 @@ words the knowledge base and the NLU training data use, from knowledge/shorthand
 One list serves both the NLU tokenizer and the answer logic, so what the model learnt
 and what the action reads are the same words.
 """
+
 from __future__ import annotations
 
 import re
@@ -52,7 +53,7 @@ class Shorthand:
         """The text with every shorthand replaced by its expansion."""
         out, last = [], 0
         for r in self.replacements(text):
-            out += [text[last:r.start], r.text]
+            out += [text[last : r.start], r.text]
             last = r.end
         return "".join(out + [text[last:]])
 
@@ -66,7 +67,10 @@ def compile_shorthand(expansions: dict[str, str]) -> Shorthand:
         number_group = group + 1 if len(pieces) > 1 else None
         groups[group] = (expansions[key], number_group)
         group += len(pieces) - 1
-        parts.append("(" + NUMBER.join(re.escape(p) for p in pieces) + ")")
+        # a number and its unit, unless another number follows: "39.5 HR 125" is a
+        # temperature then a heart rate, not "39.5 hours"
+        reading = r"(?!\s*\d)" if key.startswith("\\d") else ""
+        parts.append("(" + NUMBER.join(re.escape(p) for p in pieces) + reading + ")")
     # not inside a word, nor after a slash ("ml/hr" is not "ml/heart rate")
     pattern = re.compile(r"(?<![\w'/])(?:" + "|".join(parts) + r")(?![\w'])", re.IGNORECASE)
     return Shorthand(pattern, groups)

@@ -1,4 +1,5 @@
 """Extract symptoms (with ConText status), temperature, time since infusion and severity."""
+
 from __future__ import annotations
 
 import re
@@ -9,12 +10,24 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from bot.patient.findings import Extraction, Finding
-from bot.patient.symptoms import (
-    ContextConfig, load_context_config, load_lexicon, load_spelling, normalise, respell,
-)
 from bot.patient.nlp.pipeline import NOT_SYMPTOM, build_pipeline
 from bot.patient.nlp.quantities import (
-    Quantity, SeverityReader, parse_days_since_infusion, parse_temperature,
+    Quantity,
+    SeverityReader,
+    parse_days_since_infusion,
+    parse_temperature,
+)
+from bot.patient.nlp.typos import TypoReader, english_words
+from bot.patient.symptoms import (
+    WORD,
+    ContextConfig,
+    load_context_config,
+    load_grammar,
+    load_lexicon,
+    load_spelling,
+    normalise,
+    respell,
+    vocabulary,
 )
 
 
@@ -27,6 +40,7 @@ class _Extractor:
         self.nlp: Language = build_pipeline(lexicon, self.context)
         self.severity = SeverityReader(lexicon.severity_words, lexicon.severity_scores)
         self.hypothetical = {c for c, s in self.context.status_by_category.items() if s == "hypothetical"}
+        self.typos = TypoReader(vocabulary(lexicon, load_grammar()), english_words())
 
     def status(self, span: Span) -> str:
         """Highest-priority status among the ConText modifiers of a symptom span."""
@@ -36,17 +50,25 @@ class _Extractor:
     def findings(self, text: str, cues: list[Quantity]) -> tuple[tuple[Finding, ...], Doc]:
         """One finding per symptom span (offsets in `text`), with its status and the
         severity said in its clause; also the processed Doc."""
-        clean, index = respell(*normalise(text), load_spelling())
+        spelling = load_spelling()
+        spelling = {**self.typos.corrections(WORD.findall(text), spelling), **spelling}
+        clean, index = respell(*normalise(text), spelling)
         doc = self.nlp(clean)
         found = []
         for ent in doc.ents:
             if ent.label_ == NOT_SYMPTOM:
                 continue
             start, end = index[ent.start_char], index[ent.end_char - 1] + 1
-            found.append(Finding(
-                symptom=ent.label_, text=text[start:end], start=start, end=end,
-                status=self.status(ent), severity=self.severity.near(text, start, end, cues),
-            ))
+            found.append(
+                Finding(
+                    symptom=ent.label_,
+                    text=text[start:end],
+                    start=start,
+                    end=end,
+                    status=self.status(ent),
+                    severity=self.severity.near(text, start, end, cues),
+                )
+            )
         return tuple(found), doc
 
     def __call__(self, text: str, today: date) -> Extraction:

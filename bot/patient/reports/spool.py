@@ -8,6 +8,7 @@ half-way saves nothing twice. Appends and flushes lock the file. The spool is
 local to a host: run a dispatcher next to each action server, with the same
 $IAR_REPORT_SPOOL.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -19,13 +20,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from sqlalchemy.exc import (DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError,
-                            TimeoutError as PoolTimeout)
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.paths import BUILD_DIR
-from bot.patient.reports.store import Saved, save_columns
 from bot.core.sites import Site, get_site
+from bot.patient.reports.store import Saved, save_columns
 
 SPOOL_ENV = "IAR_REPORT_SPOOL"
 UNREACHABLE = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout)
@@ -50,22 +51,23 @@ def _locked(path: Path) -> Iterator[Any]:
 
 def append(columns: dict[str, Any], path: Path | None = None) -> None:
     """Add one report's columns to the spool (durably: flushed to disk)."""
-    line = json.dumps({**columns, "created_at": columns["created_at"].isoformat()},
-                      ensure_ascii=True)
+    line = json.dumps({**columns, "created_at": columns["created_at"].isoformat()}, ensure_ascii=True)
     with _locked(path or spool_path()) as handle:
         handle.write(line + "\n")
         handle.flush()
         os.fsync(handle.fileno())
 
 
-def save_or_spool(columns: dict[str, Any], site: Site,
-                  sessions: Callable[[], sessionmaker[Session]]) -> Saved | None:
+def save_or_spool(
+    columns: dict[str, Any], site: Site, sessions: Callable[[], sessionmaker[Session]]
+) -> Saved | None:
     """Save the report (and its alert); if the database fails, spool it and return None."""
     try:
         return save_columns(sessions(), columns, site)
     except SQLAlchemyError as error:
-        log.warning("report %s not saved (%s): kept in the spool", columns["dedupe_key"],
-                    type(error).__name__)
+        log.warning(
+            "report %s not saved (%s): kept in the spool", columns["dedupe_key"], type(error).__name__
+        )
         append(columns)
         return None
 
@@ -104,8 +106,11 @@ def flush(sessions: sessionmaker[Session], path: Path | None = None) -> int:
                 save_columns(sessions, columns, get_site(columns["site_id"]))
                 saved += 1
             except UNREACHABLE as error:
-                log.warning("spool: database unreachable (%s): %d report(s) waiting",
-                            type(error).__name__, len(lines) - i + len(kept))
+                log.warning(
+                    "spool: database unreachable (%s): %d report(s) waiting",
+                    type(error).__name__,
+                    len(lines) - i + len(kept),
+                )
                 kept += lines[i:]
                 break
             except Exception:  # kept, and tried again on the next pass

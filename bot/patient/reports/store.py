@@ -1,4 +1,5 @@
 """Save a finished patient report and enqueue its alert, in one transaction."""
+
 from __future__ import annotations
 
 import hashlib
@@ -9,11 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.core.sites import Site
+from bot.core.userdb import utcnow
 from bot.patient.alerts import ALERT_DISPOSITIONS, alert_payload
 from bot.patient.reports.models import AlertOutbox, PatientReport
-from bot.core.sites import Site
 from bot.patient.triage import Decision, Report
-from bot.core.userdb import utcnow
 
 
 @dataclass(frozen=True)
@@ -31,22 +32,58 @@ def symptom_list(report: Report) -> list[dict[str, str]]:
     return [{"id": symptom, "status": status} for symptom, status in seen]
 
 
-def report_columns(*, sender_id: str, channel: str | None, text: str, report: Report,
-                   decision: Decision, site: Site, dedupe_key: str) -> dict[str, Any]:
+def report_columns(
+    *,
+    sender_id: str,
+    channel: str | None,
+    text: str,
+    report: Report,
+    decision: Decision,
+    site: Site,
+    dedupe_key: str,
+) -> dict[str, Any]:
     """The patient_reports row of a finished report, as column values (the spool keeps these)."""
-    return dict(sender_id=sender_id, channel=channel, text=text, symptoms=symptom_list(report),
-                temperature_c=report.temperature_c, days_since_infusion=report.days_since_infusion,
-                severity=report.severity, disposition=decision.disposition, rule=decision.rule_id,
-                site_id=site.id, dedupe_key=dedupe_key, created_at=utcnow())
+    return dict(
+        sender_id=sender_id,
+        channel=channel,
+        text=text,
+        symptoms=symptom_list(report),
+        temperature_c=report.temperature_c,
+        days_since_infusion=report.days_since_infusion,
+        severity=report.severity,
+        disposition=decision.disposition,
+        rule=decision.rule_id,
+        site_id=site.id,
+        dedupe_key=dedupe_key,
+        created_at=utcnow(),
+    )
 
 
-def save_report(sessions: sessionmaker[Session], *, sender_id: str, channel: str | None,
-                text: str, report: Report, decision: Decision, site: Site,
-                dedupe_key: str) -> Saved:
+def save_report(
+    sessions: sessionmaker[Session],
+    *,
+    sender_id: str,
+    channel: str | None,
+    text: str,
+    report: Report,
+    decision: Decision,
+    site: Site,
+    dedupe_key: str,
+) -> Saved:
     """Store the report and, for emergency and urgent ones, its alert (see save_columns)."""
-    return save_columns(sessions, report_columns(
-        sender_id=sender_id, channel=channel, text=text, report=report, decision=decision,
-        site=site, dedupe_key=dedupe_key), site)
+    return save_columns(
+        sessions,
+        report_columns(
+            sender_id=sender_id,
+            channel=channel,
+            text=text,
+            report=report,
+            decision=decision,
+            site=site,
+            dedupe_key=dedupe_key,
+        ),
+        site,
+    )
 
 
 def dedupe_hash(key: str) -> str:
@@ -54,8 +91,7 @@ def dedupe_hash(key: str) -> str:
     return "sha256:" + hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def save_columns(sessions: sessionmaker[Session], columns: dict[str, Any],
-                 site: Site) -> Saved:
+def save_columns(sessions: sessionmaker[Session], columns: dict[str, Any], site: Site) -> Saved:
     """Store a report row and, for emergency and urgent ones, its alert, atomically.
 
     A second call with the same dedupe key (a retried final turn, or a spooled
@@ -76,8 +112,9 @@ def save_columns(sessions: sessionmaker[Session], columns: dict[str, Any],
             return Saved(row.id, True, alert.id if alert else None)
     except IntegrityError:
         with sessions() as session:
-            existing = session.execute(select(PatientReport).where(
-                PatientReport.dedupe_key == columns["dedupe_key"])).scalar_one_or_none()
+            existing = session.execute(
+                select(PatientReport).where(PatientReport.dedupe_key == columns["dedupe_key"])
+            ).scalar_one_or_none()
             if existing is None:
                 raise
             alert_id = existing.alerts[0].id if existing.alerts else None

@@ -14,6 +14,7 @@ the rate limits per address and per sender get a clear reply (429), except a
 sender's first red flag; identical messages sent at once make one turn
 (bot.rasa.channels.ratelimit).
 """
+
 from __future__ import annotations
 
 import html
@@ -27,19 +28,18 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.core.sites import Site, get_site
 from bot.rasa.channels.ratelimit import InFlight, WebChatLimits, low_entropy
 from bot.rasa.channels.red_flags import holds_red_flag, tracker_reader, with_red_flag_fallback
 from bot.rasa.channels.safety import MAX_CHARS, answer, clean_text, rate_limited_reply, too_long
-from bot.core.sites import Site, get_site
 
 STATIC_DIR = Path(__file__).with_name("webchat_static")
-ASSETS = {"webchat.css": "text/css; charset=utf-8",
-          "webchat.js": "text/javascript; charset=utf-8"}
+ASSETS = {"webchat.css": "text/css; charset=utf-8", "webchat.js": "text/javascript; charset=utf-8"}
 SENDER_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; "
-                               "img-src 'self'; connect-src 'self'; base-uri 'none'; "
-                               "form-action 'none'; frame-ancestors 'none'",
+    "img-src 'self'; connect-src 'self'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
@@ -58,12 +58,16 @@ class WebChatOutput(CollectingOutputChannel):
 
 def render_page(site: Site, template: str) -> str:
     """The page with the site's name and numbers filled in (HTML-escaped)."""
-    values = {"site_name": site.name, "emergency_number": site.emergency_number,
-              "emergency_tel": tel(site.emergency_number), "site_phone": site.site_phone,
-              "site_tel": tel(site.site_phone), "on_call": site.on_call,
-              "max_chars": str(MAX_CHARS)}
-    return re.sub(r"\{\{(\w+)\}\}", lambda m: html.escape(values[m.group(1)], quote=True),
-                  template)
+    values = {
+        "site_name": site.name,
+        "emergency_number": site.emergency_number,
+        "emergency_tel": tel(site.emergency_number),
+        "site_phone": site.site_phone,
+        "site_tel": tel(site.site_phone),
+        "on_call": site.on_call,
+        "max_chars": str(MAX_CHARS),
+    }
+    return re.sub(r"\{\{(\w+)\}\}", lambda m: html.escape(values[m.group(1)], quote=True), template)
 
 
 def tel(number: str) -> str:
@@ -102,8 +106,7 @@ class WebChatInput(InputChannel):
         async def asset(_: Request, name: str) -> HTTPResponse:
             if name not in self.assets:
                 return response.text("not found", status=HTTPStatus.NOT_FOUND)
-            return response.raw(self.assets[name], content_type=ASSETS[name],
-                                headers=SECURITY_HEADERS)
+            return response.raw(self.assets[name], content_type=ASSETS[name], headers=SECURITY_HEADERS)
 
         @bp.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:
@@ -120,24 +123,28 @@ class WebChatInput(InputChannel):
             sender_id, metadata, agent = f"webchat-{sender}", {"role": "patient"}, request.app.ctx.agent
 
             async def red_flag() -> bool:
-                return not too_long(text) and await holds_red_flag(agent, clean_text(text),
-                                                                   metadata)
+                return not too_long(text) and await holds_red_flag(agent, clean_text(text), metadata)
 
             if not await self.limits.allow(request.remote_addr or request.ip, sender_id, red_flag):
-                return _json([{"recipient_id": sender_id, "text": rate_limited_reply(self.site)}],
-                             HTTPStatus.TOO_MANY_REQUESTS)
+                return _json(
+                    [{"recipient_id": sender_id, "text": rate_limited_reply(self.site)}],
+                    HTTPStatus.TOO_MANY_REQUESTS,
+                )
             handle = with_red_flag_fallback(on_new_message, tracker_reader(agent), self.site)
-            return _json(await self.in_flight.run(
-                (sender_id, clean_text(text)),
-                lambda: answer(handle, WebChatOutput(), self.site, text, sender_id, self.name(),
-                               metadata)))
+            return _json(
+                await self.in_flight.run(
+                    (sender_id, clean_text(text)),
+                    lambda: answer(
+                        handle, WebChatOutput(), self.site, text, sender_id, self.name(), metadata
+                    ),
+                )
+            )
 
         return bp
 
 
 def _json(body: Any, status: int = HTTPStatus.OK) -> HTTPResponse:
-    return response.json(body, status=status, headers={"Cache-Control": "no-store",
-                                                       **SECURITY_HEADERS})
+    return response.json(body, status=status, headers={"Cache-Control": "no-store", **SECURITY_HEADERS})
 
 
 def _error(message: str, status: int = HTTPStatus.BAD_REQUEST) -> HTTPResponse:
