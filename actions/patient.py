@@ -1,6 +1,5 @@
 """Actions for patients' symptom reports: thin adapters from Rasa to bot.patient.service.
 
-* action_validate_slot_mappings sets the `role` slot on every message (bot.core.roles).
 * validate_symptom_report_form re-reads every message of the report and asks the
   red-flag screen first, then only what the triage still needs (nothing once a
   red flag is present); action_ask_red_flag_screen asks the screen (bot.patient.screen).
@@ -13,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker, ValidationAction
+from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -52,20 +51,6 @@ def _with_latest_message(
     return add_turn(
         turns, message_id, message.get("text") or "", valid_entities(message.get("entities") or []), requested
     )
-
-
-class ActionValidateSlotMappings(ValidationAction):
-    """Runs after every user message: who is writing (slot `role`)."""
-
-    async def extract_role(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return {ROLE_SLOT: message_role(tracker)}
-
-    async def validate_role(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return {ROLE_SLOT: value}
 
 
 class ValidateSymptomReportForm(FormValidationAction):

@@ -1,7 +1,9 @@
 """Actions for the onboarding quiz: thin adapters from Rasa to bot.quiz.service.
 
-Quiz state lives in the user database keyed by the sender id, so a quiz
-survives a server restart; the form slot only carries the latest reply.
+Quiz state lives in the user database keyed by the person (Slack or Teams user, from
+the channel's metadata; else the conversation), so a quiz survives a server restart
+and follows its owner from one Slack thread or Teams chat to another; the form slot
+only carries the latest reply.
 """
 
 from __future__ import annotations
@@ -77,10 +79,15 @@ def _feedback(dispatcher: CollectingDispatcher, question: Question, choice: int 
         dispatcher.utter_message(response="utter_quiz_incorrect", **details)
 
 
+def quiz_owner(tracker: Tracker) -> str:
+    """Whose quiz this is: the person the channel named, else the conversation."""
+    return str(_metadata(tracker).get("person") or tracker.sender_id)
+
+
 def _start(tracker: Tracker) -> Started:
-    """Start or resume the sender's quiz, on the topic the message asks for, if any."""
+    """Start or resume the person's quiz, on the topic the message asks for, if any."""
     return app().quiz.start(
-        tracker.sender_id,
+        quiz_owner(tracker),
         next(tracker.get_latest_entity_values("quiz_topic"), None),
         tracker.latest_message.get("text") or "",
         _metadata(tracker).get("display_name"),
@@ -168,7 +175,7 @@ class ActionAskQuizResponse(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        position = app().quiz.current(tracker.sender_id)
+        position = app().quiz.current(quiz_owner(tracker))
         if position is None and patients_message_outside_the_quiz(tracker):
             return [FollowupAction(SYMPTOM_REPORT_FORM)]
         if position is None:
@@ -190,7 +197,7 @@ class ValidateQuizForm(FormValidationAction):
         """Record the answer; None asks again (next question or a repeat), DONE ends the form."""
         if slot_value is None:  # the reset by action_start_quiz: nothing to mark
             return {SLOT: None}
-        marked = app().quiz.answer(tracker.sender_id, str(slot_value))
+        marked = app().quiz.answer(quiz_owner(tracker), str(slot_value))
         return {SLOT: _mark_reply(dispatcher, tracker, marked)}
 
 
@@ -203,7 +210,7 @@ class ActionFinishQuiz(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        result = app().quiz.last_result(tracker.sender_id)
+        result = app().quiz.last_result(quiz_owner(tracker))
         if result is None:
             dispatcher.utter_message(response="utter_quiz_no_active")
         else:
@@ -220,7 +227,7 @@ class ActionStopQuiz(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        position = app().quiz.current(tracker.sender_id)
+        position = app().quiz.current(quiz_owner(tracker))
         if position is None and patients_message_outside_the_quiz(tracker):
             return [FollowupAction(SYMPTOM_REPORT_FORM)]
         if position is None:
@@ -241,7 +248,7 @@ class ActionQuizProgress(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        record = app().quiz.progress(tracker.sender_id)
+        record = app().quiz.progress(quiz_owner(tracker))
         if record is None and patients_message_outside_the_quiz(tracker):
             return [FollowupAction(SYMPTOM_REPORT_FORM)]
         if record is None:

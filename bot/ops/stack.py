@@ -65,6 +65,7 @@ def write_endpoints(
     (created private), sending the action token from the environment (never written here)."""
     endpoints = yaml.safe_load(base.read_text())
     endpoints["action_endpoint"] = {
+        **(endpoints.get("action_endpoint") or {}),
         "url": f"http://127.0.0.1:{action_port}/webhook",
         "headers": {ACTION_TOKEN_HEADER: "${%s}" % ACTION_TOKEN_ENV},
     }  # Rasa substitutes it

@@ -1,10 +1,12 @@
 """Rasa 3.6 NLU components: symptoms with ConText status, temperature, days and severity as
-entities (SymptomExtractor), and a safety net on the intent (SymptomIntentGuard).
+entities (SymptomExtractor), a safety net on the intent (SymptomIntentGuard), and who is
+writing (WriterTagger).
 
 config.yml:
     pipeline:
       - name: bot.rasa.components.SymptomExtractor
       - name: bot.rasa.components.SymptomIntentGuard
+      - name: bot.rasa.components.WriterTagger
 
 Entities added to every message (extractor "SymptomExtractor"):
   symptom              value = symptom id (knowledge/symptoms.yml),
@@ -38,10 +40,13 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.core.roles import reports_symptoms
+from bot.core.roles import reports_symptoms, role_of
 from bot.patient.findings import LANGUAGE_ENTITY, entities_from, entity
 from bot.patient.nlp.extract import extract, get_extractor
 from bot.patient.nlp.language import detect_language, names_red_flag
+
+WRITER_ENTITY = "writer"
+METADATA = "metadata"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
@@ -158,4 +163,38 @@ class SymptomIntentGuard(GraphComponent):
                     },
                     add_to_output=True,
                 )
+        return messages
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
+class WriterTagger(GraphComponent, EntityExtractorMixin):
+    """Adds entity `writer` = patient | staff to every message (bot.core.roles: the channel's
+    metadata, else cues in the text); the `role` slot is filled from it by Rasa itself.
+
+    Done here rather than by a custom slot-mapping action, which cost every turn a
+    round trip to the action server (with the whole tracker) for one slot.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        """No options."""
+        return {}
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> WriterTagger:
+        """Build the component (stateless)."""
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Append the writer entity, spanning no text."""
+        for message in messages:
+            role = role_of(message.get(TEXT), message.get(METADATA))
+            found = self.add_extractor_name([entity(WRITER_ENTITY, role, 0, 0)])
+            message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
         return messages

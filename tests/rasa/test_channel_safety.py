@@ -140,7 +140,7 @@ def test_well_formed_rest_requests_pass() -> None:
 async def action_server_down(message: UserMessage) -> None:
     """What Rasa does when the action server is down: the failure is noted (bot.rasa.run's
     wrapper of remote actions), Rasa carries on and says something else."""
-    note_action_failure("custom action action_validate_slot_mappings failed: cannot connect")
+    note_action_failure("custom action action_answer_question failed: cannot connect")
     await message.output_channel.send_text_message(message.sender_id, "Please rephrase.")
 
 

@@ -8,7 +8,7 @@ import pytest
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.rasa.components import SymptomExtractor
+from bot.rasa.components import SymptomExtractor, WriterTagger
 
 # bot.patient.nlp.pipeline silences spaCy W036 (empty token Matchers); pytest resets filters per test.
 pytestmark = pytest.mark.filterwarnings("ignore:.*W036")
@@ -100,3 +100,20 @@ def test_registered_as_untrainable_entity_extractor() -> None:
     assert registered.clazz is SymptomExtractor
     assert DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR in registered.types
     assert registered.is_trainable is False
+
+
+@pytest.mark.parametrize(
+    "text, metadata, writer",
+    [
+        ("I have a rash", {}, "patient"),
+        ("my patient has a rash", {}, "staff"),
+        ("my patient has a rash", {"role": "patient"}, "patient"),
+        ("I have a rash", {"role": "staff"}, "staff"),
+        ("", None, "patient"),
+    ],
+)
+def test_every_message_says_who_is_writing(text: str, metadata: dict | None, writer: str) -> None:
+    """The `role` slot is filled from this entity by Rasa (domain.yml), on every message."""
+    message = Message(data={"text": text, "metadata": metadata})
+    WriterTagger.create({}, None, None, None).process([message])
+    assert [(e["entity"], e["value"]) for e in message.get("entities")] == [("writer", writer)]

@@ -20,7 +20,6 @@ from sqlalchemy import select
 from actions.patient import (
     REPORT_SLOTS,
     ActionTriage,
-    ActionValidateSlotMappings,
     ValidateSymptomReportForm,
 )
 from actions.staff import ActionAnswerQuestion
@@ -283,20 +282,6 @@ def test_the_same_message_read_twice_counts_once() -> None:
         _, events = run(ValidateSymptomReportForm(), tracker(latest, chat.slots))
         chat.slots.update({e["name"]: e["value"] for e in events})
     assert len(chat.slots["report_turns"]) == 1
-
-
-@pytest.mark.parametrize(
-    "text, metadata, role",
-    [
-        ("I have a rash", {}, "patient"),
-        ("my patient has a rash", {}, "staff"),
-        ("my patient has a rash", {"role": "patient"}, "patient"),
-        ("I have a rash", {"role": "staff"}, "staff"),
-    ],
-)
-def test_role_slot_on_every_message(text: str, metadata: dict, role: str) -> None:
-    _, events = run(ActionValidateSlotMappings(), tracker(message(text, metadata=metadata)))
-    assert {"event": "slot", "name": "role", "value": role, "timestamp": None} in events
 
 
 @pytest.fixture

@@ -72,19 +72,22 @@ def reply(
     sender: str = "nurse-1",
     intent: str = "quiz_answer",
     entities: list[dict[str, Any]] | None = None,
+    metadata: dict[str, Any] | None = None,
 ) -> tuple[list[dict[str, Any]], Any]:
     """Validate one reply as the form would; returns messages and the new slot value."""
     dispatcher = CollectingDispatcher()
     result = asyncio.run(
         ValidateQuizForm().validate_quiz_response(
-            text, dispatcher, tracker(text, intent, entities, sender=sender), {}
+            text, dispatcher, tracker(text, intent, entities, sender=sender, metadata=metadata), {}
         )
     )
     return dispatcher.messages, result["quiz_response"]
 
 
-def ask(bank: QuizBank, sender: str = "nurse-1") -> tuple[dict[str, Any], Question]:
-    messages, _ = run(ActionAskQuizResponse(), tracker("", "quiz_answer", sender=sender))
+def ask(
+    bank: QuizBank, sender: str = "nurse-1", metadata: dict[str, Any] | None = None
+) -> tuple[dict[str, Any], Question]:
+    messages, _ = run(ActionAskQuizResponse(), tracker("", "quiz_answer", sender=sender, metadata=metadata))
     question = next(q for q in bank.questions.values() if q.text == messages[0]["question"])
     return messages[0], question
 
@@ -220,3 +223,17 @@ def test_progress(bank: QuizBank) -> None:
     assert messages[0]["response"] == "utter_quiz_progress"
     assert "question 2 of 10" in messages[0]["summary"]
     assert "Questions to revisit: 1" in messages[0]["summary"]
+
+
+def test_a_quiz_follows_its_owner_from_one_thread_to_another(bank: QuizBank) -> None:
+    """Slack keeps one conversation per thread and Teams one per chat; the quiz belongs to
+    the person the channel names, so a new thread resumes it and another person's is apart."""
+    nurse = {"person": "slack:T0TEAM:U0NURSE1"}
+    run(ActionStartQuiz(), tracker("quiz me", "start_quiz", sender="thread-1", metadata=nurse))
+    _, question = ask(bank, sender="thread-1", metadata=nurse)
+    assert reply("abcde"[question.answer], sender="thread-1", metadata=nurse)[1] is None
+    messages, _ = run(ActionStartQuiz(), tracker("quiz me", "start_quiz", sender="thread-2", metadata=nurse))
+    assert messages[0]["response"] == "utter_quiz_resumed" and messages[0]["number"] == 2
+    other = {"person": "slack:T0TEAM:U0OTHER"}
+    messages, _ = run(ActionStartQuiz(), tracker("quiz me", "start_quiz", sender="thread-2", metadata=other))
+    assert messages[0]["response"] == "utter_quiz_started"

@@ -106,7 +106,7 @@ class StaffSlackInput(SlackInput):
         )
 
     def get_metadata(self, request: Request) -> dict[str, Any]:
-        return {**super().get_metadata(request), "role": "staff"}
+        return {**super().get_metadata(request), "role": "staff", "person": slack_person(request)}
 
     def get_output_channel(self, channel: str | None = None, thread_id: str | None = None) -> OutputChannel:
         return StaffSlackBot(
@@ -155,3 +155,16 @@ def delivery_keys(request: Request) -> tuple[str, ...]:
 def _key(kind: str, *parts: Any) -> str:
     """'kind:part:part', or '' when a part is missing."""
     return ":".join([kind, *map(str, parts)]) if all(parts) else ""
+
+
+def slack_person(request: Any) -> str | None:
+    """Who wrote or clicked, as `slack:<team>:<user>`: what belongs to a person (their quiz)
+    is kept under it, while the conversation is per thread."""
+    if "json" in (request.headers.get("content-type") or ""):
+        body = request.json or {}
+        user, team = (body.get("event") or {}).get("user"), body.get("team_id")
+    else:
+        raw = request.form.get("payload") or "{}"
+        payload = json.loads(raw[0] if isinstance(raw, list) else raw)
+        user, team = (payload.get("user") or {}).get("id"), (payload.get("team") or {}).get("id")
+    return f"slack:{team}:{user}" if user else None

@@ -303,7 +303,7 @@ class TeamsInput(InputChannel):
                     output,
                     sender_id(activity),
                     input_channel=self.name(),
-                    metadata={"role": "staff"},
+                    metadata={"role": "staff", "person": teams_person(activity)},
                 )
                 first = self.seen.first_time(f"{activity['conversation']['id']}:{activity['id']}")
             except (KeyError, TypeError):
@@ -327,6 +327,13 @@ class TeamsInput(InputChannel):
             activity.get("conversation") or {}
         ).get("tenantId")
         return tenant == self.settings.tenant_id
+
+
+def teams_person(activity: dict[str, Any]) -> str:
+    """Who wrote, as `teams:<Entra object id>` (the channel account id without one): what
+    belongs to a person (their quiz) is kept under it, across chats and channels."""
+    sender = activity["from"]
+    return f"teams:{sender.get('aadObjectId') or sender['id']}"
 
 
 def sender_id(activity: dict[str, Any]) -> str:
