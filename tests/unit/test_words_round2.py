@@ -143,6 +143,10 @@ LANGUAGES = [
     ("Nie mogę oddychać, pomocy", "pl", True),
     ("Nagle nie widzę na prawe oko", "pl", True),
     ("Un peu de rougeur sur le visage depuis hier soir", "fr", False),
+    # a metallic taste in the mouth is an expected reaction, not a mouth drooping
+    ("Tengo un sabor metálico en la boca desde ayer", "es", False),
+    ("Ich habe seit gestern einen komischen Geschmack im Mund", "de", False),
+    ("Mi si è storta la bocca da un lato", "it", True),
     ("Le visage de ma mère tombe d'un côté depuis une heure", "fr", True),
     # a denial ends with its clause: "and"/"but" start a new one
     ("Je n'ai pas de fièvre et la bouche de mon mari tombe", "fr", True),

@@ -47,8 +47,8 @@ class Denials:
     fine: frozenset[str] = frozenset()
     never_denied: tuple[str, ...] = ()
     questions: tuple[tuple[str, ...], ...] = ()
-    redness: tuple[str, ...] = ()
-    face: tuple[str, ...] = ()
+    look_alikes: tuple[str, ...] = ()  # redness, taste
+    look_alike_parts: tuple[str, ...] = ()  # face, mouth
 
     @classmethod
     def from_entry(cls, entry: dict[str, Any]) -> Denials:
@@ -65,8 +65,8 @@ class Denials:
             fine=frozenset(words("fine")),
             never_denied=tuple(words("never_denied")),
             questions=tuple(tuple(_WORD.findall(q)) for q in words("questions")),
-            redness=tuple(words("redness")),
-            face=tuple(words("face")),
+            look_alikes=tuple(words("look_alikes")),
+            look_alike_parts=tuple(words("look_alike_parts")),
         )
 
 
@@ -113,7 +113,7 @@ def detect_language(text: str) -> str | None:
 def names_red_flag(text: str, code: str) -> bool:
     """Whether a message in language `code` uses a word of a warning sign (see languages.yml)
     that it neither denies ("sin dolor de cabeza ni rigidez de cuello"), nor only asks
-    about ("was soll ich tun, wenn…"), nor uses for flushing ("rougeur au visage")."""
+    about ("was soll ich tun, wenn…"), nor uses for flushing or a taste ("rougeur au visage", "gosto metálico na boca")."""
     config = load_languages()
     stems, denials = config.red_flags.get(code, ()), config.denials.get(code, Denials())
     lowered = text.lower().replace("\u2019", "'")
@@ -156,8 +156,8 @@ def _denied(tokens: list[str], i: int, denials: Denials) -> bool:
     inability word says the sign, or just after) or one "fine" after it, not both; within
     5 words before and 3 after ("pas de raideur dans la nuque", "klatka piersiowa mnie nie boli")."""
     before, after = tokens[max(0, i - 5) : i], tokens[i + 1 : i + 4]
-    if tokens[i].startswith(denials.face) and any(
-        w.startswith(denials.redness) for w in tokens[max(0, i - 3) : i + 4] if denials.redness
+    if tokens[i].startswith(denials.look_alike_parts) and any(
+        w.startswith(denials.look_alikes) for w in tokens[max(0, i - 4) : i + 4] if denials.look_alikes
     ):
         return True
     if any(w in denials.inability for w in before):
