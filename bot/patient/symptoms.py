@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -189,6 +189,17 @@ class Lexicon:
     severity_scores: dict[str, tuple[int, int]]  # level -> inclusive 0-10 rating range
     severity_source: str
     severity_cites: tuple[str, ...]
+    readings: tuple["Reading", ...] = ()
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A home-device reading that is a symptom when below a threshold (a pulse oximeter)."""
+
+    symptom: str
+    names: tuple[str, ...]
+    below: float
+    at_least: float
 
 
 @dataclass(frozen=True)
@@ -212,6 +223,8 @@ class ContextConfig:
     fillers: frozenset[str]
     list_words: frozenset[str]
     list_lookahead: int
+    # category -> the only symptom ids its cues modify (ConText allowed_types)
+    applies_to: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 def _words_only(words: list[Any], where: str) -> None:
@@ -265,8 +278,20 @@ def load_lexicon(path: Path = SYMPTOMS_FILE) -> Lexicon:
     scores = {level: (int(lo), int(hi)) for level, (lo, hi) in (severity.get("scores") or {}).items()}
     if not symptoms or not words or set(scores) - set(SEVERITY_LEVELS):
         raise LexiconError(f"{path.name}: needs `symptoms`, `severity.levels` and valid `severity.scores`")
+    readings = tuple(
+        Reading(
+            str(r["symptom"]),
+            tuple(str(n).lower() for n in r["names"]),
+            float(r["below"]),
+            float(r["at_least"]),
+        )
+        for r in data.get("readings") or ()
+    )
+    unknown = [r.symptom for r in readings if r.symptom not in symptoms]
+    if unknown:
+        raise LexiconError(f"{path.name}: readings name unknown symptoms {unknown}")
     return Lexicon(
-        symptoms, words, scores, str(severity.get("source", "")), tuple(severity.get("cites") or ())
+        symptoms, words, scores, str(severity.get("source", "")), tuple(severity.get("cites") or ()), readings
     )
 
 
@@ -295,4 +320,5 @@ def load_context_config(path: Path = CONTEXT_FILE) -> ContextConfig:
         fillers=frozenset(str(w).lower() for w in reach.get("fillers") or ()),
         list_words=frozenset(str(w).lower() for w in reach.get("list_words") or ()),
         list_lookahead=int(reach.get("lookahead", 3)),
+        applies_to={k: frozenset(str(s) for s in v) for k, v in (data.get("applies_to") or {}).items()},
     )

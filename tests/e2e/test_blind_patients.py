@@ -24,11 +24,17 @@ MAX_OVER_TRIAGE = 0.10
 # (set, first-reply gate), a little below the figures measured at the end of the
 # generalisation work (README): patients.yml 98.9 %, patients_final.yml 98.9 % (84.4 %
 # when it was still blind), patients_dev3.yml (a third blind helper's set, 87.0 % when
-# first measured) 97.4 %. All three have been read while building: the figure that
-# counts is on a set nobody here has seen.
+# first measured) 97.4 %; patients_final2.yml (a fourth blind helper's set, 92.1 % and
+# 9.3 % over-triage when first measured) 100 % and 0.7 % after the second round. All four
+# have been read while building: the figure that counts is on a set nobody here has seen.
 @pytest.mark.parametrize(
     "blind_set, min_first_reply",
-    [("patients.yml", 0.96), ("patients_final.yml", 0.96), ("patients_dev3.yml", 0.94)],
+    [
+        ("patients.yml", 0.96),
+        ("patients_final.yml", 0.96),
+        ("patients_dev3.yml", 0.94),
+        ("patients_final2.yml", 0.97),
+    ],
 )
 def test_blind_patient_set_meets_the_gates(rest: RestClient, blind_set: str, min_first_reply: float) -> None:
     questions, screen = form_questions(), screen_labels()

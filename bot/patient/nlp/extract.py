@@ -15,6 +15,7 @@ from bot.patient.nlp.quantities import (
     Quantity,
     SeverityReader,
     parse_days_since_infusion,
+    parse_reading,
     parse_temperature,
 )
 from bot.patient.nlp.typos import TypoReader, english_words
@@ -36,6 +37,7 @@ class _Extractor:
 
     def __init__(self) -> None:
         lexicon = load_lexicon()
+        self.readings = lexicon.readings
         self.context: ContextConfig = load_context_config()
         self.nlp: Language = build_pipeline(lexicon, self.context)
         self.severity = SeverityReader(lexicon.severity_words, lexicon.severity_scores)
@@ -69,7 +71,18 @@ class _Extractor:
                     severity=self.severity.near(text, start, end, cues),
                 )
             )
-        return tuple(found), doc
+        return tuple(found + self.low_readings(text)), doc
+
+    def low_readings(self, text: str) -> list[Finding]:
+        """A device reading below its threshold (knowledge/symptoms.yml `readings`) as a
+        present symptom: a number is not negated or hypothetical the way words are."""
+        found = []
+        for reading in self.readings:
+            read = parse_reading(text, reading.names, reading.at_least)
+            if read is not None and read[0] < reading.below:
+                _, start, end = read
+                found.append(Finding(reading.symptom, text[start:end], start, end, "present"))
+        return found
 
     def __call__(self, text: str, today: date) -> Extraction:
         cues = self.severity.cues(text)

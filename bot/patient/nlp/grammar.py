@@ -66,12 +66,18 @@ class SymptomGrammar:
                 start = lo
                 while (
                     s == lo
+                    and self._unable(keys[s])
                     and start > 0
                     and doc[start - 1].lower_ in self.grammar.lead
                     and start - 1 not in taken
                 ):
                     start -= 1
                 yield start, hi + 1
+
+    def _unable(self, key: frozenset[str]) -> bool:
+        """Whether a sign is one a lead word belongs to ("can't lift"): only those take it
+        into the symptom, so the "not" of "face not swollen, lips" stays a negation."""
+        return bool(key & self.grammar.inability)
 
     def _denies(self, doc: Doc, j: int, sign: int) -> bool:
         """Whether token j is a negation between part and sign that denies the sign

@@ -78,6 +78,7 @@ def _context_rules(config: ContextConfig) -> list[ConTextRule]:
             max_scope=spec.max_scope,
             terminated_by=set(config.terminated_by.get(spec.category, ())),
             on_modifies=check if spec.category in config.reach_categories else None,
+            allowed_types=config.applies_to.get(spec.category),
         )
         for spec in config.rules
     ]

@@ -150,6 +150,22 @@ class Quantity:
     end: int
 
 
+_NOT_A_READING = r"(?![\d.,]\d)(?!\s*(?:mins?|minutes|h|hrs?|hours|secs?|seconds|mg|ml|bpm|kg|/))"
+
+
+def parse_reading(text: str, names: tuple[str, ...], at_least: float) -> tuple[float, int, int] | None:
+    """The lowest plausible number (at least `at_least`, at most 100) said of a device
+    reading named by one of `names` within a few words of the same sentence ("o2 sat
+    thing says 89%"), with its span; not a duration or a dose ("oxygen for 90 minutes")."""
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    pattern = re.compile(
+        rf"(?<![\w])(?:{alternatives})\b[^\d.!?\n]{{0,40}}?(\d{{2,3}}){_NOT_A_READING}(?:\s*%)?", re.I
+    )
+    readings = [(float(m.group(1)), m.start(), m.end()) for m in pattern.finditer(text)]
+    plausible = [r for r in readings if at_least <= r[0] <= 100]
+    return min(plausible) if plausible else None
+
+
 def parse_temperature(text: str) -> Quantity | None:
     """Highest body temperature mentioned, in °C (°F converted), with the span of the number."""
     readings: list[tuple[float | None, int, int]] = []  # None: implausible as a temperature

@@ -9,6 +9,11 @@ word of our vocabulary of at least `MIN_LENGTH` letters is read as that word; a
 dropped final g ("sittin", "achin") is read back when the -ing word is ours.
 Real English words are never changed, so "wired" stays "wired" and "peeling"
 stays "peeling".
+
+Text-speak drops the vowels ("cnt brth", "chst", "thrt swlln"): a non-English word
+of at least three letters with no vowel is read as the vocabulary word with the same
+consonants (its first letter kept, doubled letters as one), when there is one such
+word, or one that all the others begin with ("brth": breath, not breathe).
 """
 
 from __future__ import annotations
@@ -23,6 +28,13 @@ from typing import Any
 
 MIN_LENGTH = 5
 _ALPHA = re.compile(r"^[a-z]+$")
+_VOWELS = re.compile(r"[aeiou]")
+_DOUBLE = re.compile(r"(.)\1+")
+
+
+def skeleton(word: str) -> str:
+    """A word's consonants, first letter kept, doubled letters as one: "swollen" -> "swln"."""
+    return _DOUBLE.sub(r"\1", word[:1] + _VOWELS.sub("", word[1:]))
 
 
 def _lookups(name: str) -> dict[str, Any]:
@@ -81,10 +93,26 @@ class TypoReader:
             for key in _deletes(word) | {word}:
                 self.index.setdefault(key, set()).add(word)
         self.dropped_g = {w[:-1]: w for w in words if w.endswith("ing")}
+        self.skeletons: dict[str, set[str]] = {}
+        for word in {w for w in vocabulary if len(w) >= 4 and _ALPHA.match(w)}:
+            self.skeletons.setdefault(skeleton(word), set()).add(word)
+
+    def vowelless(self, word: str) -> str | None:
+        """The vocabulary word a vowel-less text-speak word stands for ("brth" -> breath), or None."""
+        if len(word) < 3 or _VOWELS.search(word) or word in self.english:
+            return None
+        candidates = sorted(self.skeletons.get(_DOUBLE.sub(r"\1", word), ()), key=len)
+        if candidates and all(c.startswith(candidates[0]) for c in candidates):
+            return candidates[0]
+        return None
 
     def correct(self, word: str) -> str | None:
         """The vocabulary word `word` is a slip for, or None."""
-        if len(word) < MIN_LENGTH - 1 or word in self.english or not _ALPHA.match(word):
+        if word in self.english or not _ALPHA.match(word):
+            return None
+        if not _VOWELS.search(word):
+            return self.vowelless(word)
+        if len(word) < MIN_LENGTH - 1:
             return None
         if word in self.dropped_g:
             return self.dropped_g[word]
