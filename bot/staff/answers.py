@@ -111,7 +111,7 @@ def _describes_reaction_now(
         or ask.asks_for_grade(text)
     ):
         return True
-    if ask.is_statement(text):
+    if ask.is_statement(text, topic_words=not assessment.emergency):
         return True
     return (intent in UNCLEAR_INTENTS or not confident) and assessment.emergency
 
@@ -196,7 +196,20 @@ def answer_question(
     if ask.asks_for_quiz(expanded):
         return Reply("quiz")
     assessment = reaction.assess(expanded, found.get("grade"))
+    if not assessment and ask.asks_for_grade(expanded):
+        assessment = reaction.assess_unnamed(expanded, found.get("grade"))
     after = bool(AFTER_INFUSION.search(text)) or ask.after_infusion(expanded)
+    delayed = reaction.delayed_event_entries(
+        [str(e.get("value")) for e in entities if e.get("entity") == "symptom"]
+    )
+    if delayed and (after or intent == DELAYED) and not (assessment and assessment.emergency):
+        # "bruises and bleeding gums weeks later": the delayed event those signs point to
+        return Reply(
+            "answer",
+            format_entries(kb.entries[i] for i in delayed),
+            tuple(delayed),
+            context={"intent": DELAYED, "constraints": {}},
+        )
     if (
         assessment
         and not assessment.emergency
@@ -215,16 +228,14 @@ def answer_question(
         if regraded:
             return _reaction(kb, regraded, f"{earlier}. {expanded}")
     restart = ask.restart_question(expanded)
-    if (
-        restart
-        and ("grade" in found or "reaction" in found)
-        and intent not in RESTART_INTENTS
-        and (
-            intent in UNCLEAR_INTENTS | GRADE_DEFINITION_INTENTS | {GRADING, MANAGE}
-            or confidence < CONFIDENCE_THRESHOLD
-        )
-    ):
+    if restart and ("grade" in found or "reaction" in found) and intent not in RESTART_INTENTS:
         intent = restart  # "gr 3 this morning, restart this afternoon?" is no definition
+    if (
+        found.get("reaction") == "anaphylaxis"
+        and ask.asks_what_to_do(expanded)
+        and intent not in RESTART_INTENTS
+    ):
+        intent = MANAGE  # "anaphylaxis - what's the algorithm" asks its management, not its rate
     if intent in GRADE_DEFINITION_INTENTS and "grade" in found:
         intent = GRADING
     if (
@@ -238,6 +249,9 @@ def answer_question(
         k for k in ("grade", "course", "dose", "reaction") if intent and kb.constraint_values(intent, k)
     }
     intent, found, followed = ask.follow_up(intent, confident, expanded, found, previous, constrained)
+    severe = intent in RESTART_INTENTS and found.get("reaction") == "anaphylaxis" and "grade" not in found
+    if severe:  # restarting after anaphylaxis is restarting after a grade 3-4 reaction
+        found = {**found, "grade": kb.vocabulary("severity_words")["anaphylaxis"]}
     uncovered = _uncovered(kb, found)
     if uncovered:
         return uncovered
@@ -246,7 +260,7 @@ def answer_question(
         return Reply("outside", asked=outside)
     if intent and intent.startswith("ask_"):
         reply = _answer_for(kb, intent, found)
-        cued = restart is not None and intent == restart  # the cue words chose the question
+        cued = severe or (restart is not None and intent == restart)  # the words chose the question
         reply = reply if followed or cued else _closer_passage(kb, expanded, found, reply)
         return _remembered(_anaphylaxis_first(kb, intent, found, reply), expanded)
     reply = _search(kb, expanded, found)
