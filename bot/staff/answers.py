@@ -13,7 +13,7 @@ from typing import Any, Iterable, Mapping
 from bot.core.roles import AFTER_INFUSION
 from bot.kb.queries import KbEntry, KnowledgeBase, SearchHit
 from bot.staff import ask, reaction
-from bot.staff.entities import normalize_entities
+from bot.staff.entities import normalize_entities, normalize_grade
 from bot.staff.scope import other_drug_mentioned
 from bot.staff.shorthand import expand
 
@@ -43,6 +43,8 @@ MANAGE, GRADING, DELAYED = "ask_manage_reaction", "ask_grading", "ask_delayed_re
 GRADE_DEFINITION_INTENTS = {"ask_what_is_iar"}
 RESTART_INTENTS = {"ask_restart_rate", "ask_rechallenge"}
 ANAPHYLAXIS_ENTRY = "manage-anaphylaxis"
+# Outcomes of airway, breathing or circulation signs (knowledge/reaction_grading.yml).
+AIRWAY_OUTCOMES = ("3-4", "4")
 
 
 @dataclass(frozen=True)
@@ -179,13 +181,14 @@ def answer_question(
             context={"intent": entry.intent, "constraints": {}},
         )
     expanded = expand(text)
+    several = ask.several_named(expanded) | _several_grades(kb, entities)
     found = {
         k: v
         for k, v in {
             **normalize_entities(entities, kb.vocabulary("severity_words")),
             **ask.constraints(expanded),
         }.items()
-        if k not in ask.several_named(expanded)
+        if k not in several
     }
     if not staff:
         return (
@@ -240,7 +243,7 @@ def answer_question(
         intent = GRADING
     if (
         intent in (GRADING, "nlu_fallback")
-        and "grade" in found
+        and ("grade" in found or "grade" in several)
         and (ask.asks_what_to_do(expanded) or reaction.describes_reaction(expanded))
     ):
         intent = MANAGE
@@ -252,6 +255,14 @@ def answer_question(
     severe = intent in RESTART_INTENTS and found.get("reaction") == "anaphylaxis" and "grade" not in found
     if severe:  # restarting after anaphylaxis is restarting after a grade 3-4 reaction
         found = {**found, "grade": kb.vocabulary("severity_words")["anaphylaxis"]}
+    # airway, breathing or circulation signs in a question that is not about the signs
+    # themselves ("lips swelling, can we give piriton?"): the answer leads with anaphylaxis
+    airway = bool(
+        assessment
+        and assessment.outcome in AIRWAY_OUTCOMES
+        and intent != GRADING
+        and not ask.asks_about_signs(expanded)
+    )
     uncovered = _uncovered(kb, found)
     if uncovered:
         return uncovered
@@ -262,8 +273,12 @@ def answer_question(
         reply = _answer_for(kb, intent, found)
         cued = severe or (restart is not None and intent == restart)  # the words chose the question
         reply = reply if followed or cued else _closer_passage(kb, expanded, found, reply)
-        return _remembered(_anaphylaxis_first(kb, intent, found, reply), expanded)
+        return _remembered(_anaphylaxis_first(kb, intent, found, reply, airway), expanded)
     reply = _search(kb, expanded, found)
+    if airway:
+        return _remembered(
+            _anaphylaxis_first(kb, MANAGE, {"reaction": "anaphylaxis"}, reply, airway), expanded
+        )
     earlier_question = (previous or {}).get("question")
     if reply.kind in ("unknown", "closest") and earlier_question and ask.is_elliptical(expanded):
         # "for how long?" after "herpes prophylaxis - when to start": the two read together
@@ -273,18 +288,34 @@ def answer_question(
     return _remembered(reply, expanded)
 
 
-def _anaphylaxis_first(kb: KnowledgeBase, intent: str, found: Mapping[str, str], reply: Reply) -> Reply:
+def _several_grades(kb: KnowledgeBase, entities: Iterable[Mapping[str, Any]]) -> set[str]:
+    """{"grade"} when two grades are named ("mild vs severe", "gr 2 or gr 3"): the question
+    is about both, so it is constrained to neither."""
+    severity = kb.vocabulary("severity_words")
+    grades = {
+        normalize_grade(str(e.get("value", "")), severity) for e in entities if e.get("entity") == "grade"
+    }
+    return {"grade"} if len(grades - {None}) > 1 else set()
+
+
+def _anaphylaxis_first(
+    kb: KnowledgeBase, intent: str, found: Mapping[str, str], reply: Reply, airway: bool = False
+) -> Reply:
     """A restart or management question naming anaphylaxis ("suspected anaphylaxis - restart
-    once settled?") leads with the anaphylaxis management entry: stop, emergency team,
-    epinephrine come before anything else."""
-    if (
-        found.get("reaction") != "anaphylaxis"
-        or intent not in RESTART_INTENTS | {MANAGE}
-        or reply.kind not in ("answer", "search")
-        or ANAPHYLAXIS_ENTRY in reply.entry_ids
-    ):
+    once settled?"), or any question naming airway, breathing or circulation signs, leads
+    with the anaphylaxis management entry: stop, emergency team, epinephrine come before
+    anything else (alone when the reply would only offer entries)."""
+    named = found.get("reaction") == "anaphylaxis" and intent in RESTART_INTENTS | {MANAGE}
+    if not (named or airway) or ANAPHYLAXIS_ENTRY in reply.entry_ids:
         return reply
     first = kb.entries[ANAPHYLAXIS_ENTRY]
+    if reply.kind not in ("answer", "search"):
+        return Reply(
+            "answer",
+            format_entries([first]),
+            (first.id,),
+            context={"intent": MANAGE, "constraints": {"reaction": "anaphylaxis"}},
+        )
     return replace(
         reply,
         kind="answer",

@@ -51,6 +51,7 @@ class Cues:
     rechallenge: tuple[str, ...]
     topic_words: tuple[str, ...]
     anaphylaxis: tuple[str, ...]
+    about_signs: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -70,6 +71,7 @@ def cues(path: Path = CUES_FILE) -> Cues:
         tuple(data["rechallenge_words"]),
         tuple(data["topic_words"]),
         tuple(data["anaphylaxis_words"]),
+        tuple(data["about_signs_words"]),
     )
 
 
@@ -134,6 +136,12 @@ def asks_what_to_do(text: str) -> bool:
 def after_infusion(text: str) -> bool:
     """The message places what it describes after the infusion (home, next day)."""
     return _has_phrase(text, cues().after_infusion)
+
+
+def asks_about_signs(text: str) -> bool:
+    """The message asks about signs in general (a threshold, a definition, how common they
+    are), not about a patient who has them."""
+    return _has_phrase(text, cues().about_signs)
 
 
 def asks_for_grade(text: str) -> bool:

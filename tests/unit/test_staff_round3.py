@@ -176,3 +176,65 @@ def test_course_schedule_counts_the_infusions(kb: KnowledgeBase) -> None:
 
 def test_asking_for_a_question_is_a_quiz(kb: KnowledgeBase) -> None:
     assert answer_question(kb, "ask_manage_reaction", [], "give me a question about reactions").kind == "quiz"
+
+
+def test_two_grades_named_constrain_neither(kb: KnowledgeBase) -> None:
+    grades = [{"entity": "grade", "value": "mild"}, {"entity": "grade", "value": "severe"}]
+    reply = answer_question(
+        kb, "ask_grading", grades, "handling mild compared with severe reactions, what do we do"
+    )
+    assert "50 %" in reply.text and "emergency" in reply.text, reply
+
+
+@pytest.mark.parametrize(
+    "text, entry",
+    [
+        # "figure" and "stay" name no fact; the rarer words do
+        ("thyroid risk figure", "delayed-thyroid"),
+        ("how long does the patient stay on acyclovir", "delayed-herpes-prophylaxis"),
+    ],
+)
+def test_question_frame_words_do_not_pick_the_passage(kb: KnowledgeBase, text: str, entry: str) -> None:
+    reply = answer_question(kb, "nlu_fallback", [], text, confidence=0.3)
+    assert entry in reply.entry_ids or entry in [i for i, _ in reply.offers], reply
+
+
+def test_giving_the_infusion_names_where_it_may_be_given(kb: KnowledgeBase) -> None:
+    reply = answer_question(kb, "ask_infusion_administration", [], "can we run it in a day unit")
+    assert "intensive care" in reply.text and "anaphylaxis" in reply.text
+
+
+@pytest.mark.parametrize(
+    "intent, text",
+    [
+        ("ask_optional_premedication", "lips swelling up, should we give more antihistamine?"),
+        ("ask_vital_signs", "sats dropped to 88, how often should we check obs?"),
+        ("ask_restart_rate", "she's wheezy and the blood pressure is 80/40, can we slow it down instead?"),
+    ],
+)
+def test_airway_breathing_circulation_signs_lead_whatever_the_question(
+    kb: KnowledgeBase, intent: str, text: str
+) -> None:
+    reply = answer_question(kb, intent, [], text, confidence=0.9)
+    assert leads_with_emergency(reply.text), reply
+
+
+def test_a_question_about_a_sign_itself_is_not_led_by_anaphylaxis(kb: KnowledgeBase) -> None:
+    reply = answer_question(
+        kb, "ask_serious_iars", [], "how common is wheeze with these infusions", confidence=0.9
+    )
+    assert not leads_with_emergency(reply.text)
+
+
+@pytest.mark.parametrize(
+    "intent, text, fact",
+    [
+        ("nlu_fallback", "for a gr 2 do we pull them", "50 %"),
+        ("ask_grading", "grade 4 managment", "emergency"),
+    ],
+)
+def test_asking_what_to_do_with_a_grade_is_its_management(
+    kb: KnowledgeBase, intent: str, text: str, fact: str
+) -> None:
+    reply = answer_question(kb, intent, [], text, confidence=0.5)
+    assert reply.entry_ids[0].startswith("manage-") and fact in reply.text, reply
