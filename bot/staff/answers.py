@@ -242,6 +242,13 @@ def answer_question(
     if intent in GRADE_DEFINITION_INTENTS and "grade" in found:
         intent = GRADING
     if (
+        intent == MANAGE
+        and "grade" in found
+        and ask.asks_grade_definition(expanded)
+        and not ask.asks_what_to_do(expanded)
+    ):
+        intent = GRADING  # "what does CTCAE grade 2 include" asks the definition, not the management
+    if (
         intent in (GRADING, "nlu_fallback")
         and ("grade" in found or "grade" in several)
         and (ask.asks_what_to_do(expanded) or reaction.describes_reaction(expanded))

@@ -52,6 +52,7 @@ class Cues:
     topic_words: tuple[str, ...]
     anaphylaxis: tuple[str, ...]
     about_signs: tuple[str, ...]
+    grade_definition: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -72,6 +73,7 @@ def cues(path: Path = CUES_FILE) -> Cues:
         tuple(data["topic_words"]),
         tuple(data["anaphylaxis_words"]),
         tuple(data["about_signs_words"]),
+        tuple(data["grade_definition_words"]),
     )
 
 
@@ -142,6 +144,11 @@ def asks_about_signs(text: str) -> bool:
     """The message asks about signs in general (a threshold, a definition, how common they
     are), not about a patient who has them."""
     return _has_phrase(text, cues().about_signs)
+
+
+def asks_grade_definition(text: str) -> bool:
+    """The message asks what a grade is by its criteria ("does CTCAE grade 2 include …")."""
+    return _has_phrase(text, cues().grade_definition)
 
 
 def asks_for_grade(text: str) -> bool:

@@ -238,3 +238,26 @@ def test_asking_what_to_do_with_a_grade_is_its_management(
 ) -> None:
     reply = answer_question(kb, intent, [], text, confidence=0.5)
     assert reply.entry_ids[0].startswith("manage-") and fact in reply.text, reply
+
+
+def test_a_grade_criteria_question_read_as_management_gets_the_definition(kb: KnowledgeBase) -> None:
+    reply = answer_question(
+        kb,
+        "ask_manage_reaction",
+        [],
+        "CTCAE grade 2 - how long can preventive meds be needed",
+        confidence=0.9,
+    )
+    assert reply.entry_ids == ("grading-grade2",) and "24 h" in reply.text, reply
+
+
+def test_a_reaction_back_after_improving_asked_by_ctcae_is_grade_3(kb: KnowledgeBase) -> None:
+    reply = answer_question(
+        kb, "nlu_fallback", [], "symptoms returned after getting better - ctcae?", confidence=0.4
+    )
+    assert reply.kind == "reaction" and "grade 3" in reply.text.lower(), reply
+
+
+def test_symptom_shorthand_and_post_drug_are_expanded() -> None:
+    assert expand("which sx post lemtrada") == "which symptoms after alemtuzumab"
+    assert expand("aciclovir or acyclovir") == "aciclovir or aciclovir"
