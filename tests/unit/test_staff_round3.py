@@ -261,3 +261,8 @@ def test_a_reaction_back_after_improving_asked_by_ctcae_is_grade_3(kb: Knowledge
 def test_symptom_shorthand_and_post_drug_are_expanded() -> None:
     assert expand("which sx post lemtrada") == "which symptoms after alemtuzumab"
     assert expand("aciclovir or acyclovir") == "aciclovir or aciclovir"
+
+
+def test_multiple_choice_questions_asked_for_are_a_quiz(kb: KnowledgeBase) -> None:
+    assert answer_question(kb, "ask_manage_reaction", [], "some MCQs about grade 3 handling").kind == "quiz"
+    assert answer_question(kb, "ask_grading", [], "multiple choice on CTCAE grading please").kind == "quiz"
