@@ -34,7 +34,8 @@ SELF_AS_PATIENT = re.compile(r"\b(?:i'?m|i\s+am|im)\s+(?:the|a|your)\s+patient\b
 # delayed-reaction advice when it happened after the infusion, else management.
 AFTER_INFUSION = re.compile(
     r"\b(?:at home|home|rang|rung|called|phoned|calls|overnight|next day|the day after|"
-    r"days? (?:later|after)|after (?:discharge|the infusion|going home)|since)\b",
+    r"(?:days?|weeks?|wks?|months?|years?) (?:later|after)|after (?:discharge|the infusion|going home)|"
+    r"since|texting|texted|messaged)\b",
     re.IGNORECASE,
 )
 SYMPTOM_INTENTS = ("report_symptoms", "inform")

@@ -13,7 +13,7 @@ from typing import Any, Iterable, Mapping
 from bot.core.roles import AFTER_INFUSION
 from bot.kb.queries import KbEntry, KnowledgeBase, SearchHit
 from bot.staff import ask, reaction
-from bot.staff.entities import normalize_entities
+from bot.staff.entities import normalize_entities, normalize_grade
 from bot.staff.scope import other_drug_mentioned
 from bot.staff.shorthand import expand
 
@@ -43,6 +43,8 @@ MANAGE, GRADING, DELAYED = "ask_manage_reaction", "ask_grading", "ask_delayed_re
 GRADE_DEFINITION_INTENTS = {"ask_what_is_iar"}
 RESTART_INTENTS = {"ask_restart_rate", "ask_rechallenge"}
 ANAPHYLAXIS_ENTRY = "manage-anaphylaxis"
+# Outcomes of airway, breathing or circulation signs (knowledge/reaction_grading.yml).
+AIRWAY_OUTCOMES = ("3-4", "4")
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,7 @@ def _describes_reaction_now(
         or ask.asks_for_grade(text)
     ):
         return True
-    if ask.is_statement(text):
+    if ask.is_statement(text, topic_words=not assessment.emergency):
         return True
     return (intent in UNCLEAR_INTENTS or not confident) and assessment.emergency
 
@@ -179,13 +181,14 @@ def answer_question(
             context={"intent": entry.intent, "constraints": {}},
         )
     expanded = expand(text)
+    several = ask.several_named(expanded) | _several_grades(kb, entities)
     found = {
         k: v
         for k, v in {
             **normalize_entities(entities, kb.vocabulary("severity_words")),
             **ask.constraints(expanded),
         }.items()
-        if k not in ask.several_named(expanded)
+        if k not in several
     }
     if not staff:
         return (
@@ -196,7 +199,20 @@ def answer_question(
     if ask.asks_for_quiz(expanded):
         return Reply("quiz")
     assessment = reaction.assess(expanded, found.get("grade"))
+    if not assessment and ask.asks_for_grade(expanded):
+        assessment = reaction.assess_unnamed(expanded, found.get("grade"))
     after = bool(AFTER_INFUSION.search(text)) or ask.after_infusion(expanded)
+    delayed = reaction.delayed_event_entries(
+        [str(e.get("value")) for e in entities if e.get("entity") == "symptom"]
+    )
+    if delayed and (after or intent == DELAYED) and not (assessment and assessment.emergency):
+        # "bruises and bleeding gums weeks later": the delayed event those signs point to
+        return Reply(
+            "answer",
+            format_entries(kb.entries[i] for i in delayed),
+            tuple(delayed),
+            context={"intent": DELAYED, "constraints": {}},
+        )
     if (
         assessment
         and not assessment.emergency
@@ -215,21 +231,26 @@ def answer_question(
         if regraded:
             return _reaction(kb, regraded, f"{earlier}. {expanded}")
     restart = ask.restart_question(expanded)
-    if (
-        restart
-        and ("grade" in found or "reaction" in found)
-        and intent not in RESTART_INTENTS
-        and (
-            intent in UNCLEAR_INTENTS | GRADE_DEFINITION_INTENTS | {GRADING, MANAGE}
-            or confidence < CONFIDENCE_THRESHOLD
-        )
-    ):
+    if restart and ("grade" in found or "reaction" in found) and intent not in RESTART_INTENTS:
         intent = restart  # "gr 3 this morning, restart this afternoon?" is no definition
+    if (
+        found.get("reaction") == "anaphylaxis"
+        and ask.asks_what_to_do(expanded)
+        and intent not in RESTART_INTENTS
+    ):
+        intent = MANAGE  # "anaphylaxis - what's the algorithm" asks its management, not its rate
     if intent in GRADE_DEFINITION_INTENTS and "grade" in found:
         intent = GRADING
     if (
-        intent in (GRADING, "nlu_fallback")
+        intent == MANAGE
         and "grade" in found
+        and ask.asks_grade_definition(expanded)
+        and not ask.asks_what_to_do(expanded)
+    ):
+        intent = GRADING  # "what does CTCAE grade 2 include" asks the definition, not the management
+    if (
+        intent in (GRADING, "nlu_fallback")
+        and ("grade" in found or "grade" in several)
         and (ask.asks_what_to_do(expanded) or reaction.describes_reaction(expanded))
     ):
         intent = MANAGE
@@ -238,6 +259,17 @@ def answer_question(
         k for k in ("grade", "course", "dose", "reaction") if intent and kb.constraint_values(intent, k)
     }
     intent, found, followed = ask.follow_up(intent, confident, expanded, found, previous, constrained)
+    severe = intent in RESTART_INTENTS and found.get("reaction") == "anaphylaxis" and "grade" not in found
+    if severe:  # restarting after anaphylaxis is restarting after a grade 3-4 reaction
+        found = {**found, "grade": kb.vocabulary("severity_words")["anaphylaxis"]}
+    # airway, breathing or circulation signs in a question that is not about the signs
+    # themselves ("lips swelling, can we give piriton?"): the answer leads with anaphylaxis
+    airway = bool(
+        assessment
+        and assessment.outcome in AIRWAY_OUTCOMES
+        and intent != GRADING
+        and not ask.asks_about_signs(expanded)
+    )
     uncovered = _uncovered(kb, found)
     if uncovered:
         return uncovered
@@ -246,10 +278,14 @@ def answer_question(
         return Reply("outside", asked=outside)
     if intent and intent.startswith("ask_"):
         reply = _answer_for(kb, intent, found)
-        cued = restart is not None and intent == restart  # the cue words chose the question
+        cued = severe or (restart is not None and intent == restart)  # the words chose the question
         reply = reply if followed or cued else _closer_passage(kb, expanded, found, reply)
-        return _remembered(_anaphylaxis_first(kb, intent, found, reply), expanded)
+        return _remembered(_anaphylaxis_first(kb, intent, found, reply, airway), expanded)
     reply = _search(kb, expanded, found)
+    if airway:
+        return _remembered(
+            _anaphylaxis_first(kb, MANAGE, {"reaction": "anaphylaxis"}, reply, airway), expanded
+        )
     earlier_question = (previous or {}).get("question")
     if reply.kind in ("unknown", "closest") and earlier_question and ask.is_elliptical(expanded):
         # "for how long?" after "herpes prophylaxis - when to start": the two read together
@@ -259,18 +295,34 @@ def answer_question(
     return _remembered(reply, expanded)
 
 
-def _anaphylaxis_first(kb: KnowledgeBase, intent: str, found: Mapping[str, str], reply: Reply) -> Reply:
+def _several_grades(kb: KnowledgeBase, entities: Iterable[Mapping[str, Any]]) -> set[str]:
+    """{"grade"} when two grades are named ("mild vs severe", "gr 2 or gr 3"): the question
+    is about both, so it is constrained to neither."""
+    severity = kb.vocabulary("severity_words")
+    grades = {
+        normalize_grade(str(e.get("value", "")), severity) for e in entities if e.get("entity") == "grade"
+    }
+    return {"grade"} if len(grades - {None}) > 1 else set()
+
+
+def _anaphylaxis_first(
+    kb: KnowledgeBase, intent: str, found: Mapping[str, str], reply: Reply, airway: bool = False
+) -> Reply:
     """A restart or management question naming anaphylaxis ("suspected anaphylaxis - restart
-    once settled?") leads with the anaphylaxis management entry: stop, emergency team,
-    epinephrine come before anything else."""
-    if (
-        found.get("reaction") != "anaphylaxis"
-        or intent not in RESTART_INTENTS | {MANAGE}
-        or reply.kind not in ("answer", "search")
-        or ANAPHYLAXIS_ENTRY in reply.entry_ids
-    ):
+    once settled?"), or any question naming airway, breathing or circulation signs, leads
+    with the anaphylaxis management entry: stop, emergency team, epinephrine come before
+    anything else (alone when the reply would only offer entries)."""
+    named = found.get("reaction") == "anaphylaxis" and intent in RESTART_INTENTS | {MANAGE}
+    if not (named or airway) or ANAPHYLAXIS_ENTRY in reply.entry_ids:
         return reply
     first = kb.entries[ANAPHYLAXIS_ENTRY]
+    if reply.kind not in ("answer", "search"):
+        return Reply(
+            "answer",
+            format_entries([first]),
+            (first.id,),
+            context={"intent": MANAGE, "constraints": {"reaction": "anaphylaxis"}},
+        )
     return replace(
         reply,
         kind="answer",

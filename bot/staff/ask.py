@@ -25,6 +25,11 @@ DOSE = re.compile(r"\b(\d+(?:\.\d+)?)\s*mg\b")
 # the second of two values written once: "course 1 and 2", "12 vs 24 mg"
 COURSE_PAIR = re.compile(r"\bcourses?\s*\d+\s*(?:and|&|\+|vs\.?|versus|or|to|-|/)\s*(\d+)\b")
 DOSE_PAIR = re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:and|&|\+|vs\.?|versus|or|/)\s*\d+(?:\.\d+)?\s*mg\b")
+# a number that is a day, a time or a duration ("what about day 4?", "2 h"), not a constraint
+UNIT_NUMBER = re.compile(
+    r"\b(?:day|days|hour|hours|week|weeks|month|months)\s*\d|"
+    r"\d\s*(?:h|hr|hrs|hours?|min|mins|minutes?|days?|weeks?|wks?|months?)\b"
+)
 BARE_NUMBER = re.compile(r"^\D*?(\d+(?:\.\d+)?)\D*$")
 WORD = re.compile(r"[a-z0-9']+")
 # Alemtuzumab doses are tens of mg; larger figures (the steroid premedication's dose) are not.
@@ -45,6 +50,9 @@ class Cues:
     restart: tuple[str, ...]
     rechallenge: tuple[str, ...]
     topic_words: tuple[str, ...]
+    anaphylaxis: tuple[str, ...]
+    about_signs: tuple[str, ...]
+    grade_definition: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -63,6 +71,9 @@ def cues(path: Path = CUES_FILE) -> Cues:
         tuple(data["restart_words"]),
         tuple(data["rechallenge_words"]),
         tuple(data["topic_words"]),
+        tuple(data["anaphylaxis_words"]),
+        tuple(data["about_signs_words"]),
+        tuple(data["grade_definition_words"]),
     )
 
 
@@ -92,7 +103,7 @@ def constraints(text: str) -> dict[str, str]:
     doses = sorted({f"{float(d):g}" for d in DOSE.findall(lowered) if float(d) < MAX_DOSE_MG})
     if doses and "dose" not in several:
         found["dose"] = doses[0]
-    if "anaphyla" in lowered:
+    if _has_phrase(lowered, cues().anaphylaxis):
         found["reaction"] = "anaphylaxis"
     return found
 
@@ -129,18 +140,31 @@ def after_infusion(text: str) -> bool:
     return _has_phrase(text, cues().after_infusion)
 
 
+def asks_about_signs(text: str) -> bool:
+    """The message asks about signs in general (a threshold, a definition, how common they
+    are), not about a patient who has them."""
+    return _has_phrase(text, cues().about_signs)
+
+
+def asks_grade_definition(text: str) -> bool:
+    """The message asks what a grade is by its criteria ("does CTCAE grade 2 include …")."""
+    return _has_phrase(text, cues().grade_definition)
+
+
 def asks_for_grade(text: str) -> bool:
     """The message asks which grade something is."""
     return _has_phrase(text, cues().grade_question)
 
 
-def is_statement(text: str) -> bool:
+def is_statement(text: str, topic_words: bool = True) -> bool:
     """No question mark, no question word and no word of a general question (a threshold,
-    a list, a figure): a message that tells what is seen rather than asks."""
+    a list, a figure): a message that tells what is seen rather than asks. With
+    `topic_words` False (emergency signs) only a question mark or question word makes it a
+    question: "BP unrecordable, heart rate 150" names a rate but describes a patient."""
     return (
         "?" not in text
         and not set(re.findall(r"[a-z]+", text.lower())) & cues().question_words
-        and not _has_phrase(text, cues().topic_words)
+        and not (topic_words and _has_phrase(text, cues().topic_words))
     )
 
 
@@ -204,7 +228,7 @@ def follow_up(
     ):
         return intent, values, False
     before = dict(previous.get("constraints") or {})
-    number = bare_number(text) if not values else None
+    number = bare_number(text) if not values and not UNIT_NUMBER.search(text.lower()) else None
     if number is not None:
         kind = (
             "dose"

@@ -63,6 +63,8 @@ class GradingRules:
     present_words: tuple[str, ...]
     outcomes: dict[str, dict[str, Any]]
     after_infusion: dict[str, list[str]]
+    unnamed: dict[str, Any] = field(default_factory=dict)
+    after_infusion_symptoms: dict[str, list[str]] = field(default_factory=dict)
     _patterns: dict[str, re.Pattern[str]] = field(default_factory=dict, compare=False)
 
     def words(self, key: str, words: tuple[str, ...]) -> re.Pattern[str]:
@@ -106,6 +108,10 @@ def load_rules(path: Path = GRADING_FILE) -> GradingRules:
         present_words=tuple(str(w) for w in data["present_words"]),
         outcomes={str(k): v for k, v in data["outcomes"].items()},
         after_infusion={str(k): list(v) for k, v in data["after_infusion"].items()},
+        unnamed=dict(data.get("unnamed_reaction") or {}),
+        after_infusion_symptoms={
+            str(k): list(v) for k, v in (data.get("after_infusion_symptoms") or {}).items()
+        },
     )
 
 
@@ -332,3 +338,36 @@ def assess(
     if stated_grade == "5":
         outcome = "4"
     return Assessment(outcome, findings, stated_grade)
+
+
+def assess_unnamed(
+    text: str, stated_grade: str | None = None, grading: GradingRules | None = None
+) -> Assessment | None:
+    """The grade of a reaction told only by how it responded ("needed IV fluids, settled
+    quickly - grade?"): not settling or back again 3, settled after a pause or treatment 2,
+    mild and transient 1; None when the text tells neither signs nor response."""
+    grading = grading or rules()
+    if not grading.unnamed:
+        return None
+    if _has(text, grading, "prolonged"):
+        outcome = "3"
+    elif _has(text, grading, "responded") or _has(text, grading, "treated"):
+        outcome = "2"
+    elif _has(text, grading, "transient"):
+        outcome = "1"
+    else:
+        return None
+    if stated_grade in SEVERITY and SEVERITY.index(stated_grade) > SEVERITY.index(outcome):
+        outcome = stated_grade
+    finding = Finding(
+        "unnamed", "general", grading.unnamed["label"], outcome, tuple(grading.unnamed["cites"])
+    )
+    return Assessment(outcome, (finding,), stated_grade)
+
+
+def delayed_event_entries(symptoms: list[str], grading: GradingRules | None = None) -> list[str]:
+    """The delayed-event entries for symptoms relayed after the infusion ("bruises and
+    bleeding gums three weeks on": ITP), in the order named, each once."""
+    grading = grading or rules()
+    entries = [e for s in symptoms for e in grading.after_infusion_symptoms.get(s, ())]
+    return list(dict.fromkeys(entries))

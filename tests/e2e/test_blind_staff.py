@@ -19,14 +19,17 @@ pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
 # (89.4 %, 17/17, 0); staff_final.yml was written at the end of the first round and scored
 # once (75.7 %, 12/13, 1), then used to develop the second round (88.9 %, 13/13, 0);
 # staff_dev3.yml (223 cases) was written blind during the second round and measured before
-# any change for it (74.0 %, 24/26, 5; now 87.9 %, 26/26, 0). The gates hold today's
-# figures a little lower, not the targets (see README).
+# any change for it (74.0 %, 24/26, 5; 87.9 % after). staff_final2.yml (225 cases) was
+# written blind after the second round and scored 84.9 %, 16/18, 2 wrong; the third round
+# used it as dev material: 95.1 %, 18/18, 0 (and 89.4 %, 89.4 %, 91.0 % on the other three).
+# The gates hold today's figures a little lower, not the targets (see README).
 @pytest.mark.parametrize(
     "blind_set, min_pass_rate, min_lead_rate, max_wrong",
     [
-        ("staff.yml", 0.87, 1.0, 0),
+        ("staff.yml", 0.88, 1.0, 0),
         ("staff_final.yml", 0.87, 1.0, 0),
-        ("staff_dev3.yml", 0.86, 1.0, 0),
+        ("staff_dev3.yml", 0.88, 1.0, 0),
+        ("staff_final2.yml", 0.93, 1.0, 0),
     ],
 )
 def test_blind_staff_set_meets_the_gate(
