@@ -152,6 +152,15 @@ LANGUAGES = [
     ("Je n'ai pas de fièvre et la bouche de mon mari tombe", "fr", True),
     ("Pas de fièvre, pas de raideur dans la nuque", "fr", False),
     ("Keine Kopfschmerzen aber die Lippen sind geschwollen", "de", True),
+    # "sudden" (and "worst" where it is its own word) makes a headache or dizziness a
+    # warning sign; "can't feel" is an inability, not a denial
+    ("Mi è venuto improvvisamente un dolore alla testa fortissimo", "it", True),
+    ("De repente me duele muchísimo la cabeza", "es", True),
+    ("Tengo dolor de cabeza desde ayer, pero es leve", "es", False),
+    ("Ich habe die schlimmsten Kopfschmerzen meines Lebens", "de", True),
+    ("Mam lekki ból głowy od rana", "pl", False),
+    ("Od godziny nie czuję lewej ręki", "pl", True),
+    ("Ik voel mijn arm niet meer sinds vanochtend", "nl", True),
 ]
 
 
