@@ -90,6 +90,12 @@ def test_stated_grade_is_kept_unless_the_signs_support_a_higher_one() -> None:
         "lips swelling",
         "pt collapsed, unresponsive, cant get a BP",
         "urticaria and wheezy, sats 94",
+        # ways of saying airway, breathing or circulation that a final blind set showed missing
+        "her airway is swelling up, 40 min into the bag",
+        "breathing is compromised and he has hives",
+        "patient has stopped breathing",
+        "BP falling and she looks grey",
+        "says something bad is about to happen, flushed",
     ],
 )
 def test_emergency_reply_leads_with_stop_emergency_team_epinephrine(kb: KnowledgeBase, text: str) -> None:
