@@ -1,4 +1,4 @@
-"""Command line: knowledge base, run, shell, quiz roster, reports, alerts, doctor (see --help)."""
+"""Command line: knowledge base, run, shell, quiz roster, reports, alerts, db, doctor (see --help)."""
 from __future__ import annotations
 
 import argparse
@@ -43,6 +43,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.ops.stack import (Supervisor, local_endpoints, start_action_server,
                            start_alert_dispatcher, start_rasa_server)
 
+    _migrate_user_db()
     supervisor = Supervisor(say=lambda line: print(line, flush=True))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
@@ -155,6 +156,37 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     return 0 if result.failed == 0 else 1
 
 
+def cmd_db(args: argparse.Namespace) -> int:
+    """The user database's schema: `upgrade` migrates it to the newest revision (a database
+    made before Alembic is adopted, its rows kept); `current` prints its revision."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.core.migrate import current, head, upgrade
+    from bot.core.settings import Settings
+    from bot.core.userdb import engine_for
+
+    engine = engine_for(Settings.from_env().user_db_url)
+    try:
+        if args.db_command == "upgrade":
+            upgrade(engine)
+        revision = current(engine)
+    except SQLAlchemyError as error:
+        print(f"error: user database unavailable: {str(error).splitlines()[0][:200]}",
+              file=sys.stderr)
+        return 1
+    print(f"user database at revision {revision or 'none (made before Alembic, or empty)'}"
+          f" (newest: {head()})")
+    return 0
+
+
+def _migrate_user_db() -> None:
+    """`make run` migrates first and says so; a database not up yet is migrated by the servers
+    when it is (bot.app.create_schema)."""
+    args = argparse.Namespace(db_command="upgrade")
+    if cmd_db(args):
+        print("The servers will migrate it when it is reachable.", flush=True)
+
+
 def cmd_doctor(args: argparse.Namespace) -> int:
     """Check this deployment's settings (variables, databases, Redis, webhook, model, knowledge
     base, Slack/Teams credentials) and name each one that is missing or wrong."""
@@ -207,6 +239,10 @@ def main(argv: list[str] | None = None) -> int:
     alerts_run.add_argument("--interval", type=float, default=2.0, help="seconds between passes")
     alerts_run.set_defaults(func=cmd_alerts)
     alerts.add_parser("deliver", help="deliver pending alerts once").set_defaults(func=cmd_alerts)
+    db = sub.add_parser("db", help=cmd_db.__doc__).add_subparsers(dest="db_command",
+                                                                  required=True)
+    db.add_parser("upgrade", help="migrate to the newest revision").set_defaults(func=cmd_db)
+    db.add_parser("current", help="print the revision").set_defaults(func=cmd_db)
     doctor = sub.add_parser("doctor", help=cmd_doctor.__doc__)
     doctor.add_argument("--role", action="append", choices=("rasa", "actions", "dispatcher"),
                         help="check only what this server needs (repeatable; default: all)")
