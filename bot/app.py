@@ -22,6 +22,7 @@ from bot.core.migrate import upgrade
 from bot.core.settings import Settings
 from bot.core.userdb import engine_for, sessions_on
 from bot.kb.queries import KnowledgeBase
+from bot.patient.participants import ParticipantService
 from bot.patient.service import PatientService
 from bot.quiz.bank import QUIZ_FILE, load_bank
 from bot.quiz.service import QuizService
@@ -68,6 +69,11 @@ class App:
     @cached_property
     def patient(self) -> PatientService:
         return PatientService(self.settings.site, self.sessions)
+
+    @cached_property
+    def participants(self) -> ParticipantService:
+        return ParticipantService(self.sessions, self.settings.link_secret,
+                                  self.settings.public_url, self.settings.site.id)
 
     @cached_property
     def knowledge_base(self) -> KnowledgeBase:

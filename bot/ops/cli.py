@@ -15,6 +15,8 @@ from bot.core.paths import KB_PATH, KNOWLEDGE_DIR
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
+    from bot.app import App
+
 
 def cmd_kb_build(args: argparse.Namespace) -> int:
     """Validate knowledge/*.yml and build the knowledge database."""
@@ -91,14 +93,19 @@ def cmd_shell(args: argparse.Namespace) -> int:
             return 0
 
 
-def _user_db() -> sessionmaker[Session]:
-    """Sessions on the user database of this process's settings, its tables created."""
+def _app() -> App:
+    """This process's App on the settings of the environment, its schema migrated."""
     from bot.app import build_app
     from bot.core.settings import Settings
 
     app = build_app(Settings.from_env())
     app.create_schema()
-    return app.sessions
+    return app
+
+
+def _user_db() -> sessionmaker[Session]:
+    """Sessions on the user database of this process's settings, its tables migrated."""
+    return _app().sessions
 
 
 def cmd_roster(args: argparse.Namespace) -> int:
@@ -154,6 +161,34 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     result = deliver_pending(webhook_url(), sessions)
     print(f"delivered {result.delivered}, failed {result.failed}, still pending {result.pending}")
     return 0 if result.failed == 0 else 1
+
+
+def cmd_participants(args: argparse.Namespace) -> int:
+    """Participants and their personal web chat links: enrol (prints the link to give the
+    participant), revoke (by study ID or link id; stops the link at once), list."""
+    from bot.patient.participants import EnrolmentError
+
+    service = _app().participants
+    if args.participants_command == "enrol":
+        try:
+            done = service.enrol(args.study_id, args.site, args.days)
+        except EnrolmentError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        print(f"{'Enrolled' if done.new_participant else 'New link for'} {done.study_id} "
+              f"(site {done.site_id}); link {done.link_id}, valid until "
+              f"{done.expires_at:%Y-%m-%d %H:%M} UTC (older links revoked).\n"
+              f"Personal web chat link (give it to the participant only):\n{done.url}")
+        return 0
+    if args.participants_command == "revoke":
+        count = service.revoke(args.reference)
+        print(f"revoked {count} link(s) of {args.reference}")
+        return 0 if count else 1
+    for row in service.listing():
+        live = (f"link {row.link_id} until {row.expires_at:%Y-%m-%d %H:%M} UTC" if row.link_id
+                else "no live link")
+        print(f"{row.study_id}\tsite {row.site_id}\tenrolled {row.created_at:%Y-%m-%d}\t{live}")
+    return 0
 
 
 def cmd_db(args: argparse.Namespace) -> int:
@@ -239,6 +274,18 @@ def main(argv: list[str] | None = None) -> int:
     alerts_run.add_argument("--interval", type=float, default=2.0, help="seconds between passes")
     alerts_run.set_defaults(func=cmd_alerts)
     alerts.add_parser("deliver", help="deliver pending alerts once").set_defaults(func=cmd_alerts)
+    participants = sub.add_parser("participants", help=cmd_participants.__doc__).add_subparsers(
+        dest="participants_command", required=True)
+    enrol = participants.add_parser("enrol", help="enrol a participant; print their link")
+    enrol.add_argument("study_id", help="e.g. P-0042")
+    enrol.add_argument("--site", help="a site id of sites.yml (default: $IAR_SITE or the default)")
+    enrol.add_argument("--days", type=int, default=30, help="days the link stays valid")
+    enrol.set_defaults(func=cmd_participants)
+    revoke = participants.add_parser("revoke", help="revoke by study ID or link id")
+    revoke.add_argument("reference")
+    revoke.set_defaults(func=cmd_participants)
+    participants.add_parser("list", help="participants and their live links").set_defaults(
+        func=cmd_participants)
     db = sub.add_parser("db", help=cmd_db.__doc__).add_subparsers(dest="db_command",
                                                                   required=True)
     db.add_parser("upgrade", help="migrate to the newest revision").set_defaults(func=cmd_db)
