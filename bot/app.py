@@ -68,7 +68,7 @@ class App:
 
     @cached_property
     def patient(self) -> PatientService:
-        return PatientService(self.settings.site, self.sessions)
+        return PatientService(self.settings.site, self.sessions, self.settings.public_url)
 
     @cached_property
     def participants(self) -> ParticipantService:

@@ -19,11 +19,13 @@ MIN_SECRET_CHARS = 32  # HS256 keys shorter than the hash are weak (RFC 7518 3.2
 
 
 class LinkRefused(Exception):
-    """The token is not a valid, live personal link; `reason` is for the logs, never the patient."""
+    """The token is not a valid, live personal link; `reason` is for the logs, never the
+    patient; `site_id` is the link's site when it is known (revoked or expired)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, site_id: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.site_id = site_id
 
 
 def new_link_id() -> str:

@@ -190,9 +190,9 @@ class ParticipantService:
             raise LinkRefused("unknown link")
         link, person = found
         if link.revoked_at is not None:
-            raise LinkRefused("link revoked")
+            raise LinkRefused("link revoked", person.site_id)
         if link.expires_at <= now:
-            raise LinkRefused("link expired")
+            raise LinkRefused("link expired", person.site_id)
         return Binding(person.study_id, person.site_id, link.id)
 
     @staticmethod
