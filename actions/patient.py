@@ -21,6 +21,7 @@ from actions.runtime import app
 from bot.core.roles import role_of
 from bot.patient.entity_check import valid_entities
 from bot.patient.intake import ANYTHING_ELSE, FORM_SLOTS, SCREEN, Turn, add_turn, progress
+from bot.patient.service import FinishedReport
 
 FORM = "symptom_report_form"
 ROLE_SLOT = "role"
@@ -44,9 +45,13 @@ def message_participant(tracker: Tracker) -> tuple[str, str] | None:
     return (study_id, site_id) if isinstance(study_id, str) and isinstance(site_id, str) else None
 
 
-def asks_contact(tracker: Tracker, stored: bool, participant: tuple[str, str] | None) -> bool:
-    """Ask an unidentified web chat patient once per conversation, after a stored report."""
-    return (stored and participant is None and not tracker.get_slot(CONTACT_SLOT)
+def asks_contact(tracker: Tracker, reply: FinishedReport,
+                 participant: tuple[str, str] | None) -> bool:
+    """Ask an unidentified web chat patient once per conversation, after a stored report;
+    never after an emergency, whose advice (call the emergency number) must be the last
+    thing on the screen, its banner in view."""
+    return (reply.stored and reply.payload["triage"]["disposition"] != "emergency"
+            and participant is None and not tracker.get_slot(CONTACT_SLOT)
             and tracker.get_latest_input_channel() == "webchat")
 
 
@@ -132,7 +137,7 @@ class ActionTriage(Action):
                                             tracker.get_latest_input_channel(), participant)
         dispatcher.utter_message(text=reply.text, json_message=reply.payload)
         events = [SlotSet(slot, None) for slot in REPORT_SLOTS]
-        if asks_contact(tracker, reply.stored, participant):
+        if asks_contact(tracker, reply, participant):
             dispatcher.utter_message(response="utter_ask_contact")
             events.append(SlotSet(CONTACT_SLOT, True))
         return events

@@ -184,6 +184,9 @@ def test_a_red_flag_on_a_dead_link_still_gets_the_emergency_advice_and_an_alert(
 
 
 def test_the_anonymous_web_chat_asks_once_for_a_study_id_and_keeps_it(bot: Bot) -> None:
+    emergency = bot.say(sender(), "my face is drooping and I can't lift my arm")
+    assert emergency[1]["custom"]["triage"]["disposition"] == "emergency"
+    assert "study ID" not in emergency[-1].get("text", "")  # the advice stays the last word
     who = sender()
     said, triaged = bot.report(who, FEVER)
     assert triaged["disposition"] == "urgent" and "study ID" in said
