@@ -167,11 +167,9 @@ class WebChatInput(InputChannel):
             if not isinstance(text, str) or not text.strip():
                 return _error("message must be non-empty text")
             sender_id, metadata, agent = f"webchat-{sender}", {"role": "patient"}, request.app.ctx.agent
-            site = self.site
-            if body.get("token") is not None:
-                bound = await self._binding(body.get("token"))
-                if not isinstance(bound, Binding):
-                    return _json(await self._refused(text, sender_id, bound))
+            bound = await self._binding(body["token"]) if "token" in body else None
+            site = bound if isinstance(bound, Site) else self.site
+            if isinstance(bound, Binding):
                 # one conversation per link: a sender id never carries over to another link
                 sender_id = f"webchat-{bound.link_id}-{sender}"
                 metadata = {**metadata, "participant": bound.study_id, "site": bound.site_id}
@@ -184,6 +182,8 @@ class WebChatInput(InputChannel):
             if not await self.limits.allow(request.remote_addr or request.ip, sender_id, red_flag):
                 return _json([{"recipient_id": sender_id, "text": rate_limited_reply(site)}],
                              HTTPStatus.TOO_MANY_REQUESTS)
+            if isinstance(bound, Site):  # a dead or forged link: the bot never sees the message
+                return _json(await self._refused(text, sender_id, site))
             if "participant" not in metadata and await self._kept_contact(agent, sender_id, text):
                 return _json([{"recipient_id": sender_id, "text": contact_thanks(site)}])
             handle = with_red_flag_fallback(on_new_message, tracker_reader(agent), site)
