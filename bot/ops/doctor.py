@@ -22,8 +22,8 @@ from urllib.parse import urlparse
 
 import yaml
 
-from bot.rasa.action_server import MIN_TOKEN_CHARS
 from bot.core.paths import KB_PATH, KNOWLEDGE_DIR, ROOT
+from bot.rasa.action_server import MIN_TOKEN_CHARS
 
 ROLES = ("rasa", "actions", "dispatcher")
 MODEL = ROOT / "models" / "iar.tar.gz"
@@ -128,6 +128,7 @@ def check(env: Mapping[str, str], roles: tuple[str, ...] = ROLES, probes: Probes
         findings += list(_knowledge_base(kb_path, knowledge_dir))
     findings += list(_site(value))
     findings += list(_chat_credentials(value))
+    findings += list(_personal_links(value))
     return findings
 
 
@@ -289,6 +290,23 @@ def _chat_credentials(value: Callable[[str], str | None]) -> Iterator[Finding]:
         name = "MICROSOFT_APP_PASSWORD" if value("MICROSOFT_APP_ID") else "MICROSOFT_APP_ID"
         yield Finding(name, False, "is not set; Teams needs both MICROSOFT_APP_ID and "
                       "MICROSOFT_APP_PASSWORD")
+
+
+def _personal_links(value: Callable[[str], str | None]) -> Iterator[Finding]:
+    """Personal links are optional; when on, their secret must be strong and their address public."""
+    from bot.patient.links import MIN_SECRET_CHARS
+
+    secret = value("IAR_LINK_SECRET")
+    if not secret:
+        yield Finding("IAR_LINK_SECRET", True, "unset: personal web chat links are off")
+        return
+    if len(secret) < MIN_SECRET_CHARS:
+        yield Finding("IAR_LINK_SECRET", False, f"is {len(secret)} characters; use at least "
+                      f"{MIN_SECRET_CHARS} (openssl rand -base64 48)")
+    public = value("IAR_PUBLIC_URL") or ""
+    if not public.startswith("https://"):
+        yield Finding("IAR_PUBLIC_URL", False, "must be the bot's public https:// address: "
+                      "personal links and the alerts' inbox links start with it")
 
 
 def report(findings: list[Finding]) -> tuple[str, int]:

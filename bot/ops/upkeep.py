@@ -19,7 +19,7 @@ def upkeep(app: App, tracker_url: str | None) -> None:
     if not app.schema_ready:
         app.create_schema()
     sessions = app.sessions
-    for task, run in (("report spool", lambda: flush(sessions)),
+    for task, run in (("report spool", lambda: flush(sessions, public_url=app.settings.public_url)),
                       ("erasure requests", lambda: erase_due(sessions, tracker_url))):
         try:
             run()

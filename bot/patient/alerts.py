@@ -7,11 +7,12 @@ incoming webhook named by $IAR_ALERT_WEBHOOK_URL (Slack or Teams: both take
 attempt and error and tries again later, waiting twice as long each time (5 s
 up to 5 min). So a webhook that is down loses nothing: the alert waits.
 
-An alert names the disposition, rule, symptoms, site and report id, never the
-patient: staff look the report up with `python -m bot.ops.cli reports list`. A report
-the bot did not understand (a rule with `review: true` in knowledge/triage.yml)
-is alerted as "needs review" with the patient's words, capped at REVIEW_CHARS,
-since nothing else in it tells the team what is wrong.
+An alert names the participant by study ID (a report through a personal link; otherwise
+"unidentified"), never by name, and gives the site, disposition, rule, symptoms, the
+patient's words (capped at WORDS_CHARS), the days from the infusion to the report and a
+link to the report in the inbox (IAR_PUBLIC_URL + /inbox/reports/<id>). A report the bot
+did not understand (a rule with `review: true` in knowledge/triage.yml) is alerted as
+"needs review": its words are all that tells the team what is wrong.
 
 Bursts are aggregated per site, so a flood of reports cannot drown the site
 team's channel: a site gets at most one post every BURST_WINDOW seconds. The
@@ -31,10 +32,10 @@ import requests
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.patient.symptoms import load_lexicon
+from bot.core.sites import Site
 from bot.core.userdb import utcnow
 from bot.patient.reports.models import AlertOutbox, PatientReport
-from bot.core.sites import Site
+from bot.patient.symptoms import load_lexicon
 from bot.patient.triage import review_rules
 
 WEBHOOK_ENV = "IAR_ALERT_WEBHOOK_URL"
@@ -42,7 +43,9 @@ ALERT_DISPOSITIONS = ("emergency", "urgent")
 BASE_DELAY = 5.0  # seconds before the first retry
 MAX_DELAY = 300.0  # retries never wait longer than this
 TIMEOUT = 10.0  # seconds for one webhook call
-REVIEW_CHARS = 500  # the patient's words quoted in a "needs review" alert
+WORDS_CHARS = 500  # the patient's words quoted in an alert
+UNIDENTIFIED = "unidentified"  # the participant of a report not made through a personal link
+INBOX_PATH = "/inbox/reports/"
 BURST_WINDOW = 15.0  # seconds: at most one post per site in this time
 DETAILED = 10  # a burst post shows this many alerts in full, the others as their first line
 
@@ -60,8 +63,20 @@ def retry_delay(attempts: int, base: float = BASE_DELAY, cap: float = MAX_DELAY)
     return float(min(cap, base * 2 ** max(0, attempts - 1)))
 
 
-def alert_payload(report: PatientReport, site: Site) -> dict[str, Any]:
-    """The webhook body for a report: Slack/Teams incoming-webhook JSON, no patient name or id."""
+def inbox_link(public_url: str, report_id: int) -> str:
+    """The report's page in the site team's inbox."""
+    return f"{public_url.rstrip('/')}{INBOX_PATH}{report_id}"
+
+
+def quoted(text: str, limit: int = WORDS_CHARS) -> str:
+    """The patient's words on one line, cut at `limit` characters."""
+    words = " ".join(text.split())
+    return words[:limit] + "…" if len(words) > limit else words
+
+
+def alert_payload(report: PatientReport, site: Site, public_url: str) -> dict[str, Any]:
+    """The webhook body for a report: Slack/Teams incoming-webhook JSON naming the participant
+    by study ID (or "unidentified"), never by name."""
     names = load_lexicon().symptoms
     present = [s["id"] for s in report.symptoms if s.get("status") == "present"]
     others = [s["id"] for s in report.symptoms if s.get("status") == "family"]
@@ -74,21 +89,21 @@ def alert_payload(report: PatientReport, site: Site) -> dict[str, Any]:
         facts.append(f"Someone with the patient has: {described(others)}")
     if report.temperature_c is not None:
         facts.append(f"Temperature: {report.temperature_c:.1f} °C")
-    if report.days_since_infusion is not None:
-        facts.append(f"Days since infusion: {report.days_since_infusion}")
+    facts.append("Time since infusion: " + (
+        "not given" if report.days_since_infusion is None
+        else f"{report.days_since_infusion} day(s) when reported"))
     if report.severity:
         facts.append(f"Severity: {report.severity}")
+    facts.append(f"Patient's words: \"{quoted(report.text)}\"")
     review = report.rule in review_rules()
-    if review:
-        words = " ".join(report.text.split())
-        facts.append("Patient's words: " + (words[:REVIEW_CHARS] + "…" if len(words) > REVIEW_CHARS
-                                            else words))
     heading = report.disposition.upper() + (" – NEEDS REVIEW" if review else "")
     lines = [f"{heading}: IAR Assistant patient report #{report.id}",
-             f"Rule: {report.rule}", *facts,
+             f"Participant: {report.study_id or UNIDENTIFIED}",
              f"Site: {site.name} ({site.id})",
+             f"Disposition: {report.disposition}" + (" (needs review)" if review else ""),
+             f"Rule: {report.rule}", *facts,
              f"Reported: {report.created_at:%Y-%m-%d %H:%M} UTC via {report.channel or 'unknown channel'}",
-             f"Details: python -m bot.ops.cli reports list --id {report.id}"]
+             f"Report: {inbox_link(public_url, report.id)}"]
     return {"text": "\n".join(lines)}
 
 

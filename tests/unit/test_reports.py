@@ -10,15 +10,15 @@ from sqlalchemy import delete, select
 
 import bot.patient.reports.export as export
 import bot.patient.reports.store as store
+from bot.core.sites import Site
+from bot.core.userdb import utcnow
 from bot.ops.cli import main as cli
 from bot.patient.findings import Finding
 from bot.patient.privacy import erase_due, request_erasure
 from bot.patient.reports.export import list_reports, log_access, write_csv
 from bot.patient.reports.models import AlertOutbox, PatientReport
 from bot.patient.reports.store import save_report
-from bot.core.sites import Site
 from bot.patient.triage import Report, triage
-from bot.core.userdb import utcnow
 from tests.support.userdb import session_factory
 
 SITE = Site(id="test", name="Test Site", emergency_number="000", site_phone="+61 491 570 006",
@@ -64,7 +64,9 @@ def test_emergency_report_and_its_alert_are_saved_together(sessions) -> None:
         text = alert.payload["text"]
     assert text.startswith("EMERGENCY") and "stroke-signs" in text and f"#{saved.report_id}" in text
     assert "Test Site" in text and "drooping or numbness of the face" in text
-    assert "patient-1" not in text and "my face is drooping" not in text  # no identity, no words
+    assert "patient-1" not in text  # the conversation's id is not the participant's
+    assert "Participant: unidentified" in text and '"my face is drooping"' in text
+    assert f"Report: http://127.0.0.1:5005/inbox/reports/{saved.report_id}" in text
 
 
 def test_urgent_report_is_alerted_and_routine_is_not(sessions) -> None:

@@ -26,6 +26,10 @@ class PatientReport(UserBase):
     disposition = Column(String, nullable=False, index=True)
     rule = Column(String, nullable=False)
     site_id = Column(String, nullable=False)
+    # the participant's study ID when the report came through their personal link; None:
+    # unidentified (the anonymous web chat, REST), when `contact` may hold what they gave
+    study_id = Column(String, index=True)
+    contact = Column(Text)  # study ID or call-back number typed after an unidentified report
     # a hash of sender + the final message's id: a retried final turn cannot store a second report
     dedupe_key = Column(String, nullable=False, unique=True)
     alerts = relationship("AlertOutbox", back_populates="report", order_by="AlertOutbox.id")

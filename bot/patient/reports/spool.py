@@ -19,13 +19,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from sqlalchemy.exc import (DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError,
-                            TimeoutError as PoolTimeout)
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.paths import BUILD_DIR
-from bot.patient.reports.store import Saved, save_columns
+from bot.core.settings import LOCAL_URL
 from bot.core.sites import Site, get_site
+from bot.patient.reports.store import Saved, save_columns
 
 SPOOL_ENV = "IAR_REPORT_SPOOL"
 UNREACHABLE = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout)
@@ -59,10 +60,12 @@ def append(columns: dict[str, Any], path: Path | None = None) -> None:
 
 
 def save_or_spool(columns: dict[str, Any], site: Site,
-                  sessions: Callable[[], sessionmaker[Session]]) -> Saved | None:
-    """Save the report (and its alert); if the database fails, spool it and return None."""
+                  sessions: Callable[[], sessionmaker[Session]],
+                  public_url: str = LOCAL_URL) -> Saved | None:
+    """Save the report (and its alert, linking to the inbox at `public_url`); if the database
+    fails, spool it and return None."""
     try:
-        return save_columns(sessions(), columns, site)
+        return save_columns(sessions(), columns, site, public_url)
     except SQLAlchemyError as error:
         log.warning("report %s not saved (%s): kept in the spool", columns["dedupe_key"],
                     type(error).__name__)
@@ -76,7 +79,8 @@ def _columns(line: str) -> dict[str, Any]:
     return columns
 
 
-def flush(sessions: sessionmaker[Session], path: Path | None = None) -> int:
+def flush(sessions: sessionmaker[Session], path: Path | None = None,
+          public_url: str = LOCAL_URL) -> int:
     """Save the spooled reports, in order; returns the number saved (or found already saved).
 
     While the database is unreachable the pass stops and every report stays. A
@@ -101,7 +105,7 @@ def flush(sessions: sessionmaker[Session], path: Path | None = None) -> int:
                     rejected.write(line + "\n")
                 continue
             try:
-                save_columns(sessions, columns, get_site(columns["site_id"]))
+                save_columns(sessions, columns, get_site(columns["site_id"]), public_url)
                 saved += 1
             except UNREACHABLE as error:
                 log.warning("spool: database unreachable (%s): %d report(s) waiting",

@@ -5,15 +5,18 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.core.settings import LOCAL_URL
+from bot.core.sites import Site
+from bot.core.userdb import utcnow
 from bot.patient.alerts import ALERT_DISPOSITIONS, alert_payload
 from bot.patient.reports.models import AlertOutbox, PatientReport
-from bot.core.sites import Site
 from bot.patient.triage import Decision, Report
-from bot.core.userdb import utcnow
+
+CONTACT_CHARS = 200  # what is kept of the contact an unidentified patient types
 
 
 @dataclass(frozen=True)
@@ -32,21 +35,24 @@ def symptom_list(report: Report) -> list[dict[str, str]]:
 
 
 def report_columns(*, sender_id: str, channel: str | None, text: str, report: Report,
-                   decision: Decision, site: Site, dedupe_key: str) -> dict[str, Any]:
-    """The patient_reports row of a finished report, as column values (the spool keeps these)."""
+                   decision: Decision, site: Site, dedupe_key: str,
+                   study_id: str | None = None) -> dict[str, Any]:
+    """The patient_reports row of a finished report, as column values (the spool keeps these);
+    `study_id` None: unidentified."""
     return dict(sender_id=sender_id, channel=channel, text=text, symptoms=symptom_list(report),
                 temperature_c=report.temperature_c, days_since_infusion=report.days_since_infusion,
                 severity=report.severity, disposition=decision.disposition, rule=decision.rule_id,
-                site_id=site.id, dedupe_key=dedupe_key, created_at=utcnow())
+                site_id=site.id, study_id=study_id, dedupe_key=dedupe_key, created_at=utcnow())
 
 
 def save_report(sessions: sessionmaker[Session], *, sender_id: str, channel: str | None,
                 text: str, report: Report, decision: Decision, site: Site,
-                dedupe_key: str) -> Saved:
+                dedupe_key: str, public_url: str = LOCAL_URL,
+                study_id: str | None = None) -> Saved:
     """Store the report and, for emergency and urgent ones, its alert (see save_columns)."""
     return save_columns(sessions, report_columns(
         sender_id=sender_id, channel=channel, text=text, report=report, decision=decision,
-        site=site, dedupe_key=dedupe_key), site)
+        site=site, dedupe_key=dedupe_key, study_id=study_id), site, public_url)
 
 
 def dedupe_hash(key: str) -> str:
@@ -55,7 +61,7 @@ def dedupe_hash(key: str) -> str:
 
 
 def save_columns(sessions: sessionmaker[Session], columns: dict[str, Any],
-                 site: Site) -> Saved:
+                 site: Site, public_url: str = LOCAL_URL) -> Saved:
     """Store a report row and, for emergency and urgent ones, its alert, atomically.
 
     A second call with the same dedupe key (a retried final turn, or a spooled
@@ -70,7 +76,7 @@ def save_columns(sessions: sessionmaker[Session], columns: dict[str, Any],
             session.flush()  # the id and created_at, for the alert
             alert = None
             if row.disposition in ALERT_DISPOSITIONS:
-                alert = AlertOutbox(report_id=row.id, payload=alert_payload(row, site))
+                alert = AlertOutbox(report_id=row.id, payload=alert_payload(row, site, public_url))
                 session.add(alert)
                 session.flush()
             return Saved(row.id, True, alert.id if alert else None)
@@ -82,3 +88,19 @@ def save_columns(sessions: sessionmaker[Session], columns: dict[str, Any],
                 raise
             alert_id = existing.alerts[0].id if existing.alerts else None
             return Saved(existing.id, False, alert_id)
+
+
+def add_contact(sessions: sessionmaker[Session], sender_id: str, contact: str) -> bool:
+    """Put `contact` on the sender's latest unidentified report that has none; whether one did."""
+    with sessions.begin() as session:
+        latest = session.execute(
+            select(PatientReport.id).where(PatientReport.sender_id == sender_id,
+                                           PatientReport.study_id.is_(None),
+                                           PatientReport.contact.is_(None))
+            .order_by(PatientReport.id.desc()).limit(1)).scalar_one_or_none()
+        if latest is None:
+            return False
+        session.execute(update(PatientReport).where(PatientReport.id == latest)
+                        .values(contact=contact),
+                        execution_options={"synchronize_session": False})
+        return True

@@ -5,7 +5,8 @@ timestamps more than 5 minutes off): answers in the thread, one conversation per
 user and thread, no duplicate answers to Slack's retries, role "staff" in the
 message metadata, and a Web API base URL that can be pointed elsewhere.
 
-Messages over the size cap get the too-long reply and are not processed; text is
+Messages over the size cap get the too-long reply and are not processed; staff commands ("enrol
+P-0042", bot.rasa.channels.staff_commands) are answered here, before NLU; text is
 cleaned like the patient channels' (bot.rasa.channels.safety.clean_text). Every text the
 bot posts has Slack's control characters escaped (&, <, >), so words a user got
 echoed back (`<!channel>`, `<!here>`, `<@U123>`, `<https://evil|a link>`) stay text.
@@ -23,10 +24,11 @@ from sanic import response
 from sanic.request import Request
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.sites import get_site
 from bot.rasa.channels.dedupe import seen_cache
 from bot.rasa.channels.disabled import DisabledChannel
 from bot.rasa.channels.safety import clean_text, too_long, too_long_reply
-from bot.core.sites import get_site
+from bot.rasa.channels.staff_commands import StaffCommands
 
 logger = logging.getLogger(__name__)
 
@@ -72,9 +74,11 @@ class StaffSlackBot(SlackBot):
 class StaffSlackInput(SlackInput):
     """Slack Events API and interactivity endpoint: POST /webhooks/slack/webhook."""
 
-    def __init__(self, *args: Any, api_url: str = SLACK_API_URL, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, api_url: str = SLACK_API_URL,
+                 commands: StaffCommands | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.api_url = api_url
+        self.commands = commands or StaffCommands.from_env()
         # Every retry is caught by the deliveries seen below, whatever its reason, so
         # Rasa's own rule (drop all "http_timeout" retries, even unseen ones) is off.
         self.errors_ignore_retry = ()
@@ -114,10 +118,15 @@ class StaffSlackInput(SlackInput):
             logger.info("Slack delivery already handled (retry %s); not answering again.",
                         request.headers.get(self.retry_num_header))
             return response.text("", headers={"X-Slack-No-Retry": "1"})
+        meta = metadata or {}
         if too_long(text):
-            meta = metadata or {}
             await self.get_output_channel(meta.get("out_channel"), meta.get("thread_id")) \
                 .send_text_message(sender_id or "", too_long_reply(get_site()))
+            return response.text("")
+        command_reply = await self.commands.reply(clean_text(text))
+        if command_reply is not None:
+            await self.get_output_channel(meta.get("out_channel"), meta.get("thread_id")) \
+                .send_text_message(sender_id or "", command_reply)
             return response.text("")
         return await super().process_message(request, on_new_message, clean_text(text),
                                              sender_id, metadata)
