@@ -8,6 +8,7 @@
   report slots; the service saves the report with its alert (spooled while the database
   is down, bot.patient.reports.spool).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -45,40 +46,46 @@ def message_participant(tracker: Tracker) -> tuple[str, str] | None:
     return (study_id, site_id) if isinstance(study_id, str) and isinstance(site_id, str) else None
 
 
-def asks_contact(tracker: Tracker, reply: FinishedReport,
-                 participant: tuple[str, str] | None) -> bool:
+def asks_contact(tracker: Tracker, reply: FinishedReport, participant: tuple[str, str] | None) -> bool:
     """Ask an unidentified web chat patient once per conversation, after a stored report;
     never after an emergency, whose advice (call the emergency number) must be the last
     thing on the screen, its banner in view."""
-    return (reply.stored and reply.payload["triage"]["disposition"] != "emergency"
-            and participant is None and not tracker.get_slot(CONTACT_SLOT)
-            and tracker.get_latest_input_channel() == "webchat")
+    return (
+        reply.stored
+        and reply.payload["triage"]["disposition"] != "emergency"
+        and participant is None
+        and not tracker.get_slot(CONTACT_SLOT)
+        and tracker.get_latest_input_channel() == "webchat"
+    )
 
 
 def _turns(tracker: Tracker) -> tuple[Turn, ...]:
     return tuple(Turn.from_dict(t) for t in tracker.get_slot(TURNS_SLOT) or [])
 
 
-def _with_latest_message(tracker: Tracker, turns: tuple[Turn, ...],
-                         requested: str | None = None) -> tuple[Turn, ...]:
+def _with_latest_message(
+    tracker: Tracker, turns: tuple[Turn, ...], requested: str | None = None
+) -> tuple[Turn, ...]:
     message = tracker.latest_message or {}
     message_id = message.get("message_id") or next(
-        (f"{e.get('timestamp')}" for e in reversed(tracker.events) if e.get("event") == "user"),
-        None)
-    return add_turn(turns, message_id, message.get("text") or "",
-                    valid_entities(message.get("entities") or []),
-                    requested)
+        (f"{e.get('timestamp')}" for e in reversed(tracker.events) if e.get("event") == "user"), None
+    )
+    return add_turn(
+        turns, message_id, message.get("text") or "", valid_entities(message.get("entities") or []), requested
+    )
 
 
 class ActionValidateSlotMappings(ValidationAction):
     """Runs after every user message: who is writing (slot `role`)."""
 
-    async def extract_role(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                           domain: DomainDict) -> dict[str, Any]:
+    async def extract_role(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         return {ROLE_SLOT: message_role(tracker)}
 
-    async def validate_role(self, value: Any, dispatcher: CollectingDispatcher,
-                            tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    async def validate_role(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         return {ROLE_SLOT: value}
 
 
@@ -88,14 +95,22 @@ class ValidateSymptomReportForm(FormValidationAction):
     def name(self) -> str:
         return "validate_symptom_report_form"
 
-    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
-                             tracker: Tracker, domain: DomainDict) -> list[str]:
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
         """The slots still to ask, from the report in the tracker's slots ([] ends the form)."""
-        return list(progress(_turns(tracker), tracker.get_slot(ASKED_SLOT) or [],
-                             tracker.get_slot(ANYTHING_ELSE), tracker.get_slot(SCREEN)).to_ask)
+        return list(
+            progress(
+                _turns(tracker),
+                tracker.get_slot(ASKED_SLOT) or [],
+                tracker.get_slot(ANYTHING_ELSE),
+                tracker.get_slot(SCREEN),
+            ).to_ask
+        )
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
         requested = tracker.get_slot("requested_slot")
         turns = _with_latest_message(tracker, _turns(tracker), requested)
         return _form_events(turns, _read_reply(tracker, turns, requested))
@@ -104,17 +119,25 @@ class ValidateSymptomReportForm(FormValidationAction):
 def _read_reply(tracker: Tracker, turns: tuple[Turn, ...], requested: str | None) -> FormState:
     """The form's state after the latest message, from the report kept in the slots."""
     return app().patient.read_form_reply(
-        turns, tracker.get_slot(ASKED_SLOT) or [], requested,
-        (tracker.latest_message or {}).get("text") or "", tracker.get_slot(ANYTHING_ELSE),
-        tracker.get_slot(SCREEN), tracker.get_slot(SCREEN_ORDER_SLOT))
+        turns,
+        tracker.get_slot(ASKED_SLOT) or [],
+        requested,
+        (tracker.latest_message or {}).get("text") or "",
+        tracker.get_slot(ANYTHING_ELSE),
+        tracker.get_slot(SCREEN),
+        tracker.get_slot(SCREEN_ORDER_SLOT),
+    )
 
 
 def _form_events(turns: tuple[Turn, ...], state: FormState) -> list[dict[str, Any]]:
     """The slots that keep the report between messages, and the next slot to ask (or none)."""
-    return [SlotSet(TURNS_SLOT, [t.as_dict() for t in turns]),
-            SlotSet(ASKED_SLOT, state.asked), SlotSet(ANYTHING_ELSE, state.anything_else),
-            *(SlotSet(slot, value) for slot, value in state.slots.items()),
-            SlotSet("requested_slot", state.to_ask[0] if state.to_ask else None)]
+    return [
+        SlotSet(TURNS_SLOT, [t.as_dict() for t in turns]),
+        SlotSet(ASKED_SLOT, state.asked),
+        SlotSet(ANYTHING_ELSE, state.anything_else),
+        *(SlotSet(slot, value) for slot, value in state.slots.items()),
+        SlotSet("requested_slot", state.to_ask[0] if state.to_ask else None),
+    ]
 
 
 class ActionAskRedFlagScreen(Action):
@@ -124,8 +147,9 @@ class ActionAskRedFlagScreen(Action):
     def name(self) -> str:
         return "action_ask_red_flag_screen"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
         again = SCREEN in (tracker.get_slot(ASKED_SLOT) or [])
         prompt = app().patient.screen_prompt(_turns(tracker), again)
         dispatcher.utter_message(text=prompt.text, buttons=prompt.buttons)
@@ -138,12 +162,18 @@ class ActionTriage(Action):
     def name(self) -> str:
         return "action_triage"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
         turns = _turns(tracker) or _with_latest_message(tracker, ())
         participant = message_participant(tracker)
-        reply = app().patient.finish_report(turns, tracker.get_slot(SCREEN), tracker.sender_id,
-                                            tracker.get_latest_input_channel(), participant)
+        reply = app().patient.finish_report(
+            turns,
+            tracker.get_slot(SCREEN),
+            tracker.sender_id,
+            tracker.get_latest_input_channel(),
+            participant,
+        )
         dispatcher.utter_message(text=reply.text, json_message=reply.payload)
         events = [SlotSet(slot, None) for slot in REPORT_SLOTS]
         if asks_contact(tracker, reply, participant):

@@ -1,4 +1,5 @@
 """'Forget me': a thin adapter from Rasa to bot.patient.service."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -18,8 +19,9 @@ class ActionForgetMe(Action):
     def name(self) -> str:
         return "action_forget_me"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
         app().patient.forget(tracker.sender_id)
         dispatcher.utter_message(response="utter_forget_me_done")
         return [AllSlotsReset()]

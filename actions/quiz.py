@@ -3,6 +3,7 @@
 Quiz state lives in the user database keyed by the sender id, so a quiz
 survives a server restart; the form slot only carries the latest reply.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -12,7 +13,8 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.patient import FORM as SYMPTOM_REPORT_FORM, message_role
+from actions.patient import FORM as SYMPTOM_REPORT_FORM
+from actions.patient import message_role
 from actions.runtime import app
 from actions.staff import answer_staff_question
 from bot.core.roles import STAFF
@@ -52,14 +54,21 @@ def _ask(dispatcher: CollectingDispatcher, question: Question, number: int, tota
     """Send a question: options as lines (terminal) and as buttons whose payload is the letter."""
     labels = [question.label(i) for i in range(len(question.options))]
     dispatcher.utter_message(
-        response="utter_quiz_question", number=number, total=total, question=question.text,
+        response="utter_quiz_question",
+        number=number,
+        total=total,
+        question=question.text,
         options="\n".join(labels),
-        buttons=[{"title": label, "payload": LETTERS[i]} for i, label in enumerate(labels)])
+        buttons=[{"title": label, "payload": LETTERS[i]} for i, label in enumerate(labels)],
+    )
 
 
 def _feedback(dispatcher: CollectingDispatcher, question: Question, choice: int | None) -> None:
-    details = {"explanation": question.explanation, "source": question.source,
-               "answer": question.label(question.answer)}
+    details = {
+        "explanation": question.explanation,
+        "source": question.source,
+        "answer": question.label(question.answer),
+    }
     if choice is None:
         dispatcher.utter_message(response="utter_quiz_skipped", **details)
     elif choice == question.answer:
@@ -71,22 +80,30 @@ def _feedback(dispatcher: CollectingDispatcher, question: Question, choice: int 
 def _start(tracker: Tracker) -> Started:
     """Start or resume the sender's quiz, on the topic the message asks for, if any."""
     return app().quiz.start(
-        tracker.sender_id, next(tracker.get_latest_entity_values("quiz_topic"), None),
-        tracker.latest_message.get("text") or "", _metadata(tracker).get("display_name"),
-        tracker.get_latest_input_channel())
+        tracker.sender_id,
+        next(tracker.get_latest_entity_values("quiz_topic"), None),
+        tracker.latest_message.get("text") or "",
+        _metadata(tracker).get("display_name"),
+        tracker.get_latest_input_channel(),
+    )
 
 
 def _utter_started(dispatcher: CollectingDispatcher, started: Started) -> None:
     if started.unknown_topic:
-        dispatcher.utter_message(response="utter_quiz_unknown_topic", topic=started.unknown_topic,
-                                 topics=_bullets(app().quiz.topics()))
+        dispatcher.utter_message(
+            response="utter_quiz_unknown_topic",
+            topic=started.unknown_topic,
+            topics=_bullets(app().quiz.topics()),
+        )
     if started.resumed:
-        dispatcher.utter_message(response="utter_quiz_resumed", number=started.number,
-                                 total=started.total)
+        dispatcher.utter_message(response="utter_quiz_resumed", number=started.number, total=started.total)
     else:
         dispatcher.utter_message(
-            response="utter_quiz_started", total=started.total,
-            pass_mark=f"{app().quiz.bank.pass_mark:.0%}", topic=started.topic_label)
+            response="utter_quiz_started",
+            total=started.total,
+            pass_mark=f"{app().quiz.bank.pass_mark:.0%}",
+            topic=started.topic_label,
+        )
 
 
 def _utter_result(dispatcher: CollectingDispatcher, result: Result) -> None:
@@ -94,11 +111,16 @@ def _utter_result(dispatcher: CollectingDispatcher, result: Result) -> None:
     bank = app().quiz.bank
     dispatcher.utter_message(
         response="utter_quiz_passed" if result.passed else "utter_quiz_not_passed",
-        correct=result.correct, total=result.total, percent=f"{result.fraction:.0%}",
-        pass_mark=f"{bank.pass_mark:.0%}")
+        correct=result.correct,
+        total=result.total,
+        percent=f"{result.fraction:.0%}",
+        pass_mark=f"{bank.pass_mark:.0%}",
+    )
     if result.review_topics:
-        dispatcher.utter_message(response="utter_quiz_review", topics=_bullets(
-            [bank.topic_labels[t] for t in result.review_topics]))
+        dispatcher.utter_message(
+            response="utter_quiz_review",
+            topics=_bullets([bank.topic_labels[t] for t in result.review_topics]),
+        )
 
 
 def _mark_reply(dispatcher: CollectingDispatcher, tracker: Tracker, marked: Marked | None) -> str | None:
@@ -114,8 +136,9 @@ def _mark_reply(dispatcher: CollectingDispatcher, tracker: Tracker, marked: Mark
         if message_role(tracker) == STAFF:  # a patient never gets protocol text
             answer_staff_question(dispatcher, tracker)
     else:
-        dispatcher.utter_message(response="utter_quiz_unclear",
-                                 letters=", ".join(LETTERS[:len(marked.question.options)]))
+        dispatcher.utter_message(
+            response="utter_quiz_unclear", letters=", ".join(LETTERS[: len(marked.question.options)])
+        )
     return None
 
 
@@ -125,8 +148,9 @@ class ActionStartQuiz(Action):
     def name(self) -> str:
         return "action_start_quiz"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
         _utter_started(dispatcher, _start(tracker))
         if (tracker.latest_message.get("intent") or {}).get("name") == START_INTENT:
             return [SlotSet(SLOT, None)]
@@ -141,8 +165,9 @@ class ActionAskQuizResponse(Action):
     def name(self) -> str:
         return "action_ask_quiz_response"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
         position = app().quiz.current(tracker.sender_id)
         if position is None and patients_message_outside_the_quiz(tracker):
             return [FollowupAction(SYMPTOM_REPORT_FORM)]
@@ -159,8 +184,9 @@ class ValidateQuizForm(FormValidationAction):
     def name(self) -> str:
         return "validate_quiz_form"
 
-    async def validate_quiz_response(self, slot_value: Any, dispatcher: CollectingDispatcher,
-                                     tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    async def validate_quiz_response(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         """Record the answer; None asks again (next question or a repeat), DONE ends the form."""
         if slot_value is None:  # the reset by action_start_quiz: nothing to mark
             return {SLOT: None}
@@ -174,8 +200,9 @@ class ActionFinishQuiz(Action):
     def name(self) -> str:
         return "action_finish_quiz"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
         result = app().quiz.last_result(tracker.sender_id)
         if result is None:
             dispatcher.utter_message(response="utter_quiz_no_active")
@@ -190,16 +217,18 @@ class ActionStopQuiz(Action):
     def name(self) -> str:
         return "action_stop_quiz"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
         position = app().quiz.current(tracker.sender_id)
         if position is None and patients_message_outside_the_quiz(tracker):
             return [FollowupAction(SYMPTOM_REPORT_FORM)]
         if position is None:
             dispatcher.utter_message(response="utter_quiz_no_active")
         else:
-            dispatcher.utter_message(response="utter_quiz_paused", number=position.number,
-                                     total=position.total)
+            dispatcher.utter_message(
+                response="utter_quiz_paused", number=position.number, total=position.total
+            )
         return [SlotSet(SLOT, None)]
 
 
@@ -209,8 +238,9 @@ class ActionQuizProgress(Action):
     def name(self) -> str:
         return "action_quiz_progress"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
         record = app().quiz.progress(tracker.sender_id)
         if record is None and patients_message_outside_the_quiz(tracker):
             return [FollowupAction(SYMPTOM_REPORT_FORM)]

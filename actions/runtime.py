@@ -4,6 +4,7 @@ rasa_sdk creates the Action objects itself, without arguments, so the action ser
 (bot.rasa.action_server) calls `configure` with the App it built from the Settings
 before it serves; tests configure their own App the same way.
 """
+
 from __future__ import annotations
 
 from bot.app import App
@@ -24,6 +25,8 @@ def configure(app: App) -> None:
 def app() -> App:
     """The App `configure` was given."""
     if _app is None:
-        raise NotConfigured("actions.runtime.configure(app) was not called at start-up "
-                            "(run the actions with python -m bot.rasa.action_server)")
+        raise NotConfigured(
+            "actions.runtime.configure(app) was not called at start-up "
+            "(run the actions with python -m bot.rasa.action_server)"
+        )
     return _app

@@ -1,4 +1,5 @@
 """Actions answering site staff's protocol questions: thin adapters from Rasa to bot.staff.service."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -7,7 +8,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.patient import FORM as SYMPTOM_REPORT_FORM, message_role
+from actions.patient import FORM as SYMPTOM_REPORT_FORM
+from actions.patient import message_role
 from actions.runtime import app
 from bot.core.roles import STAFF
 from bot.staff.answers import Reply
@@ -22,8 +24,9 @@ def topic_list() -> str:
     return "\n".join(f"• {label}" for label in app().staff.topics())
 
 
-def utter_reply(dispatcher: CollectingDispatcher, reply: Reply,
-                raw_intent: str | None) -> list[dict[str, Any]]:
+def utter_reply(
+    dispatcher: CollectingDispatcher, reply: Reply, raw_intent: str | None
+) -> list[dict[str, Any]]:
     """Send a Reply the way its kind is shown (text, search passage, offer buttons, …)."""
     if reply.kind in ("answer", "reaction"):
         dispatcher.utter_message(text=reply.text)
@@ -33,11 +36,13 @@ def utter_reply(dispatcher: CollectingDispatcher, reply: Reply,
         dispatcher.utter_message(
             response="utter_offer" if reply.kind == "offer" else "utter_offer_closest",
             titles="\n".join(f"• {t}" for _, t in reply.offers),
-            buttons=[{"title": title, "payload": f'/show_entry{{"kb_entry": "{entry_id}"}}'}
-                     for entry_id, title in reply.offers])
+            buttons=[
+                {"title": title, "payload": f'/show_entry{{"kb_entry": "{entry_id}"}}'}
+                for entry_id, title in reply.offers
+            ],
+        )
     elif reply.kind == "not_covered":
-        dispatcher.utter_message(response="utter_not_covered", asked=reply.asked,
-                                 covered=reply.covered)
+        dispatcher.utter_message(response="utter_not_covered", asked=reply.asked, covered=reply.covered)
     elif reply.kind == "outside":
         dispatcher.utter_message(response="utter_outside_scope", topic=reply.asked)
     elif reply.kind == "other_drug":
@@ -57,9 +62,13 @@ def answer_staff_question(dispatcher: CollectingDispatcher, tracker: Tracker) ->
     """Answer the latest staff message from the knowledge base (also used mid-quiz)."""
     message = tracker.latest_message
     nlu = message.get("intent") or {}
-    reply = app().staff.answer(nlu.get("name"), message.get("text") or "",
-                               message.get("entities") or [],
-                               float(nlu.get("confidence") or 0.0), tracker.get_slot(CONTEXT_SLOT))
+    reply = app().staff.answer(
+        nlu.get("name"),
+        message.get("text") or "",
+        message.get("entities") or [],
+        float(nlu.get("confidence") or 0.0),
+        tracker.get_slot(CONTEXT_SLOT),
+    )
     return utter_reply(dispatcher, reply, nlu.get("name"))
 
 
@@ -77,8 +86,9 @@ class ActionAnswerQuestion(Action):
     def name(self) -> str:
         return "action_answer_question"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         if message_role(tracker) == STAFF:
             return answer_staff_question(dispatcher, tracker)
         if (tracker.latest_message.get("intent") or {}).get("name") in YES_NO:
@@ -93,8 +103,9 @@ class ActionShowTopics(Action):
     def name(self) -> str:
         return "action_show_topics"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         if message_role(tracker) != STAFF:  # a patient never gets the staff topic list
             dispatcher.utter_message(response="utter_patient_help")
         else:

@@ -15,6 +15,7 @@ Matching is case-insensitive on text normalised the same way on both sides
 
 Usage: .venv/bin/python bench/blind_staff.py [--set PATH] [--json OUT] [--model PATH]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -81,15 +82,23 @@ def leads_with_emergency(bubbles: list[str]) -> bool:
 def score_case(case: dict[str, Any], bubbles: list[str]) -> Outcome:
     """Score the bot's reply bubbles to the last turn of one case."""
     reply = "\n\n".join(bubbles)
-    missing = [list(group) for group in case.get("must_include") or []
-               if not any(contains(reply, alt) for alt in _alternatives(group))]
+    missing = [
+        list(group)
+        for group in case.get("must_include") or []
+        if not any(contains(reply, alt) for alt in _alternatives(group))
+    ]
     forbidden = [s for s in case.get("must_not_include") or [] if contains(reply, str(s))]
     anaphylaxis = bool(case.get("anaphylaxis"))
     return Outcome(
-        id=str(case["id"]), category=str(case.get("category", "other")),
-        passed=not missing and not forbidden, missing=missing, forbidden=forbidden,
-        anaphylaxis=anaphylaxis, leads=leads_with_emergency(bubbles) if anaphylaxis else None,
-        reply=reply)
+        id=str(case["id"]),
+        category=str(case.get("category", "other")),
+        passed=not missing and not forbidden,
+        missing=missing,
+        forbidden=forbidden,
+        anaphylaxis=anaphylaxis,
+        leads=leads_with_emergency(bubbles) if anaphylaxis else None,
+        reply=reply,
+    )
 
 
 def _alternatives(group: Any) -> list[str]:
@@ -105,8 +114,11 @@ def play(url: str, case: dict[str, Any], run: str) -> list[str]:
     sender = f"blind-{run}-{case['id']}"
     bubbles: list[str] = []
     for turn in case["turns"]:
-        response = requests.post(f"{url}/webhooks/rest/webhook", timeout=60, json={
-            "sender": sender, "message": str(turn), "metadata": {"role": "staff"}})
+        response = requests.post(
+            f"{url}/webhooks/rest/webhook",
+            timeout=60,
+            json={"sender": sender, "message": str(turn), "metadata": {"role": "staff"}},
+        )
         response.raise_for_status()
         bubbles = [_bubble(r) for r in response.json()]
     return bubbles
@@ -138,8 +150,7 @@ class Summary:
 
     @property
     def lead_rate(self) -> float:
-        return self.anaphylaxis_leading / self.anaphylaxis_cases if self.anaphylaxis_cases \
-            else 1.0
+        return self.anaphylaxis_leading / self.anaphylaxis_cases if self.anaphylaxis_cases else 1.0
 
 
 def summarise(outcomes: list[Outcome]) -> Summary:
@@ -149,11 +160,13 @@ def summarise(outcomes: list[Outcome]) -> Summary:
         by_category[o.category]["passed"] += o.passed
     anaphylaxis = [o for o in outcomes if o.anaphylaxis]
     return Summary(
-        cases=len(outcomes), passed=sum(o.passed for o in outcomes),
+        cases=len(outcomes),
+        passed=sum(o.passed for o in outcomes),
         anaphylaxis_cases=len(anaphylaxis),
         anaphylaxis_leading=sum(bool(o.leads) for o in anaphylaxis),
         wrong_answers=sum(bool(o.forbidden) for o in outcomes),
-        by_category=dict(sorted(by_category.items())))
+        by_category=dict(sorted(by_category.items())),
+    )
 
 
 def report(summary: Summary) -> str:
@@ -162,8 +175,7 @@ def report(summary: Summary) -> str:
         f"({summary.passed}/{summary.cases})",
         f"anaphylaxis cases leading with stop + emergency team + epinephrine: "
         f"{summary.lead_rate:.1%} ({summary.anaphylaxis_leading}/{summary.anaphylaxis_cases})",
-        f"answers naming a wrong grade/course/dose (must_not_include hits): "
-        f"{summary.wrong_answers}",
+        f"answers naming a wrong grade/course/dose (must_not_include hits): {summary.wrong_answers}",
         "per category:",
     ]
     for name, c in summary.by_category.items():
@@ -197,13 +209,25 @@ def main() -> None:
     if args.failures:
         for o in outcomes:
             if not o.passed or o.leads is False:
-                print(f"\n--- {o.id} [{o.category}] missing={o.missing} forbidden={o.forbidden} "
-                      f"leads={o.leads}\n{o.reply[:600]}")
+                print(
+                    f"\n--- {o.id} [{o.category}] missing={o.missing} forbidden={o.forbidden} "
+                    f"leads={o.leads}\n{o.reply[:600]}"
+                )
     if args.json:
-        args.json.write_text(json.dumps(
-            {"summary": {**asdict(summary), "pass_rate": summary.pass_rate,
-                         "lead_rate": summary.lead_rate},
-             "cases": [asdict(o) for o in outcomes]}, indent=1, ensure_ascii=False))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "summary": {
+                        **asdict(summary),
+                        "pass_rate": summary.pass_rate,
+                        "lead_rate": summary.lead_rate,
+                    },
+                    "cases": [asdict(o) for o in outcomes],
+                },
+                indent=1,
+                ensure_ascii=False,
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 Run: .venv/bin/python bench/extraction.py [--messages N]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,6 +44,7 @@ def main() -> None:
 
     start = time.perf_counter()
     from bot.patient.nlp.extract import extract, get_extractor
+
     imported = time.perf_counter()
     get_extractor()
     built = time.perf_counter()
@@ -59,8 +61,10 @@ def main() -> None:
     times.sort()
     p95 = times[int(0.95 * (len(times) - 1))]
     mean_chars = statistics.mean(len(t) for t in texts)
-    print(f"{len(times)} messages (mean {mean_chars:.0f} chars): mean {statistics.mean(times):.2f} ms, "
-          f"p50 {statistics.median(times):.2f} ms, p95 {p95:.2f} ms, max {times[-1]:.2f} ms")
+    print(
+        f"{len(times)} messages (mean {mean_chars:.0f} chars): mean {statistics.mean(times):.2f} ms, "
+        f"p50 {statistics.median(times):.2f} ms, p95 {p95:.2f} ms, max {times[-1]:.2f} ms"
+    )
     print("target < 10 ms per message:", "OK" if statistics.mean(times) < 10 and p95 < 10 else "MISSED")
 
 

@@ -14,6 +14,7 @@ throughput ratio.
 
 Usage: .venv/bin/python bench/load.py [--concurrency 20] [--duration 30] [--think 0]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,12 +32,11 @@ import aiohttp
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bot.rasa.channels.safety import no_reply  # noqa: E402
 from bot.core.paths import ROOT  # noqa: E402
-from bot.ops.services import Services, start_services  # noqa: E402
 from bot.core.sites import get_site  # noqa: E402
-from bot.ops.stack import (MODEL_PATH, Stack, free_port, start_action_server,  # noqa: E402
-                       start_rasa_server, wait_until_up)
+from bot.ops.services import Services, start_services  # noqa: E402
+from bot.ops.stack import MODEL_PATH, Stack, free_port, start_action_server, start_rasa_server, wait_until_up  # noqa: E402
+from bot.rasa.channels.safety import no_reply  # noqa: E402
 
 ANNOTATION = re.compile(r"\[([^\]]+)\]\([^)]+\)")
 PATIENT_REPORTS = [  # (message, ...) ending in the triage; "None of these" answers the red-flag screen
@@ -50,8 +50,12 @@ PATIENT_REPORTS = [  # (message, ...) ending in the triage; "None of these" answ
 def staff_questions() -> list[str]:
     """Staff questions from the held-out NLU set."""
     data = yaml.safe_load((ROOT / "tests" / "nlu_holdout.yml").read_text())["nlu"]
-    return [ANNOTATION.sub(r"\1", line.strip()[2:]) for item in data
-            if item.get("intent", "").startswith("ask_") for line in item["examples"].splitlines()]
+    return [
+        ANNOTATION.sub(r"\1", line.strip()[2:])
+        for item in data
+        if item.get("intent", "").startswith("ask_")
+        for line in item["examples"].splitlines()
+    ]
 
 
 @dataclass
@@ -67,8 +71,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else 0.0
 
 
-async def turn(http: aiohttp.ClientSession, url: str, sender: str, text: str, role: str,
-               safe: str) -> bool:
+async def turn(http: aiohttp.ClientSession, url: str, sender: str, text: str, role: str, safe: str) -> bool:
     """One message; True when the bot answered with something other than the safe reply."""
     body = {"sender": sender, "message": text, "metadata": {"role": role}}
     try:
@@ -79,8 +82,16 @@ async def turn(http: aiohttp.ClientSession, url: str, sender: str, text: str, ro
     return bool(replies) and all(r.get("text") != safe for r in replies)
 
 
-async def user(number: int, http: aiohttp.ClientSession, urls: itertools.cycle, window: tuple,
-               results: Results, think: float, run_id: str, questions: list[str]) -> None:
+async def user(
+    number: int,
+    http: aiohttp.ClientSession,
+    urls: itertools.cycle,
+    window: tuple,
+    results: Results,
+    think: float,
+    run_id: str,
+    questions: list[str],
+) -> None:
     """One simulated user: conversations back to back until the window closes."""
     rng, safe = random.Random(number), no_reply(get_site())
     start, end = window
@@ -104,17 +115,21 @@ async def user(number: int, http: aiohttp.ClientSession, urls: itertools.cycle, 
                 await asyncio.sleep(rng.uniform(0.5, 1.5) * think)
 
 
-async def load(urls: list[str], concurrency: int, warmup: float, duration: float,
-               think: float, run_id: str) -> Results:
+async def load(
+    urls: list[str], concurrency: int, warmup: float, duration: float, think: float, run_id: str
+) -> Results:
     """Run `concurrency` users; measure from `warmup` s after the start for `duration` s."""
     results, questions = Results(), staff_questions()
     targets = itertools.cycle([f"{u}/webhooks/rest/webhook" for u in urls])
     start = time.monotonic() + warmup
     connector = aiohttp.TCPConnector(limit=concurrency * 2)
-    async with aiohttp.ClientSession(connector=connector,
-                                     timeout=aiohttp.ClientTimeout(total=60)) as http:
-        await asyncio.gather(*(user(i, http, targets, (start, start + duration), results, think,
-                                    run_id, questions) for i in range(concurrency)))
+    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as http:
+        await asyncio.gather(
+            *(
+                user(i, http, targets, (start, start + duration), results, think, run_id, questions)
+                for i in range(concurrency)
+            )
+        )
     return results
 
 
@@ -124,11 +139,13 @@ def start_servers(count: int, services: Services, work: Path, model: Path) -> St
     users_db = {"IAR_USER_DB_URL": services.db_url(), "IAR_REPORT_SPOOL": str(work / "spool.jsonl")}
     for i in range(count):
         action_port, rasa_port = free_port(), free_port()
-        stack.servers.append(start_action_server(action_port, log=work / f"actions-{i}.log",
-                                                 env=users_db))
+        stack.servers.append(start_action_server(action_port, log=work / f"actions-{i}.log", env=users_db))
         env = {**users_db, **services.rasa_env(f"http://127.0.0.1:{action_port}/webhook")}
-        stack.servers.append(start_rasa_server(rasa_port, model, ROOT / "endpoints.prod.yml",
-                                               log=work / f"rasa-{i}.log", env=env))
+        stack.servers.append(
+            start_rasa_server(
+                rasa_port, model, ROOT / "endpoints.prod.yml", log=work / f"rasa-{i}.log", env=env
+            )
+        )
     for server in stack.servers:
         wait_until_up(server, "/health" if server.name == "action server" else "/")
     return stack
@@ -138,10 +155,13 @@ def report(count: int, results: Results, duration: float) -> float:
     """Print one setup's figures; return its throughput."""
     lat = results.latencies
     throughput = len(lat) / duration
-    print(f"{count} server{'s' if count > 1 else ' '}: {len(lat):5d} turns  "
-          f"{throughput:6.1f} turns/s  p50 {percentile(lat, .50):5.0f} ms  "
-          f"p95 {percentile(lat, .95):5.0f} ms  p99 {percentile(lat, .99):5.0f} ms  "
-          f"errors {results.errors}", flush=True)
+    print(
+        f"{count} server{'s' if count > 1 else ' '}: {len(lat):5d} turns  "
+        f"{throughput:6.1f} turns/s  p50 {percentile(lat, 0.50):5.0f} ms  "
+        f"p95 {percentile(lat, 0.95):5.0f} ms  p99 {percentile(lat, 0.99):5.0f} ms  "
+        f"errors {results.errors}",
+        flush=True,
+    )
     return throughput
 
 
@@ -150,23 +170,35 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=20, help="simultaneous conversations")
     parser.add_argument("--duration", type=float, default=30.0, help="seconds measured")
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds before measuring")
-    parser.add_argument("--think", type=float, default=0.0,
-                        help="mean seconds between a user's turns (0.5-1.5 times this)")
+    parser.add_argument(
+        "--think", type=float, default=0.0, help="mean seconds between a user's turns (0.5-1.5 times this)"
+    )
     parser.add_argument("--servers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--model", type=Path, default=MODEL_PATH)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="iar-load-"))
     services = start_services()
-    print(f"{args.concurrency} concurrent conversations, {args.duration:.0f} s measured after "
-          f"{args.warmup:.0f} s warm-up, think time {args.think} s; PostgreSQL + Redis; "
-          f"logs in {work}", flush=True)
+    print(
+        f"{args.concurrency} concurrent conversations, {args.duration:.0f} s measured after "
+        f"{args.warmup:.0f} s warm-up, think time {args.think} s; PostgreSQL + Redis; "
+        f"logs in {work}",
+        flush=True,
+    )
     throughputs = {}
     try:
         for count in args.servers:
             stack = start_servers(count, services, work, args.model)
             try:
-                results = asyncio.run(load([s.url for s in stack.servers[1::2]], args.concurrency,
-                                           args.warmup, args.duration, args.think, f"{count}"))
+                results = asyncio.run(
+                    load(
+                        [s.url for s in stack.servers[1::2]],
+                        args.concurrency,
+                        args.warmup,
+                        args.duration,
+                        args.think,
+                        f"{count}",
+                    )
+                )
                 throughputs[count] = report(count, results, args.duration)
             finally:
                 stack.stop()

@@ -6,6 +6,7 @@ tests/nlu_holdout.yml, model load time and mean parse time per message.
 
 Usage: .venv/bin/python bench/pipeline_choice.py [--variants lean,transformer,ted]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,27 +54,55 @@ def measure(name: str, work: Path) -> str:
     config_path.write_text(yaml.safe_dump(config))
     env = server_env({"RASA_CACHE_DIRECTORY": str(work / f"{name}-cache")})  # no cache hits
     start = time.monotonic()
-    subprocess.run([RASA, "train", "-c", str(config_path), "--fixed-model-name", name,
-                    "--out", str(work)], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [RASA, "train", "-c", str(config_path), "--fixed-model-name", name, "--out", str(work)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     trained = time.monotonic() - start
     out = work / f"{name}-eval"
-    subprocess.run([RASA, "test", "nlu", "--nlu", "tests/nlu_holdout.yml", "-m",
-                    str(work / f"{name}.tar.gz"), "--out", str(out)], cwd=ROOT, env=env,
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            RASA,
+            "test",
+            "nlu",
+            "--nlu",
+            "tests/nlu_holdout.yml",
+            "-m",
+            str(work / f"{name}.tar.gz"),
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     f1 = json.loads((out / "intent_report.json").read_text())["macro avg"]["f1-score"]
-    probe = subprocess.run([sys.executable, __file__, "--probe", str(work / f"{name}.tar.gz")],
-                           cwd=ROOT, env=env, check=True, capture_output=True, text=True)
-    load, parse = next(line.split()[1:] for line in probe.stdout.splitlines()
-                       if line.startswith("RESULT "))
-    return (f"{name:12s} train {trained:6.1f} s   macro-F1 {f1:.3f}   "
-            f"load {float(load):5.1f} s   parse {float(parse):5.1f} ms/msg")
+    probe = subprocess.run(
+        [sys.executable, __file__, "--probe", str(work / f"{name}.tar.gz")],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    load, parse = next(line.split()[1:] for line in probe.stdout.splitlines() if line.startswith("RESULT "))
+    return (
+        f"{name:12s} train {trained:6.1f} s   macro-F1 {f1:.3f}   "
+        f"load {float(load):5.1f} s   parse {float(parse):5.1f} ms/msg"
+    )
 
 
 def probe(model: str) -> None:
     """In a fresh process: model load time (incl. imports) and mean parse time."""
     start = time.monotonic()
     from rasa.core.agent import load_agent
+
     agent = asyncio.run(load_agent(model_path=model))
     load = time.monotonic() - start
     texts = ["premeds?", "grade 2 reaction what now", "IAR rate course 2 12mg"] * 34

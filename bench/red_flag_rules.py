@@ -7,6 +7,7 @@ The REST bench stays the measure (the dialogue can differ, e.g. a foreign messag
 
 Usage: .venv/bin/python bench/red_flag_rules.py [SET.yml ...] [--quiet]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -15,9 +16,9 @@ from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bot.core.paths import ROOT  # noqa: E402
 from bot.patient.nlp.extract import extract  # noqa: E402
 from bot.patient.nlp.language import detect_language, names_red_flag  # noqa: E402
-from bot.core.paths import ROOT  # noqa: E402
 from bot.patient.triage import Report, triage  # noqa: E402
 from tests.blind.patients_play import load_cases  # noqa: E402
 
@@ -35,8 +36,11 @@ def main() -> None:
         for case in cases:
             extraction = extract(case["text"])
             language = detect_language(case["text"])
-            report = replace(Report.from_extraction(extraction), language=language,
-                             foreign_red_flag=bool(language) and names_red_flag(case["text"], language))
+            report = replace(
+                Report.from_extraction(extraction),
+                language=language,
+                foreign_red_flag=bool(language) and names_red_flag(case["text"], language),
+            )
             decision = triage(report)
             found = ",".join(f"{f.symptom}:{f.status}" for f in extraction.findings)
             if case.get("red_flag"):
@@ -46,9 +50,11 @@ def main() -> None:
             elif decision.disposition == "emergency":
                 over.append(f"  {case['id']} {decision.rule_id} {found}: {case['text'][:150]}")
         others = len(cases) - flags
-        print(f"{path.name}: first reply {flags - len(missed)}/{flags} "
-              f"({100 * (flags - len(missed)) / max(flags, 1):.1f} %), "
-              f"emergency for non-red-flags {len(over)}/{others} ({100 * len(over) / max(others, 1):.1f} %)")
+        print(
+            f"{path.name}: first reply {flags - len(missed)}/{flags} "
+            f"({100 * (flags - len(missed)) / max(flags, 1):.1f} %), "
+            f"emergency for non-red-flags {len(over)}/{others} ({100 * len(over) / max(others, 1):.1f} %)"
+        )
         if not args.quiet:
             print("\n".join([" missed:"] + missed + [" over-triaged:"] + over))
 

@@ -8,6 +8,7 @@ model package. The machine is shared: the load average is printed with the figur
 
 Run: .venv/bin/python bench/red_flag_similarity.py [--rounds N]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -69,8 +70,10 @@ def latency(label: str, fn, texts: list[str], rounds: int) -> None:
     wall.sort()
     cpu.sort()
     chars = statistics.mean(len(t) for t in texts)
-    print(f"{label:<30} n={len(wall):<4} {chars:>5.0f} chars: wall mean {statistics.mean(wall):7.1f}"
-          f" p95 {_p95(wall):7.1f} ms | CPU mean {statistics.mean(cpu):7.1f} p95 {_p95(cpu):7.1f} ms")
+    print(
+        f"{label:<30} n={len(wall):<4} {chars:>5.0f} chars: wall mean {statistics.mean(wall):7.1f}"
+        f" p95 {_p95(wall):7.1f} ms | CPU mean {statistics.mean(cpu):7.1f} p95 {_p95(cpu):7.1f} ms"
+    )
 
 
 def _p95(values: list[float]) -> float:
@@ -96,12 +99,16 @@ def main() -> None:
         weights, vectors = Path(tmp) / "weights.safetensors", Path(tmp) / "vectors.npz"
         _, cold = timed(lambda: load_encoder(cache=weights))
         model, warm = timed(lambda: load_encoder(cache=weights))
-        print(f"model load: {cold:.0f} ms from the package zip (first start), "
-              f"{warm:.0f} ms from the verified copy in build/")
+        print(
+            f"model load: {cold:.0f} ms from the package zip (first start), "
+            f"{warm:.0f} ms from the verified copy in build/"
+        )
         _, build = timed(build_cache, PARAPHRASES_FILE, vectors, model)
         detector, cache_load = timed(load_detector, PARAPHRASES_FILE, vectors, model)
-        print(f"paraphrase cache: build {build:.0f} ms ({len(detector.paraphrases.texts())} "
-              f"sentences), load {cache_load:.0f} ms, {vectors.stat().st_size / 1e3:.0f} kB")
+        print(
+            f"paraphrase cache: build {build:.0f} ms ({len(detector.paraphrases.texts())} "
+            f"sentences), load {cache_load:.0f} ms, {vectors.stat().st_size / 1e3:.0f} kB"
+        )
         print(f"start-up (model from build/ + cache load): {warm + cache_load:.0f} ms")
         weights_size = weights.stat().st_size
 
@@ -113,9 +120,11 @@ def main() -> None:
 
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
     total, zip_size = package_size()
-    print(f"installed size of {MODEL_DISTRIBUTION}: {total / 1e6:.1f} MB "
-          f"(model.zip {zip_size / 1e6:.1f} MB); verified weights copy in build/ "
-          f"{weights_size / 1e6:.1f} MB")
+    print(
+        f"installed size of {MODEL_DISTRIBUTION}: {total / 1e6:.1f} MB "
+        f"(model.zip {zip_size / 1e6:.1f} MB); verified weights copy in build/ "
+        f"{weights_size / 1e6:.1f} MB"
+    )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ Prints:
 
 Usage: .venv/bin/python bench/staff_latency.py [--questions 200] [--skip-training]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,8 +25,15 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.core.paths import ROOT  # noqa: E402
-from bot.ops.stack import (MODEL_PATH, Stack, free_port, server_env,  # noqa: E402
-                       start_action_server, start_rasa_server, write_endpoints)
+from bot.ops.stack import (  # noqa: E402
+    MODEL_PATH,
+    Stack,
+    free_port,
+    server_env,
+    start_action_server,
+    start_rasa_server,
+    write_endpoints,
+)
 
 ANNOTATION = re.compile(r"\[([^\]]+)\]\([^)]+\)")
 
@@ -42,10 +50,21 @@ def holdout_questions() -> list[str]:
 
 def train_seconds(out: Path) -> float:
     start = time.monotonic()
-    subprocess.run([str(Path(sys.executable).parent / "rasa"), "train", "--fixed-model-name",
-                    "bench", "--out", str(out)], cwd=ROOT,
-                   env=server_env({"RASA_CACHE_DIRECTORY": str(out / "cache")}), check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            str(Path(sys.executable).parent / "rasa"),
+            "train",
+            "--fixed-model-name",
+            "bench",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        env=server_env({"RASA_CACHE_DIRECTORY": str(out / "cache")}),
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return time.monotonic() - start
 
 
@@ -69,33 +88,41 @@ def main() -> None:
     started = time.monotonic()
     try:
         stack.servers.append(start_action_server(action_port, log=work / "actions.log"))
-        stack.servers.append(start_rasa_server(rasa_port, MODEL_PATH, endpoints,
-                                               log=work / "rasa.log"))
+        stack.servers.append(start_rasa_server(rasa_port, MODEL_PATH, endpoints, log=work / "rasa.log"))
         while True:
             try:
-                reply = requests.post(url, json={"sender": "bench-0", "message": "premeds?",
-                                                         "metadata": {"role": "staff"}},
-                                      timeout=30).json()
+                reply = requests.post(
+                    url,
+                    json={"sender": "bench-0", "message": "premeds?", "metadata": {"role": "staff"}},
+                    timeout=30,
+                ).json()
                 if reply:
                     break
             except requests.RequestException:
                 time.sleep(0.1)
             if any(s.process.poll() is not None for s in stack.servers):
                 raise SystemExit(f"a server died; logs in {work}")
-        print(f"cold start:     {time.monotonic() - started:.1f} s "
-              "(both servers started → first answered message)", flush=True)
+        print(
+            f"cold start:     {time.monotonic() - started:.1f} s "
+            "(both servers started → first answered message)",
+            flush=True,
+        )
         questions = holdout_questions()
         latencies = []
         for i, question in zip(range(args.questions), itertools.cycle(questions)):
             t0 = time.perf_counter()
-            reply = requests.post(url, json={"sender": f"bench-{i % 20}", "message": question,
-                                              "metadata": {"role": "staff"}},
-                                  timeout=30)
+            reply = requests.post(
+                url,
+                json={"sender": f"bench-{i % 20}", "message": question, "metadata": {"role": "staff"}},
+                timeout=30,
+            )
             latencies.append((time.perf_counter() - t0) * 1000)
             reply.raise_for_status()
-        print(f"turn latency:   p50 {statistics.median(latencies):.0f} ms, "
-              f"p95 {percentile(latencies, 0.95):.0f} ms, max {max(latencies):.0f} ms "
-              f"over {len(latencies)} REST questions")
+        print(
+            f"turn latency:   p50 {statistics.median(latencies):.0f} ms, "
+            f"p95 {percentile(latencies, 0.95):.0f} ms, max {max(latencies):.0f} ms "
+            f"over {len(latencies)} REST questions"
+        )
     finally:
         stack.stop()
 

@@ -6,6 +6,7 @@ turn for conversations that already hold 40 and 150 events (the rollover limit).
 
 Usage: .venv/bin/python bench/tracker_store.py [--turns 200]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,8 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from rasa.core.tracker_store import SQLTrackerStore  # noqa: E402
 from rasa.shared.core.domain import Domain  # noqa: E402
-from rasa.shared.core.events import (ActionExecuted, BotUttered, SlotSet,  # noqa: E402
-                                     UserUttered)
+from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered  # noqa: E402
 
 from bench.staff_latency import percentile  # noqa: E402
 from bot.core.paths import ROOT  # noqa: E402
@@ -28,11 +28,15 @@ from bot.rasa.tracker_store import LeanSQLTrackerStore  # noqa: E402
 
 
 def turn_events(i: int) -> list:
-    return [ActionExecuted("action_listen"),
-            UserUttered(f"question {i}", {"name": "ask_premedication", "confidence": 0.9}),
-            SlotSet("role", "staff"), ActionExecuted("action_answer_question"),
-            SlotSet("staff_context", {"topic": "premedication", "course": 2}),
-            BotUttered(f"answer {i}", {"elements": None}), ActionExecuted("action_listen")]
+    return [
+        ActionExecuted("action_listen"),
+        UserUttered(f"question {i}", {"name": "ask_premedication", "confidence": 0.9}),
+        SlotSet("role", "staff"),
+        ActionExecuted("action_answer_question"),
+        SlotSet("staff_context", {"topic": "premedication", "course": 2}),
+        BotUttered(f"answer {i}", {"elements": None}),
+        ActionExecuted("action_listen"),
+    ]
 
 
 async def one_turn(store: SQLTrackerStore, sender: str, i: int) -> float:
@@ -64,9 +68,12 @@ def main() -> None:
         for cls in (SQLTrackerStore, LeanSQLTrackerStore):
             store = cls(domain, db=str(work / f"{cls.__name__}-{prefill}.db"))
             times = asyncio.run(measure(store, prefill, args.turns))
-            print(f"{cls.__name__:22} {prefill:4} events before the turn: mean "
-                  f"{statistics.mean(times):.2f} ms, p95 {percentile(times, 0.95):.2f} ms "
-                  f"({len(times)} turns)", flush=True)
+            print(
+                f"{cls.__name__:22} {prefill:4} events before the turn: mean "
+                f"{statistics.mean(times):.2f} ms, p95 {percentile(times, 0.95):.2f} ms "
+                f"({len(times)} turns)",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

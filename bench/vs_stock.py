@@ -15,6 +15,7 @@ asked staff questions from the held-out NLU set as a staff member.
 
 Usage: .venv/bin/python bench/vs_stock.py [--seconds 20]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,12 +38,32 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.staff_latency import holdout_questions, percentile  # noqa: E402
 from bot.core.paths import BUILD_DIR  # noqa: E402
-from bot.ops.stack import (MODEL_PATH, VENV_BIN, Server, Stack, _spawn, free_port,  # noqa: E402
-                       server_env, start_action_server, start_rasa_server, write_endpoints)
+from bot.ops.stack import (  # noqa: E402
+    MODEL_PATH,
+    VENV_BIN,
+    Server,
+    Stack,
+    _spawn,
+    free_port,
+    server_env,
+    start_action_server,
+    start_rasa_server,
+    write_endpoints,
+)
 
 STOCK_DIR = BUILD_DIR / "stock-bot"
-STOCK_MESSAGES = ["hello", "I am sad", "yes", "good", "bye", "are you a bot?", "hi there",
-                  "not really", "I am great", "no"]
+STOCK_MESSAGES = [
+    "hello",
+    "I am sad",
+    "yes",
+    "good",
+    "bye",
+    "are you a bot?",
+    "hi there",
+    "not really",
+    "I am great",
+    "no",
+]
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -81,9 +102,13 @@ def build_stock_bot() -> Path:
         return models[-1]
     print("building the stock bot with `rasa init` (trains a model; a few minutes)", flush=True)
     STOCK_DIR.mkdir(parents=True, exist_ok=True)
-    subprocess.run([str(VENV_BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(STOCK_DIR)],
-                   env=server_env(), check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [str(VENV_BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(STOCK_DIR)],
+        env=server_env(),
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     stamp.write_text(rasa_version())
     return sorted((STOCK_DIR / "models").glob("*.tar.gz"))[-1]
 
@@ -91,37 +116,60 @@ def build_stock_bot() -> Path:
 def start_stock(model: Path) -> Callable[[Path], Stack]:
     def start(work: Path) -> Stack:
         endpoints = work / "endpoints.yml"
-        endpoints.write_text(yaml.safe_dump({"tracker_store": {
-            "type": "SQL", "dialect": "sqlite", "db": str(work / "tracker.db")}}))
+        endpoints.write_text(
+            yaml.safe_dump(
+                {"tracker_store": {"type": "SQL", "dialect": "sqlite", "db": str(work / "tracker.db")}}
+            )
+        )
         port = free_port()
-        cmd = [str(VENV_BIN / "python"), "-m", "rasa", "run", "-m", str(model),
-               "--endpoints", str(endpoints), "--credentials", str(STOCK_DIR / "credentials.yml"),
-               "-p", str(port), "-i", "127.0.0.1"]
-        return Stack([_spawn("stock Rasa server", cmd, f"http://127.0.0.1:{port}",
-                             work / "rasa.log", server_env())])
+        cmd = [
+            str(VENV_BIN / "python"),
+            "-m",
+            "rasa",
+            "run",
+            "-m",
+            str(model),
+            "--endpoints",
+            str(endpoints),
+            "--credentials",
+            str(STOCK_DIR / "credentials.yml"),
+            "-p",
+            str(port),
+            "-i",
+            "127.0.0.1",
+        ]
+        return Stack(
+            [_spawn("stock Rasa server", cmd, f"http://127.0.0.1:{port}", work / "rasa.log", server_env())]
+        )
+
     return start
 
 
 def start_ours(work: Path) -> Stack:
     action_port, rasa_port = free_port(), free_port()
     endpoints = write_endpoints(work / "endpoints.yml", action_port, work / "tracker.db")
-    env = {"IAR_USER_DB_URL": f"sqlite:///{work / 'userdata.db'}",
-           "IAR_REPORT_SPOOL": str(work / "spool" / "reports.jsonl")}
-    return Stack([start_action_server(action_port, log=work / "actions.log", env=env),
-                  start_rasa_server(rasa_port, MODEL_PATH, endpoints, log=work / "rasa.log",
-                                    env=env)])
+    env = {
+        "IAR_USER_DB_URL": f"sqlite:///{work / 'userdata.db'}",
+        "IAR_REPORT_SPOOL": str(work / "spool" / "reports.jsonl"),
+    }
+    return Stack(
+        [
+            start_action_server(action_port, log=work / "actions.log", env=env),
+            start_rasa_server(rasa_port, MODEL_PATH, endpoints, log=work / "rasa.log", env=env),
+        ]
+    )
 
 
 def rest_url(stack: Stack) -> str:
     return stack.servers[-1].url + "/webhooks/rest/webhook"
 
 
-def say(url: str, bot: Bot, sender: str, message: str,
-        session: requests.Session | None = None) -> float:
+def say(url: str, bot: Bot, sender: str, message: str, session: requests.Session | None = None) -> float:
     """One REST turn; its wall time in ms. A turn without a reply is an error."""
     t0 = time.perf_counter()
-    reply = (session or requests).post(url, json={"sender": sender, "message": message,
-                                                  "metadata": bot.metadata}, timeout=60)
+    reply = (session or requests).post(
+        url, json={"sender": sender, "message": message, "metadata": bot.metadata}, timeout=60
+    )
     elapsed = (time.perf_counter() - t0) * 1000
     reply.raise_for_status()
     if not reply.json():
@@ -152,12 +200,15 @@ def cold_start(bot: Bot, work: Path) -> tuple[Stack, float]:
 
 def sequential(url: str, bot: Bot, turns: int = 200) -> list[float]:
     run = uuid.uuid4().hex[:6]
-    return [say(url, bot, f"seq-{run}-{i // 20}", message)
-            for i, message in zip(range(turns), itertools.cycle(bot.messages))]
+    return [
+        say(url, bot, f"seq-{run}-{i // 20}", message)
+        for i, message in zip(range(turns), itertools.cycle(bot.messages))
+    ]
 
 
-def throughput(url: str, bot: Bot, stack: Stack, seconds: float,
-               senders: int = 10) -> tuple[float, dict[str, float]]:
+def throughput(
+    url: str, bot: Bot, stack: Stack, seconds: float, senders: int = 10
+) -> tuple[float, dict[str, float]]:
     counts = [0] * senders
     stop = time.monotonic() + seconds
     errors: list[BaseException] = []
@@ -191,8 +242,9 @@ def throughput(url: str, bot: Bot, stack: Stack, seconds: float,
 
 def growth(url: str, bot: Bot, turns: int = 400) -> tuple[float, float]:
     sender = f"long-{uuid.uuid4().hex[:8]}"
-    times = [say(url, bot, sender, message)
-             for _, message in zip(range(turns), itertools.cycle(bot.messages))]
+    times = [
+        say(url, bot, sender, message) for _, message in zip(range(turns), itertools.cycle(bot.messages))
+    ]
     return statistics.mean(times[:20]), statistics.mean(times[-20:])
 
 
@@ -204,15 +256,22 @@ def measure(bot: Bot, seconds: float) -> Figures:
         url = rest_url(stack)
         print(f"  cold start      {cold:.1f} s", flush=True)
         seq = sequential(url, bot)
-        print(f"  sequential      p50 {statistics.median(seq):.1f} ms, "
-              f"p95 {percentile(seq, 0.95):.1f} ms ({len(seq)} turns)", flush=True)
+        print(
+            f"  sequential      p50 {statistics.median(seq):.1f} ms, "
+            f"p95 {percentile(seq, 0.95):.1f} ms ({len(seq)} turns)",
+            flush=True,
+        )
         rate, cpu = throughput(url, bot, stack, seconds)
         cpu_text = ", ".join(f"{name} {ms:.1f}" for name, ms in cpu.items())
-        print(f"  throughput      {rate:.1f} turns/s at 10 concurrent senders; "
-              f"CPU ms per turn: {cpu_text}", flush=True)
+        print(
+            f"  throughput      {rate:.1f} turns/s at 10 concurrent senders; CPU ms per turn: {cpu_text}",
+            flush=True,
+        )
         early, late = growth(url, bot)
-        print(f"  growth          turns 1-20 {early:.1f} ms, 381-400 {late:.1f} ms "
-              f"({late / early:.2f}x)", flush=True)
+        print(
+            f"  growth          turns 1-20 {early:.1f} ms, 381-400 {late:.1f} ms ({late / early:.2f}x)",
+            flush=True,
+        )
     finally:
         stack.stop()
     return Figures(cold, statistics.median(seq), percentile(seq, 0.95), rate, cpu, early, late)
@@ -232,8 +291,10 @@ def main() -> None:
     print(f"  p50 sequential  {o.p50 / s.p50:.2f}  (<= 0.5)")
     print(f"  p95 sequential  {o.p95 / s.p95:.2f}")
     print(f"  throughput      {o.throughput / s.throughput:.2f}  (>= 2.0)")
-    print(f"  growth, ours    {o.late / o.early:.2f}x turn 381-400 vs 1-20  (<= 1.3); "
-          f"stock {s.late / s.early:.2f}x")
+    print(
+        f"  growth, ours    {o.late / o.early:.2f}x turn 381-400 vs 1-20  (<= 1.3); "
+        f"stock {s.late / s.early:.2f}x"
+    )
 
 
 if __name__ == "__main__":

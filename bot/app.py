@@ -5,6 +5,7 @@ own Settings), calls `build_app` once and passes the App on; `create_schema` is 
 explicit step that migrates the user database's tables (Alembic) (run at start-up by the action
 server and the alert dispatcher, and by tests on a fresh database).
 """
+
 from __future__ import annotations
 
 import logging
@@ -60,8 +61,9 @@ class App:
         try:
             create_schema(self.engine)
         except SQLAlchemyError as error:
-            log.warning("user database unavailable (%s); tables not created yet",
-                        str(error).splitlines()[0][:200])
+            log.warning(
+                "user database unavailable (%s); tables not created yet", str(error).splitlines()[0][:200]
+            )
             return False
         self.schema_ready = True
         return True
@@ -72,8 +74,9 @@ class App:
 
     @cached_property
     def participants(self) -> ParticipantService:
-        return ParticipantService(self.sessions, self.settings.link_secret,
-                                  self.settings.public_url, self.settings.site.id)
+        return ParticipantService(
+            self.sessions, self.settings.link_secret, self.settings.public_url, self.settings.site.id
+        )
 
     @cached_property
     def knowledge_base(self) -> KnowledgeBase:

@@ -4,14 +4,17 @@ One image runs three servers, so the check reads the container's command (PID 1)
 know which: the Rasa server answers GET / on 5005, the action server GET /health on
 5055; the dispatcher has no port, and is healthy while it runs (Docker sees it exit).
 """
+
 from __future__ import annotations
 
 import sys
 import urllib.request
 from pathlib import Path
 
-ENDPOINTS = {"bot.rasa.run": "http://127.0.0.1:5005/",
-             "bot.rasa.action_server": "http://127.0.0.1:5055/health"}
+ENDPOINTS = {
+    "bot.rasa.run": "http://127.0.0.1:5005/",
+    "bot.rasa.action_server": "http://127.0.0.1:5055/health",
+}
 
 
 def main() -> int:

@@ -11,6 +11,7 @@ project venv. Run it once in a throwaway Python 3.11 venv
 The recipe is the sentence-transformers one for all-MiniLM-L6-v2: BERT, mean
 pooling over the attention mask, L2 normalisation, 256 tokens at most.
 """
+
 import json
 import sys
 
@@ -46,15 +47,23 @@ def main(model_dir: str, out_path: str) -> None:
     cases = []
     for i, text in enumerate(SENTENCES):
         length = int(batch["attention_mask"][i].sum())
-        cases.append({
-            "text": text,
-            "ids": batch["input_ids"][i][:length].tolist(),
-            "embedding": [round(float(x), 6) for x in vectors[i]],
-        })
+        cases.append(
+            {
+                "text": text,
+                "ids": batch["input_ids"][i][:length].tolist(),
+                "embedding": [round(float(x), 6) for x in vectors[i]],
+            }
+        )
     with open(out_path, "w", encoding="utf-8") as f:
-        json.dump({"model": "sentence-transformers/all-MiniLM-L6-v2",
-                   "generated_by": "scripts/minilm_reference.py (transformers AutoModel, torch)",
-                   "cases": cases}, f, ensure_ascii=False)
+        json.dump(
+            {
+                "model": "sentence-transformers/all-MiniLM-L6-v2",
+                "generated_by": "scripts/minilm_reference.py (transformers AutoModel, torch)",
+                "cases": cases,
+            },
+            f,
+            ensure_ascii=False,
+        )
 
 
 if __name__ == "__main__":

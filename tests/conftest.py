@@ -2,14 +2,15 @@
 servers; and the tier markers. The tiers are folders: tests/unit (no model, no server),
 tests/rasa (Rasa itself or the trained model), tests/e2e (real servers over HTTP);
 tests/support holds the helpers they share."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
 
-from bot.kb import KnowledgeBase, build
 from bot.core.paths import KNOWLEDGE_DIR, ROOT
+from bot.kb import KnowledgeBase, build
 from bot.ops.stack import Stack, start_bot
 from tests.support.alert_webhook import AlertWebhook
 from tests.support.rest import RestClient
@@ -65,14 +66,21 @@ def alert_webhook() -> AlertWebhook:
 
 
 @pytest.fixture(scope="session")
-def servers(trained_model: Path, user_db_url: str, alert_webhook: AlertWebhook,
-            tmp_path_factory: pytest.TempPathFactory):
+def servers(
+    trained_model: Path,
+    user_db_url: str,
+    alert_webhook: AlertWebhook,
+    tmp_path_factory: pytest.TempPathFactory,
+):
     """Real action server + Rasa server on free ports, with a fresh tracker store and user DB,
     and the alert dispatcher posting to the local test webhook."""
     work = tmp_path_factory.mktemp("servers")
-    env = {"IAR_USER_DB_URL": user_db_url, "IAR_ALERT_WEBHOOK_URL": alert_webhook.url,
-           "IAR_TRACKER_DB_URL": f"sqlite:///{work / 'tracker.db'}",  # for 'forget me'
-           "IAR_REPORT_SPOOL": str(work / "spool" / "reports.jsonl")}
+    env = {
+        "IAR_USER_DB_URL": user_db_url,
+        "IAR_ALERT_WEBHOOK_URL": alert_webhook.url,
+        "IAR_TRACKER_DB_URL": f"sqlite:///{work / 'tracker.db'}",  # for 'forget me'
+        "IAR_REPORT_SPOOL": str(work / "spool" / "reports.jsonl"),
+    }
     with start_bot(work, trained_model, env, dispatcher_interval=1.0) as stack:
         yield stack
 

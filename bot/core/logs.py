@@ -13,6 +13,7 @@
   which redacts every line again and rotates the file by size
   ($IAR_LOG_MAX_BYTES, default 10 MB; $IAR_LOG_BACKUPS older files, default 5).
 """
+
 from __future__ import annotations
 
 import logging
@@ -25,14 +26,25 @@ from pathlib import Path
 from typing import IO, Any
 
 REDACTED = "[redacted]"
-SENSITIVE_KEYS = ("text", "message", "slots", "events", "value", "entities", "metadata",
-                  "parse_data", "latest_message", "request_body", "tracker", "input")
+SENSITIVE_KEYS = (
+    "text",
+    "message",
+    "slots",
+    "events",
+    "value",
+    "entities",
+    "metadata",
+    "parse_data",
+    "latest_message",
+    "request_body",
+    "tracker",
+    "input",
+)
 # a sensitive key, alone or at the end of a longer one (structlog's "parse_data_text")
 _KEY = re.compile(r"""(["'])(?:[\w.-]*_)?(?:%s)\1\s*:\s*""" % "|".join(SENSITIVE_KEYS))
 # structlog's console form of the same keys (Rasa's debug lines in a terminal):
 # parse_data_text=I have chest pain parse_data_intent={...}
-_KEY_EQUALS = re.compile(r"\b((?:\w+_)?(?:%s)=)(.*?)(?=\s\w+=|$)" % "|".join(SENSITIVE_KEYS),
-                         re.DOTALL)
+_KEY_EQUALS = re.compile(r"\b((?:\w+_)?(?:%s)=)(.*?)(?=\s\w+=|$)" % "|".join(SENSITIVE_KEYS), re.DOTALL)
 MAX_LINE_CHARS = 20_000
 MAX_BYTES_ENV, BACKUPS_ENV = "IAR_LOG_MAX_BYTES", "IAR_LOG_BACKUPS"
 _CLOSE = {"{": "}", "[": "]"}
@@ -85,9 +97,9 @@ def redact(text: str) -> str:
         if match.start() < position:  # inside a value already redacted
             continue
         end = _end_of_value(text, match.end())
-        value = text[match.end():end].strip()
+        value = text[match.end() : end].strip()
         keep = value in ("", "null", "None", "[]", "{}", "true", "false", "True", "False")
-        parts += [text[position:match.end()], value if keep else f'"{REDACTED}"']
+        parts += [text[position : match.end()], value if keep else f'"{REDACTED}"']
         position = end
     parts.append(text[position:])
     return "".join(parts)
@@ -126,20 +138,21 @@ class PrivateRotatingFileHandler(RotatingFileHandler):
         return open(fd, "a", encoding=self.encoding, errors="replace")
 
 
-def rotating_handler(path: Path, max_bytes: int | None = None,
-                     backups: int | None = None) -> RotatingFileHandler:
+def rotating_handler(
+    path: Path, max_bytes: int | None = None, backups: int | None = None
+) -> RotatingFileHandler:
     """The handler for a server's log file, sized from the environment unless given."""
     path.parent.mkdir(parents=True, exist_ok=True)
     max_bytes = max_bytes or int(os.environ.get(MAX_BYTES_ENV) or 10_000_000)
     backups = backups if backups is not None else int(os.environ.get(BACKUPS_ENV) or 5)
-    handler = PrivateRotatingFileHandler(path, maxBytes=max_bytes, backupCount=backups,
-                                         encoding="utf-8")
+    handler = PrivateRotatingFileHandler(path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(message)s"))
     return handler
 
 
-def pump_to_rotating_log(stream: IO[bytes], path: Path, max_bytes: int | None = None,
-                         backups: int | None = None) -> threading.Thread:
+def pump_to_rotating_log(
+    stream: IO[bytes], path: Path, max_bytes: int | None = None, backups: int | None = None
+) -> threading.Thread:
     """Copy a child's output to `path` line by line, redacted, rotating by size; returns
     the (daemon) thread doing it, which ends when the child closes its output."""
     handler = rotating_handler(path, max_bytes, backups)

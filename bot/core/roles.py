@@ -5,6 +5,7 @@ Pure functions, free of Rasa. The channel's metadata wins when it names a role
 cue in the message ("my patient has a rash", "pt c/o headache") makes it staff,
 and anything else is a patient.
 """
+
 from __future__ import annotations
 
 import re
@@ -40,7 +41,7 @@ SYMPTOM_INTENTS = ("report_symptoms", "inform")
 
 
 def role_of(text: str | None, metadata: Mapping[str, Any] | None = None) -> str:
-    """"patient" or "staff": the metadata role if valid, else a staff cue in the text, else patient."""
+    """ "patient" or "staff": the metadata role if valid, else a staff cue in the text, else patient."""
     claimed = str((metadata or {}).get("role") or "").strip().lower()
     if claimed in ROLES:
         return claimed
@@ -52,22 +53,24 @@ def role_of(text: str | None, metadata: Mapping[str, Any] | None = None) -> str:
     return PATIENT
 
 
-def staff_intent(intent: str | None, text: str | None,
-                 entities: Iterable[Mapping[str, Any]] = ()) -> str | None:
+def staff_intent(
+    intent: str | None, text: str | None, entities: Iterable[Mapping[str, Any]] = ()
+) -> str | None:
     """The staff question a message stands for: a symptom report from staff becomes
     a question on delayed reactions (after the infusion) or on managing a reaction."""
     if intent not in SYMPTOM_INTENTS:
         return intent
     days = [e.get("value") for e in entities if e.get("entity") == "days_since_infusion"]
     after = any(str(d).isdigit() and int(str(d)) >= 1 for d in days)
-    return "ask_delayed_reactions" if after or AFTER_INFUSION.search(text or "") else \
-        "ask_manage_reaction"
+    return "ask_delayed_reactions" if after or AFTER_INFUSION.search(text or "") else "ask_manage_reaction"
 
 
 def reports_symptoms(entities: Iterable[Mapping[str, Any]]) -> bool:
     """True when the message names a symptom someone has now (the patient, or someone
     with them) or that just came and went: a message like that is a symptom report,
     whatever its intent (bot.rasa.components.SymptomIntentGuard)."""
-    return any(e.get("entity") == "symptom"
-               and (e.get("role") or "present") in ("present", "family", "resolved", "gradual")
-               for e in entities)
+    return any(
+        e.get("entity") == "symptom"
+        and (e.get("role") or "present") in ("present", "family", "resolved", "gradual")
+        for e in entities
+    )

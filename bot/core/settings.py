@@ -4,6 +4,7 @@ Each process entry point (the action server, the CLI, the tests' fixtures) build
 `Settings` and hands it to `bot.app.build_app`; nothing below reads these variables again,
 so a test sets up a process by building a Settings rather than by patching functions.
 """
+
 from __future__ import annotations
 
 import os
@@ -36,7 +37,10 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
         """IAR_USER_DB_URL (default SQLite in build/), IAR_KB_PATH (via bot.core.paths), IAR_SITE,
         IAR_LINK_SECRET, IAR_PUBLIC_URL (default the local Rasa server)."""
-        return cls(user_db_url=env.get(USER_DB_ENV) or f"sqlite:///{BUILD_DIR / 'userdata.db'}",
-                   kb_path=KB_PATH, site=get_site(env.get(SITE_ENV) or None),
-                   link_secret=env.get(LINK_SECRET_ENV, "").strip(),
-                   public_url=(env.get(PUBLIC_URL_ENV, "").strip() or LOCAL_URL).rstrip("/"))
+        return cls(
+            user_db_url=env.get(USER_DB_ENV) or f"sqlite:///{BUILD_DIR / 'userdata.db'}",
+            kb_path=KB_PATH,
+            site=get_site(env.get(SITE_ENV) or None),
+            link_secret=env.get(LINK_SECRET_ENV, "").strip(),
+            public_url=(env.get(PUBLIC_URL_ENV, "").strip() or LOCAL_URL).rstrip("/"),
+        )

@@ -1,4 +1,5 @@
 """Per-site contact configuration (sites.yml): emergency number and trial-site phone."""
+
 from __future__ import annotations
 
 import os

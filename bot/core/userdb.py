@@ -5,6 +5,7 @@ IAR_USER_DB_URL (an SQLAlchemy URL, e.g. postgresql://…) to use another server
 (bot.core.settings). The tables are made and changed by one explicit step at start-up,
 the Alembic migrations (bot.app.create_schema → bot.core.migrate), not by opening sessions.
 """
+
 from __future__ import annotations
 
 import os
@@ -36,7 +37,7 @@ def make_private(path: Path) -> None:
 def engine_for(url: str) -> Engine:
     """An engine (a connection pool) on the URL; a SQLite file is created private (make_private).
     Processes make one at start-up (bot.app.App) and share it."""
-    path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else ""
+    path = url[len("sqlite:///") :] if url.startswith("sqlite:///") else ""
     if path and path != ":memory:":
         make_private(Path(path))
     return create_engine(url, future=True, pool_pre_ping=True)

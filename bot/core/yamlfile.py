@@ -4,6 +4,7 @@ The knowledge files are read at every server start; libyaml parses them about 15
 faster than PyYAML's pure-Python loader (0.73 s → 0.05 s for the lexicon and
 ConText rules), and it is just as safe (a safe loader: plain data only).
 """
+
 from __future__ import annotations
 
 from pathlib import Path

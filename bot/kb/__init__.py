@@ -1,4 +1,5 @@
 """Knowledge base: cited protocol content loaded from knowledge/*.yml into SQLite."""
+
 from bot.kb.loader import KnowledgeError, build
 from bot.kb.queries import KnowledgeBase, SearchHit
 

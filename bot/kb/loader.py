@@ -4,6 +4,7 @@ All files are read and checked before anything is written; the database is
 written to a temporary file and moved into place only when complete, so a bad
 entry never leaves a half-loaded knowledge base behind.
 """
+
 from __future__ import annotations
 
 import os
@@ -16,20 +17,38 @@ import yaml
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-from bot.kb.models import Base, Citation, Condition, Entry, Source, Topic, Vocabulary
 from bot.core.yamlfile import read_yaml
+from bot.kb.models import Base, Citation, Condition, Entry, Source, Topic, Vocabulary
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 ENTRY_KEYS = {"id", "topic", "title", "intent", "when", "answer", "source", "cites"}
 REQUIRED_ENTRY_KEYS = {"id", "topic", "title", "answer", "source", "cites"}
 SOURCE_KEYS = {"id", "tag", "title", "publisher", "note"}
 # Files in knowledge/ owned by other loaders (triage, NLP, quiz, channels); skipped here.
-OTHER_LOADERS = {"symptoms.yml", "triage.yml", "context_rules.yml", "quiz.yml",
-                 "channel_replies.yml", "symptom_grammar.yml", "spelling.yml", "red_flag_screen.yml",
-                 "languages.yml", "red_flag_paraphrases.yml", "shorthand.yml", "reaction_grading.yml",
-                 "staff_cues.yml"}
-VOCABULARY_KEYS = {"severity_words", "this_drug", "other_drugs", "other_drug_suffixes",
-                   "stop_words", "comparison_words", "outside_topics"}
+OTHER_LOADERS = {
+    "symptoms.yml",
+    "triage.yml",
+    "context_rules.yml",
+    "quiz.yml",
+    "channel_replies.yml",
+    "symptom_grammar.yml",
+    "spelling.yml",
+    "red_flag_screen.yml",
+    "languages.yml",
+    "red_flag_paraphrases.yml",
+    "shorthand.yml",
+    "reaction_grading.yml",
+    "staff_cues.yml",
+}
+VOCABULARY_KEYS = {
+    "severity_words",
+    "this_drug",
+    "other_drugs",
+    "other_drug_suffixes",
+    "stop_words",
+    "comparison_words",
+    "outside_topics",
+}
 
 
 class KnowledgeError(ValueError):
@@ -74,9 +93,7 @@ def _check_entry(name: str, index: int, raw: Any, errors: list[str]) -> dict[str
         if key in raw and not (isinstance(raw[key], str) and raw[key].strip()):
             problems.append(f"{key} must be non-empty text")
     cites = raw.get("cites")
-    if "cites" in raw and not (
-        isinstance(cites, list) and cites and all(isinstance(c, str) for c in cites)
-    ):
+    if "cites" in raw and not (isinstance(cites, list) and cites and all(isinstance(c, str) for c in cites)):
         problems.append("cites must be a non-empty list of source ids")
     when = raw.get("when", {})
     if not isinstance(when, dict) or not all(
@@ -87,9 +104,7 @@ def _check_entry(name: str, index: int, raw: Any, errors: list[str]) -> dict[str
         errors.append(f"{where}: {'; '.join(problems)}")
         return None
     entry = dict(raw)
-    entry["when"] = {
-        k: [str(x) for x in (v if isinstance(v, list) else [v])] for k, v in when.items()
-    }
+    entry["when"] = {k: [str(x) for x in (v if isinstance(v, list) else [v])] for k, v in when.items()}
     entry["file"] = name
     return entry
 
@@ -107,8 +122,10 @@ def _parse_file(path: Path, parsed: Parsed, errors: list[str]) -> None:
             if not isinstance(src, dict) or not {"id", "tag", "title"} <= src.keys():
                 errors.append(f"{name}: source #{i + 1}: needs id, tag and title")
             elif src.keys() - SOURCE_KEYS:
-                errors.append(f"{name}: source '{src['id']}': unknown key(s) "
-                              f"{', '.join(sorted(src.keys() - SOURCE_KEYS))}")
+                errors.append(
+                    f"{name}: source '{src['id']}': unknown key(s) "
+                    f"{', '.join(sorted(src.keys() - SOURCE_KEYS))}"
+                )
             else:
                 parsed.sources.append(src)
         return
@@ -158,14 +175,15 @@ def _check_references(parsed: Parsed, errors: list[str]) -> None:
         intent = entry.get("intent")
         if intent and not entry["when"]:
             if intent in general:
-                errors.append(f"{where}: intent '{intent}' already has a general "
-                              f"entry '{general[intent]}'")
+                errors.append(f"{where}: intent '{intent}' already has a general entry '{general[intent]}'")
             general[intent] = entry["id"]
     for entry in parsed.entries:
         intent = entry.get("intent")
         if intent and entry["when"] and intent not in general:
-            errors.append(f"{entry['file']}: entry '{entry['id']}': intent '{intent}' "
-                          "has no general entry (one without 'when')")
+            errors.append(
+                f"{entry['file']}: entry '{entry['id']}': intent '{intent}' "
+                "has no general entry (one without 'when')"
+            )
             general[intent] = entry["id"]
 
 
@@ -193,20 +211,31 @@ def _write(parsed: Parsed, db_path: Path) -> None:
         session.add_all(Topic(position=i, **t) for i, t in enumerate(parsed.topics))
         session.add_all(Vocabulary(kind=k, word=w, value=v) for k, w, v in parsed.vocabulary)
         for e in parsed.entries:
-            session.add(Entry(
-                id=e["id"], topic_id=e["topic"], title=e["title"].strip(),
-                intent=e.get("intent"), answer=" ".join(e["answer"].split()),
-                source_label=e["source"].strip(), file=e["file"],
-                conditions=[Condition(entity=k, value=v)
-                            for k, values in e["when"].items() for v in values],
-                citations=[Citation(source_id=c, position=i) for i, c in enumerate(e["cites"])],
-            ))
+            session.add(
+                Entry(
+                    id=e["id"],
+                    topic_id=e["topic"],
+                    title=e["title"].strip(),
+                    intent=e.get("intent"),
+                    answer=" ".join(e["answer"].split()),
+                    source_label=e["source"].strip(),
+                    file=e["file"],
+                    conditions=[
+                        Condition(entity=k, value=v) for k, values in e["when"].items() for v in values
+                    ],
+                    citations=[Citation(source_id=c, position=i) for i, c in enumerate(e["cites"])],
+                )
+            )
         session.flush()
-        session.execute(text(
-            "CREATE VIRTUAL TABLE passages USING fts5("
-            "entry_id UNINDEXED, title, body, tokenize='porter unicode61')"))
-        session.execute(text(
-            "INSERT INTO passages (entry_id, title, body) SELECT id, title, answer FROM entries"))
+        session.execute(
+            text(
+                "CREATE VIRTUAL TABLE passages USING fts5("
+                "entry_id UNINDEXED, title, body, tokenize='porter unicode61')"
+            )
+        )
+        session.execute(
+            text("INSERT INTO passages (entry_id, title, body) SELECT id, title, answer FROM entries")
+        )
     engine.dispose()
 
 

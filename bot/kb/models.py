@@ -1,4 +1,5 @@
 """SQLAlchemy tables of the knowledge database (built from knowledge/*.yml)."""
+
 from __future__ import annotations
 
 from typing import Any

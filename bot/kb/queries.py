@@ -1,4 +1,5 @@
 """Read-side of the knowledge base: entry selection, full-text search, vocabularies."""
+
 from __future__ import annotations
 
 import re
@@ -86,22 +87,22 @@ class KnowledgeBase:
 
     def __init__(self, db_path: Path) -> None:
         if not Path(db_path).exists():
-            raise FileNotFoundError(
-                f"knowledge database {db_path} not found: build it with 'make kb'")
+            raise FileNotFoundError(f"knowledge database {db_path} not found: build it with 'make kb'")
         engine = create_engine(f"sqlite:///{db_path}", future=True)
         with Session(engine) as session:
             rows = session.scalars(select(Entry)).all()
             self.entries = {row.id: _to_entry(row) for row in rows}
-            self.topics = [(t.id, t.label) for t in
-                           session.scalars(select(Topic).order_by(Topic.position))]
+            self.topics = [(t.id, t.label) for t in session.scalars(select(Topic).order_by(Topic.position))]
             self.source_tags = {s.id: s.tag for s in session.scalars(select(Source))}
             self._vocabulary: dict[str, dict[str, str]] = {}
             for v in session.scalars(select(Vocabulary)):
                 self._vocabulary.setdefault(v.kind, {})[v.word] = v.value
         engine.dispose()
         stop_words = set(self.vocabulary("stop_words"))
-        self._words = sorted({w for e in self.entries.values()
-                              for w in WORD.findall(f"{e.title} {e.answer}".lower())} - stop_words)
+        self._words = sorted(
+            {w for e in self.entries.values() for w in WORD.findall(f"{e.title} {e.answer}".lower())}
+            - stop_words
+        )
         self._fts = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, check_same_thread=False)
         self._lock = threading.Lock()
         self._df: dict[str, int] = {}
@@ -117,7 +118,8 @@ class KnowledgeBase:
         course and a dose asked together with no entry for that pair).
         """
         matching = [
-            e for e in self.entries.values()
+            e
+            for e in self.entries.values()
             if e.intent == intent and all(entities.get(k) in v for k, v in e.when.items())
         ]
         if not matching:
@@ -127,8 +129,7 @@ class KnowledgeBase:
 
     def constraint_values(self, intent: str, kind: str) -> set[str]:
         """The values of one constraint (e.g. course) that this intent's entries cover."""
-        return {v for e in self.entries.values() if e.intent == intent
-                for v in e.when.get(kind, ())}
+        return {v for e in self.entries.values() if e.intent == intent for v in e.when.get(kind, ())}
 
     def search(self, text: str, limit: int = 3) -> list[SearchHit]:
         """Full-text search over all passages, best first."""
@@ -139,15 +140,15 @@ class KnowledgeBase:
             match = " OR ".join(f'"{t}"' for t in terms)
             rows = self._fts.execute(
                 "SELECT entry_id, bm25(passages) FROM passages WHERE passages MATCH ? "
-                "ORDER BY bm25(passages) LIMIT ?", (match, limit)).fetchall()
+                "ORDER BY bm25(passages) LIMIT ?",
+                (match, limit),
+            ).fetchall()
             informative = tuple(t for t in terms if self._is_informative(t) or not self._df[t])
-            weights = tuple(1.0 / self._df[t] if self._df[t] else UNKNOWN_WORD_WEIGHT
-                            for t in informative)
+            weights = tuple(1.0 / self._df[t] if self._df[t] else UNKNOWN_WORD_WEIGHT for t in informative)
             hits = []
             for entry_id, rank in rows:
                 matched = tuple(t for t in terms if self._row_matches(entry_id, t))
-                hits.append(SearchHit(self.entries[entry_id], rank, matched, informative,
-                                      weights))
+                hits.append(SearchHit(self.entries[entry_id], rank, matched, informative, weights))
         return hits
 
     def coverage(self, text: str, entry_id: str) -> SearchHit | None:
@@ -158,8 +159,7 @@ class KnowledgeBase:
             if not terms:
                 return None
             informative = tuple(t for t in terms if self._is_informative(t) or not self._df[t])
-            weights = tuple(1.0 / self._df[t] if self._df[t] else UNKNOWN_WORD_WEIGHT
-                            for t in informative)
+            weights = tuple(1.0 / self._df[t] if self._df[t] else UNKNOWN_WORD_WEIGHT for t in informative)
             matched = tuple(t for t in terms if self._row_matches(entry_id, t))
         return SearchHit(self.entries[entry_id], 0.0, matched, informative, weights)
 
@@ -171,9 +171,12 @@ class KnowledgeBase:
         return close[0] if close else term
 
     def _row_matches(self, entry_id: str, term: str) -> bool:
-        return self._fts.execute(
-            "SELECT 1 FROM passages WHERE passages MATCH ? AND entry_id = ?",
-            (f'"{term}"', entry_id)).fetchone() is not None
+        return (
+            self._fts.execute(
+                "SELECT 1 FROM passages WHERE passages MATCH ? AND entry_id = ?", (f'"{term}"', entry_id)
+            ).fetchone()
+            is not None
+        )
 
     def _document_frequency(self, term: str) -> int:
         if term not in self._df:
@@ -191,8 +194,12 @@ def _to_entry(row: Entry) -> KbEntry:
     for c in row.conditions:
         when.setdefault(c.entity, set()).add(c.value)
     return KbEntry(
-        id=row.id, topic=row.topic_id, title=row.title, intent=row.intent,
-        answer=row.answer, source_label=row.source_label,
+        id=row.id,
+        topic=row.topic_id,
+        title=row.title,
+        intent=row.intent,
+        answer=row.answer,
+        source_label=row.source_label,
         cite_tags=tuple(c.source.tag for c in row.citations),
         when={k: frozenset(v) for k, v in when.items()},
     )

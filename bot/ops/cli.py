@@ -1,4 +1,5 @@
 """Command line: knowledge base, run, shell, quiz roster, reports, alerts, db, doctor (see --help)."""
+
 from __future__ import annotations
 
 import argparse
@@ -9,8 +10,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.kb.loader import KnowledgeError, build
 from bot.core.paths import KB_PATH, KNOWLEDGE_DIR
+from bot.kb.loader import KnowledgeError, build
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -25,8 +26,10 @@ def cmd_kb_build(args: argparse.Namespace) -> int:
     except KnowledgeError as exc:
         print(f"error: {exc}\nThe previous knowledge database was left as it was.", file=sys.stderr)
         return 1
-    print(f"knowledge base: {len(parsed.entries)} entries, {len(parsed.sources)} sources, "
-          f"{len(parsed.topics)} topics → {KB_PATH}")
+    print(
+        f"knowledge base: {len(parsed.entries)} entries, {len(parsed.sources)} sources, "
+        f"{len(parsed.topics)} topics → {KB_PATH}"
+    )
     from bot.kb import KnowledgeBase
     from bot.quiz.bank import QUIZ_FILE, QuizBankError, load_bank
 
@@ -42,8 +45,13 @@ def cmd_kb_build(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     """Start the action server, the Rasa server and the alert dispatcher; restart any that
     crashes (with back-off, saying so); stop them all on Ctrl-C."""
-    from bot.ops.stack import (Supervisor, local_endpoints, start_action_server,
-                           start_alert_dispatcher, start_rasa_server)
+    from bot.ops.stack import (
+        Supervisor,
+        local_endpoints,
+        start_action_server,
+        start_alert_dispatcher,
+        start_rasa_server,
+    )
 
     _migrate_user_db()
     supervisor = Supervisor(say=lambda line: print(line, flush=True))
@@ -51,22 +59,24 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         started = time.monotonic()
         print(f"Starting the action server on 127.0.0.1:{args.action_port} …", flush=True)
-        actions = supervisor.add("action server", lambda: start_action_server(args.action_port),
-                                 "/health")
-        print(f"Starting the Rasa server on {args.host}:{args.port} (loading the model) …",
-              flush=True)
+        actions = supervisor.add("action server", lambda: start_action_server(args.action_port), "/health")
+        print(f"Starting the Rasa server on {args.host}:{args.port} (loading the model) …", flush=True)
         endpoints = local_endpoints(args.action_port)
-        rasa = supervisor.add("Rasa server", lambda: start_rasa_server(
-            args.port, endpoints=endpoints, interface=args.host), "/")
+        rasa = supervisor.add(
+            "Rasa server", lambda: start_rasa_server(args.port, endpoints=endpoints, interface=args.host), "/"
+        )
         supervisor.wait_until_up()
         supervisor.add("alert dispatcher", start_alert_dispatcher)
-        print(f"\nReady in {time.monotonic() - started:.1f} s.\n"
-              f"  REST:     POST {rasa.url}/webhooks/rest/webhook "
-              '{"sender": "me", "message": "How common are IARs?"}\n'
-              f"  Web chat: {rasa.url}/webhooks/webchat/\n"
-              f"  Alerts:   {_alerts_line()}\n"
-              f"  Logs:     {actions.log.parent}\n"
-              "A server that stops is restarted. Press Ctrl-C to stop.", flush=True)
+        print(
+            f"\nReady in {time.monotonic() - started:.1f} s.\n"
+            f"  REST:     POST {rasa.url}/webhooks/rest/webhook "
+            '{"sender": "me", "message": "How common are IARs?"}\n'
+            f"  Web chat: {rasa.url}/webhooks/webchat/\n"
+            f"  Alerts:   {_alerts_line()}\n"
+            f"  Logs:     {actions.log.parent}\n"
+            "A server that stops is restarted. Press Ctrl-C to stop.",
+            flush=True,
+        )
         supervisor.run()
     except KeyboardInterrupt:
         return 0
@@ -79,16 +89,32 @@ def cmd_shell(args: argparse.Namespace) -> int:
     import subprocess
 
     from bot.core.paths import ROOT
-    from bot.ops.stack import (MODEL_PATH, VENV_BIN, Stack, local_endpoints, server_env,
-                           start_action_server, wait_until_up)
+    from bot.ops.stack import (
+        MODEL_PATH,
+        VENV_BIN,
+        Stack,
+        local_endpoints,
+        server_env,
+        start_action_server,
+        wait_until_up,
+    )
 
     with Stack([start_action_server(args.action_port)]) as stack:
         try:
             wait_until_up(stack.servers[0], "/health")
-            return subprocess.call([str(VENV_BIN / "rasa"), "shell", "-m", str(MODEL_PATH),
-                                    "--endpoints", str(local_endpoints(args.action_port)),
-                                    "--quiet"],
-                                   cwd=ROOT, env=server_env())
+            return subprocess.call(
+                [
+                    str(VENV_BIN / "rasa"),
+                    "shell",
+                    "-m",
+                    str(MODEL_PATH),
+                    "--endpoints",
+                    str(local_endpoints(args.action_port)),
+                    "--quiet",
+                ],
+                cwd=ROOT,
+                env=server_env(),
+            )
         except KeyboardInterrupt:
             return 0
 
@@ -118,8 +144,11 @@ def cmd_roster(args: argparse.Namespace) -> int:
 def _alerts_line() -> str:
     from bot.patient.alerts import WEBHOOK_ENV, webhook_url
 
-    return ("emergency/urgent reports are posted to the webhook in " + WEBHOOK_ENV if webhook_url()
-            else f"{WEBHOOK_ENV} is unset: alerts wait in the outbox")
+    return (
+        "emergency/urgent reports are posted to the webhook in " + WEBHOOK_ENV
+        if webhook_url()
+        else f"{WEBHOOK_ENV} is unset: alerts wait in the outbox"
+    )
 
 
 def cmd_reports_list(args: argparse.Namespace) -> int:
@@ -175,18 +204,21 @@ def cmd_participants(args: argparse.Namespace) -> int:
         except EnrolmentError as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
-        print(f"{'Enrolled' if done.new_participant else 'New link for'} {done.study_id} "
-              f"(site {done.site_id}); link {done.link_id}, valid until "
-              f"{done.expires_at:%Y-%m-%d %H:%M} UTC (older links revoked).\n"
-              f"Personal web chat link (give it to the participant only):\n{done.url}")
+        print(
+            f"{'Enrolled' if done.new_participant else 'New link for'} {done.study_id} "
+            f"(site {done.site_id}); link {done.link_id}, valid until "
+            f"{done.expires_at:%Y-%m-%d %H:%M} UTC (older links revoked).\n"
+            f"Personal web chat link (give it to the participant only):\n{done.url}"
+        )
         return 0
     if args.participants_command == "revoke":
         count = service.revoke(args.reference)
         print(f"revoked {count} link(s) of {args.reference}")
         return 0 if count else 1
     for row in service.listing():
-        live = (f"link {row.link_id} until {row.expires_at:%Y-%m-%d %H:%M} UTC" if row.link_id
-                else "no live link")
+        live = (
+            f"link {row.link_id} until {row.expires_at:%Y-%m-%d %H:%M} UTC" if row.link_id else "no live link"
+        )
         print(f"{row.study_id}\tsite {row.site_id}\tenrolled {row.created_at:%Y-%m-%d}\t{live}")
     return 0
 
@@ -206,11 +238,11 @@ def cmd_db(args: argparse.Namespace) -> int:
             upgrade(engine)
         revision = current(engine)
     except SQLAlchemyError as error:
-        print(f"error: user database unavailable: {str(error).splitlines()[0][:200]}",
-              file=sys.stderr)
+        print(f"error: user database unavailable: {str(error).splitlines()[0][:200]}", file=sys.stderr)
         return 1
-    print(f"user database at revision {revision or 'none (made before Alembic, or empty)'}"
-          f" (newest: {head()})")
+    print(
+        f"user database at revision {revision or 'none (made before Alembic, or empty)'} (newest: {head()})"
+    )
     return 0
 
 
@@ -241,14 +273,16 @@ def main(argv: list[str] | None = None) -> int:
     install_redaction()
     parser = argparse.ArgumentParser(prog="python -m bot.ops.cli", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    kb = sub.add_parser("kb", help="knowledge base").add_subparsers(dest="kb_command",
-                                                                    required=True)
+    kb = sub.add_parser("kb", help="knowledge base").add_subparsers(dest="kb_command", required=True)
     kb.add_parser("build", help=cmd_kb_build.__doc__).set_defaults(func=cmd_kb_build)
     run = sub.add_parser("run", help=cmd_run.__doc__)
     run.add_argument("--port", type=int, default=5005)
     run.add_argument("--action-port", type=int, default=5055)
-    run.add_argument("--host", default="127.0.0.1",
-                     help="interface for the Rasa server (0.0.0.0 to reach it from other devices)")
+    run.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="interface for the Rasa server (0.0.0.0 to reach it from other devices)",
+    )
     run.set_defaults(func=cmd_run)
     shell = sub.add_parser("shell", help=cmd_shell.__doc__)
     shell.add_argument("--action-port", type=int, default=5055)
@@ -257,7 +291,8 @@ def main(argv: list[str] | None = None) -> int:
     roster.add_argument("--csv", type=Path, metavar="FILE", help="also write the roster as CSV")
     roster.set_defaults(func=cmd_roster)
     reports = sub.add_parser("reports", help="patient symptom reports").add_subparsers(
-        dest="reports_command", required=True)
+        dest="reports_command", required=True
+    )
     dispositions = ("emergency", "urgent", "routine")
     listing = reports.add_parser("list", help=cmd_reports_list.__doc__)
     listing.add_argument("--disposition", choices=dispositions)
@@ -269,13 +304,15 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--disposition", choices=dispositions)
     export.set_defaults(func=cmd_reports_export)
     alerts = sub.add_parser("alerts", help="alerts to the site team").add_subparsers(
-        dest="alerts_command", required=True)
+        dest="alerts_command", required=True
+    )
     alerts_run = alerts.add_parser("run", help="deliver pending alerts until stopped")
     alerts_run.add_argument("--interval", type=float, default=2.0, help="seconds between passes")
     alerts_run.set_defaults(func=cmd_alerts)
     alerts.add_parser("deliver", help="deliver pending alerts once").set_defaults(func=cmd_alerts)
     participants = sub.add_parser("participants", help=cmd_participants.__doc__).add_subparsers(
-        dest="participants_command", required=True)
+        dest="participants_command", required=True
+    )
     enrol = participants.add_parser("enrol", help="enrol a participant; print their link")
     enrol.add_argument("study_id", help="e.g. P-0042")
     enrol.add_argument("--site", help="a site id of sites.yml (default: $IAR_SITE or the default)")
@@ -285,14 +322,18 @@ def main(argv: list[str] | None = None) -> int:
     revoke.add_argument("reference")
     revoke.set_defaults(func=cmd_participants)
     participants.add_parser("list", help="participants and their live links").set_defaults(
-        func=cmd_participants)
-    db = sub.add_parser("db", help=cmd_db.__doc__).add_subparsers(dest="db_command",
-                                                                  required=True)
+        func=cmd_participants
+    )
+    db = sub.add_parser("db", help=cmd_db.__doc__).add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="migrate to the newest revision").set_defaults(func=cmd_db)
     db.add_parser("current", help="print the revision").set_defaults(func=cmd_db)
     doctor = sub.add_parser("doctor", help=cmd_doctor.__doc__)
-    doctor.add_argument("--role", action="append", choices=("rasa", "actions", "dispatcher"),
-                        help="check only what this server needs (repeatable; default: all)")
+    doctor.add_argument(
+        "--role",
+        action="append",
+        choices=("rasa", "actions", "dispatcher"),
+        help="check only what this server needs (repeatable; default: all)",
+    )
     doctor.set_defaults(func=cmd_doctor)
     args = parser.parse_args(argv)
     return args.func(args)

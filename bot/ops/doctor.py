@@ -8,6 +8,7 @@ the container runs it first and a site's IT team reads one list of plain sentenc
 Network probes (database, Redis, webhook) are functions passed in, so tests can run the
 checks against local stand-ins.
 """
+
 from __future__ import annotations
 
 import importlib.metadata
@@ -29,15 +30,23 @@ ROLES = ("rasa", "actions", "dispatcher")
 MODEL = ROOT / "models" / "iar.tar.gz"
 # What each server reads (README "Production"); all are needed in a deployment.
 REQUIRED = {
-    "rasa": ("ACTION_ENDPOINT_URL", "IAR_ACTION_TOKEN", "DB_HOST", "DB_PORT", "DB_USER",
-             "DB_PASSWORD", "DB_NAME", "REDIS_HOST", "REDIS_PORT"),
+    "rasa": (
+        "ACTION_ENDPOINT_URL",
+        "IAR_ACTION_TOKEN",
+        "DB_HOST",
+        "DB_PORT",
+        "DB_USER",
+        "DB_PASSWORD",
+        "DB_NAME",
+        "REDIS_HOST",
+        "REDIS_PORT",
+    ),
     "actions": ("IAR_USER_DB_URL", "IAR_ACTION_TOKEN"),
     "dispatcher": ("IAR_USER_DB_URL", "IAR_TRACKER_DB_URL", "IAR_ALERT_WEBHOOK_URL"),
 }
 # Set, but possibly empty (PostgreSQL with trust or certificate authentication).
 MAY_BE_EMPTY = {"DB_PASSWORD"}
-READERS = {"rasa": "the Rasa server", "actions": "the action server",
-           "dispatcher": "the alert dispatcher"}
+READERS = {"rasa": "the Rasa server", "actions": "the action server", "dispatcher": "the alert dispatcher"}
 GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 SLACK_SECRET = re.compile(r"^[0-9a-zA-Z]{32}$")
 SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
@@ -104,14 +113,25 @@ def probe_http(url: str) -> str | None:
 REAL_PROBES = Probes(probe_database, probe_redis, probe_http)
 
 
-def check(env: Mapping[str, str], roles: tuple[str, ...] = ROLES, probes: Probes = REAL_PROBES,
-          model: Path = MODEL, kb_path: Path = KB_PATH,
-          knowledge_dir: Path = KNOWLEDGE_DIR) -> list[Finding]:
+def check(
+    env: Mapping[str, str],
+    roles: tuple[str, ...] = ROLES,
+    probes: Probes = REAL_PROBES,
+    model: Path = MODEL,
+    kb_path: Path = KB_PATH,
+    knowledge_dir: Path = KNOWLEDGE_DIR,
+) -> list[Finding]:
     """Every finding for the given roles, problems and passes alike."""
     value = {k: v.strip() for k, v in env.items()}.get
     findings: list[Finding] = []
-    missing = sorted({name for role in roles for name in REQUIRED[role]
-                      if not value(name) and not (name in MAY_BE_EMPTY and name in env)})
+    missing = sorted(
+        {
+            name
+            for role in roles
+            for name in REQUIRED[role]
+            if not value(name) and not (name in MAY_BE_EMPTY and name in env)
+        }
+    )
     findings += [Finding(name, False, f"is not set; {_readers(name)}") for name in missing]
     if "rasa" in roles:
         findings += list(_rasa(value, probes, model))
@@ -120,8 +140,14 @@ def check(env: Mapping[str, str], roles: tuple[str, ...] = ROLES, probes: Probes
         findings.append(_reachable("IAR_USER_DB_URL", "reports database", probes.database(user_db)))
     token = value("IAR_ACTION_TOKEN")
     if {"rasa", "actions"} & set(roles) and token and len(token) < MIN_TOKEN_CHARS:
-        findings.append(Finding("IAR_ACTION_TOKEN", False, f"is {len(token)} characters; use a "
-                                f"secret of at least {MIN_TOKEN_CHARS} (openssl rand -hex 32)"))
+        findings.append(
+            Finding(
+                "IAR_ACTION_TOKEN",
+                False,
+                f"is {len(token)} characters; use a "
+                f"secret of at least {MIN_TOKEN_CHARS} (openssl rand -hex 32)",
+            )
+        )
     if "dispatcher" in roles:
         findings += list(_dispatcher(value, probes))
     if {"rasa", "actions"} & set(roles):
@@ -139,8 +165,9 @@ def _readers(name: str) -> str:
 
 
 def _reachable(setting: str, what: str, error: str | None) -> Finding:
-    return Finding(setting, error is None,
-                   f"{what} reachable" if error is None else f"{what} not reachable: {error}")
+    return Finding(
+        setting, error is None, f"{what} reachable" if error is None else f"{what} not reachable: {error}"
+    )
 
 
 def _port(value: Callable[[str], str | None], name: str) -> int | None:
@@ -154,10 +181,16 @@ def _rasa(value: Callable[[str], str | None], probes: Probes, model: Path) -> It
     action_url = value("ACTION_ENDPOINT_URL")
     if action_url:
         parsed = urlparse(action_url)
-        if parsed.scheme not in ("http", "https") or not parsed.hostname \
-                or not parsed.path.endswith("/webhook"):
-            yield Finding("ACTION_ENDPOINT_URL", False, f"{action_url!r} is not the action "
-                          "server's webhook, e.g. http://iar-actions:5055/webhook")
+        if (
+            parsed.scheme not in ("http", "https")
+            or not parsed.hostname
+            or not parsed.path.endswith("/webhook")
+        ):
+            yield Finding(
+                "ACTION_ENDPOINT_URL",
+                False,
+                f"{action_url!r} is not the action server's webhook, e.g. http://iar-actions:5055/webhook",
+            )
     for name in ("DB_PORT", "REDIS_PORT"):
         if value(name) and _port(value, name) is None:
             yield Finding(name, False, f"{value(name)!r} is not a port number")
@@ -165,10 +198,19 @@ def _rasa(value: Callable[[str], str | None], probes: Probes, model: Path) -> It
     if all(value(n) for n in db) and _port(value, "DB_PORT"):
         from sqlalchemy.engine import URL
 
-        url = URL.create("postgresql", value("DB_USER"), value("DB_PASSWORD") or None,
-                         value("DB_HOST"), _port(value, "DB_PORT"), value("DB_NAME"))
-        yield _reachable("DB_HOST", "conversation database (PostgreSQL)",
-                         probes.database(url.render_as_string(hide_password=False)))
+        url = URL.create(
+            "postgresql",
+            value("DB_USER"),
+            value("DB_PASSWORD") or None,
+            value("DB_HOST"),
+            _port(value, "DB_PORT"),
+            value("DB_NAME"),
+        )
+        yield _reachable(
+            "DB_HOST",
+            "conversation database (PostgreSQL)",
+            probes.database(url.render_as_string(hide_password=False)),
+        )
     redis_host, redis_port = value("REDIS_HOST"), _port(value, "REDIS_PORT")
     if redis_host and redis_port:
         yield _reachable("REDIS_HOST", "lock store (Redis)", probes.redis(redis_host, redis_port))
@@ -194,15 +236,23 @@ def _model(model: Path) -> Iterator[Finding]:
         trained = yaml.safe_load(_member(tar, "components/domain_provider/domain.yml"))
     version = metadata.get("rasa_open_source_version", "?")
     if version.split(".")[:2] != rasa_version.split(".")[:2]:
-        yield Finding("model", False, f"trained with Rasa {version}, this is Rasa "
-                      f"{rasa_version}: retrain it (make model)")
+        yield Finding(
+            "model",
+            False,
+            f"trained with Rasa {version}, this is Rasa {rasa_version}: retrain it (make model)",
+        )
         return
     domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-    differ = sorted(_names(domain, "intents") ^ _names(trained, "intents")) + \
-        sorted(_names(domain, "actions") ^ _names(trained, "actions"))
+    differ = sorted(_names(domain, "intents") ^ _names(trained, "intents")) + sorted(
+        _names(domain, "actions") ^ _names(trained, "actions")
+    )
     if differ:
-        yield Finding("model", False, "was trained on another domain.yml (differs in "
-                      f"{', '.join(differ[:5])}): retrain it (make model)")
+        yield Finding(
+            "model",
+            False,
+            "was trained on another domain.yml (differs in "
+            f"{', '.join(differ[:5])}): retrain it (make model)",
+        )
     else:
         yield Finding("model", True, f"{model.name}, Rasa {version}, matches domain.yml")
 
@@ -233,8 +283,11 @@ def _knowledge_base(kb_path: Path, knowledge_dir: Path) -> Iterator[Finding]:
     engine.dispose()
     stale = sorted(k for k in wanted.keys() | stored.keys() if wanted.get(k) != stored.get(k))
     if stale:
-        yield Finding("knowledge base", False, f"{kb_path.name} differs from knowledge/ in "
-                      f"{', '.join(stale[:5])}: rebuild it (make kb)")
+        yield Finding(
+            "knowledge base",
+            False,
+            f"{kb_path.name} differs from knowledge/ in {', '.join(stale[:5])}: rebuild it (make kb)",
+        )
     else:
         yield Finding("knowledge base", True, f"{len(stored)} entries, as in knowledge/")
 
@@ -247,8 +300,11 @@ def _dispatcher(value: Callable[[str], str | None], probes: Probes) -> Iterator[
     if url:
         parsed = urlparse(url)
         if parsed.scheme != "https" or not parsed.hostname:
-            yield Finding("IAR_ALERT_WEBHOOK_URL", False,
-                          "must be the https:// incoming-webhook URL Slack or Teams gave you")
+            yield Finding(
+                "IAR_ALERT_WEBHOOK_URL",
+                False,
+                "must be the https:// incoming-webhook URL Slack or Teams gave you",
+            )
         else:
             yield _reachable("IAR_ALERT_WEBHOOK_URL", "alert webhook", probes.http(url))
 
@@ -261,16 +317,17 @@ def _site(value: Callable[[str], str | None]) -> Iterator[Finding]:
     except SiteConfigError as exc:
         yield Finding("IAR_SITE", False, str(exc))
         return
-    yield Finding("IAR_SITE", True, f"{site.id}: {site.name}, emergency number "
-                  f"{site.emergency_number}")
+    yield Finding("IAR_SITE", True, f"{site.id}: {site.name}, emergency number {site.emergency_number}")
 
 
 def _chat_credentials(value: Callable[[str], str | None]) -> Iterator[Finding]:
     """Slack and Teams are optional, but a half or misshapen configuration is a mistake."""
     shapes: dict[str, tuple[Callable[[str], object], str]] = {
         "SLACK_BOT_TOKEN": (lambda v: v.startswith("xoxb-"), "a bot token starts with xoxb-"),
-        "SLACK_APP_TOKEN": (lambda v: v.startswith("xapp-"),
-                            "an app-level token (Socket Mode) starts with xapp-"),
+        "SLACK_APP_TOKEN": (
+            lambda v: v.startswith("xapp-"),
+            "an app-level token (Socket Mode) starts with xapp-",
+        ),
         "SLACK_SIGNING_SECRET": (SLACK_SECRET.match, "the signing secret is 32 letters and digits"),
         "SLACK_CHANNEL": (SLACK_CHANNEL_ID.match, "a channel id such as C0123ABCD, not its name"),
         "MICROSOFT_APP_ID": (GUID.match, "the Azure Bot's app id is a GUID"),
@@ -284,12 +341,14 @@ def _chat_credentials(value: Callable[[str], str | None]) -> Iterator[Finding]:
     if any(slack_modes) and not value("SLACK_BOT_TOKEN"):
         yield Finding("SLACK_BOT_TOKEN", False, "is not set; Slack needs it to post answers")
     if value("SLACK_BOT_TOKEN") and not any(slack_modes):
-        yield Finding("SLACK_SIGNING_SECRET", False, "Slack is half configured: set "
-                      "SLACK_SIGNING_SECRET (webhook) or SLACK_APP_TOKEN (Socket Mode)")
+        yield Finding(
+            "SLACK_SIGNING_SECRET",
+            False,
+            "Slack is half configured: set SLACK_SIGNING_SECRET (webhook) or SLACK_APP_TOKEN (Socket Mode)",
+        )
     if bool(value("MICROSOFT_APP_ID")) != bool(value("MICROSOFT_APP_PASSWORD")):
         name = "MICROSOFT_APP_PASSWORD" if value("MICROSOFT_APP_ID") else "MICROSOFT_APP_ID"
-        yield Finding(name, False, "is not set; Teams needs both MICROSOFT_APP_ID and "
-                      "MICROSOFT_APP_PASSWORD")
+        yield Finding(name, False, "is not set; Teams needs both MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD")
 
 
 def _personal_links(value: Callable[[str], str | None]) -> Iterator[Finding]:
@@ -301,12 +360,19 @@ def _personal_links(value: Callable[[str], str | None]) -> Iterator[Finding]:
         yield Finding("IAR_LINK_SECRET", True, "unset: personal web chat links are off")
         return
     if len(secret) < MIN_SECRET_CHARS:
-        yield Finding("IAR_LINK_SECRET", False, f"is {len(secret)} characters; use at least "
-                      f"{MIN_SECRET_CHARS} (openssl rand -base64 48)")
+        yield Finding(
+            "IAR_LINK_SECRET",
+            False,
+            f"is {len(secret)} characters; use at least {MIN_SECRET_CHARS} (openssl rand -base64 48)",
+        )
     public = value("IAR_PUBLIC_URL") or ""
     if not public.startswith("https://"):
-        yield Finding("IAR_PUBLIC_URL", False, "must be the bot's public https:// address: "
-                      "personal links and the alerts' inbox links start with it")
+        yield Finding(
+            "IAR_PUBLIC_URL",
+            False,
+            "must be the bot's public https:// address: "
+            "personal links and the alerts' inbox links start with it",
+        )
 
 
 def report(findings: list[Finding]) -> tuple[str, int]:

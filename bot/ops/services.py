@@ -3,6 +3,7 @@
 Used by the production-profile tests and the load benchmark: each gets its own
 instance on free ports and in its own directory, removed afterwards.
 """
+
 from __future__ import annotations
 
 import os
@@ -30,8 +31,9 @@ class Services:
     def run(self, action: str) -> str:
         """`scripts/services.sh ACTION` for this instance; its output."""
         env = {**os.environ, "PGPORT": str(self.pg_port), "REDIS_PORT": str(self.redis_port)}
-        done = subprocess.run([str(SCRIPT), action, str(self.data_dir)], env=env, text=True,
-                              capture_output=True, timeout=900)
+        done = subprocess.run(
+            [str(SCRIPT), action, str(self.data_dir)], env=env, text=True, capture_output=True, timeout=900
+        )
         if done.returncode:
             raise RuntimeError(f"services.sh {action} failed:\n{done.stdout}{done.stderr}")
         return done.stdout
@@ -42,10 +44,16 @@ class Services:
 
     def rasa_env(self, action_url: str) -> dict[str, str]:
         """The environment endpoints.prod.yml reads, for a Rasa server."""
-        return {"ACTION_ENDPOINT_URL": action_url, "DB_HOST": "127.0.0.1",
-                "DB_PORT": str(self.pg_port), "DB_USER": DB_USER, "DB_PASSWORD": "",
-                "DB_NAME": TRACKER_DB, "REDIS_HOST": "127.0.0.1",
-                "REDIS_PORT": str(self.redis_port)}
+        return {
+            "ACTION_ENDPOINT_URL": action_url,
+            "DB_HOST": "127.0.0.1",
+            "DB_PORT": str(self.pg_port),
+            "DB_USER": DB_USER,
+            "DB_PASSWORD": "",
+            "DB_NAME": TRACKER_DB,
+            "REDIS_HOST": "127.0.0.1",
+            "REDIS_PORT": str(self.redis_port),
+        }
 
     def remove(self) -> None:
         """Stop both servers and delete their data."""

@@ -4,6 +4,7 @@ Used by `make run`, the end-to-end tests and the benchmarks, so all three run
 the bot the same way. `make run` keeps them under a Supervisor, which restarts
 a server that crashed.
 """
+
 from __future__ import annotations
 
 import os
@@ -57,14 +58,16 @@ def server_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def write_endpoints(path: Path, action_port: int, tracker_db: Path,
-                    base: Path = ROOT / "endpoints.yml") -> Path:
+def write_endpoints(
+    path: Path, action_port: int, tracker_db: Path, base: Path = ROOT / "endpoints.yml"
+) -> Path:
     """A copy of endpoints.yml pointing at the given action server port and tracker database
     (created private), sending the action token from the environment (never written here)."""
     endpoints = yaml.safe_load(base.read_text())
     endpoints["action_endpoint"] = {
         "url": f"http://127.0.0.1:{action_port}/webhook",
-        "headers": {ACTION_TOKEN_HEADER: "${%s}" % ACTION_TOKEN_ENV}}  # Rasa substitutes it
+        "headers": {ACTION_TOKEN_HEADER: "${%s}" % ACTION_TOKEN_ENV},
+    }  # Rasa substitutes it
     if endpoints.get("tracker_store", {}).get("dialect") == "sqlite":
         endpoints["tracker_store"]["db"] = str(tracker_db)
         make_private(tracker_db)
@@ -101,44 +104,78 @@ class Server:
 def _spawn(name: str, cmd: list[str], url: str, log: Path, env: dict[str, str]) -> Server:
     """Start a server whose files are private (umask 077) and whose output goes, redacted,
     to a log file rotated by size (bot.core.logs)."""
-    process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, umask=0o077)
+    process = subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        umask=0o077,
+    )
     assert process.stdout is not None  # stdout=PIPE
     pump_to_rotating_log(process.stdout, log)
     return Server(name, process, url, log)
 
 
-def start_action_server(port: int = 5055, log: Path | None = None,
-                        env: dict[str, str] | None = None) -> Server:
+def start_action_server(
+    port: int = 5055, log: Path | None = None, env: dict[str, str] | None = None
+) -> Server:
     """Start the action server for actions/ on 127.0.0.1:port; it only runs actions for
     callers with $IAR_ACTION_TOKEN (bot.rasa.action_server)."""
-    cmd = [str(VENV_BIN / "python"), "-m", "bot.rasa.action_server", "--actions", "actions",
-           "-p", str(port)]
-    return _spawn("action server", cmd, f"http://127.0.0.1:{port}",
-                  log or BUILD_DIR / "logs" / "actions.log", server_env(env))
+    cmd = [str(VENV_BIN / "python"), "-m", "bot.rasa.action_server", "--actions", "actions", "-p", str(port)]
+    return _spawn(
+        "action server",
+        cmd,
+        f"http://127.0.0.1:{port}",
+        log or BUILD_DIR / "logs" / "actions.log",
+        server_env(env),
+    )
 
 
-def start_rasa_server(port: int = 5005, model: Path = MODEL_PATH,
-                      endpoints: Path = ROOT / "endpoints.yml",
-                      credentials: Path = ROOT / "credentials.yml",
-                      interface: str = "127.0.0.1", log: Path | None = None,
-                      env: dict[str, str] | None = None) -> Server:
+def start_rasa_server(
+    port: int = 5005,
+    model: Path = MODEL_PATH,
+    endpoints: Path = ROOT / "endpoints.yml",
+    credentials: Path = ROOT / "credentials.yml",
+    interface: str = "127.0.0.1",
+    log: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> Server:
     """Start `rasa run` with the REST channel (and the other channels in credentials).
     Its HTTP API is off, or on behind a JWT when $RASA_JWT_SECRET is set (bot.rasa.run)."""
-    cmd = [str(VENV_BIN / "python"), "-m", "bot.rasa.run", "run", "-m", str(model),
-           "--endpoints", str(endpoints),
-           "--credentials", str(credentials), "-p", str(port), "-i", interface]
-    return _spawn("Rasa server", cmd, f"http://127.0.0.1:{port}",
-                  log or BUILD_DIR / "logs" / "rasa.log", server_env(env))
+    cmd = [
+        str(VENV_BIN / "python"),
+        "-m",
+        "bot.rasa.run",
+        "run",
+        "-m",
+        str(model),
+        "--endpoints",
+        str(endpoints),
+        "--credentials",
+        str(credentials),
+        "-p",
+        str(port),
+        "-i",
+        interface,
+    ]
+    return _spawn(
+        "Rasa server",
+        cmd,
+        f"http://127.0.0.1:{port}",
+        log or BUILD_DIR / "logs" / "rasa.log",
+        server_env(env),
+    )
 
 
-def start_alert_dispatcher(interval: float = 2.0, log: Path | None = None,
-                           env: dict[str, str] | None = None) -> Server:
+def start_alert_dispatcher(
+    interval: float = 2.0, log: Path | None = None, env: dict[str, str] | None = None
+) -> Server:
     """Start the alert dispatcher (`python -m bot.ops.cli alerts run`): posts the outbox's
     alerts to $IAR_ALERT_WEBHOOK_URL, retrying until delivered. It serves no URL."""
     cmd = [str(VENV_BIN / "python"), "-m", "bot.ops.cli", "alerts", "run", "--interval", str(interval)]
-    return _spawn("alert dispatcher", cmd, "", log or BUILD_DIR / "logs" / "alerts.log",
-                  server_env(env))
+    return _spawn("alert dispatcher", cmd, "", log or BUILD_DIR / "logs" / "alerts.log", server_env(env))
 
 
 def wait_until_up(server: Server, path: str = "/", timeout: float = 120.0) -> float:
@@ -189,9 +226,14 @@ def child_pid(parent: int, marker: str) -> int:
     raise LookupError(f"no child of {parent} running {marker}")
 
 
-def start_bot(work: Path, model: Path = MODEL_PATH, env: dict[str, str] | None = None, *,
-              rasa_env: dict[str, str] | None = None,
-              dispatcher_interval: float | None = None) -> Stack:
+def start_bot(
+    work: Path,
+    model: Path = MODEL_PATH,
+    env: dict[str, str] | None = None,
+    *,
+    rasa_env: dict[str, str] | None = None,
+    dispatcher_interval: float | None = None,
+) -> Stack:
     """The one stack starter of tests, benchmarks and tools: the action server and the Rasa
     server (every channel of credentials.yml) on free ports, with a fresh tracker store, user
     database and spool in `work`, and, with `dispatcher_interval`, the alert dispatcher; all up
@@ -199,19 +241,26 @@ def start_bot(work: Path, model: Path = MODEL_PATH, env: dict[str, str] | None =
     `env` adds or overrides variables for every server, `rasa_env` for the Rasa server only."""
     action_port, rasa_port = free_port(), free_port()
     endpoints = write_endpoints(work / "endpoints.yml", action_port, work / "tracker.db")
-    env = {"IAR_USER_DB_URL": f"sqlite:///{work / 'userdata.db'}",
-           "IAR_TRACKER_DB_URL": f"sqlite:///{work / 'tracker.db'}",
-           "IAR_REPORT_SPOOL": str(work / "spool" / "reports.jsonl"), **(env or {})}
+    env = {
+        "IAR_USER_DB_URL": f"sqlite:///{work / 'userdata.db'}",
+        "IAR_TRACKER_DB_URL": f"sqlite:///{work / 'tracker.db'}",
+        "IAR_REPORT_SPOOL": str(work / "spool" / "reports.jsonl"),
+        **(env or {}),
+    }
     stack = Stack()
     try:
         stack.servers.append(start_action_server(action_port, log=work / "actions.log", env=env))
-        stack.servers.append(start_rasa_server(rasa_port, model, endpoints, log=work / "rasa.log",
-                                               env={**env, **(rasa_env or {})}))
+        stack.servers.append(
+            start_rasa_server(
+                rasa_port, model, endpoints, log=work / "rasa.log", env={**env, **(rasa_env or {})}
+            )
+        )
         wait_until_up(stack.servers[0], "/health")
         wait_until_up(stack.servers[1], "/")
         if dispatcher_interval is not None:  # once the action server has made the tables
-            stack.servers.append(start_alert_dispatcher(dispatcher_interval,
-                                                        log=work / "alerts.log", env=env))
+            stack.servers.append(
+                start_alert_dispatcher(dispatcher_interval, log=work / "alerts.log", env=env)
+            )
     except BaseException:
         stack.stop()
         raise
@@ -236,9 +285,14 @@ class Supervisor:
     (1 s, doubling, at most 30 s; reset once it has stayed up for a minute), and each
     exit and restart is announced, so one crash no longer stops the whole bot."""
 
-    def __init__(self, say: Callable[[str], None] = print, clock: Callable[[], float] = time.monotonic,
-                 base_delay: float = 1.0, max_delay: float = 30.0, stable_after: float = 60.0
-                 ) -> None:
+    def __init__(
+        self,
+        say: Callable[[str], None] = print,
+        clock: Callable[[], float] = time.monotonic,
+        base_delay: float = 1.0,
+        max_delay: float = 30.0,
+        stable_after: float = 60.0,
+    ) -> None:
         self.say, self.clock = say, clock
         self.base_delay, self.max_delay, self.stable_after = base_delay, max_delay, stable_after
         self.supervised: list[Supervised] = []
@@ -275,8 +329,10 @@ class Supervisor:
             entry.crashes += 1
             delay = self.backoff(entry.crashes)
             entry.restart_at = now + delay
-            self.say(f"The {entry.name} stopped (exit code {code}); restarting it in {delay:.0f} s"
-                     f" (crash {entry.crashes} in a row; log: {entry.server.log}).")
+            self.say(
+                f"The {entry.name} stopped (exit code {code}); restarting it in {delay:.0f} s"
+                f" (crash {entry.crashes} in a row; log: {entry.server.log})."
+            )
 
     def run(self, poll: float = 0.5) -> NoReturn:
         """Check every `poll` seconds until interrupted (Ctrl-C)."""

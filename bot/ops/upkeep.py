@@ -1,5 +1,6 @@
 """What the alert dispatcher does before each delivery pass: save the spooled reports
 (their alerts then go out in the same pass) and finish due 'forget me' requests."""
+
 from __future__ import annotations
 
 import logging
@@ -19,12 +20,13 @@ def upkeep(app: App, tracker_url: str | None) -> None:
     if not app.schema_ready:
         app.create_schema()
     sessions = app.sessions
-    for task, run in (("report spool", lambda: flush(sessions, public_url=app.settings.public_url)),
-                      ("erasure requests", lambda: erase_due(sessions, tracker_url))):
+    for task, run in (
+        ("report spool", lambda: flush(sessions, public_url=app.settings.public_url)),
+        ("erasure requests", lambda: erase_due(sessions, tracker_url)),
+    ):
         try:
             run()
         except SQLAlchemyError as error:  # a database down: next pass
-            log.warning("%s: database unavailable (%s); trying again", task,
-                        str(error).splitlines()[0][:200])
+            log.warning("%s: database unavailable (%s); trying again", task, str(error).splitlines()[0][:200])
         except Exception:  # a bug must not stop the dispatcher either
             log.exception("%s: pass failed; trying again", task)

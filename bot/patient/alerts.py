@@ -19,6 +19,7 @@ team's channel: a site gets at most one post every BURST_WINDOW seconds. The
 first alert goes out at once; alerts that fall due sooner after a post wait for
 the window to end and then go out together, as one post listing them all.
 """
+
 from __future__ import annotations
 
 import logging
@@ -89,21 +90,29 @@ def alert_payload(report: PatientReport, site: Site, public_url: str) -> dict[st
         facts.append(f"Someone with the patient has: {described(others)}")
     if report.temperature_c is not None:
         facts.append(f"Temperature: {report.temperature_c:.1f} °C")
-    facts.append("Time since infusion: " + (
-        "not given" if report.days_since_infusion is None
-        else f"{report.days_since_infusion} day(s) when reported"))
+    facts.append(
+        "Time since infusion: "
+        + (
+            "not given"
+            if report.days_since_infusion is None
+            else f"{report.days_since_infusion} day(s) when reported"
+        )
+    )
     if report.severity:
         facts.append(f"Severity: {report.severity}")
-    facts.append(f"Patient's words: \"{quoted(report.text)}\"")
+    facts.append(f'Patient\'s words: "{quoted(report.text)}"')
     review = report.rule in review_rules()
     heading = report.disposition.upper() + (" – NEEDS REVIEW" if review else "")
-    lines = [f"{heading}: IAR Assistant patient report #{report.id}",
-             f"Participant: {report.study_id or UNIDENTIFIED}",
-             f"Site: {site.name} ({site.id})",
-             f"Disposition: {report.disposition}" + (" (needs review)" if review else ""),
-             f"Rule: {report.rule}", *facts,
-             f"Reported: {report.created_at:%Y-%m-%d %H:%M} UTC via {report.channel or 'unknown channel'}",
-             f"Report: {inbox_link(public_url, report.id)}"]
+    lines = [
+        f"{heading}: IAR Assistant patient report #{report.id}",
+        f"Participant: {report.study_id or UNIDENTIFIED}",
+        f"Site: {site.name} ({site.id})",
+        f"Disposition: {report.disposition}" + (" (needs review)" if review else ""),
+        f"Rule: {report.rule}",
+        *facts,
+        f"Reported: {report.created_at:%Y-%m-%d %H:%M} UTC via {report.channel or 'unknown channel'}",
+        f"Report: {inbox_link(public_url, report.id)}",
+    ]
     return {"text": "\n".join(lines)}
 
 
@@ -131,22 +140,36 @@ def burst_payload(payloads: list[dict[str, Any]], site_id: str | None) -> dict[s
     """One webhook body for several alerts of a site: a count, then each alert (the first
     DETAILED in full, the rest by their first line), most urgent first."""
     texts = [str(p.get("text", "")) for p in payloads]
-    ranked = sorted(texts, key=lambda t: next((i for i, d in enumerate(ALERT_DISPOSITIONS)
-                                               if t.upper().startswith(d.upper())),
-                                              len(ALERT_DISPOSITIONS)))
-    counts = ", ".join(f"{sum(t.upper().startswith(d.upper()) for t in texts)} {d}"
-                       for d in ALERT_DISPOSITIONS)
-    header = (f"{len(texts)} IAR Assistant patient reports for site {site_id or 'unknown'} "
-              f"within {BURST_WINDOW:.0f} s ({counts}), sent as one message:")
+    ranked = sorted(
+        texts,
+        key=lambda t: next(
+            (i for i, d in enumerate(ALERT_DISPOSITIONS) if t.upper().startswith(d.upper())),
+            len(ALERT_DISPOSITIONS),
+        ),
+    )
+    counts = ", ".join(
+        f"{sum(t.upper().startswith(d.upper()) for t in texts)} {d}" for d in ALERT_DISPOSITIONS
+    )
+    header = (
+        f"{len(texts)} IAR Assistant patient reports for site {site_id or 'unknown'} "
+        f"within {BURST_WINDOW:.0f} s ({counts}), sent as one message:"
+    )
     parts = [header, *ranked[:DETAILED], *(t.splitlines()[0] for t in ranked[DETAILED:] if t)]
     return {"text": "\n\n".join(parts)}
 
 
-def deliver_pending(webhook_url: str | None, sessions: sessionmaker[Session],
-                    now: datetime | None = None, *, post: Post = requests.post,
-                    base_delay: float = BASE_DELAY, max_delay: float = MAX_DELAY,
-                    timeout: float = TIMEOUT, limit: int = 100,
-                    burst_window: float = BURST_WINDOW) -> DeliveryRun:
+def deliver_pending(
+    webhook_url: str | None,
+    sessions: sessionmaker[Session],
+    now: datetime | None = None,
+    *,
+    post: Post = requests.post,
+    base_delay: float = BASE_DELAY,
+    max_delay: float = MAX_DELAY,
+    timeout: float = TIMEOUT,
+    limit: int = 100,
+    burst_window: float = BURST_WINDOW,
+) -> DeliveryRun:
     """Post every alert that is due, one post per site (see burst_payload); mark the alerts
     delivered or record the failure and the next try.
 
@@ -161,32 +184,46 @@ def deliver_pending(webhook_url: str | None, sessions: sessionmaker[Session],
         if not webhook_url:
             waiting = _count_pending(session)
             if waiting:
-                log.warning("no webhook configured (%s): %d alert(s) waiting in the outbox",
-                            WEBHOOK_ENV, waiting)
+                log.warning(
+                    "no webhook configured (%s): %d alert(s) waiting in the outbox", WEBHOOK_ENV, waiting
+                )
             return DeliveryRun(pending=waiting)
         due = session.execute(
             select(AlertOutbox.id, PatientReport.site_id)
             .outerjoin(PatientReport, AlertOutbox.report_id == PatientReport.id)
             .where(AlertOutbox.delivered_at.is_(None), AlertOutbox.next_attempt_at <= now)
-            .order_by(AlertOutbox.id).limit(limit)).all()
+            .order_by(AlertOutbox.id)
+            .limit(limit)
+        ).all()
         by_site: dict[str | None, list[int]] = {}
         for alert_id, site_id in due:
             by_site.setdefault(site_id, []).append(alert_id)
         for site_id, alert_ids in by_site.items():
             last = _last_post(session, site_id)
             if last is not None and now - last < timedelta(seconds=burst_window):
-                log.debug("site %s: %d alert(s) held until %s (burst window)", site_id,
-                         len(alert_ids), last + timedelta(seconds=burst_window))
+                log.debug(
+                    "site %s: %d alert(s) held until %s (burst window)",
+                    site_id,
+                    len(alert_ids),
+                    last + timedelta(seconds=burst_window),
+                )
                 continue
-            alerts = session.execute(
-                select(AlertOutbox).where(AlertOutbox.id.in_(alert_ids),
-                                          AlertOutbox.delivered_at.is_(None))
-                .order_by(AlertOutbox.id).with_for_update(skip_locked=True)).scalars().all()
+            alerts = (
+                session.execute(
+                    select(AlertOutbox)
+                    .where(AlertOutbox.id.in_(alert_ids), AlertOutbox.delivered_at.is_(None))
+                    .order_by(AlertOutbox.id)
+                    .with_for_update(skip_locked=True)
+                )
+                .scalars()
+                .all()
+            )
             if not alerts:
                 session.rollback()
                 continue
-            payload = (alerts[0].payload if len(alerts) == 1
-                       else burst_payload([a.payload for a in alerts], site_id))
+            payload = (
+                alerts[0].payload if len(alerts) == 1 else burst_payload([a.payload for a in alerts], site_id)
+            )
             error = _post(webhook_url, payload, post, timeout)
             for alert in alerts:
                 alert.attempts += 1
@@ -202,8 +239,9 @@ def deliver_pending(webhook_url: str | None, sessions: sessionmaker[Session],
                 log.info("%d alert(s) (reports %s) delivered in one post", len(alerts), reports)
             else:
                 failed += len(alerts)
-                log.warning("%d alert(s) (reports %s) not delivered: %s; retrying", len(alerts),
-                            reports, error)
+                log.warning(
+                    "%d alert(s) (reports %s) not delivered: %s; retrying", len(alerts), reports, error
+                )
             session.commit()
         return DeliveryRun(delivered, failed, _count_pending(session))
 
@@ -213,24 +251,35 @@ def _last_post(session: Session, site_id: str | None) -> datetime | None:
     last: datetime | None = session.execute(
         select(func.max(AlertOutbox.delivered_at))
         .join(PatientReport, AlertOutbox.report_id == PatientReport.id)
-        .where(PatientReport.site_id == site_id)).scalar()
+        .where(PatientReport.site_id == site_id)
+    ).scalar()
     return last
 
 
 def _count_pending(session: Session) -> int:
-    return len(session.execute(select(AlertOutbox.id).where(AlertOutbox.delivered_at.is_(None)))
-               .scalars().all())
+    return len(
+        session.execute(select(AlertOutbox.id).where(AlertOutbox.delivered_at.is_(None))).scalars().all()
+    )
 
 
-def run_dispatcher(sessions: sessionmaker[Session], interval: float = 2.0,
-                   url: str | None = None, stop: Callable[[], bool] = lambda: False,
-                   upkeep: Callable[[], object] = lambda: None, **options: Any) -> None:
+def run_dispatcher(
+    sessions: sessionmaker[Session],
+    interval: float = 2.0,
+    url: str | None = None,
+    stop: Callable[[], bool] = lambda: False,
+    upkeep: Callable[[], object] = lambda: None,
+    **options: Any,
+) -> None:
     """Deliver pending alerts every `interval` seconds until `stop()` is true, calling
     `upkeep()` (bot.ops.upkeep: spooled reports, erasures) before each pass."""
     url = url or webhook_url()
-    log.info("alert dispatcher started: %s, every %.1f s",
-             "posting to the configured webhook" if url else
-             f"no webhook configured ({WEBHOOK_ENV}): alerts stay in the outbox", interval)
+    log.info(
+        "alert dispatcher started: %s, every %.1f s",
+        "posting to the configured webhook"
+        if url
+        else f"no webhook configured ({WEBHOOK_ENV}): alerts stay in the outbox",
+        interval,
+    )
     waiting = 0
     while not stop():
         try:
@@ -241,8 +290,11 @@ def run_dispatcher(sessions: sessionmaker[Session], interval: float = 2.0,
                 with sessions() as session:
                     now_waiting = _count_pending(session)
                 if now_waiting != waiting:
-                    log.warning("no webhook configured (%s): %d alert(s) waiting in the outbox",
-                                WEBHOOK_ENV, now_waiting)
+                    log.warning(
+                        "no webhook configured (%s): %d alert(s) waiting in the outbox",
+                        WEBHOOK_ENV,
+                        now_waiting,
+                    )
                 waiting = now_waiting
         except Exception:  # a database hiccup must not end the dispatcher
             log.exception("alert delivery pass failed; trying again")

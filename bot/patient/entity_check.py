@@ -7,6 +7,7 @@ arbitrary text in an alert. So only well-formed entities are kept: a symptom id 
 knowledge/symptoms.yml with a known status, a temperature in the band the extractor
 accepts with a unit, a whole number of days, a severity word.
 """
+
 from __future__ import annotations
 
 import math
@@ -14,10 +15,15 @@ import re
 from typing import Any, Iterable, Mapping
 
 from bot.patient.findings import (
-    DAYS_ENTITY, SEVERITY_ENTITY, SEVERITY_RANK, STATUSES, SYMPTOM_ENTITY, TEMPERATURE_ENTITY,
+    DAYS_ENTITY,
+    SEVERITY_ENTITY,
+    SEVERITY_RANK,
+    STATUSES,
+    SYMPTOM_ENTITY,
+    TEMPERATURE_ENTITY,
 )
-from bot.patient.symptoms import load_lexicon
 from bot.patient.nlp.quantities import EXPLICIT_CELSIUS
+from bot.patient.symptoms import load_lexicon
 
 MAX_DAYS = 3650  # no trial follows a patient longer than this after an infusion
 
@@ -38,10 +44,14 @@ def valid_entity(entity: Mapping[str, Any]) -> bool:
     """Whether a report entity is well formed (entities of other kinds pass unchanged)."""
     kind, value = entity.get("entity"), entity.get("value")
     if kind == SYMPTOM_ENTITY:
-        return (isinstance(value, str) and value in load_lexicon().symptoms
-                and (entity.get("role") or "present") in STATUSES
-                and entity.get(SEVERITY_ENTITY) in (None, *SEVERITY_RANK)
-                and _offset(entity.get("start")) and _offset(entity.get("end")))
+        return (
+            isinstance(value, str)
+            and value in load_lexicon().symptoms
+            and (entity.get("role") or "present") in STATUSES
+            and entity.get(SEVERITY_ENTITY) in (None, *SEVERITY_RANK)
+            and _offset(entity.get("start"))
+            and _offset(entity.get("end"))
+        )
     if kind == TEMPERATURE_ENTITY:
         number = _number(value)
         return number is not None and EXPLICIT_CELSIUS[0] <= number <= EXPLICIT_CELSIUS[1]

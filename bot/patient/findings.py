@@ -1,5 +1,6 @@
 """What reading a patient's message finds: symptoms with their status, and the facts read
 (light module: no spaCy import)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -53,8 +54,7 @@ class Extraction:
 
 def entity(kind: str, value: str, start: int, end: int, **extra: Any) -> dict[str, Any]:
     """One NLU entity dict, found with full confidence (a rule, not a guess)."""
-    return {"entity": kind, "value": value, "start": start, "end": end, "confidence_entity": 1.0,
-            **extra}
+    return {"entity": kind, "value": value, "start": start, "end": end, "confidence_entity": 1.0, **extra}
 
 
 def entities_from(extraction: Extraction) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ with a red flag present, or a message in another language, it asks nothing at al
 An unclear answer to the screen gets the question once more; a second one is
 recorded as "unclear", which is never routine.
 """
+
 from __future__ import annotations
 
 import re
@@ -25,29 +26,41 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping
 
 from bot.patient.findings import (
-    DAYS_ENTITY, LANGUAGE_ENTITY, SEVERITY_ENTITY, SYMPTOM_ENTITY, TEMPERATURE_ENTITY, Finding,
+    DAYS_ENTITY,
+    LANGUAGE_ENTITY,
+    SEVERITY_ENTITY,
+    SYMPTOM_ENTITY,
+    TEMPERATURE_ENTITY,
+    Finding,
 )
-from bot.patient.symptoms import load_lexicon
 from bot.patient.nlp.quantities import parse_bare_temperature
 from bot.patient.screen import UNCLEAR, load_screen, read_answer
+from bot.patient.symptoms import load_lexicon
 from bot.patient.triage import Decision, Report, missing_facts, triage
 
 ANYTHING_ELSE = "anything_else"
 SCREEN = "red_flag_screen"
 SCREEN_ASKS = 2  # the screen is asked again once after an unclear answer
 # bot.patient.triage fact -> form slot asking for it
-FACT_SLOTS = {"days_since_infusion": "days_since_infusion", "severity": "severity",
-              "temperature_c": "temperature_c"}
+FACT_SLOTS = {
+    "days_since_infusion": "days_since_infusion",
+    "severity": "severity",
+    "temperature_c": "temperature_c",
+}
 FORM_SLOTS = (SCREEN, *FACT_SLOTS.values(), ANYTHING_ELSE)
 REPORT_ENTITIES = (SYMPTOM_ENTITY, TEMPERATURE_ENTITY, DAYS_ENTITY, SEVERITY_ENTITY, LANGUAGE_ENTITY)
 _KEEP = ("entity", "value", "role", "start", "end", "text", SEVERITY_ENTITY)
 CORRECTION = re.compile(
     r"^\W*(?:no|nope|nah|sorry|oops|wait|actually|correction|not)\b"
     r"|\b(?:i mean|i meant|actually|correction|rather|my mistake|i was wrong|not \w+(?: \w+)?,? but)\b",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 # a bare number of days, as an answer to "when was your last infusion?"
-BARE_DAYS = re.compile(r"^\W*(?:about|around|maybe|roughly|i think|it was|it's|its)?\s*(\d{1,2})"
-                       r"(?:\s*days?)?\W*$", re.IGNORECASE)
+BARE_DAYS = re.compile(
+    r"^\W*(?:about|around|maybe|roughly|i think|it was|it's|its)?\s*(\d{1,2})"
+    r"(?:\s*days?)?\W*$",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -63,8 +76,11 @@ class Turn:
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> Turn:
-        return cls(str(raw.get("id") or ""), str(raw.get("text") or ""),
-                   tuple(dict(e) for e in raw.get("entities") or ()))
+        return cls(
+            str(raw.get("id") or ""),
+            str(raw.get("text") or ""),
+            tuple(dict(e) for e in raw.get("entities") or ()),
+        )
 
 
 def is_correction(text: str) -> bool:
@@ -74,34 +90,59 @@ def is_correction(text: str) -> bool:
 
 def report_entities(entities: Iterable[Mapping[str, Any]]) -> tuple[dict[str, Any], ...]:
     """The entities a report is built from (symptom, temperature, days, severity), JSON-safe."""
-    return tuple({k: e[k] for k in _KEEP if k in e and e[k] is not None}
-                 for e in entities if e.get("entity") in REPORT_ENTITIES)
+    return tuple(
+        {k: e[k] for k in _KEEP if k in e and e[k] is not None}
+        for e in entities
+        if e.get("entity") in REPORT_ENTITIES
+    )
 
 
-def answer_entities(text: str, entities: Iterable[Mapping[str, Any]], requested: str | None,
-                    report: Report) -> list[dict[str, Any]]:
+def answer_entities(
+    text: str, entities: Iterable[Mapping[str, Any]], requested: str | None, report: Report
+) -> list[dict[str, Any]]:
     """Values a message gives only in context, which the extractor cannot read on its own:
     a bare temperature ("38.6") when asked for it or when a reading or fever is already
     known ("sorry, I meant 37.8"), and a bare number of days when asked for them ("3")."""
     kinds = {e.get("entity") for e in entities}
     extra: list[dict[str, Any]] = []
-    temperature_context = (requested == FACT_SLOTS["temperature_c"] or report.temperature_c is not None
-                           or any(f.symptom == "fever" for f in report.present()))
+    temperature_context = (
+        requested == FACT_SLOTS["temperature_c"]
+        or report.temperature_c is not None
+        or any(f.symptom == "fever" for f in report.present())
+    )
     if TEMPERATURE_ENTITY not in kinds and temperature_context:
         reading = parse_bare_temperature(text)
         if reading is not None:
-            extra.append({"entity": TEMPERATURE_ENTITY, "value": f"{reading.value:.1f}",
-                          "start": reading.start, "end": reading.end,
-                          "text": text[reading.start:reading.end]})
+            extra.append(
+                {
+                    "entity": TEMPERATURE_ENTITY,
+                    "value": f"{reading.value:.1f}",
+                    "start": reading.start,
+                    "end": reading.end,
+                    "text": text[reading.start : reading.end],
+                }
+            )
     days = BARE_DAYS.match(text) if requested == FACT_SLOTS["days_since_infusion"] else None
     if DAYS_ENTITY not in kinds and days:
-        extra.append({"entity": DAYS_ENTITY, "value": str(int(days.group(1))),
-                      "start": days.start(1), "end": days.end(1), "text": days.group(1)})
+        extra.append(
+            {
+                "entity": DAYS_ENTITY,
+                "value": str(int(days.group(1))),
+                "start": days.start(1),
+                "end": days.end(1),
+                "text": days.group(1),
+            }
+        )
     return extra
 
 
-def add_turn(turns: Iterable[Turn], message_id: str | None, text: str,
-             entities: Iterable[Mapping[str, Any]], requested: str | None = None) -> tuple[Turn, ...]:
+def add_turn(
+    turns: Iterable[Turn],
+    message_id: str | None,
+    text: str,
+    entities: Iterable[Mapping[str, Any]],
+    requested: str | None = None,
+) -> tuple[Turn, ...]:
     """The turns with this message added; the same message seen again replaces itself.
 
     `requested` is the question the message answers, if any (see answer_entities).
@@ -155,8 +196,9 @@ def report_of(turns: Iterable[Turn], screen: str | None = None) -> Report:
     return replace(report, screen=screen)
 
 
-def screen_answer(text: str, screen: str | None, times_asked: int,
-                  shown: list[str] | None = None) -> str | None:
+def screen_answer(
+    text: str, screen: str | None, times_asked: int, shown: list[str] | None = None
+) -> str | None:
     """The screen's answer after a reply to it: what the reply says, or "unclear"
     once the question has been asked SCREEN_ASKS times without a clear answer."""
     if screen is not None:
@@ -180,8 +222,12 @@ class FormProgress:
     to_ask: tuple[str, ...] = ()  # form slots still to ask, in order; () ends the form
 
 
-def progress(turns: Iterable[Turn], asked: Iterable[str] = (), anything_else: str | None = None,
-             screen: str | None = None) -> FormProgress:
+def progress(
+    turns: Iterable[Turn],
+    asked: Iterable[str] = (),
+    anything_else: str | None = None,
+    screen: str | None = None,
+) -> FormProgress:
     """What is known and what the form should still ask.
 
     Nothing is asked once a red flag is present, or for a message in another
@@ -192,8 +238,12 @@ def progress(turns: Iterable[Turn], asked: Iterable[str] = (), anything_else: st
     turns, asked = tuple(turns), list(asked)
     report = report_of(turns, screen)
     decision = triage(report)
-    slots = {"days_since_infusion": report.days_since_infusion, "severity": report.severity,
-             "temperature_c": report.temperature_c, SCREEN: screen}
+    slots = {
+        "days_since_infusion": report.days_since_infusion,
+        "severity": report.severity,
+        "temperature_c": report.temperature_c,
+        SCREEN: screen,
+    }
     if decision.disposition == "emergency" or report.language is not None:
         return FormProgress(report, decision, slots, ())
     to_ask = [SCREEN] if screen is None and asked.count(SCREEN) < SCREEN_ASKS else []
@@ -211,17 +261,14 @@ def should_store(decision: Decision) -> bool:
 
 
 def _summary(decision: Decision) -> dict[str, Any]:
-    return {"disposition": decision.disposition, "rule": decision.rule_id,
-            "symptoms": list(decision.present)}
+    return {"disposition": decision.disposition, "rule": decision.rule_id, "symptoms": list(decision.present)}
 
 
 def triage_payload(decision: Decision) -> dict[str, Any]:
     """The custom payload sent with every triage reply, for channels and other systems."""
-    body: dict[str, Any] = {**_summary(decision), "source": decision.source,
-                            "cites": list(decision.cites)}
+    body: dict[str, Any] = {**_summary(decision), "source": decision.source, "cites": list(decision.cites)}
     if decision.someone_else:
         body["someone_else"] = list(decision.someone_else)
     if decision.if_case is not None:
-        body["if_case"] = {**_summary(decision.if_case),
-                           "symptoms": list(decision.hypothetical_for)}
+        body["if_case"] = {**_summary(decision.if_case), "symptoms": list(decision.hypothetical_for)}
     return {"triage": body}

@@ -18,6 +18,7 @@ deletes the sender's rows from the tracker store's `events` table, unlinks their
 reports (including any saved meanwhile) and marks the request done. Done requests
 keep only the hash of the sender id.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -31,8 +32,8 @@ from sqlalchemy import Column, DateTime, Integer, String, inspect, select, text,
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.paths import LOCAL_ENDPOINTS, ROOT
-from bot.patient.reports.models import PatientReport
 from bot.core.userdb import UserBase, engine_for, utcnow
+from bot.patient.reports.models import PatientReport
 
 TRACKER_DB_ENV = "IAR_TRACKER_DB_URL"
 ERASE_DELAY = 5.0  # seconds: the turn that asked has been saved by then
@@ -74,10 +75,14 @@ def tracker_db_url(endpoints: Path | None = None) -> str | None:
 
 def unlink_reports(session: Session, sender_id: str) -> int:
     """Replace the sender id on their reports by its hash (reports and alerts stay); how many."""
-    return int(session.execute(
-        update(PatientReport).where(PatientReport.sender_id == sender_id)
-        .values(sender_id=sender_hash(sender_id)),
-        execution_options={"synchronize_session": False}).rowcount)
+    return int(
+        session.execute(
+            update(PatientReport)
+            .where(PatientReport.sender_id == sender_id)
+            .values(sender_id=sender_hash(sender_id)),
+            execution_options={"synchronize_session": False},
+        ).rowcount
+    )
 
 
 def request_erasure(sessions: sessionmaker[Session], sender_id: str) -> None:
@@ -93,20 +98,33 @@ def delete_events(tracker_url: str, sender_id: str) -> int:
         if not inspect(engine).has_table("events"):
             return 0
         with engine.begin() as connection:
-            return int(connection.execute(text("DELETE FROM events WHERE sender_id = :sender"),
-                                          {"sender": sender_id}).rowcount)
+            return int(
+                connection.execute(
+                    text("DELETE FROM events WHERE sender_id = :sender"), {"sender": sender_id}
+                ).rowcount
+            )
     finally:  # one engine per pass: its connections are closed, not left to the collector
         engine.dispose()
 
 
-def erase_due(sessions: sessionmaker[Session], tracker_url: str | None,
-              now: datetime | None = None, delay: float = ERASE_DELAY) -> int:
+def erase_due(
+    sessions: sessionmaker[Session],
+    tracker_url: str | None,
+    now: datetime | None = None,
+    delay: float = ERASE_DELAY,
+) -> int:
     """Finish every request at least `delay` seconds old; the number finished."""
     due_before = (now or utcnow()) - timedelta(seconds=delay)
     with sessions() as session:
-        due = session.execute(select(ErasureRequest).where(
-            ErasureRequest.done_at.is_(None), ErasureRequest.requested_at <= due_before)
-        ).scalars().all()
+        due = (
+            session.execute(
+                select(ErasureRequest).where(
+                    ErasureRequest.done_at.is_(None), ErasureRequest.requested_at <= due_before
+                )
+            )
+            .scalars()
+            .all()
+        )
     for request in due:
         events = delete_events(tracker_url, request.sender_id) if tracker_url else None
         with sessions.begin() as session:
@@ -114,7 +132,10 @@ def erase_due(sessions: sessionmaker[Session], tracker_url: str | None,
             row.reports_unlinked = unlink_reports(session, request.sender_id)
             row.events_deleted, row.done_at = events, utcnow()
             row.sender_id = sender_hash(request.sender_id)
-        log.info("erasure request %d done: %s tracker events deleted, %d report(s) kept unlinked",
-                 request.id, "no tracker store configured, no" if events is None else events,
-                 row.reports_unlinked)
+        log.info(
+            "erasure request %d done: %s tracker events deleted, %d report(s) kept unlinked",
+            request.id,
+            "no tracker store configured, no" if events is None else events,
+            row.reports_unlinked,
+        )
     return len(due)

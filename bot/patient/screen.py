@@ -5,6 +5,7 @@ No patient report ends below `emergency` until the patient has answered it
 of symptoms then makes the conversation shorter, never less safe. Pure
 functions over knowledge/red_flag_screen.yml, free of Rasa.
 """
+
 from __future__ import annotations
 
 import re
@@ -13,15 +14,29 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
-from bot.patient.symptoms import load_lexicon
 from bot.core.paths import KNOWLEDGE_DIR
 from bot.core.yamlfile import read_yaml
+from bot.patient.symptoms import load_lexicon
 
 SCREEN_FILE = KNOWLEDGE_DIR / "red_flag_screen.yml"
 NONE, YES, UNCLEAR = "none", "yes", "unclear"
-ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4,
-            "4th": 4, "fifth": 5, "5th": 5, "sixth": 6, "6th": 6, "seventh": 7, "7th": 7,
-            "last": -1}
+ORDINALS = {
+    "first": 1,
+    "1st": 1,
+    "second": 2,
+    "2nd": 2,
+    "third": 3,
+    "3rd": 3,
+    "fourth": 4,
+    "4th": 4,
+    "fifth": 5,
+    "5th": 5,
+    "sixth": 6,
+    "6th": 6,
+    "seventh": 7,
+    "7th": 7,
+    "last": -1,
+}
 _NUMBER = re.compile(r"^(?:the\s+|option\s+|number\s+|no\.?\s*|#)?(\d{1,2})(?:\s+one)?$")
 _ORDINAL = re.compile(r"\b(" + "|".join(ORDINALS) + r")\b(?:\s+one)?")
 _WORDS = re.compile(r"[a-z0-9']+")
@@ -74,17 +89,28 @@ def load_screen(path: Path = SCREEN_FILE) -> Screen:
         for symptom in raw["symptoms"]:
             if symptom not in symptoms or symptoms[symptom].cls != "emergency":
                 raise ScreenConfigError(f"{where}: '{symptom}' is not an emergency symptom id")
-        options.append(ScreenOption(raw["id"], " ".join(raw["label"].split()), tuple(raw["symptoms"]),
-                                    frozenset(str(w).lower() for w in raw.get("words") or ()),
-                                    frozenset(raw.get("hints") or ())))
+        options.append(
+            ScreenOption(
+                raw["id"],
+                " ".join(raw["label"].split()),
+                tuple(raw["symptoms"]),
+                frozenset(str(w).lower() for w in raw.get("words") or ()),
+                frozenset(raw.get("hints") or ()),
+            )
+        )
     if len({o.id for o in options}) != len(options) or not options:
         raise ScreenConfigError(f"{path.name}: needs options with unique ids")
     for key in ("question", "reask", "none", "yes_words", "no_words"):
         if not data.get(key):
             raise ScreenConfigError(f"{path.name}: missing '{key}'")
-    return Screen(data["question"], data["reask"], data["none"], tuple(options),
-                  frozenset(_clean(w) for w in data["yes_words"]),
-                  frozenset(_clean(w) for w in data["no_words"]))
+    return Screen(
+        data["question"],
+        data["reask"],
+        data["none"],
+        tuple(options),
+        frozenset(_clean(w) for w in data["yes_words"]),
+        frozenset(_clean(w) for w in data["no_words"]),
+    )
 
 
 def ordered_options(screen: Screen, first: Iterable[str] = ()) -> list[ScreenOption]:
@@ -93,8 +119,10 @@ def ordered_options(screen: Screen, first: Iterable[str] = ()) -> list[ScreenOpt
     hinted = list(dict.fromkeys(first))
 
     def rank(option: ScreenOption) -> int:
-        return next((i for i, sign in enumerate(hinted)
-                     if sign in option.symptoms or sign in option.hints), len(hinted))
+        return next(
+            (i for i, sign in enumerate(hinted) if sign in option.symptoms or sign in option.hints),
+            len(hinted),
+        )
 
     return sorted(screen.options, key=rank)
 

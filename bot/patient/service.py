@@ -10,6 +10,7 @@ One method per use case, each owning its whole sequence and its transaction:
   database is down); the reply never waits for, or fails with, the storage;
 * `forget`: record a 'forget me' request (the dispatcher carries it out, bot.patient.privacy).
 """
+
 from __future__ import annotations
 
 import logging
@@ -79,8 +80,7 @@ def screen_hints(turns: tuple[Turn, ...]) -> list[str]:
     if named:
         return named
     found = detector()
-    return [m.sign for m in found.signs_at(patient_text(turns)[:HINT_CHARS],
-                                           found.thresholds.name_first)]
+    return [m.sign for m in found.signs_at(patient_text(turns)[:HINT_CHARS], found.thresholds.name_first)]
 
 
 class PatientService:
@@ -91,9 +91,16 @@ class PatientService:
         self.sessions = sessions
         self.public_url = public_url  # alerts link to the report in the inbox there
 
-    def read_form_reply(self, turns: tuple[Turn, ...], asked: list[str], requested: str | None,
-                        text: str, anything_else: str | None, screen: str | None,
-                        screen_order: list[str] | None) -> FormState:
+    def read_form_reply(
+        self,
+        turns: tuple[Turn, ...],
+        asked: list[str],
+        requested: str | None,
+        text: str,
+        anything_else: str | None,
+        screen: str | None,
+        screen_order: list[str] | None,
+    ) -> FormState:
         """Take the reply to the slot the form asked (`requested`) into the report."""
         asked = list(asked)
         if requested in FORM_SLOTS and (requested not in asked or requested == SCREEN):
@@ -113,12 +120,18 @@ class PatientService:
         listing = "\n".join(f"{i}. {o.label}" for i, o in enumerate(options, start=1))
         buttons = [{"title": o.label, "payload": o.label} for o in options]
         buttons.append({"title": screen.none, "payload": screen.none})
-        return ScreenPrompt(f"{screen.reask if again else screen.question}\n{listing}", buttons,
-                            [o.id for o in options])
+        return ScreenPrompt(
+            f"{screen.reask if again else screen.question}\n{listing}", buttons, [o.id for o in options]
+        )
 
-    def finish_report(self, turns: tuple[Turn, ...], screen: str | None, sender_id: str,
-                      channel: str | None, participant: tuple[str, str] | None = None
-                      ) -> FinishedReport:
+    def finish_report(
+        self,
+        turns: tuple[Turn, ...],
+        screen: str | None,
+        sender_id: str,
+        channel: str | None,
+        participant: tuple[str, str] | None = None,
+    ) -> FinishedReport:
         """Triage the report and store it with its alert when it is worth keeping; a storage
         failure is logged, never raised: the patient has their advice either way.
         `participant`: (study ID, site id) of a personal link; their site's numbers are given."""
@@ -128,11 +141,21 @@ class PatientService:
         stored = should_store(decision)
         if stored:
             try:  # a database down: the report waits in the spool (bot.patient.reports.spool)
-                save_or_spool(report_columns(
-                    sender_id=sender_id, channel=channel, text=patient_text(turns), report=report,
-                    decision=decision, site=site, dedupe_key=f"{sender_id}:{turns[-1].id}",
-                    study_id=participant[0] if participant else None),
-                    site, lambda: self.sessions, self.public_url)
+                save_or_spool(
+                    report_columns(
+                        sender_id=sender_id,
+                        channel=channel,
+                        text=patient_text(turns),
+                        report=report,
+                        decision=decision,
+                        site=site,
+                        dedupe_key=f"{sender_id}:{turns[-1].id}",
+                        study_id=participant[0] if participant else None,
+                    ),
+                    site,
+                    lambda: self.sessions,
+                    self.public_url,
+                )
             except Exception:  # the failure goes to the log
                 log.exception("could not save the %s report of %s", decision.disposition, sender_id)
         return FinishedReport(format_reply(decision, site), triage_payload(decision), stored)

@@ -1,5 +1,6 @@
 """The symptom catalogue: the lexicon (knowledge/symptoms.yml) with each symptom's triage class, and
 the ConText rules (knowledge/context_rules.yml) and grammar the reader applies."""
+
 from __future__ import annotations
 
 import itertools
@@ -9,9 +10,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from bot.patient.findings import SEVERITY_RANK
 from bot.core.paths import KNOWLEDGE_DIR
 from bot.core.yamlfile import read_yaml
+from bot.patient.findings import SEVERITY_RANK
 
 SYMPTOMS_FILE = KNOWLEDGE_DIR / "symptoms.yml"
 CONTEXT_FILE = KNOWLEDGE_DIR / "context_rules.yml"
@@ -61,8 +62,8 @@ def respell(text: str, index: list[int], words: dict[str, str]) -> tuple[str, li
         replacement = words.get(m.group().lower())
         if replacement is None:
             continue
-        out.append(text[last:m.start()])
-        new_index += index[last:m.start()]
+        out.append(text[last : m.start()])
+        new_index += index[last : m.start()]
         width = m.end() - m.start()
         out.append(replacement)
         new_index += [index[m.start() + min(i, width - 1)] for i in range(len(replacement))]
@@ -117,15 +118,23 @@ def load_grammar(path: Path = GRAMMAR_FILE, symptoms: Path = SYMPTOMS_FILE) -> G
         _words_only(raw["parts"] + raw["signs"], where)
         if raw["symptom"] not in known:
             raise LexiconError(f"{where}: unknown symptom id '{raw['symptom']}'")
-        rules.append(GrammarRule(raw["symptom"], frozenset(str(w).lower() for w in raw["parts"]),
-                                 frozenset(str(w).lower() for w in raw["signs"]),
-                                 int(raw.get("window", window)), bool(raw.get("needs_lead", False))))
+        rules.append(
+            GrammarRule(
+                raw["symptom"],
+                frozenset(str(w).lower() for w in raw["parts"]),
+                frozenset(str(w).lower() for w in raw["signs"]),
+                int(raw.get("window", window)),
+                bool(raw.get("needs_lead", False)),
+            )
+        )
     if not rules:
         raise LexiconError(f"{path.name}: needs `rules`")
     for key in ("breaks", "lead", "negations", "inability"):
         _words_only(data.get(key) or [], f"{path.name}: {key}")
-    words = {key: frozenset(str(w).lower() for w in data.get(key) or ())
-             for key in ("breaks", "lead", "negations", "inability")}
+    words = {
+        key: frozenset(str(w).lower() for w in data.get(key) or ())
+        for key in ("breaks", "lead", "negations", "inability")
+    }
     return Grammar(tuple(rules), **words)
 
 
@@ -133,8 +142,13 @@ def vocabulary(lexicon: Lexicon, grammar: Grammar) -> set[str]:
     """The words our warning signs and same-day signs are read from: the grammar's
     parts and signs and the words of the emergency and urgent phrases (lower case)."""
     words = {w for rule in grammar.rules for w in rule.parts | rule.signs}
-    words |= {w for s in lexicon.symptoms.values() if s.cls != "routine"
-              for phrase in s.phrases for w in WORD.findall(phrase.lower())}
+    words |= {
+        w
+        for s in lexicon.symptoms.values()
+        if s.cls != "routine"
+        for phrase in s.phrases
+        for w in WORD.findall(phrase.lower())
+    }
     return words
 
 
@@ -204,7 +218,7 @@ def _words_only(words: list[Any], where: str) -> None:
     """YAML reads a bare no, yes, on or off as a boolean: a word list must hold strings."""
     odd = [w for w in words if not isinstance(w, str)]
     if odd:
-        raise LexiconError(f"{where}: {odd} read as non-words; quote them (e.g. \"no\")")
+        raise LexiconError(f'{where}: {odd} read as non-words; quote them (e.g. "no")')
 
 
 def _require(raw: dict[str, Any], keys: tuple[str, ...], where: str) -> None:
@@ -221,10 +235,14 @@ def _symptom(raw: dict[str, Any], index: int) -> Symptom:
     if raw["class"] not in CLASSES:
         raise LexiconError(f"{where}: class must be one of {CLASSES}")
     return Symptom(
-        id=raw["id"], term=raw["term"], name=raw["name"], cls=raw["class"],
+        id=raw["id"],
+        term=raw["term"],
+        name=raw["name"],
+        cls=raw["class"],
         phrases=tuple(expand_all(raw["phrases"])),
         not_phrases=tuple(expand_all(raw.get("not_phrases") or [])),
-        source=raw["source"], cites=tuple(raw["cites"]),
+        source=raw["source"],
+        cites=tuple(raw["cites"]),
     )
 
 
@@ -247,8 +265,9 @@ def load_lexicon(path: Path = SYMPTOMS_FILE) -> Lexicon:
     scores = {level: (int(lo), int(hi)) for level, (lo, hi) in (severity.get("scores") or {}).items()}
     if not symptoms or not words or set(scores) - set(SEVERITY_LEVELS):
         raise LexiconError(f"{path.name}: needs `symptoms`, `severity.levels` and valid `severity.scores`")
-    return Lexicon(symptoms, words, scores, str(severity.get("source", "")),
-                   tuple(severity.get("cites") or ()))
+    return Lexicon(
+        symptoms, words, scores, str(severity.get("source", "")), tuple(severity.get("cites") or ())
+    )
 
 
 @lru_cache(maxsize=None)
@@ -264,8 +283,9 @@ def load_context_config(path: Path = CONTEXT_FILE) -> ContextConfig:
         if raw["direction"] not in DIRECTIONS:
             raise LexiconError(f"{where}: direction must be one of {DIRECTIONS}")
         scope = raw.get("max_scope", scopes.get(raw["category"]))
-        rules += [ContextRuleSpec(p, raw["category"], raw["direction"], scope)
-                  for p in expand(raw["literal"])]
+        rules += [
+            ContextRuleSpec(p, raw["category"], raw["direction"], scope) for p in expand(raw["literal"])
+        ]
     reach = data.get("reach") or {}
     return ContextConfig(
         rules=tuple(rules),

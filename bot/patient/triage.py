@@ -2,6 +2,7 @@
 
 Pure functions over dataclasses; all clinical wording comes from the YAML files.
 """
+
 from __future__ import annotations
 
 import string
@@ -10,26 +11,47 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, cast
 
-from bot.patient.findings import (
-    DAYS_ENTITY, LANGUAGE_ENTITY, SEVERITY_ENTITY, SEVERITY_RANK, SYMPTOM_ENTITY,
-    TEMPERATURE_ENTITY, Extraction, Finding,
-)
-from bot.patient.nlp.language import foreign_reply
-from bot.patient.symptoms import CLASSES, SEVERITY_LEVELS, Lexicon, load_lexicon
 from bot.core.paths import KNOWLEDGE_DIR
 from bot.core.sites import Site
 from bot.core.yamlfile import read_yaml
+from bot.patient.findings import (
+    DAYS_ENTITY,
+    LANGUAGE_ENTITY,
+    SEVERITY_ENTITY,
+    SEVERITY_RANK,
+    SYMPTOM_ENTITY,
+    TEMPERATURE_ENTITY,
+    Extraction,
+    Finding,
+)
+from bot.patient.nlp.language import foreign_reply
+from bot.patient.symptoms import CLASSES, SEVERITY_LEVELS, Lexicon, load_lexicon
 
 TRIAGE_FILE = KNOWLEDGE_DIR / "triage.yml"
 SOURCES_FILE = KNOWLEDGE_DIR / "sources.yml"
 DISPOSITIONS = ("emergency", "urgent", "routine")  # most urgent first
 CONDITIONS = {
-    "any_present", "any_present_class", "also_present", "any_resolved", "any_resolved_class",
+    "any_present",
+    "any_present_class",
+    "also_present",
+    "any_resolved",
+    "any_resolved_class",
     "any_gradual",
-    "severity_at_least", "temperature_c_at_least", "temperature_c_below", "temperature_known",
-    "feverish", "days_since_infusion_at_most", "days_since_infusion_at_least", "nothing_present",
-    "unclear", "hypothetical_question", "usual_symptoms", "someone_else_class", "screen",
-    "not_english", "foreign_red_flag",
+    "severity_at_least",
+    "temperature_c_at_least",
+    "temperature_c_below",
+    "temperature_known",
+    "feverish",
+    "days_since_infusion_at_most",
+    "days_since_infusion_at_least",
+    "nothing_present",
+    "unclear",
+    "hypothetical_question",
+    "usual_symptoms",
+    "someone_else_class",
+    "screen",
+    "not_english",
+    "foreign_red_flag",
 }
 SCREEN_ANSWERS = ("none", "yes", "unclear")  # besides a screen option id
 # A report with a finding of one of these statuses, or a temperature, was understood;
@@ -59,8 +81,13 @@ class Report:
     @classmethod
     def from_extraction(cls, extraction: Extraction, course: int | None = None) -> Report:
         """A report holding everything read from one message."""
-        return cls(extraction.findings, extraction.severity, extraction.temperature_c,
-                   extraction.days_since_infusion, course)
+        return cls(
+            extraction.findings,
+            extraction.severity,
+            extraction.temperature_c,
+            extraction.days_since_infusion,
+            course,
+        )
 
     @classmethod
     def from_entities(cls, entities: list[dict[str, Any]], course: int | None = None) -> Report:
@@ -73,9 +100,16 @@ class Report:
             kind, value = e.get("entity"), e.get("value")
             value = cast(Any, value)  # the entity's own type: text, number of days, °C
             if kind == SYMPTOM_ENTITY:
-                findings.append(Finding(str(value), str(e.get("text", value)), int(e.get("start", 0)),
-                                        int(e.get("end", 0)), e.get("role") or "present",
-                                        e.get(SEVERITY_ENTITY)))
+                findings.append(
+                    Finding(
+                        str(value),
+                        str(e.get("text", value)),
+                        int(e.get("start", 0)),
+                        int(e.get("end", 0)),
+                        e.get("role") or "present",
+                        e.get(SEVERITY_ENTITY),
+                    )
+                )
             elif kind == TEMPERATURE_ENTITY:
                 temps.append(float(value))
             elif kind == DAYS_ENTITY:
@@ -84,10 +118,15 @@ class Report:
                 levels.append(str(value))
             elif kind == LANGUAGE_ENTITY:
                 languages.append((str(value), e.get("role") == "red_flag"))
-        return cls(tuple(findings), max(levels, key=SEVERITY_RANK.__getitem__, default=None),
-                   max(temps, default=None), days[-1] if days else None, course,
-                   language=languages[0][0] if languages else None,
-                   foreign_red_flag=any(flag for _, flag in languages))
+        return cls(
+            tuple(findings),
+            max(levels, key=SEVERITY_RANK.__getitem__, default=None),
+            max(temps, default=None),
+            days[-1] if days else None,
+            course,
+            language=languages[0][0] if languages else None,
+            foreign_red_flag=any(flag for _, flag in languages),
+        )
 
     def present(self) -> list[Finding]:
         """Findings the patient has now (not negated, hypothetical, historical or someone else's)."""
@@ -96,8 +135,9 @@ class Report:
     def with_status(self, status: str) -> list[str]:
         """Symptom ids with the given status that are not also present, in order, no repeats."""
         present = {f.symptom for f in self.present()}
-        return list(dict.fromkeys(f.symptom for f in self.findings
-                                  if f.status == status and f.symptom not in present))
+        return list(
+            dict.fromkeys(f.symptom for f in self.findings if f.status == status and f.symptom not in present)
+        )
 
 
 @dataclass(frozen=True)
@@ -158,15 +198,17 @@ def _placeholders(text: str) -> set[str]:
 
 def _check_wording(config: dict[str, Any], rules: list[Rule]) -> None:
     allowed = set(SITE_FIELDS) | {"symptoms"}
-    texts = [(f"rule '{r.id}'", t) for r in rules
-             for t in (r.advice, r.worse_advice, r.headline or "", r.contact or "")]
+    texts = [
+        (f"rule '{r.id}'", t)
+        for r in rules
+        for t in (r.advice, r.worse_advice, r.headline or "", r.contact or "")
+    ]
     texts += [(f"disposition '{d}'", t) for d, w in config["dispositions"].items() for t in w.values()]
     texts += [(f"reply '{k}'", t) for k, t in config["reply"].items() if k != "source"]
     for where, text in texts:
         if _placeholders(text) - allowed:
             raise TriageConfigError(f"{where}: unknown placeholder(s) {_placeholders(text) - allowed}")
-    needs = {"emergency": {"emergency_number", "site_phone", "on_call"},
-             "urgent": {"site_phone", "on_call"}}
+    needs = {"emergency": {"emergency_number", "site_phone", "on_call"}, "urgent": {"site_phone", "on_call"}}
     for disposition, required in needs.items():
         wording = config["dispositions"].get(disposition) or {}
         said = set().union(*(_placeholders(t) for t in wording.values())) if wording else set()
@@ -180,8 +222,12 @@ def _check_rule(rule: Rule, lexicon: Lexicon) -> None:
         raise TriageConfigError(f"{where}: disposition must be one of {DISPOSITIONS}")
     if not rule.when or set(rule.when) - CONDITIONS:
         raise TriageConfigError(f"{where}: `when` needs conditions among {sorted(CONDITIONS)}")
-    named = [*rule.when.get("any_present", ()), *rule.when.get("also_present", ()),
-             *rule.when.get("any_resolved", ()), *rule.when.get("any_gradual", ())]
+    named = [
+        *rule.when.get("any_present", ()),
+        *rule.when.get("also_present", ()),
+        *rule.when.get("any_resolved", ()),
+        *rule.when.get("any_gradual", ()),
+    ]
     unknown = set(named) - set(lexicon.symptoms)
     if unknown:
         raise TriageConfigError(f"{where}: unknown symptom id(s) {sorted(unknown)}")
@@ -199,9 +245,13 @@ def _check_rule(rule: Rule, lexicon: Lexicon) -> None:
 def _check_coverage(rules: list[Rule], lexicon: Lexicon) -> None:
     """Every symptom must be named by a rule of its own class's disposition."""
     for symptom in lexicon.symptoms.values():
-        if not any(r.disposition == symptom.cls and (symptom.id in r.when.get("any_present", ())
-                                                     or r.when.get("any_present_class") == symptom.cls)
-                   for r in rules):
+        if not any(
+            r.disposition == symptom.cls
+            and (
+                symptom.id in r.when.get("any_present", ()) or r.when.get("any_present_class") == symptom.cls
+            )
+            for r in rules
+        ):
             raise TriageConfigError(f"symptom '{symptom.id}' ({symptom.cls}) has no {symptom.cls} rule")
 
 
@@ -217,12 +267,21 @@ def load_triage(path: Path = TRIAGE_FILE, sources: Path = SOURCES_FILE) -> Triag
     """Read and validate the triage rules and wording."""
     data = read_yaml(path)
     lexicon = load_lexicon()
-    rules = [Rule(id=r["id"], disposition=r["disposition"], when=dict(r.get("when") or {}),
-                  advice=r.get("advice", ""), worse_advice=r.get("worse_advice", ""),
-                  source=r.get("source", ""), cites=tuple(r.get("cites") or ()),
-                  headline=r.get("headline"), contact=r.get("contact"),
-                  review=bool(r.get("review", False)))
-             for r in data["rules"]]
+    rules = [
+        Rule(
+            id=r["id"],
+            disposition=r["disposition"],
+            when=dict(r.get("when") or {}),
+            advice=r.get("advice", ""),
+            worse_advice=r.get("worse_advice", ""),
+            source=r.get("source", ""),
+            cites=tuple(r.get("cites") or ()),
+            headline=r.get("headline"),
+            contact=r.get("contact"),
+            review=bool(r.get("review", False)),
+        )
+        for r in data["rules"]
+    ]
     for rule in rules:
         _check_rule(rule, lexicon)
     if len({r.id for r in rules}) != len(rules):
@@ -252,13 +311,22 @@ def _concerned(when: dict[str, Any], report: Report, lexicon: Lexicon) -> list[F
     chosen = report.present()
     if "someone_else_class" in when:
         own = {f.symptom for f in chosen}
-        chosen = [f for f in report.findings if f.status == "family" and f.symptom not in own
-                  and lexicon.symptoms[f.symptom].cls == when["someone_else_class"]]
+        chosen = [
+            f
+            for f in report.findings
+            if f.status == "family"
+            and f.symptom not in own
+            and lexicon.symptoms[f.symptom].cls == when["someone_else_class"]
+        ]
     if "any_resolved" in when or "any_resolved_class" in when:
-        chosen = [f for f in report.findings if f.status == "resolved"
-                  and f.symptom in when.get("any_resolved", [f.symptom])
-                  and lexicon.symptoms[f.symptom].cls == when.get("any_resolved_class",
-                                                                  lexicon.symptoms[f.symptom].cls)]
+        chosen = [
+            f
+            for f in report.findings
+            if f.status == "resolved"
+            and f.symptom in when.get("any_resolved", [f.symptom])
+            and lexicon.symptoms[f.symptom].cls
+            == when.get("any_resolved_class", lexicon.symptoms[f.symptom].cls)
+        ]
     if "any_gradual" in when:
         chosen = [f for f in report.findings if f.status == "gradual" and f.symptom in when["any_gradual"]]
     if "any_present" in when:
@@ -268,8 +336,18 @@ def _concerned(when: dict[str, Any], report: Report, lexicon: Lexicon) -> list[F
     if "severity_at_least" in when:
         floor = SEVERITY_RANK[when["severity_at_least"]]
         chosen = [f for f in chosen if _effective_severity(f, report) >= floor]
-    if ({"any_present", "any_present_class", "any_resolved", "any_resolved_class", "any_gradual",
-         "severity_at_least", "someone_else_class"} & when.keys()) and not chosen:
+    if (
+        {
+            "any_present",
+            "any_present_class",
+            "any_resolved",
+            "any_resolved_class",
+            "any_gradual",
+            "severity_at_least",
+            "someone_else_class",
+        }
+        & when.keys()
+    ) and not chosen:
         return None
     return chosen if all(_holds(name, value, report) for name, value in when.items()) else None
 
@@ -283,13 +361,15 @@ def _holds(condition: str, value: Any, report: Report) -> bool:
         "temperature_c_at_least": lambda: temp is not None and temp >= value,
         "temperature_c_below": lambda: temp is not None and temp < value,
         "temperature_known": lambda: (temp is not None) == value,
-        "feverish": lambda: (any(f.symptom == "fever" for f in present)
-                             or (temp is not None and temp >= value)),
+        "feverish": lambda: (
+            any(f.symptom == "fever" for f in present) or (temp is not None and temp >= value)
+        ),
         "days_since_infusion_at_most": lambda: days is not None and days <= value,
         "days_since_infusion_at_least": lambda: days is not None and days >= value,
         "nothing_present": lambda: (not present) == value,
-        "unclear": lambda: (temp is None and not any(f.status in UNDERSTOOD
-                                                     for f in report.findings)) == value,
+        "unclear": lambda: (
+            (temp is None and not any(f.status in UNDERSTOOD for f in report.findings)) == value
+        ),
         "hypothetical_question": lambda: (asked and not present) == value,
         "usual_symptoms": lambda: bool(report.with_status("usual")) == value,
         "screen": lambda: report.screen == value,
@@ -310,19 +390,24 @@ def _names(ids: list[str], config: TriageConfig, lexicon: Lexicon) -> str:
 
 
 def _decide(report: Report, config: TriageConfig, lexicon: Lexicon) -> Decision:
-    fired = [(rule, found) for rule in config.rules
-             if (found := _concerned(rule.when, report, lexicon)) is not None]
+    fired = [
+        (rule, found)
+        for rule in config.rules
+        if (found := _concerned(rule.when, report, lexicon)) is not None
+    ]
     if not fired:
         raise TriageConfigError("no triage rule holds for this report; add a fallback rule")
     rule, found = min(fired, key=lambda rf: DISPOSITIONS.index(rf[0].disposition))
     names = _names([f.symptom for f in found], config, lexicon)
     tags = "".join(config.source_tags.get(c, f"[{c}]") for c in rule.cites)
     return Decision(
-        disposition=rule.disposition, rule_id=rule.id,
+        disposition=rule.disposition,
+        rule_id=rule.id,
         headline=rule.headline or config.dispositions[rule.disposition]["headline"],
         advice=_fill(rule.advice, names),
         worse_advice=_fill(rule.worse_advice, names),
-        source=rule.source, cites=rule.cites,
+        source=rule.source,
+        cites=rule.cites,
         source_line=config.reply["source"].format(source=rule.source, tags=tags),
         present=tuple(dict.fromkeys(f.symptom for f in report.present())),
         rules_fired=tuple(r.id for r, _ in fired),
@@ -341,10 +426,16 @@ def triage(report: Report) -> Decision:
     decision = _decide(report, config, lexicon)
     asked = report.with_status("hypothetical")
     if asked:
-        case = [replace(f, status="present") for f in report.findings
-                if f.symptom in asked and f.status == "hypothetical"]
-        decision = replace(decision, hypothetical_for=tuple(asked),
-                           if_case=_decide(Report(findings=tuple(case)), config, lexicon))
+        case = [
+            replace(f, status="present")
+            for f in report.findings
+            if f.symptom in asked and f.status == "hypothetical"
+        ]
+        decision = replace(
+            decision,
+            hypothetical_for=tuple(asked),
+            if_case=_decide(Report(findings=tuple(case)), config, lexicon),
+        )
     others = [s for s in report.with_status("family") if lexicon.symptoms[s].cls == "emergency"]
     return replace(decision, someone_else=tuple(others), language=report.language)
 
@@ -363,7 +454,8 @@ def missing_facts(report: Report) -> list[str]:
     if report.temperature_c is None and any(f.symptom == "fever" for f in present):
         facts.append("temperature_c")
     if report.severity is None and any(
-            f.severity is None and lexicon.symptoms[f.symptom].cls == "routine" for f in present):
+        f.severity is None and lexicon.symptoms[f.symptom].cls == "routine" for f in present
+    ):
         facts.append("severity")
     if report.days_since_infusion is None:
         facts.append("days_since_infusion")
@@ -372,8 +464,13 @@ def missing_facts(report: Report) -> list[str]:
 
 def _block(decision: Decision, config: TriageConfig) -> list[str]:
     wording = config.dispositions[decision.disposition]
-    return [decision.headline, decision.advice, decision.worse_advice,
-            decision.contact or wording["contact"], decision.source_line]
+    return [
+        decision.headline,
+        decision.advice,
+        decision.worse_advice,
+        decision.contact or wording["contact"],
+        decision.source_line,
+    ]
 
 
 def format_reply(decision: Decision, site: Site) -> str:
@@ -390,14 +487,22 @@ def format_reply(decision: Decision, site: Site) -> str:
     if translated:
         lines.append(translated)
     if decision.someone_else and decision.disposition != "emergency":
-        lines.append(config.reply["someone_else"].replace(
-            "{symptoms}", _names(list(decision.someone_else), config, lexicon)))
+        lines.append(
+            config.reply["someone_else"].replace(
+                "{symptoms}", _names(list(decision.someone_else), config, lexicon)
+            )
+        )
     if decision.present or decision.if_case is None or decision.disposition != "routine":
         lines += _block(decision, config)
     if decision.if_case is not None:
         intro = config.reply["hypothetical"].replace(
-            "{symptoms}", _names(list(decision.hypothetical_for), config, lexicon))
+            "{symptoms}", _names(list(decision.hypothetical_for), config, lexicon)
+        )
         lines += [intro] + _block(decision.if_case, config)
-    values = {"emergency_number": site.emergency_number, "site_name": site.name,
-              "site_phone": site.site_phone, "on_call": site.on_call}
+    values = {
+        "emergency_number": site.emergency_number,
+        "site_name": site.name,
+        "site_phone": site.site_phone,
+        "on_call": site.on_call,
+    }
     return "\n".join(" ".join(line.split()).format(**values) for line in lines if line.strip())

@@ -4,6 +4,7 @@ Accepted: a letter ('b', 'B)', '(b)', 'option b', or a copied button title
 'B) 1,000 mg IV'), a number ('2', '2.'), or the option's words, exactly or
 clearly (one option contains them, or they closely resemble one option).
 """
+
 from __future__ import annotations
 
 import re
@@ -12,13 +13,17 @@ from typing import Final, Sequence
 
 SKIP: Final = "skip"
 LETTERS = "abcde"  # option letters; a question has 3 to 5 options
-_LEAD = (r"(?:(?:i think|i'd say|i'll go with|i go with|it's|it is|my answer is|the answer is|"
-         r"answer|option|choice|letter|number|no\.?)\s*:?\s*)?")
+_LEAD = (
+    r"(?:(?:i think|i'd say|i'll go with|i go with|it's|it is|my answer is|the answer is|"
+    r"answer|option|choice|letter|number|no\.?)\s*:?\s*)?"
+)
 _LETTER = re.compile(_LEAD + r"[(\[]?([a-e])(?:\s*$|[)\].:,]\s*(.*))$")
 _NUMBER = re.compile(_LEAD + r"#?([1-5])[.)]?\s*$")
-_SKIP = re.compile(r"^(?:(?:can i|could i|let's|lets|let me|i'll|i will|honestly|um+|erm+|hmm+)"
-                   r",?\s+)*(?:skip\w*|pass|next|dunno|idk|no (?:idea|clue)|not sure|"
-                   r"i (?:do not|don't|dont) know|(?:do not|don't|dont) know)\b")
+_SKIP = re.compile(
+    r"^(?:(?:can i|could i|let's|lets|let me|i'll|i will|honestly|um+|erm+|hmm+)"
+    r",?\s+)*(?:skip\w*|pass|next|dunno|idk|no (?:idea|clue)|not sure|"
+    r"i (?:do not|don't|dont) know|(?:do not|don't|dont) know)\b"
+)
 _NON_WORD = re.compile(r"[^\w%./≥≤+-]+")
 FUZZY_MIN, FUZZY_MARGIN = 0.8, 0.1
 
@@ -41,8 +46,7 @@ def _by_words(text: str, options: Sequence[str]) -> int | None:
         contained = [i for i, o in enumerate(normal) if f" {o} " in f" {text} "]
         if len(contained) == 1:
             return contained[0]
-    ratios = sorted(((SequenceMatcher(None, text, o).ratio(), i) for i, o in enumerate(normal)),
-                    reverse=True)
+    ratios = sorted(((SequenceMatcher(None, text, o).ratio(), i) for i, o in enumerate(normal)), reverse=True)
     best, runner_up = ratios[0], ratios[1] if len(ratios) > 1 else (0.0, -1)
     if best[0] >= FUZZY_MIN and best[0] - runner_up[0] >= FUZZY_MARGIN:
         return best[1]

@@ -3,6 +3,7 @@
 Every question cites a knowledge entry, so the quiz and the bot's answers come
 from the same reviewed content; a question citing a missing entry stops the load.
 """
+
 from __future__ import annotations
 
 import re
@@ -12,10 +13,10 @@ from typing import Any
 
 import yaml
 
-from bot.kb.queries import KnowledgeBase
 from bot.core.paths import KNOWLEDGE_DIR
-from bot.quiz.answers import LETTERS
 from bot.core.yamlfile import read_yaml
+from bot.kb.queries import KnowledgeBase
+from bot.quiz.answers import LETTERS
 
 QUIZ_FILE = KNOWLEDGE_DIR / "quiz.yml"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -105,20 +106,28 @@ def _check_question(raw: Any, index: int, kb: KnowledgeBase, errors: list[str]) 
             problems.append(f"options must be at most {MAX_OPTION_CHARS} characters")
     answer = raw.get("answer")
     if "answer" in raw and options is not None:
-        if not (isinstance(answer, str) and answer.lower() in set(LETTERS[:len(options)])):
-            problems.append(f"answer must be one of the letters "
-                            f"{', '.join(LETTERS[:len(options)])}, not {answer!r}")
+        if not (isinstance(answer, str) and answer.lower() in set(LETTERS[: len(options)])):
+            problems.append(
+                f"answer must be one of the letters {', '.join(LETTERS[: len(options)])}, not {answer!r}"
+            )
     if problems:
         errors.append(f"{where}: {'; '.join(problems)}")
         return None
     return Question(
-        id=str(qid), topic=raw["topic"], entry=raw["entry"], text=raw["question"].strip(),
-        options=tuple(o.strip() for o in options or ()), answer=LETTERS.index(str(answer).lower()),
-        explanation=raw["explanation"].strip(), source=kb.entries[raw["entry"]].source_line)
+        id=str(qid),
+        topic=raw["topic"],
+        entry=raw["entry"],
+        text=raw["question"].strip(),
+        options=tuple(o.strip() for o in options or ()),
+        answer=LETTERS.index(str(answer).lower()),
+        explanation=raw["explanation"].strip(),
+        source=kb.entries[raw["entry"]].source_line,
+    )
 
 
-def _check_settings(data: dict[str, Any], kb: KnowledgeBase,
-                    errors: list[str]) -> tuple[int, float, dict[str, tuple[str, ...]]]:
+def _check_settings(
+    data: dict[str, Any], kb: KnowledgeBase, errors: list[str]
+) -> tuple[int, float, dict[str, tuple[str, ...]]]:
     settings = data.get("settings") or {}
     count, mark = settings.get("questions_per_quiz", 10), settings.get("pass_mark", 0.8)
     if not (isinstance(count, int) and count > 0):

@@ -1,4 +1,5 @@
 """Pure quiz logic: which questions to ask, the score, pass or fail, topics to review."""
+
 from __future__ import annotations
 
 import random
@@ -8,8 +9,13 @@ from typing import Iterable, Sequence
 from bot.quiz.bank import Question
 
 
-def choose_questions(questions: Iterable[Question], count: int, missed: Sequence[str] = (),
-                     topic: str | None = None, rng: random.Random | None = None) -> list[str]:
+def choose_questions(
+    questions: Iterable[Question],
+    count: int,
+    missed: Sequence[str] = (),
+    topic: str | None = None,
+    rng: random.Random | None = None,
+) -> list[str]:
     """Up to `count` question ids without repeats: missed ones first, then a random draw.
 
     With a topic, only that topic's questions are asked.
@@ -36,8 +42,9 @@ class Result:
         return self.correct / self.total if self.total else 0.0
 
 
-def score(outcomes: Sequence[tuple[Question, bool]], pass_mark: float,
-          topic_order: Sequence[str] = ()) -> Result:
+def score(
+    outcomes: Sequence[tuple[Question, bool]], pass_mark: float, topic_order: Sequence[str] = ()
+) -> Result:
     """Score (question, answered correctly) pairs; missed topics come in `topic_order`."""
     correct = sum(ok for _, ok in outcomes)
     missed = {q.topic for q, ok in outcomes if not ok}

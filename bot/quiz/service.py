@@ -3,6 +3,7 @@
 Each method is one use case in one transaction on the user database (quiz state is
 kept there, keyed by the user id, so a quiz survives a server restart).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -58,19 +59,26 @@ class QuizService:
         with_questions = {q.topic for q in self.bank.questions.values()}
         return [label for t, label in self.bank.topic_labels.items() if t in with_questions]
 
-    def start(self, user_id: str, asked_topic: str | None, text: str, display_name: str | None,
-              channel: str | None) -> Started:
+    def start(
+        self, user_id: str, asked_topic: str | None, text: str, display_name: str | None, channel: str | None
+    ) -> Started:
         """Start a quiz on the topic asked (an entity, else its natural name anywhere in `text`,
         shorthand expanded: "drill me on obs") or
         resume the user's paused one."""
         bank = self.bank
         topic = bank.resolve_topic(asked_topic) if asked_topic else bank.resolve_topic(expand(text))
         with self.sessions.begin() as session:
-            attempt, resumed = store.start_or_resume(session, user_id, bank, topic=topic,
-                                                     display_name=display_name, channel=channel)
+            attempt, resumed = store.start_or_resume(
+                session, user_id, bank, topic=topic, display_name=display_name, channel=channel
+            )
             number, total = attempt.position + 1, len(attempt.question_ids)
-        return Started(resumed, number, total, bank.topic_labels[topic] if topic else "all topics",
-                       asked_topic if asked_topic and topic is None else None)
+        return Started(
+            resumed,
+            number,
+            total,
+            bank.topic_labels[topic] if topic else "all topics",
+            asked_topic if asked_topic and topic is None else None,
+        )
 
     def current(self, user_id: str) -> Position | None:
         """The user's open quiz and its current question, if any."""
@@ -78,8 +86,11 @@ class QuizService:
             attempt = store.active_attempt(session, user_id)
             if attempt is None:
                 return None
-            return Position(self.bank.questions[attempt.current_question_id],
-                            attempt.position + 1, len(attempt.question_ids))
+            return Position(
+                self.bank.questions[attempt.current_question_id],
+                attempt.position + 1,
+                len(attempt.question_ids),
+            )
 
     def answer(self, user_id: str, reply: str) -> Marked | None:
         """Mark a reply to the current question and move on; None when no quiz is open."""

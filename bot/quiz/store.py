@@ -3,6 +3,7 @@
 State lives here rather than in the conversation, so a quiz survives a server
 restart and can be resumed from any session.
 """
+
 from __future__ import annotations
 
 import random
@@ -12,10 +13,10 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, Column, DateTime, Float, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Session, relationship
 
+from bot.core.userdb import UserBase, utcnow
 from bot.quiz.answers import LETTERS
 from bot.quiz.bank import QuizBank
 from bot.quiz.engine import Result, choose_questions, score
-from bot.core.userdb import UserBase, utcnow
 
 IN_PROGRESS, FINISHED, ABANDONED = "in_progress", "finished", "abandoned"
 
@@ -36,8 +37,13 @@ class QuizAttempt(UserBase):
     finished_at = Column(DateTime)
     score = Column(Float)
     passed = Column(Boolean)
-    answers = relationship("QuizAnswer", back_populates="attempt", order_by="QuizAnswer.id",
-                           cascade="all, delete-orphan", lazy="selectin")
+    answers = relationship(
+        "QuizAnswer",
+        back_populates="attempt",
+        order_by="QuizAnswer.id",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+    )
 
     @property
     def current_question_id(self) -> str:
@@ -62,25 +68,31 @@ class QuizAnswer(UserBase):
 def active_attempt(session: Session, user_id: str) -> QuizAttempt | None:
     """The user's unfinished attempt, if any."""
     attempt: QuizAttempt | None = session.scalars(
-        select(QuizAttempt).where(QuizAttempt.user_id == user_id,
-                                  QuizAttempt.status == IN_PROGRESS)
-        .order_by(QuizAttempt.id.desc())).first()
+        select(QuizAttempt)
+        .where(QuizAttempt.user_id == user_id, QuizAttempt.status == IN_PROGRESS)
+        .order_by(QuizAttempt.id.desc())
+    ).first()
     return attempt
 
 
 def last_finished(session: Session, user_id: str) -> QuizAttempt | None:
     """The user's most recently finished attempt, if any."""
     attempt: QuizAttempt | None = session.scalars(
-        select(QuizAttempt).where(QuizAttempt.user_id == user_id, QuizAttempt.status == FINISHED)
-        .order_by(QuizAttempt.id.desc())).first()
+        select(QuizAttempt)
+        .where(QuizAttempt.user_id == user_id, QuizAttempt.status == FINISHED)
+        .order_by(QuizAttempt.id.desc())
+    ).first()
     return attempt
 
 
 def missed_question_ids(session: Session, user_id: str) -> list[str]:
     """Questions whose latest answer by the user was wrong or skipped, oldest miss first."""
     rows = session.execute(
-        select(QuizAnswer.question_id, QuizAnswer.correct).join(QuizAttempt)
-        .where(QuizAttempt.user_id == user_id).order_by(QuizAnswer.id)).all()
+        select(QuizAnswer.question_id, QuizAnswer.correct)
+        .join(QuizAttempt)
+        .where(QuizAttempt.user_id == user_id)
+        .order_by(QuizAnswer.id)
+    ).all()
     latest: dict[str, bool] = {}
     for question_id, correct in rows:
         latest.pop(question_id, None)
@@ -88,25 +100,43 @@ def missed_question_ids(session: Session, user_id: str) -> list[str]:
     return [qid for qid, correct in latest.items() if not correct]
 
 
-def start_or_resume(session: Session, user_id: str, bank: QuizBank, *, topic: str | None = None,
-                    display_name: str | None = None, channel: str | None = None,
-                    rng: random.Random | None = None) -> tuple[QuizAttempt, bool]:
+def start_or_resume(
+    session: Session,
+    user_id: str,
+    bank: QuizBank,
+    *,
+    topic: str | None = None,
+    display_name: str | None = None,
+    channel: str | None = None,
+    rng: random.Random | None = None,
+) -> tuple[QuizAttempt, bool]:
     """Resume the user's unfinished quiz, or start a new one; True when resumed.
 
     Asking for another topic than the paused quiz's closes that quiz as abandoned.
     """
     current = active_attempt(session, user_id)
-    if current and topic in (None, current.topic) and all(
-            qid in bank.questions for qid in current.question_ids[current.position:]):
+    if (
+        current
+        and topic in (None, current.topic)
+        and all(qid in bank.questions for qid in current.question_ids[current.position :])
+    ):
         current.display_name = display_name or current.display_name
         return current, True
     if current:
         current.status, current.finished_at = ABANDONED, utcnow()
-    ids = choose_questions(bank.questions.values(), bank.questions_per_quiz,
-                           missed_question_ids(session, user_id), topic, rng)
-    attempt = QuizAttempt(user_id=user_id, display_name=display_name, channel=channel,
-                          topic=topic, question_ids=ids, position=0, status=IN_PROGRESS,
-                          started_at=utcnow())
+    ids = choose_questions(
+        bank.questions.values(), bank.questions_per_quiz, missed_question_ids(session, user_id), topic, rng
+    )
+    attempt = QuizAttempt(
+        user_id=user_id,
+        display_name=display_name,
+        channel=channel,
+        topic=topic,
+        question_ids=ids,
+        position=0,
+        status=IN_PROGRESS,
+        started_at=utcnow(),
+    )
     session.add(attempt)
     session.flush()
     return attempt, False
@@ -114,21 +144,25 @@ def start_or_resume(session: Session, user_id: str, bank: QuizBank, *, topic: st
 
 def result_of(attempt: QuizAttempt, bank: QuizBank) -> Result:
     """Score an attempt's answers against the bank's pass mark."""
-    outcomes = [(bank.questions[a.question_id], a.correct) for a in attempt.answers
-                if a.question_id in bank.questions]
+    outcomes = [
+        (bank.questions[a.question_id], a.correct) for a in attempt.answers if a.question_id in bank.questions
+    ]
     return score(outcomes, bank.pass_mark, list(bank.topic_labels))
 
 
-def record_answer(session: Session, attempt: QuizAttempt, bank: QuizBank,
-                  choice: int | None) -> QuizAnswer:
+def record_answer(session: Session, attempt: QuizAttempt, bank: QuizBank, choice: int | None) -> QuizAnswer:
     """Store the answer to the current question (None = skipped) and move on.
 
     After the last question the attempt is scored and marked finished.
     """
     question = bank.questions[attempt.current_question_id]
-    answer = QuizAnswer(question_id=question.id, correct=choice == question.answer,
-                        given=None if choice is None else LETTERS[choice],
-                        skipped=choice is None, answered_at=utcnow())
+    answer = QuizAnswer(
+        question_id=question.id,
+        correct=choice == question.answer,
+        given=None if choice is None else LETTERS[choice],
+        skipped=choice is None,
+        answered_at=utcnow(),
+    )
     attempt.answers.append(answer)
     attempt.position += 1
     if attempt.position >= len(attempt.question_ids):
@@ -157,8 +191,10 @@ class QuizRecord:
             lines.append(f"Best score: {self.best_score:.0%}; last score: {self.last_score:.0%}")
         lines.append(f"Passed on {self.passed_at:%Y-%m-%d}" if self.passed_at else "Not passed yet")
         if self.position:
-            lines.append(f"Unfinished quiz: next is question {self.position[0]} of "
-                         f"{self.position[1]} (say 'resume the quiz' to go on)")
+            lines.append(
+                f"Unfinished quiz: next is question {self.position[0]} of "
+                f"{self.position[1]} (say 'resume the quiz' to go on)"
+            )
         if self.to_review:
             lines.append(f"Questions to revisit: {self.to_review} (they come first next time)")
         return "\n".join(lines)
@@ -166,19 +202,22 @@ class QuizRecord:
 
 def progress(session: Session, user_id: str) -> QuizRecord | None:
     """The user's quiz record, or None if they never started a quiz."""
-    attempts = session.scalars(select(QuizAttempt).where(QuizAttempt.user_id == user_id)
-                               .order_by(QuizAttempt.id)).all()
+    attempts = session.scalars(
+        select(QuizAttempt).where(QuizAttempt.user_id == user_id).order_by(QuizAttempt.id)
+    ).all()
     if not attempts:
         return None
     done = [a for a in attempts if a.status == FINISHED]
     passed = [a for a in done if a.passed]
     active = next((a for a in reversed(attempts) if a.status == IN_PROGRESS), None)
     return QuizRecord(
-        finished=len(done), best_score=max((a.score for a in done), default=None),
+        finished=len(done),
+        best_score=max((a.score for a in done), default=None),
         passed_at=passed[0].finished_at if passed else None,
         last_score=done[-1].score if done else None,
         position=(active.position + 1, len(active.question_ids)) if active else None,
-        to_review=len(missed_question_ids(session, user_id)))
+        to_review=len(missed_question_ids(session, user_id)),
+    )
 
 
 @dataclass(frozen=True)
@@ -204,9 +243,15 @@ def roster(session: Session) -> list[RosterRow]:
         done = [a for a in attempts if a.status == FINISHED]
         passed = [a for a in done if a.passed]
         name = next((a.display_name for a in reversed(attempts) if a.display_name), user_id)
-        rows.append(RosterRow(
-            user_id=user_id, display_name=name, attempts=len(done),
-            best_score=max((a.score for a in done), default=None), passed=bool(passed),
-            passed_at=passed[0].finished_at if passed else None,
-            last_activity=max(a.finished_at or a.started_at for a in attempts)))
+        rows.append(
+            RosterRow(
+                user_id=user_id,
+                display_name=name,
+                attempts=len(done),
+                best_score=max((a.score for a in done), default=None),
+                passed=bool(passed),
+                passed_at=passed[0].finished_at if passed else None,
+                last_activity=max(a.finished_at or a.started_at for a in attempts),
+            )
+        )
     return sorted(rows, key=lambda r: (r.display_name.lower(), r.user_id))

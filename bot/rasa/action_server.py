@@ -11,6 +11,7 @@ Also unlike rasa_sdk's own server: no CORS (no browser has business here), error
 never echo the request body (the whole tracker, which Rasa would then log), log
 records are redacted (bot.core.logs) and files are created private (umask 077).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,8 +42,10 @@ def token_from_env() -> str:
     """The shared secret; SystemExit when it is unset or too short to be a secret."""
     token = os.environ.get(TOKEN_ENV, "").strip()
     if len(token) < MIN_TOKEN_CHARS:
-        raise SystemExit(f"{TOKEN_ENV} must be set to a secret of at least {MIN_TOKEN_CHARS} "
-                         "characters (make run / bot.ops.stack generate one)")
+        raise SystemExit(
+            f"{TOKEN_ENV} must be set to a secret of at least {MIN_TOKEN_CHARS} "
+            "characters (make run / bot.ops.stack generate one)"
+        )
     return token
 
 
@@ -60,8 +63,7 @@ def create_authenticated_app(token: str, actions: str = "actions"):
     async def check_token(request: Request) -> HTTPResponse | None:
         if request.path in OPEN_PATHS or authorised(request, token):
             return None
-        log.warning("refused an action call without a valid %s header from %s",
-                    TOKEN_HEADER, request.ip)
+        log.warning("refused an action call without a valid %s header from %s", TOKEN_HEADER, request.ip)
         return response.json({"error": "unauthorized"}, status=401)
 
     async def quiet_error(request: Request, exception: Exception) -> HTTPResponse:
@@ -86,8 +88,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     os.umask(0o077)
     install_redaction()
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     services = build_app(Settings.from_env())  # before rasa_sdk loads the actions
     services.create_schema()
     configure(services)

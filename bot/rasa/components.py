@@ -17,6 +17,7 @@ Entities added to every message (extractor "SymptomExtractor"):
   language             value = ISO code, only for a message clearly not in English;
                        role "red_flag" when it uses a warning sign's word (languages.yml)
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
@@ -28,24 +29,22 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import (
     ENTITIES,
+    ENTITY_ATTRIBUTE_ROLE,
+    ENTITY_ATTRIBUTE_TYPE,
     INTENT,
     INTENT_NAME_KEY,
     PREDICTED_CONFIDENCE_KEY,
-    ENTITY_ATTRIBUTE_ROLE,
-    ENTITY_ATTRIBUTE_TYPE,
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.patient.nlp.extract import extract, get_extractor
-from bot.patient.findings import LANGUAGE_ENTITY, entities_from, entity
-from bot.patient.nlp.language import detect_language, names_red_flag
 from bot.core.roles import reports_symptoms
+from bot.patient.findings import LANGUAGE_ENTITY, entities_from, entity
+from bot.patient.nlp.extract import extract, get_extractor
+from bot.patient.nlp.language import detect_language, names_red_flag
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
 class SymptomExtractor(GraphComponent, EntityExtractorMixin):
     """Rule-based symptom extractor (spaCy + medspaCy ConText); needs no training."""
 
@@ -95,14 +94,22 @@ class SymptomExtractor(GraphComponent, EntityExtractorMixin):
 # Intents that never describe a symptom: a message classified as one of them that
 # names a symptom someone has now ("hi, I can't breathe") is a symptom report.
 SMALL_TALK_INTENTS = [
-    "greet", "goodbye", "thank", "ask_capabilities", "out_of_scope", "affirm", "deny",
-    "start_quiz", "stop_quiz", "skip_question", "quiz_answer", "my_progress",
+    "greet",
+    "goodbye",
+    "thank",
+    "ask_capabilities",
+    "out_of_scope",
+    "affirm",
+    "deny",
+    "start_quiz",
+    "stop_quiz",
+    "skip_question",
+    "quiz_answer",
+    "my_progress",
 ]
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class SymptomIntentGuard(GraphComponent):
     """Turns small talk that names a present symptom into `report_symptoms`.
 
@@ -140,9 +147,15 @@ class SymptomIntentGuard(GraphComponent):
             if intent.get(INTENT_NAME_KEY) not in self.overrides:
                 continue
             entities = message.get(ENTITIES, [])
-            if reports_symptoms(entities) or any(e.get(ENTITY_ATTRIBUTE_TYPE) == LANGUAGE_ENTITY
-                                                 for e in entities):
-                message.set(INTENT, {INTENT_NAME_KEY: self.intent,
-                                     PREDICTED_CONFIDENCE_KEY: intent.get(PREDICTED_CONFIDENCE_KEY, 1.0)},
-                            add_to_output=True)
+            if reports_symptoms(entities) or any(
+                e.get(ENTITY_ATTRIBUTE_TYPE) == LANGUAGE_ENTITY for e in entities
+            ):
+                message.set(
+                    INTENT,
+                    {
+                        INTENT_NAME_KEY: self.intent,
+                        PREDICTED_CONFIDENCE_KEY: intent.get(PREDICTED_CONFIDENCE_KEY, 1.0),
+                    },
+                    add_to_output=True,
+                )
         return messages

@@ -11,6 +11,7 @@ so no ticket can be issued to a lock that is being deleted.
 
 endpoints.prod.yml:  lock_store: {type: bot.rasa.lock_store.AtomicRedisLockStore, url: …, port: …}
 """
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,17 @@ from rasa.core.lock_store import LockError, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
 T = TypeVar("T")
-KWARGS = ("db", "username", "password", "use_ssl", "ssl_certfile", "ssl_keyfile", "ssl_ca_certs",
-          "key_prefix", "socket_timeout")
+KWARGS = (
+    "db",
+    "username",
+    "password",
+    "use_ssl",
+    "ssl_certfile",
+    "ssl_keyfile",
+    "ssl_ca_certs",
+    "key_prefix",
+    "socket_timeout",
+)
 
 
 class AtomicRedisLockStore(RedisLockStore):
@@ -33,13 +43,20 @@ class AtomicRedisLockStore(RedisLockStore):
     def __init__(self, endpoint_config: Optional[EndpointConfig] = None, **kwargs: Any) -> None:
         """From endpoints.yml (Rasa passes `endpoint_config`) or from keyword arguments."""
         if endpoint_config is not None:
-            kwargs = {"host": endpoint_config.url or "localhost",
-                      "port": endpoint_config.kwargs.get("port", 6379),
-                      **{k: v for k, v in endpoint_config.kwargs.items() if k in KWARGS}}
+            kwargs = {
+                "host": endpoint_config.url or "localhost",
+                "port": endpoint_config.kwargs.get("port", 6379),
+                **{k: v for k, v in endpoint_config.kwargs.items() if k in KWARGS},
+            }
         super().__init__(**kwargs)
 
-    def _change(self, conversation_id: Text, change: Callable[[TicketLock], T],
-                create: bool = False, drop_when_free: bool = False) -> T | None:
+    def _change(
+        self,
+        conversation_id: Text,
+        change: Callable[[TicketLock], T],
+        create: bool = False,
+        drop_when_free: bool = False,
+    ) -> T | None:
         """Apply `change` to the stored lock in one transaction; None when there is no lock
         (and `create` is off). With `drop_when_free` a lock nobody holds is deleted."""
         key = self.key_prefix + conversation_id
@@ -51,8 +68,7 @@ class AtomicRedisLockStore(RedisLockStore):
                     if raw is None and not create:
                         pipe.unwatch()
                         return None
-                    lock = (TicketLock.from_dict(json.loads(raw)) if raw
-                            else self.create_lock(conversation_id))
+                    lock = TicketLock.from_dict(json.loads(raw)) if raw else self.create_lock(conversation_id)
                     result = change(lock)
                     pipe.multi()
                     if drop_when_free and not lock.tickets:
@@ -64,12 +80,10 @@ class AtomicRedisLockStore(RedisLockStore):
                 except redis.WatchError:
                     continue
 
-    def issue_ticket(self, conversation_id: Text,
-                     lock_lifetime: float = DEFAULT_LOCK_LIFETIME) -> int:
+    def issue_ticket(self, conversation_id: Text, lock_lifetime: float = DEFAULT_LOCK_LIFETIME) -> int:
         """A new ticket for the conversation, never the same as another server's."""
         try:
-            ticket = self._change(conversation_id, lambda lock: lock.issue_ticket(lock_lifetime),
-                                  create=True)
+            ticket = self._change(conversation_id, lambda lock: lock.issue_ticket(lock_lifetime), create=True)
         except redis.RedisError as error:
             raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
         assert ticket is not None  # create=True always gives a lock
@@ -85,5 +99,4 @@ class AtomicRedisLockStore(RedisLockStore):
 
     def cleanup(self, conversation_id: Text, ticket_number: int) -> None:
         """Release a ticket and delete the lock if nobody holds one, in one transaction."""
-        self._change(conversation_id, lambda lock: lock.remove_ticket_for(ticket_number),
-                     drop_when_free=True)
+        self._change(conversation_id, lambda lock: lock.remove_ticket_for(ticket_number), drop_when_free=True)

@@ -16,6 +16,7 @@
 * Log records are redacted (bot.core.logs: no message text, slots or trackers) and the
   files Rasa creates (the SQLite tracker store) are private (umask 077).
 """
+
 from __future__ import annotations
 
 import os
@@ -72,8 +73,8 @@ def note_action_failures() -> None:
 def main() -> None:
     from rasa.__main__ import main as rasa_main
 
-    from bot.rasa import session_rollover
     from bot.core.logs import install_redaction
+    from bot.rasa import session_rollover
 
     os.umask(0o077)
     install_redaction()

@@ -14,6 +14,7 @@ report, the quiz) is active, and not right after the bot asked a question
 that a rule continues (Rasa's naming: `utter_ask_*` / `action_ask_*`, such as
 the "forget me" confirmation).
 """
+
 from __future__ import annotations
 
 import os
@@ -63,15 +64,25 @@ def should_roll_over(tracker: Any, limit: int) -> bool:
 def rollover_events(tracker: Any) -> list[Any]:
     """A new session carrying every slot that is set, as Rasa's action_session_start does
     with carry_over_slots (here for rollovers only; an expired session still starts empty)."""
-    from rasa.shared.core.constants import (ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME,
-                                            REQUESTED_SLOT, SESSION_START_METADATA_SLOT)
+    from rasa.shared.core.constants import (
+        ACTION_LISTEN_NAME,
+        ACTION_SESSION_START_NAME,
+        REQUESTED_SLOT,
+        SESSION_START_METADATA_SLOT,
+    )
     from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet
 
-    carried = [SlotSet(slot.name, slot.value) for slot in tracker.slots.values()
-               if slot.value != slot.initial_value
-               and slot.name not in (REQUESTED_SLOT, SESSION_START_METADATA_SLOT)]
-    return [ActionExecuted(ACTION_SESSION_START_NAME), SessionStarted(), *carried,
-            ActionExecuted(ACTION_LISTEN_NAME)]
+    carried = [
+        SlotSet(slot.name, slot.value)
+        for slot in tracker.slots.values()
+        if slot.value != slot.initial_value and slot.name not in (REQUESTED_SLOT, SESSION_START_METADATA_SLOT)
+    ]
+    return [
+        ActionExecuted(ACTION_SESSION_START_NAME),
+        SessionStarted(),
+        *carried,
+        ActionExecuted(ACTION_LISTEN_NAME),
+    ]
 
 
 def install(limit: int | None = None) -> None:
@@ -80,13 +91,16 @@ def install(limit: int | None = None) -> None:
     from rasa.core.processor import MessageProcessor
 
     if rasa.__version__ != PINNED_RASA:
-        raise RuntimeError(f"bot.rasa.session_rollover patches Rasa {PINNED_RASA}, found "
-                           f"{rasa.__version__}: check MessageProcessor._update_tracker_session")
+        raise RuntimeError(
+            f"bot.rasa.session_rollover patches Rasa {PINNED_RASA}, found "
+            f"{rasa.__version__}: check MessageProcessor._update_tracker_session"
+        )
     limit = max_events() if limit is None else limit
     update_session = MessageProcessor._update_tracker_session
 
-    async def update_or_roll_over(self: MessageProcessor, tracker: Any, output_channel: Any,
-                                  metadata: dict | None = None) -> None:
+    async def update_or_roll_over(
+        self: MessageProcessor, tracker: Any, output_channel: Any, metadata: dict | None = None
+    ) -> None:
         await update_session(self, tracker, output_channel, metadata)
         if should_roll_over(tracker, limit):
             tracker.update_with_events(rollover_events(tracker), self.domain)

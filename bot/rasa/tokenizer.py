@@ -10,6 +10,7 @@ classifier as "premedication", "oxygen saturation 91" and "grade 3". The message
 text itself is left as typed: regex entities and the symptom extractor read it
 unchanged, and every token keeps the character span of the words it replaced.
 """
+
 from __future__ import annotations
 
 from typing import List, Text
@@ -42,8 +43,7 @@ class ShorthandTokenizer(WhitespaceTokenizer):
                 out.append(token)
             elif id(span) not in done:
                 done.add(id(span))
-                out += [Token(word, span.start, span.end)
-                        for word in self._words(span.text)]
+                out += [Token(word, span.start, span.end) for word in self._words(span.text)]
         return out
 
     def _words(self, text: str) -> List[str]:

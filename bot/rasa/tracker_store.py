@@ -15,6 +15,7 @@ store and by "forget me"), and changes how it gets there:
   it did not load (a new conversation) falls back to Rasa's COUNT.
 * `retrieve` reads only the `data` column.
 """
+
 from __future__ import annotations
 
 import json
@@ -51,27 +52,31 @@ class LeanSQLTrackerStore(SQLTrackerStore):
         if self.engine.dialect.name == "sqlite":
             url = self.engine.url
             self.engine.dispose()
-            self.engine = sa.create_engine(url, poolclass=QueuePool, pool_size=4,
-                                           connect_args={"check_same_thread": False})
+            self.engine = sa.create_engine(
+                url, poolclass=QueuePool, pool_size=4, connect_args={"check_same_thread": False}
+            )
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
-        index = sa.Index(SESSION_INDEX, self.SQLEvent.sender_id, self.SQLEvent.type_name,
-                         self.SQLEvent.timestamp)
+        index = sa.Index(
+            SESSION_INDEX, self.SQLEvent.sender_id, self.SQLEvent.type_name, self.SQLEvent.timestamp
+        )
         try:
             index.create(self.engine, checkfirst=True)
         except (sa.exc.OperationalError, sa.exc.ProgrammingError) as error:
             # servers starting together: another one created it first
             log.info("tracker store index not created here: %s", error)
 
-    async def _retrieve(self, sender_id: str,
-                        fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
+    async def _retrieve(
+        self, sender_id: str, fetch_events_from_all_sessions: bool
+    ) -> DialogueStateTracker | None:
         with self.session_scope() as session:
             query = self._event_query(session, sender_id, fetch_events_from_all_sessions)
             rows = query.with_entities(self.SQLEvent.data).all()
         if not self.domain or not rows:
             return None
-        tracker = DialogueStateTracker.from_dict(sender_id, [json.loads(data) for (data,) in rows],
-                                                 self.domain.slots)
+        tracker = DialogueStateTracker.from_dict(
+            sender_id, [json.loads(data) for (data,) in rows], self.domain.slots
+        )
         if not fetch_events_from_all_sessions:
             setattr(tracker, STORED, len(tracker.events))
         return tracker

@@ -3,17 +3,18 @@
 Plain functions, free of Rasa, so the same logic serves every channel and can
 be reviewed on its own. All clinical wording comes from the knowledge base.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping
 
-from bot.staff.entities import normalize_entities
-from bot.kb.queries import KbEntry, KnowledgeBase, SearchHit
 from bot.core.roles import AFTER_INFUSION
-from bot.staff.scope import other_drug_mentioned
+from bot.kb.queries import KbEntry, KnowledgeBase, SearchHit
 from bot.staff import ask, reaction
+from bot.staff.entities import normalize_entities
+from bot.staff.scope import other_drug_mentioned
 from bot.staff.shorthand import expand
 
 # NLU confidence below which a staff question is treated as unclear.
@@ -36,8 +37,7 @@ CLOSEST_WORDS = 2
 # Intents under which a described sign is read as a reaction happening now; under the
 # unclear ones, only an emergency sign or a description of a patient now is.
 SYMPTOM_INTENTS = {"ask_manage_reaction", "report_symptoms", "inform"}
-UNCLEAR_INTENTS = {"nlu_fallback", "out_of_scope", "quiz_answer", "skip_question", "affirm",
-                   "deny"}
+UNCLEAR_INTENTS = {"nlu_fallback", "out_of_scope", "quiz_answer", "skip_question", "affirm", "deny"}
 MANAGE, GRADING, DELAYED = "ask_manage_reaction", "ask_grading", "ask_delayed_reactions"
 # Questions whose entries have no grade: naming a grade makes them a grading question.
 GRADE_DEFINITION_INTENTS = {"ask_what_is_iar"}
@@ -75,8 +75,9 @@ def format_entries(entries: Iterable[KbEntry]) -> str:
     return "\n\n".join(f"{e.answer}\n{e.source_line}" for e in entries)
 
 
-def reaction_text(kb: KnowledgeBase, assessment: reaction.Assessment,
-                  grading: reaction.GradingRules | None = None) -> str:
+def reaction_text(
+    kb: KnowledgeBase, assessment: reaction.Assessment, grading: reaction.GradingRules | None = None
+) -> str:
     """The grade a description supports, what it rests on and the management for it.
 
     Emergencies (airway, breathing, circulation, grade 4, possible stroke) lead with
@@ -95,15 +96,20 @@ def reaction_text(kb: KnowledgeBase, assessment: reaction.Assessment,
     return "\n\n".join(parts)
 
 
-def _describes_reaction_now(intent: str | None, text: str, assessment: reaction.Assessment,
-                            confident: bool = True) -> bool:
+def _describes_reaction_now(
+    intent: str | None, text: str, assessment: reaction.Assessment, confident: bool = True
+) -> bool:
     """A described sign is a reaction at the chair when the message is a symptom report,
     gives a reading, speaks of a patient now, asks its grade or only tells what is seen
     ("hives + itchy, obs fine"); an unclear message also when the sign is an emergency. A
     question about signs ("what BP counts as hypotension") is not one."""
     vitals_given = reaction.vital_findings(text, reaction.rules())[1]
-    if intent in SYMPTOM_INTENTS or vitals_given or reaction.describes_reaction(text) or \
-            ask.asks_for_grade(text):
+    if (
+        intent in SYMPTOM_INTENTS
+        or vitals_given
+        or reaction.describes_reaction(text)
+        or ask.asks_for_grade(text)
+    ):
         return True
     if ask.is_statement(text):
         return True
@@ -113,24 +119,38 @@ def _describes_reaction_now(intent: str | None, text: str, assessment: reaction.
 def _after_infusion(kb: KnowledgeBase, assessment: reaction.Assessment) -> Reply:
     """Signs after the infusion that are not an emergency: the delayed-reaction entries."""
     ids = reaction.after_infusion_entries(assessment)
-    return Reply("answer", format_entries(kb.entries[i] for i in ids), tuple(ids),
-                 context={"intent": DELAYED, "constraints": {}})
+    return Reply(
+        "answer",
+        format_entries(kb.entries[i] for i in ids),
+        tuple(ids),
+        context={"intent": DELAYED, "constraints": {}},
+    )
 
 
 def _reaction(kb: KnowledgeBase, assessment: reaction.Assessment, description: str) -> Reply:
     """The graded reaction; its description is kept so that "it settled" can regrade it."""
     grade = assessment.outcome.split("-")[0] if assessment.outcome[0].isdigit() else "3"
-    constraints = {"grade": grade, **({"reaction": "anaphylaxis"}
-                                      if assessment.outcome in ("3-4", "4") else {})}
+    constraints = {
+        "grade": grade,
+        **({"reaction": "anaphylaxis"} if assessment.outcome in ("3-4", "4") else {}),
+    }
     ids = reaction.rules().outcomes[assessment.outcome]["entries"]
-    return Reply("reaction", reaction_text(kb, assessment), tuple(ids),
-                 context={"intent": MANAGE, "constraints": constraints,
-                          "description": description})
+    return Reply(
+        "reaction",
+        reaction_text(kb, assessment),
+        tuple(ids),
+        context={"intent": MANAGE, "constraints": constraints, "description": description},
+    )
 
 
 def answer_question(
-    kb: KnowledgeBase, intent: str | None, entities: Iterable[Mapping[str, Any]], text: str,
-    confidence: float = 1.0, previous: Mapping[str, Any] | None = None, staff: bool = True,
+    kb: KnowledgeBase,
+    intent: str | None,
+    entities: Iterable[Mapping[str, Any]],
+    text: str,
+    confidence: float = 1.0,
+    previous: Mapping[str, Any] | None = None,
+    staff: bool = True,
 ) -> Reply:
     """Pick the reply for a staff question: an entry by id, a reaction graded from its
     description, the intent's entry for the constraints asked (or the previous question's,
@@ -140,33 +160,53 @@ def answer_question(
     (the patient side decides what patients see): no grading, follow-ups or offers.
     """
     drug = other_drug_mentioned(
-        text, kb.vocabulary("this_drug"), kb.vocabulary("other_drugs"),
-        kb.vocabulary("other_drug_suffixes"), kb.vocabulary("comparison_words"))
+        text,
+        kb.vocabulary("this_drug"),
+        kb.vocabulary("other_drugs"),
+        kb.vocabulary("other_drug_suffixes"),
+        kb.vocabulary("comparison_words"),
+    )
     if drug:
         return Reply(kind="other_drug", drug=drug)
     entities = list(entities)
     chosen = next((e.get("value") for e in entities if e.get("entity") == "kb_entry"), None)
     if chosen in kb.entries:
         entry = kb.entries[chosen]
-        return Reply("answer", format_entries([entry]), (entry.id,),
-                     context={"intent": entry.intent, "constraints": {}})
+        return Reply(
+            "answer",
+            format_entries([entry]),
+            (entry.id,),
+            context={"intent": entry.intent, "constraints": {}},
+        )
     expanded = expand(text)
-    found = {k: v for k, v in {**normalize_entities(entities, kb.vocabulary("severity_words")),
-                               **ask.constraints(expanded)}.items()
-             if k not in ask.several_named(expanded)}
+    found = {
+        k: v
+        for k, v in {
+            **normalize_entities(entities, kb.vocabulary("severity_words")),
+            **ask.constraints(expanded),
+        }.items()
+        if k not in ask.several_named(expanded)
+    }
     if not staff:
-        return _answer_for(kb, intent, found) if intent and intent.startswith("ask_") \
+        return (
+            _answer_for(kb, intent, found)
+            if intent and intent.startswith("ask_")
             else _search(kb, expanded, found, offer=False)
+        )
     if ask.asks_for_quiz(expanded):
         return Reply("quiz")
     assessment = reaction.assess(expanded, found.get("grade"))
     after = bool(AFTER_INFUSION.search(text)) or ask.after_infusion(expanded)
-    if assessment and not assessment.emergency and (after or intent == DELAYED) and (
-            intent in SYMPTOM_INTENTS | UNCLEAR_INTENTS | {DELAYED}
-            or reaction.describes_reaction(expanded)):
+    if (
+        assessment
+        and not assessment.emergency
+        and (after or intent == DELAYED)
+        and (intent in SYMPTOM_INTENTS | UNCLEAR_INTENTS | {DELAYED} or reaction.describes_reaction(expanded))
+    ):
         return _after_infusion(kb, assessment)
-    if assessment and _describes_reaction_now(intent, expanded, assessment,
-                                              confidence >= CONFIDENCE_THRESHOLD):
+    if assessment and _describes_reaction_now(
+        intent, expanded, assessment, confidence >= CONFIDENCE_THRESHOLD
+    ):
         return _reaction(kb, assessment, expanded)
     earlier = (previous or {}).get("description")
     if earlier and not assessment and reaction.says_how_it_responded(expanded):
@@ -175,20 +215,29 @@ def answer_question(
         if regraded:
             return _reaction(kb, regraded, f"{earlier}. {expanded}")
     restart = ask.restart_question(expanded)
-    if restart and ("grade" in found or "reaction" in found) and intent not in RESTART_INTENTS and (
+    if (
+        restart
+        and ("grade" in found or "reaction" in found)
+        and intent not in RESTART_INTENTS
+        and (
             intent in UNCLEAR_INTENTS | GRADE_DEFINITION_INTENTS | {GRADING, MANAGE}
-            or confidence < CONFIDENCE_THRESHOLD):
+            or confidence < CONFIDENCE_THRESHOLD
+        )
+    ):
         intent = restart  # "gr 3 this morning, restart this afternoon?" is no definition
     if intent in GRADE_DEFINITION_INTENTS and "grade" in found:
         intent = GRADING
-    if intent in (GRADING, "nlu_fallback") and "grade" in found and (
-            ask.asks_what_to_do(expanded) or reaction.describes_reaction(expanded)):
+    if (
+        intent in (GRADING, "nlu_fallback")
+        and "grade" in found
+        and (ask.asks_what_to_do(expanded) or reaction.describes_reaction(expanded))
+    ):
         intent = MANAGE
     confident = bool(intent and intent.startswith("ask_")) and confidence >= CONFIDENCE_THRESHOLD
-    constrained = {k for k in ("grade", "course", "dose", "reaction")
-                   if intent and kb.constraint_values(intent, k)}
-    intent, found, followed = ask.follow_up(intent, confident, expanded, found, previous,
-                                            constrained)
+    constrained = {
+        k for k in ("grade", "course", "dose", "reaction") if intent and kb.constraint_values(intent, k)
+    }
+    intent, found, followed = ask.follow_up(intent, confident, expanded, found, previous, constrained)
     uncovered = _uncovered(kb, found)
     if uncovered:
         return uncovered
@@ -210,17 +259,24 @@ def answer_question(
     return _remembered(reply, expanded)
 
 
-def _anaphylaxis_first(kb: KnowledgeBase, intent: str, found: Mapping[str, str], reply: Reply
-                       ) -> Reply:
+def _anaphylaxis_first(kb: KnowledgeBase, intent: str, found: Mapping[str, str], reply: Reply) -> Reply:
     """A restart or management question naming anaphylaxis ("suspected anaphylaxis - restart
     once settled?") leads with the anaphylaxis management entry: stop, emergency team,
     epinephrine come before anything else."""
-    if found.get("reaction") != "anaphylaxis" or intent not in RESTART_INTENTS | {MANAGE} or \
-            reply.kind not in ("answer", "search") or ANAPHYLAXIS_ENTRY in reply.entry_ids:
+    if (
+        found.get("reaction") != "anaphylaxis"
+        or intent not in RESTART_INTENTS | {MANAGE}
+        or reply.kind not in ("answer", "search")
+        or ANAPHYLAXIS_ENTRY in reply.entry_ids
+    ):
         return reply
     first = kb.entries[ANAPHYLAXIS_ENTRY]
-    return replace(reply, kind="answer", text=f"{format_entries([first])}\n\n{reply.text}",
-                   entry_ids=(first.id, *reply.entry_ids))
+    return replace(
+        reply,
+        kind="answer",
+        text=f"{format_entries([first])}\n\n{reply.text}",
+        entry_ids=(first.id, *reply.entry_ids),
+    )
 
 
 def _remembered(reply: Reply, question: str) -> Reply:
@@ -230,8 +286,7 @@ def _remembered(reply: Reply, question: str) -> Reply:
     return replace(reply, context=context)
 
 
-def _closer_passage(kb: KnowledgeBase, text: str, found: Mapping[str, str], reply: Reply
-                    ) -> Reply:
+def _closer_passage(kb: KnowledgeBase, text: str, found: Mapping[str, str], reply: Reply) -> Reply:
     """The passage holding the question's rarer words, when the intent's entry holds few of
     them: the classifier reads the question type, the words name the fact ("how long do the
     monthly blood and urine tests go on" read as a management question still gets the
@@ -239,21 +294,35 @@ def _closer_passage(kb: KnowledgeBase, text: str, found: Mapping[str, str], repl
     if reply.kind != "answer":
         return reply
     intent = kb.entries[reply.entry_ids[0]].intent
-    hits = [h for h in kb.search(text, limit=SEARCH_DEPTH) if h.entry.intent != intent and all(
-        found[k] in v for k, v in h.entry.when.items() if k in found)]
+    hits = [
+        h
+        for h in kb.search(text, limit=SEARCH_DEPTH)
+        if h.entry.intent != intent and all(found[k] in v for k, v in h.entry.when.items() if k in found)
+    ]
     if not hits:
         return reply
     best = max(hits, key=lambda h: h.coverage)
     given = [kb.coverage(text, i) for i in reply.entry_ids]
     rarest = max(zip(best.weights, best.informative))[1] if best.weights else None
-    if best.coverage < OVERRIDE_COVERAGE or rarest not in best.matched or \
-            len(set(best.matched) & set(best.informative)) < CLOSEST_WORDS or \
-            any(g is None or g.coverage > OVERRIDE_GIVEN or rarest in g.matched or
-                len(set(best.matched) & set(best.informative) - set(g.matched)) < CLOSEST_WORDS
-                for g in given):
+    if (
+        best.coverage < OVERRIDE_COVERAGE
+        or rarest not in best.matched
+        or len(set(best.matched) & set(best.informative)) < CLOSEST_WORDS
+        or any(
+            g is None
+            or g.coverage > OVERRIDE_GIVEN
+            or rarest in g.matched
+            or len(set(best.matched) & set(best.informative) - set(g.matched)) < CLOSEST_WORDS
+            for g in given
+        )
+    ):
         return reply
-    return Reply("search", format_entries([best.entry]), (best.entry.id,),
-                 context={"intent": best.entry.intent, "constraints": {}})
+    return Reply(
+        "search",
+        format_entries([best.entry]),
+        (best.entry.id,),
+        context={"intent": best.entry.intent, "constraints": {}},
+    )
 
 
 def _answer_for(kb: KnowledgeBase, intent: str, found: dict[str, str]) -> Reply:
@@ -262,24 +331,29 @@ def _answer_for(kb: KnowledgeBase, intent: str, found: dict[str, str]) -> Reply:
     for kind in ("grade", "course", "dose"):
         covered = kb.constraint_values(intent, kind)
         if kind in found and covered and found[kind] not in covered:
-            return Reply("not_covered", asked=f"{kind} {found[kind]}" + (
-                         " mg" if kind == "dose" else ""),
-                         covered=_listing(kind, covered), context=context)
+            return Reply(
+                "not_covered",
+                asked=f"{kind} {found[kind]}" + (" mg" if kind == "dose" else ""),
+                covered=_listing(kind, covered),
+                context=context,
+            )
     entries = kb.answers_for(intent, found)
     if entries:
-        return Reply("answer", format_entries(entries), tuple(e.id for e in entries),
-                     context=context)
+        return Reply("answer", format_entries(entries), tuple(e.id for e in entries), context=context)
     return Reply("unknown", topics=tuple(label for _, label in kb.topics))
 
 
 def _uncovered(kb: KnowledgeBase, found: Mapping[str, str]) -> Reply | None:
-    """"Not covered" for a grade, course or dose no entry at all is written for ("course 4",
+    """ "Not covered" for a grade, course or dose no entry at all is written for ("course 4",
     "36 mg/day"): whatever the question type, no passage answers it."""
     for kind in ("grade", "course", "dose"):
         covered = {v for e in kb.entries.values() for v in e.when.get(kind, ())}
         if kind in found and covered and found[kind] not in covered:
-            return Reply("not_covered", asked=f"{kind} {found[kind]}" + (
-                         " mg" if kind == "dose" else ""), covered=_listing(kind, covered))
+            return Reply(
+                "not_covered",
+                asked=f"{kind} {found[kind]}" + (" mg" if kind == "dose" else ""),
+                covered=_listing(kind, covered),
+            )
     return None
 
 
@@ -296,14 +370,16 @@ def _listing(kind: str, values: set[str]) -> str:
     return f"{kind} {joined}" + (" mg" if kind == "dose" else "")
 
 
-def _search(kb: KnowledgeBase, text: str, found: Mapping[str, str], offer: bool = True
-            ) -> Reply:
+def _search(kb: KnowledgeBase, text: str, found: Mapping[str, str], offer: bool = True) -> Reply:
     """One relevant passage (or one clearly ahead) as it is; several: offer their titles;
     none relevant, but some sharing the question's rarer words: "closest" (their titles,
     never a topic dump); nothing: unknown. Entries for another grade, course or dose than
     the one asked are left out."""
-    candidates = [h for h in kb.search(text, limit=SEARCH_DEPTH) if all(
-        found[k] in v for k, v in h.entry.when.items() if k in found)]
+    candidates = [
+        h
+        for h in kb.search(text, limit=SEARCH_DEPTH)
+        if all(found[k] in v for k, v in h.entry.when.items() if k in found)
+    ]
     hits = [h for h in candidates if h.relevant][:MAX_OFFERS]
     explicit = [h for h in hits if set(h.entry.when) & set(found)]
     if len(explicit) == 1:  # the one entry written for the grade, course or dose asked
@@ -312,20 +388,25 @@ def _search(kb: KnowledgeBase, text: str, found: Mapping[str, str], offer: bool 
         hits = hits[:1]
     if len(hits) == 1:
         entry = hits[0].entry
-        return Reply("search", format_entries([entry]), (entry.id,),
-                     context={"intent": entry.intent, "constraints": {}} if entry.intent
-                     else None)
+        return Reply(
+            "search",
+            format_entries([entry]),
+            (entry.id,),
+            context={"intent": entry.intent, "constraints": {}} if entry.intent else None,
+        )
     if hits:
         return _offer_or_answer(kb, hits, found)
-    closest = [h for h in candidates if h.coverage >= CLOSEST_COVERAGE
-               and len(set(h.matched) & set(h.informative)) >= CLOSEST_WORDS][:MAX_OFFERS]
+    closest = [
+        h
+        for h in candidates
+        if h.coverage >= CLOSEST_COVERAGE and len(set(h.matched) & set(h.informative)) >= CLOSEST_WORDS
+    ][:MAX_OFFERS]
     if offer and closest:
         return Reply("closest", offers=tuple((h.entry.id, h.entry.title) for h in closest))
     return Reply("unknown", topics=tuple(label for _, label in kb.topics))
 
 
-def _offer_or_answer(kb: KnowledgeBase, hits: list[SearchHit], found: Mapping[str, str]
-                     ) -> Reply:
+def _offer_or_answer(kb: KnowledgeBase, hits: list[SearchHit], found: Mapping[str, str]) -> Reply:
     """Close entries that all answer one question type (re-challenge in general and after
     a grade 3-4) are that question: its entry for the constraints asked. Otherwise offer
     their titles."""
@@ -336,7 +417,10 @@ def _offer_or_answer(kb: KnowledgeBase, hits: list[SearchHit], found: Mapping[st
             return reply
     if len({h.entry.topic for h in hits}) == 1:  # variants of one passage: the closest one
         entry = hits[0].entry
-        return Reply("search", format_entries([entry]), (entry.id,),
-                     context={"intent": entry.intent, "constraints": {}} if entry.intent
-                     else None)
+        return Reply(
+            "search",
+            format_entries([entry]),
+            (entry.id,),
+            context={"intent": entry.intent, "constraints": {}} if entry.intent else None,
+        )
     return Reply("offer", offers=tuple((h.entry.id, h.entry.title) for h in hits))

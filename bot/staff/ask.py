@@ -1,6 +1,7 @@
 """What a staff message asks: its constraints (grade, course, dose), whether it asks what
 to do, for a quiz, or follows up the previous question. Pure functions over the expanded
 text (bot/staff/shorthand.py) and the cue lists in knowledge/staff_cues.yml."""
+
 from __future__ import annotations
 
 import re
@@ -9,15 +10,17 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
-from bot.staff.entities import ROMAN, NUMBER_WORDS
 from bot.core.paths import KNOWLEDGE_DIR
 from bot.core.yamlfile import read_yaml
+from bot.staff.entities import NUMBER_WORDS, ROMAN
 
 CUES_FILE = KNOWLEDGE_DIR / "staff_cues.yml"
 GRADE = re.compile(r"\bgrade\s*-?\s*(\d+|iv|v|i{1,3})\b")
 COURSE = re.compile(r"\bcourse\s*(\d+)\b")
-ORDINAL_COURSE = re.compile(r"\b(first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th|one|two|three)"
-                            r"\s+(?:treatment\s+)?course\b")
+ORDINAL_COURSE = re.compile(
+    r"\b(first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th|one|two|three)"
+    r"\s+(?:treatment\s+)?course\b"
+)
 DOSE = re.compile(r"\b(\d+(?:\.\d+)?)\s*mg\b")
 # the second of two values written once: "course 1 and 2", "12 vs 24 mg"
 COURSE_PAIR = re.compile(r"\bcourses?\s*\d+\s*(?:and|&|\+|vs\.?|versus|or|to|-|/)\s*(\d+)\b")
@@ -47,12 +50,20 @@ class Cues:
 @lru_cache(maxsize=1)
 def cues(path: Path = CUES_FILE) -> Cues:
     data = read_yaml(Path(path))
-    return Cues(tuple(data["management_words"]), tuple(data["quiz_words"]),
-                tuple(data["followup_openers"]), frozenset(data["followup_filler"]),
-                int(data["followup_max_words"]), frozenset(data["acknowledgements"]),
-                tuple(data["after_infusion_words"]), tuple(data["grade_question_words"]),
-                frozenset(data["question_words"]), tuple(data["restart_words"]),
-                tuple(data["rechallenge_words"]), tuple(data["topic_words"]))
+    return Cues(
+        tuple(data["management_words"]),
+        tuple(data["quiz_words"]),
+        tuple(data["followup_openers"]),
+        frozenset(data["followup_filler"]),
+        int(data["followup_max_words"]),
+        frozenset(data["acknowledgements"]),
+        tuple(data["after_infusion_words"]),
+        tuple(data["grade_question_words"]),
+        frozenset(data["question_words"]),
+        tuple(data["restart_words"]),
+        tuple(data["rechallenge_words"]),
+        tuple(data["topic_words"]),
+    )
 
 
 def _has_phrase(text: str, phrases: tuple[str, ...]) -> bool:
@@ -69,11 +80,13 @@ def constraints(text: str) -> dict[str, str]:
     """Grade, course, dose and anaphylaxis named in an expanded staff message."""
     lowered, found = text.lower(), {}
     if grade := GRADE.search(lowered):
-        found["grade"] = ROMAN.get(grade.group(1), str(int(grade.group(1)))
-                                   if grade.group(1).isdigit() else grade.group(1))
+        found["grade"] = ROMAN.get(
+            grade.group(1), str(int(grade.group(1))) if grade.group(1).isdigit() else grade.group(1)
+        )
     several = several_named(lowered)
-    courses = {str(int(c)) for c in COURSE.findall(lowered)} or \
-        {_ordinal(c) for c in ORDINAL_COURSE.findall(lowered)}
+    courses = {str(int(c)) for c in COURSE.findall(lowered)} or {
+        _ordinal(c) for c in ORDINAL_COURSE.findall(lowered)
+    }
     if courses and "course" not in several:
         found["course"] = sorted(courses)[0]
     doses = sorted({f"{float(d):g}" for d in DOSE.findall(lowered) if float(d) < MAX_DOSE_MG})
@@ -89,13 +102,20 @@ def several_named(text: str) -> set[str]:
     24 mg"): such a question is about both, so it is constrained to neither."""
     lowered = text.lower()
     kinds = set()
-    courses = {str(int(c)) for c in COURSE.findall(lowered)} | {
-        str(int(b)) for b in COURSE_PAIR.findall(lowered)} | {
-        _ordinal(c) for c in ORDINAL_COURSE.findall(lowered)}
+    courses = (
+        {str(int(c)) for c in COURSE.findall(lowered)}
+        | {str(int(b)) for b in COURSE_PAIR.findall(lowered)}
+        | {_ordinal(c) for c in ORDINAL_COURSE.findall(lowered)}
+    )
     if len(courses) > 1:
         kinds.add("course")
-    if len({f"{float(d):g}" for d in DOSE.findall(lowered) if float(d) < MAX_DOSE_MG} |
-           {f"{float(d):g}" for d in DOSE_PAIR.findall(lowered)}) > 1:
+    if (
+        len(
+            {f"{float(d):g}" for d in DOSE.findall(lowered) if float(d) < MAX_DOSE_MG}
+            | {f"{float(d):g}" for d in DOSE_PAIR.findall(lowered)}
+        )
+        > 1
+    ):
         kinds.add("dose")
     return kinds
 
@@ -117,8 +137,11 @@ def asks_for_grade(text: str) -> bool:
 def is_statement(text: str) -> bool:
     """No question mark, no question word and no word of a general question (a threshold,
     a list, a figure): a message that tells what is seen rather than asks."""
-    return "?" not in text and not set(re.findall(r"[a-z]+", text.lower())) & cues().question_words \
+    return (
+        "?" not in text
+        and not set(re.findall(r"[a-z]+", text.lower())) & cues().question_words
         and not _has_phrase(text, cues().topic_words)
+    )
 
 
 def restart_question(text: str) -> str | None:
@@ -138,8 +161,7 @@ def is_elliptical(text: str) -> bool:
     words = WORD.findall(text.lower())
     if not words:
         return False
-    opener = any(" ".join(words).startswith(o + " ") or " ".join(words) == o
-                 for o in cues().openers)
+    opener = any(" ".join(words).startswith(o + " ") or " ".join(words) == o for o in cues().openers)
     return opener or len(words) <= cues().max_words
 
 
@@ -156,9 +178,14 @@ def bare_number(text: str) -> str | None:
     return f"{float(match.group(1)):g}" if match else None
 
 
-def follow_up(intent: str | None, confident: bool, text: str, found: Mapping[str, str],
-              previous: Mapping[str, Any] | None, constrained: set[str]
-              ) -> tuple[str | None, dict[str, str], bool]:
+def follow_up(
+    intent: str | None,
+    confident: bool,
+    text: str,
+    found: Mapping[str, str],
+    previous: Mapping[str, Any] | None,
+    constrained: set[str],
+) -> tuple[str | None, dict[str, str], bool]:
     """(intent, constraints, is a follow-up) for a message after `previous`.
 
     A constraint-only follow-up ("and grade 3?", "and 24?") keeps the previous topic
@@ -169,14 +196,21 @@ def follow_up(intent: str | None, confident: bool, text: str, found: Mapping[str
     """
     values = dict(found)
     words = WORD.findall(text.lower())
-    if not previous or not previous.get("intent") or not is_elliptical(text) or \
-            all(w in cues().acknowledgements for w in words):
+    if (
+        not previous
+        or not previous.get("intent")
+        or not is_elliptical(text)
+        or all(w in cues().acknowledgements for w in words)
+    ):
         return intent, values, False
     before = dict(previous.get("constraints") or {})
     number = bare_number(text) if not values else None
     if number is not None:
-        kind = "dose" if "dose" in before or float(number) >= 10 else \
-            next((k for k in ("course", "grade") if k in before), "course")
+        kind = (
+            "dose"
+            if "dose" in before or float(number) >= 10
+            else next((k for k in ("course", "grade") if k in before), "course")
+        )
         values[kind] = number
     if values and only_constraints(text):
         return previous["intent"], {**before, **values}, True

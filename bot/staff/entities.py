@@ -1,12 +1,21 @@
 """Turn raw entity text from NLU ("grade II", "2nd course", "12mg") into canonical values."""
+
 from __future__ import annotations
 
 import re
 from typing import Any, Iterable, Mapping
 
 NUMBER_WORDS = {
-    "one": "1", "first": "1", "two": "2", "second": "2", "three": "3", "third": "3",
-    "four": "4", "fourth": "4", "five": "5", "fifth": "5",
+    "one": "1",
+    "first": "1",
+    "two": "2",
+    "second": "2",
+    "three": "3",
+    "third": "3",
+    "four": "4",
+    "fourth": "4",
+    "five": "5",
+    "fifth": "5",
 }
 ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5"}
 DIGITS = re.compile(r"\d+")

@@ -5,6 +5,7 @@ related reaction; anaphylaxis and hypotension thresholds from Resuscitation Coun
 2021 and NIAID/FAAN 2006). The text given is already shorthand-expanded
 (bot/staff/shorthand.py), so "sats 91" arrives as "oxygen saturation 91".
 """
+
 from __future__ import annotations
 
 import re
@@ -42,7 +43,7 @@ class Finding:
 class Assessment:
     """The grade the description supports and why."""
 
-    outcome: str                      # a key of `outcomes` ("1" ... "4", "severe", "stroke")
+    outcome: str  # a key of `outcomes` ("1" ... "4", "severe", "stroke")
     findings: tuple[Finding, ...]
     stated_grade: str | None = None
 
@@ -70,7 +71,8 @@ class GradingRules:
         if key not in self._patterns:
             alternatives = "|".join(
                 re.escape(w.lower()[:-1]) + r"(?![\w'])" if w.endswith("$") else re.escape(w.lower())
-                for w in sorted(words, key=len, reverse=True))
+                for w in sorted(words, key=len, reverse=True)
+            )
             self._patterns[key] = re.compile(rf"(?<![\w'])(?:{alternatives})")
         return self._patterns[key]
 
@@ -78,21 +80,33 @@ class GradingRules:
 def load_rules(path: Path = GRADING_FILE) -> GradingRules:
     """Read the grading data; a missing part fails loudly, naming the file."""
     data = read_yaml(Path(path)) or {}
-    missing = {"vitals", "signs", "negations", "course_words", "present_words",
-               "outcomes", "after_infusion"} - data.keys()
+    missing = {
+        "vitals",
+        "signs",
+        "negations",
+        "course_words",
+        "present_words",
+        "outcomes",
+        "after_infusion",
+    } - data.keys()
     if missing:
         raise ValueError(f"{path}: missing {', '.join(sorted(missing))}")
-    unknown = [s.get("id") for s in data["signs"] if s.get("grade") not in SEVERITY
-               or s.get("outcome", "1") not in data["outcomes"]]
+    unknown = [
+        s.get("id")
+        for s in data["signs"]
+        if s.get("grade") not in SEVERITY or s.get("outcome", "1") not in data["outcomes"]
+    ]
     if unknown or set(SEVERITY) - data["outcomes"].keys():
         raise ValueError(f"{path}: signs with unknown grades {unknown} or outcomes missing")
     return GradingRules(
-        vitals=data["vitals"], signs=tuple(data["signs"]),
+        vitals=data["vitals"],
+        signs=tuple(data["signs"]),
         negations=tuple(str(n) for n in data["negations"]),
         course_words={k: tuple(v) for k, v in data["course_words"].items()},
         present_words=tuple(str(w) for w in data["present_words"]),
         outcomes={str(k): v for k, v in data["outcomes"].items()},
-        after_infusion={str(k): list(v) for k, v in data["after_infusion"].items()})
+        after_infusion={str(k): list(v) for k, v in data["after_infusion"].items()},
+    )
 
 
 @lru_cache(maxsize=1)
@@ -118,21 +132,32 @@ def sign_findings(text: str, grading: GradingRules) -> list[Finding]:
         for sign in grading.signs:
             for match in grading.words(sign["id"], tuple(sign["words"])).finditer(clause):
                 if not _negated(clause, match.start(), grading.negations):
-                    found.setdefault(sign["id"], Finding(
-                        sign["id"], sign["system"], sign["label"], sign["grade"],
-                        tuple(sign.get("cites", ())), sign.get("outcome")))
+                    found.setdefault(
+                        sign["id"],
+                        Finding(
+                            sign["id"],
+                            sign["system"],
+                            sign["label"],
+                            sign["grade"],
+                            tuple(sign.get("cites", ())),
+                            sign.get("outcome"),
+                        ),
+                    )
                     break
     return list(found.values())
 
 
-def _reading(text: str, names: list[str], with_diastolic: bool = False
-             ) -> list[tuple[float, float | None, int]]:
+def _reading(
+    text: str, names: list[str], with_diastolic: bool = False
+) -> list[tuple[float, float | None, int]]:
     """Numbers written after a vital sign's name: (value, diastolic or None, position)."""
     alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
     number = r"(\d{2,3}(?:\.\d)?)" + (r"(?:\s*/\s*(\d{2,3}))?" if with_diastolic else "()")
     pattern = re.compile(rf"(?<![\w'])(?:{alternatives})\b[^\d\n,;]{{0,25}}?{number}(?!\s*(?:ml|mg|l\b))")
-    return [(float(m.group(1)), float(m.group(2)) if m.group(2) else None, m.start())
-            for m in pattern.finditer(text.lower())]
+    return [
+        (float(m.group(1)), float(m.group(2)) if m.group(2) else None, m.start())
+        for m in pattern.finditer(text.lower())
+    ]
 
 
 def vital_findings(text: str, grading: GradingRules) -> tuple[list[Finding], bool]:
@@ -142,8 +167,15 @@ def vital_findings(text: str, grading: GradingRules) -> tuple[list[Finding], boo
     for value, _, _ in _reading(lowered, spo2["names"]):
         any_reading = True
         if 50 <= value < spo2["below"]:
-            findings.append(Finding("spo2", spo2["system"], spo2["label"].format(
-                value=f"{value:g}"), "3-4", tuple(spo2["cites"])))
+            findings.append(
+                Finding(
+                    "spo2",
+                    spo2["system"],
+                    spo2["label"].format(value=f"{value:g}"),
+                    "3-4",
+                    tuple(spo2["cites"]),
+                )
+            )
             break
     systolic = grading.vitals["systolic"]
     readings = _reading(lowered, systolic["names"], with_diastolic=True)
@@ -158,24 +190,50 @@ def vital_findings(text: str, grading: GradingRules) -> tuple[list[Finding], boo
         if baseline and value == baseline:
             continue
         if value < systolic["below"]:
-            findings.append(Finding("systolic", systolic["system"], systolic["label"].format(
-                value=f"{value:g}"), "3-4", tuple(systolic["cites"])))
+            findings.append(
+                Finding(
+                    "systolic",
+                    systolic["system"],
+                    systolic["label"].format(value=f"{value:g}"),
+                    "3-4",
+                    tuple(systolic["cites"]),
+                )
+            )
             break
         if baseline and (baseline - value) / baseline * 100 > systolic["fall_percent"]:
             percent = round((baseline - value) / baseline * 100)
-            findings.append(Finding("systolic", systolic["system"], systolic["fall_label"].format(
-                value=f"{value:g}", fall=percent, baseline=f"{baseline:g}"), "3-4",
-                tuple(systolic["cites"])))
+            findings.append(
+                Finding(
+                    "systolic",
+                    systolic["system"],
+                    systolic["fall_label"].format(value=f"{value:g}", fall=percent, baseline=f"{baseline:g}"),
+                    "3-4",
+                    tuple(systolic["cites"]),
+                )
+            )
             break
     temperature = grading.vitals["temperature"]
     units = "|".join(re.escape(u) for u in temperature.get("units", ()))
-    with_unit = [(float(m.group(1)), None, m.start()) for m in re.finditer(
-        rf"(?<![\d.])(\d{{2}}(?:\.\d)?)\s*(?:{units})(?![a-z])", lowered)] if units else []
+    with_unit = (
+        [
+            (float(m.group(1)), None, m.start())
+            for m in re.finditer(rf"(?<![\d.])(\d{{2}}(?:\.\d)?)\s*(?:{units})(?![a-z])", lowered)
+        ]
+        if units
+        else []
+    )
     for value, _, _ in _reading(lowered, temperature["names"]) + with_unit:
         any_reading = True
         if value >= temperature["at_least"] and value < 45:
-            findings.append(Finding(temperature["sign"], "general", temperature["label"].format(
-                value=f"{value:g}"), "1-2", tuple(temperature["cites"])))
+            findings.append(
+                Finding(
+                    temperature["sign"],
+                    "general",
+                    temperature["label"].format(value=f"{value:g}"),
+                    "1-2",
+                    tuple(temperature["cites"]),
+                )
+            )
             break
     return findings, any_reading
 
@@ -194,8 +252,11 @@ def _baseline(text: str, systolic: dict[str, Any]) -> float | None:
 def _fall(text: str, systolic: dict[str, Any]) -> tuple[float, float] | None:
     """(from, to) of a systolic pressure written as a change: "BP dropped from 150 to 100"."""
     names = "|".join(re.escape(n) for n in sorted(systolic["names"], key=len, reverse=True))
-    match = re.search(rf"(?<![\w'])(?:{names})\b[^\d\n,;]{{0,25}}?\bfrom\s+(\d{{2,3}})"
-                      rf"(?:\s*/\s*\d{{2,3}})?\s*(?:to|->|→)\s*(\d{{2,3}})", text)
+    match = re.search(
+        rf"(?<![\w'])(?:{names})\b[^\d\n,;]{{0,25}}?\bfrom\s+(\d{{2,3}})"
+        rf"(?:\s*/\s*\d{{2,3}})?\s*(?:to|->|→)\s*(\d{{2,3}})",
+        text,
+    )
     return (float(match.group(1)), float(match.group(2))) if match else None
 
 
@@ -212,24 +273,28 @@ def says_how_it_responded(text: str, grading: GradingRules | None = None) -> boo
     return any(_has(text, grading, kind) for kind in ("responded", "prolonged"))
 
 
-def after_infusion_entries(assessment: Assessment, grading: GradingRules | None = None
-                           ) -> list[str]:
+def after_infusion_entries(assessment: Assessment, grading: GradingRules | None = None) -> list[str]:
     """The delayed-reaction entries for signs reported after the infusion (fever: same-day
     contact with the site)."""
     grading = grading or rules()
     ids = {f.id for f in assessment.findings}
-    return next((entries for sign, entries in grading.after_infusion.items() if sign in ids),
-                grading.after_infusion["default"])
+    return next(
+        (entries for sign, entries in grading.after_infusion.items() if sign in ids),
+        grading.after_infusion["default"],
+    )
 
 
 def _has(text: str, grading: GradingRules, kind: str) -> bool:
-    return any(not _negated(c, m.start(), grading.negations)
-               for c in _clauses(text)
-               for m in grading.words(f"_{kind}", grading.course_words[kind]).finditer(c))
+    return any(
+        not _negated(c, m.start(), grading.negations)
+        for c in _clauses(text)
+        for m in grading.words(f"_{kind}", grading.course_words[kind]).finditer(c)
+    )
 
 
-def assess(text: str, stated_grade: str | None = None,
-           grading: GradingRules | None = None) -> Assessment | None:
+def assess(
+    text: str, stated_grade: str | None = None, grading: GradingRules | None = None
+) -> Assessment | None:
     """The grade a description of a reaction supports, or None when it names no sign.
 
     Airway, breathing or circulation signs, SpO2 below 92 % or hypotension make it
@@ -242,8 +307,9 @@ def assess(text: str, stated_grade: str | None = None,
     grading = grading or rules()
     signs = sign_findings(text, grading)
     vitals, _ = vital_findings(text, grading)
-    findings = tuple(vitals + [s for s in signs if not (s.id == "fever" and any(
-        v.id == "fever" for v in vitals))])
+    findings = tuple(
+        vitals + [s for s in signs if not (s.id == "fever" and any(v.id == "fever" for v in vitals))]
+    )
     if not findings:
         return None
     systems = {f.system for f in findings}

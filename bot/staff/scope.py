@@ -1,4 +1,5 @@
 """Is a question about alemtuzumab, or about another drug the bot must not answer for?"""
+
 from __future__ import annotations
 
 import re
@@ -8,8 +9,11 @@ WORD = re.compile(r"[a-z][a-z0-9-]+")
 
 
 def other_drug_mentioned(
-    text: str, this_drug: Mapping[str, str], other_drugs: Mapping[str, str],
-    suffixes: Mapping[str, str], comparisons: Mapping[str, str] | None = None,
+    text: str,
+    this_drug: Mapping[str, str],
+    other_drugs: Mapping[str, str],
+    suffixes: Mapping[str, str],
+    comparisons: Mapping[str, str] | None = None,
 ) -> str | None:
     """The first other drug named in the text, unless the text also names alemtuzumab
     (and does not compare the two: "are rituximab premeds the same as lemtrada's?").
@@ -19,13 +23,10 @@ def other_drug_mentioned(
     """
     lowered = text.lower()
     words = WORD.findall(lowered)
-    compares = any(re.search(rf"(?<![\w']){re.escape(c)}(?![\w'])", lowered)
-                   for c in comparisons or {})
+    compares = any(re.search(rf"(?<![\w']){re.escape(c)}(?![\w'])", lowered) for c in comparisons or {})
     if any(w in this_drug for w in words) and not compares:
         return None
     for word in (w for w in words if w not in this_drug):
-        if word in other_drugs or any(
-            word.endswith(s) and len(word) > len(s) + 3 for s in suffixes
-        ):
+        if word in other_drugs or any(word.endswith(s) and len(word) > len(s) + 3 for s in suffixes):
             return str(word)
     return None

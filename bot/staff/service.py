@@ -3,6 +3,7 @@
 `answer` turns a staff member's message (its text, NLU intent and entities, the previous
 question's context) into a Reply from the knowledge base; `topics` lists what it covers.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -23,8 +24,21 @@ class StaffService:
         """The labels of the topics the knowledge base covers."""
         return [label for _, label in self.kb.topics]
 
-    def answer(self, intent: str | None, text: str, entities: Sequence[Mapping[str, Any]],
-               confidence: float, previous: Mapping[str, Any] | None) -> Reply:
+    def answer(
+        self,
+        intent: str | None,
+        text: str,
+        entities: Sequence[Mapping[str, Any]],
+        confidence: float,
+        previous: Mapping[str, Any] | None,
+    ) -> Reply:
         """The reply to a staff message: a symptom description becomes a reaction question."""
-        return answer_question(self.kb, staff_intent(intent, text, entities), entities, text,
-                               confidence=confidence, previous=previous, staff=True)
+        return answer_question(
+            self.kb,
+            staff_intent(intent, text, entities),
+            entities,
+            text,
+            confidence=confidence,
+            previous=previous,
+            staff=True,
+        )

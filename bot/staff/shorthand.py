@@ -4,6 +4,7 @@ words the knowledge base and the NLU training data use, from knowledge/shorthand
 One list serves both the NLU tokenizer and the answer logic, so what the model learnt
 and what the action reads are the same words.
 """
+
 from __future__ import annotations
 
 import re
@@ -52,7 +53,7 @@ class Shorthand:
         """The text with every shorthand replaced by its expansion."""
         out, last = [], 0
         for r in self.replacements(text):
-            out += [text[last:r.start], r.text]
+            out += [text[last : r.start], r.text]
             last = r.end
         return "".join(out + [text[last:]])
 

@@ -10,6 +10,7 @@ names the Azure Bot the deployment runs:
 
 Usage: python deploy/teams/build_package.py build/teams-app.zip
 """
+
 from __future__ import annotations
 
 import json
@@ -30,29 +31,46 @@ def manifest(app_id: str, host: str, privacy_url: str, terms_url: str) -> dict:
     """The Teams app manifest: one bot, for personal chats, team channels and group chats."""
     return {
         "$schema": "https://developer.microsoft.com/json-schemas/teams/"
-                   f"v{SCHEMA_VERSION}/MicrosoftTeams.schema.json",
+        f"v{SCHEMA_VERSION}/MicrosoftTeams.schema.json",
         "manifestVersion": SCHEMA_VERSION,
         "version": APP_VERSION,
         "id": app_id,
-        "developer": {"name": "IAR Assistant trial team", "websiteUrl": f"https://{host}/",
-                      "privacyUrl": privacy_url, "termsOfUseUrl": terms_url},
-        "name": {"short": "IAR Assistant",
-                 "full": "IAR Assistant for alemtuzumab infusion-associated reactions"},
+        "developer": {
+            "name": "IAR Assistant trial team",
+            "websiteUrl": f"https://{host}/",
+            "privacyUrl": privacy_url,
+            "termsOfUseUrl": terms_url,
+        },
+        "name": {
+            "short": "IAR Assistant",
+            "full": "IAR Assistant for alemtuzumab infusion-associated reactions",
+        },
         "description": {
             "short": "Protocol answers and onboarding quiz for alemtuzumab IARs",
             "full": "Answers site staff's protocol questions about infusion-associated "
-                    "reactions (IARs) to alemtuzumab, each with its source, and runs the "
-                    "onboarding quiz for new staff. Ask in a chat with the bot, or mention it "
-                    "in a channel.",
+            "reactions (IARs) to alemtuzumab, each with its source, and runs the "
+            "onboarding quiz for new staff. Ask in a chat with the bot, or mention it "
+            "in a channel.",
         },
         "icons": {"color": "color.png", "outline": "outline.png"},
         "accentColor": "#0B6E99",
-        "bots": [{"botId": app_id, "scopes": ["personal", "team", "groupChat"],
-                  "supportsFiles": False, "isNotificationOnly": False,
-                  "commandLists": [{"scopes": ["personal", "team", "groupChat"], "commands": [
-                      {"title": "premedication", "description": "Which premedication, and when?"},
-                      {"title": "start the quiz", "description": "The onboarding quiz"},
-                  ]}]}],
+        "bots": [
+            {
+                "botId": app_id,
+                "scopes": ["personal", "team", "groupChat"],
+                "supportsFiles": False,
+                "isNotificationOnly": False,
+                "commandLists": [
+                    {
+                        "scopes": ["personal", "team", "groupChat"],
+                        "commands": [
+                            {"title": "premedication", "description": "Which premedication, and when?"},
+                            {"title": "start the quiz", "description": "The onboarding quiz"},
+                        ],
+                    }
+                ],
+            }
+        ],
         "permissions": ["identity"],
         "validDomains": [host],
     }
@@ -64,16 +82,20 @@ def settings(env: dict[str, str]) -> tuple[dict, list[str]]:
     host = env.get("IAR_PUBLIC_HOST", "").strip().lower()
     problems = []
     if not GUID.match(app_id):
-        problems.append("MICROSOFT_APP_ID must be the Azure Bot's app id (a GUID)"
-                        + ("" if app_id else "; it is not set"))
+        problems.append(
+            "MICROSOFT_APP_ID must be the Azure Bot's app id (a GUID)" + ("" if app_id else "; it is not set")
+        )
     if not HOST.match(host):
-        problems.append("IAR_PUBLIC_HOST must be the bot's public host name, e.g. "
-                        "iar.site.example.org" + ("" if host else "; it is not set"))
+        problems.append(
+            "IAR_PUBLIC_HOST must be the bot's public host name, e.g. "
+            "iar.site.example.org" + ("" if host else "; it is not set")
+        )
     if problems:
         return {}, problems
     default = f"https://{host}/"
-    return manifest(app_id, host, env.get("IAR_TEAMS_PRIVACY_URL") or default,
-                    env.get("IAR_TEAMS_TERMS_URL") or default), []
+    return manifest(
+        app_id, host, env.get("IAR_TEAMS_PRIVACY_URL") or default, env.get("IAR_TEAMS_TERMS_URL") or default
+    ), []
 
 
 def build(target: Path, env: dict[str, str]) -> list[str]:

@@ -12,6 +12,7 @@ the dialogue without reading the bot's internals.
 
 Used by bench/blind_patients.py (figures) and tests/e2e/test_blind_patients.py (gates).
 """
+
 from __future__ import annotations
 
 import uuid
@@ -26,14 +27,24 @@ from bot.core.paths import ROOT
 ORDER = ("routine", "urgent", "emergency")
 # The writers' sign names -> the symptom ids whose screen option the patient presses.
 SIGN_SYMPTOMS = {
-    "stroke": "face_droop", "chest_pain": "chest_pain", "coughing_blood": "coughing_blood",
-    "breathing_or_swelling": "shortness_of_breath", "fainting": "fainting",
-    "vision_loss": "vision_loss", "severe_headache": "headache_sudden_severe",
-    "neck_pain": "neck_pain", "meningitis": "stiff_neck", "heartbeat_with_chest_or_faint": "chest_pain",
+    "stroke": "face_droop",
+    "chest_pain": "chest_pain",
+    "coughing_blood": "coughing_blood",
+    "breathing_or_swelling": "shortness_of_breath",
+    "fainting": "fainting",
+    "vision_loss": "vision_loss",
+    "severe_headache": "headache_sudden_severe",
+    "neck_pain": "neck_pain",
+    "meningitis": "stiff_neck",
+    "heartbeat_with_chest_or_faint": "chest_pain",
     "bleeding_wont_stop": "bleeding_wont_stop",
 }
-FOLLOWUP_FOR_SLOT = {"temperature_c": "temperature", "severity": "severity",
-                     "days_since_infusion": "infusion", "anything_else": "other"}
+FOLLOWUP_FOR_SLOT = {
+    "temperature_c": "temperature",
+    "severity": "severity",
+    "days_since_infusion": "infusion",
+    "anything_else": "other",
+}
 MAX_TURNS = 8
 Say = Callable[[str, str], list[dict[str, Any]]]
 
@@ -46,9 +57,13 @@ def load_cases(path: Path) -> list[dict[str, Any]]:
 def form_questions(domain: Path = ROOT / "domain.yml") -> dict[str, str]:
     """Question text -> form slot, from the domain's utter_ask_<slot> responses."""
     responses = yaml.safe_load(domain.read_text(encoding="utf-8"))["responses"]
-    return {" ".join(v["text"].split()): name[len("utter_ask_"):]
-            for name, variants in responses.items() if name.startswith("utter_ask_")
-            for v in variants if "text" in v}
+    return {
+        " ".join(v["text"].split()): name[len("utter_ask_") :]
+        for name, variants in responses.items()
+        if name.startswith("utter_ask_")
+        for v in variants
+        if "text" in v
+    }
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """Access: the Rasa HTTP API off (or only behind a JWT), the action server on loopback only,
 secrets only from the environment. (Report access logging: tests/unit/test_reports.py.)"""
+
 from __future__ import annotations
 
 import fcntl
@@ -13,19 +14,20 @@ import requests
 import yaml
 
 from bot.core.paths import ROOT
-from bot.rasa.run import JWT_SECRET_ENV
 from bot.ops.stack import Server, Stack, free_port, start_rasa_server, wait_until_up, write_endpoints
+from bot.rasa.run import JWT_SECRET_ENV
 
 SECRET = "test-jwt-secret-0123456789abcdef"
 SIOCGIFADDR = 0x8915
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize("method, path", [("GET", "/status"), ("GET", "/conversations/x/tracker"),
-                                          ("POST", "/model/parse"), ("GET", "/version")])
+@pytest.mark.parametrize(
+    "method, path",
+    [("GET", "/status"), ("GET", "/conversations/x/tracker"), ("POST", "/model/parse"), ("GET", "/version")],
+)
 def test_http_api_is_off_by_default(servers: Stack, method: str, path: str) -> None:
-    response = requests.request(method, servers.servers[1].url + path, json={"text": "hi"},
-                                timeout=10)
+    response = requests.request(method, servers.servers[1].url + path, json={"text": "hi"}, timeout=10)
     assert response.status_code == 404
 
 
@@ -34,8 +36,13 @@ def jwt_server(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) ->
     """A Rasa server started with $RASA_JWT_SECRET set (no action server needed)."""
     work = tmp_path_factory.mktemp("jwt")
     endpoints = write_endpoints(work / "endpoints.yml", free_port(), work / "tracker.db")
-    stack = Stack([start_rasa_server(free_port(), trained_model, endpoints, log=work / "rasa.log",
-                                     env={JWT_SECRET_ENV: SECRET})])
+    stack = Stack(
+        [
+            start_rasa_server(
+                free_port(), trained_model, endpoints, log=work / "rasa.log", env={JWT_SECRET_ENV: SECRET}
+            )
+        ]
+    )
     try:
         wait_until_up(stack.servers[0], "/")
         yield stack.servers[0]
@@ -74,7 +81,7 @@ def listening_addresses(port: int) -> set[str]:
                 if len(raw) == 4:
                     found.add(socket.inet_ntop(socket.AF_INET, raw[::-1]))
                 else:
-                    words = b"".join(raw[i:i + 4][::-1] for i in range(0, 16, 4))
+                    words = b"".join(raw[i : i + 4][::-1] for i in range(0, 16, 4))
                     found.add(socket.inet_ntop(socket.AF_INET6, words))
     return found
 
@@ -112,7 +119,10 @@ def string_settings(node: object, key: str = "") -> list[tuple[str, str]]:
 
 def test_production_endpoints_and_channels_hold_no_secrets() -> None:
     endpoints = yaml.safe_load((ROOT / "endpoints.prod.yml").read_text())
-    assert all(value.startswith("${") and value.endswith("}")
-               for key, value in string_settings(endpoints) if key not in ("type", "dialect"))
+    assert all(
+        value.startswith("${") and value.endswith("}")
+        for key, value in string_settings(endpoints)
+        if key not in ("type", "dialect")
+    )
     credentials = yaml.safe_load((ROOT / "credentials.yml").read_text())
     assert all(value is None for value in credentials.values())

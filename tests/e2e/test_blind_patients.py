@@ -7,6 +7,7 @@ conversation. The first-reply and
 over-triage gates sit a little below and above the figures measured when they were
 set (README), so that a regression fails and noise does not.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -25,14 +26,16 @@ MAX_OVER_TRIAGE = 0.10
 # when it was still blind), patients_dev3.yml (a third blind helper's set, 87.0 % when
 # first measured) 97.4 %. All three have been read while building: the figure that
 # counts is on a set nobody here has seen.
-@pytest.mark.parametrize("blind_set, min_first_reply", [("patients.yml", 0.96),
-                                                        ("patients_final.yml", 0.96),
-                                                        ("patients_dev3.yml", 0.94)])
-def test_blind_patient_set_meets_the_gates(rest: RestClient, blind_set: str,
-                                           min_first_reply: float) -> None:
+@pytest.mark.parametrize(
+    "blind_set, min_first_reply",
+    [("patients.yml", 0.96), ("patients_final.yml", 0.96), ("patients_dev3.yml", 0.94)],
+)
+def test_blind_patient_set_meets_the_gates(rest: RestClient, blind_set: str, min_first_reply: float) -> None:
     questions, screen = form_questions(), screen_labels()
-    outcomes = [play(lambda who, text: rest.say(who, text, role="patient"), case, questions, screen)
-                for case in load_cases(BLIND / blind_set)]
+    outcomes = [
+        play(lambda who, text: rest.say(who, text, role="patient"), case, questions, screen)
+        for case in load_cases(BLIND / blind_set)
+    ]
     result = figures(outcomes)
     print("\n".join(result.lines()))
     missed = [o.case["id"] for o in outcomes if o.red_flag and o.final != "emergency"]

@@ -5,6 +5,7 @@ rendered with `kubectl kustomize` and validated against the Kubernetes schemas s
 kubernetes-validate; the Slack manifests and the Teams package against vendored JSON
 schemas (check-jsonschema). The tools live in .venv-tools (requirements-dev.txt).
 """
+
 from __future__ import annotations
 
 import json
@@ -41,10 +42,12 @@ def tool(name: str) -> str:
     return str(path)
 
 
-def run(*args: str | Path, stdin: str | None = None, env: dict[str, str] | None = None
-        ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(a) for a in args], cwd=ROOT, input=stdin, capture_output=True,
-                          text=True, timeout=300, env=env)
+def run(
+    *args: str | Path, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(a) for a in args], cwd=ROOT, input=stdin, capture_output=True, text=True, timeout=300, env=env
+    )
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +71,7 @@ def named(text: str, kind: str, name: str) -> list[dict[str, Any]]:
 
 # --- the image ------------------------------------------------------------------------
 
+
 def test_dockerfile_passes_hadolint() -> None:
     result = run(tool("hadolint"), "Dockerfile")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -90,8 +94,7 @@ def test_image_builds_the_model_and_runs_as_a_user_without_secrets() -> None:
 
 
 def test_entrypoint_runs_the_doctor_before_starting(tmp_path: Path) -> None:
-    env = {"PATH": f"{ROOT / '.venv' / 'bin'}:/usr/bin:/bin", "PYTHONPATH": str(ROOT),
-           "HOME": str(tmp_path)}
+    env = {"PATH": f"{ROOT / '.venv' / 'bin'}:/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(tmp_path)}
     result = run("sh", "deploy/docker-entrypoint.sh", "rasa", env=env)
     assert result.returncode == 78
     assert "FAIL ACTION_ENDPOINT_URL: is not set" in result.stdout
@@ -100,9 +103,9 @@ def test_entrypoint_runs_the_doctor_before_starting(tmp_path: Path) -> None:
 
 # --- Kubernetes -----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_overlay_is_valid_kubernetes(rendered: dict[str, str], overlay: str,
-                                     tmp_path: Path) -> None:
+def test_overlay_is_valid_kubernetes(rendered: dict[str, str], overlay: str, tmp_path: Path) -> None:
     manifest = tmp_path / "rendered.yaml"
     manifest.write_text(rendered[overlay])
     result = run(tool("kubernetes-validate"), "--strict", "--quiet", manifest)
@@ -111,14 +114,17 @@ def test_overlay_is_valid_kubernetes(rendered: dict[str, str], overlay: str,
 
 def test_kubernetes_validate_does_fail_a_bad_resource(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n"
-                   "spec: {replicas: two, selector: {}, template: {}}\n")
+    bad.write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n"
+        "spec: {replicas: two, selector: {}, template: {}}\n"
+    )
     assert run(tool("kubernetes-validate"), "--strict", "--quiet", bad).returncode != 0
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_rasa_is_replicated_probed_sized_autoscaled_and_protected(rendered: dict[str, str],
-                                                                  overlay: str) -> None:
+def test_rasa_is_replicated_probed_sized_autoscaled_and_protected(
+    rendered: dict[str, str], overlay: str
+) -> None:
     text = rendered[overlay]
     for rasa in named(text, "Deployment", "iar-rasa"):
         assert rasa["spec"]["replicas"] >= 2
@@ -133,12 +139,10 @@ def test_rasa_is_replicated_probed_sized_autoscaled_and_protected(rendered: dict
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_every_spool_is_read_by_a_dispatcher_in_its_pod(rendered: dict[str, str],
-                                                       overlay: str) -> None:
+def test_every_spool_is_read_by_a_dispatcher_in_its_pod(rendered: dict[str, str], overlay: str) -> None:
     for deployment in docs(rendered[overlay], "Deployment"):
         containers = deployment["spec"]["template"]["spec"]["containers"]
-        spooling = [c for c in containers if any(m["name"] == "spool"
-                                                 for m in c.get("volumeMounts", []))]
+        spooling = [c for c in containers if any(m["name"] == "spool" for m in c.get("volumeMounts", []))]
         if spooling:
             assert ["dispatcher"] in [c["args"] for c in spooling], deployment["metadata"]["name"]
 
@@ -146,29 +150,36 @@ def test_every_spool_is_read_by_a_dispatcher_in_its_pod(rendered: dict[str, str]
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_only_rasa_pods_reach_the_action_server(rendered: dict[str, str], overlay: str) -> None:
     policies = docs(rendered[overlay], "NetworkPolicy")
-    assert any(p["spec"]["podSelector"] == {} and p["spec"]["policyTypes"] == ["Ingress"]
-               and not p["spec"].get("ingress") for p in policies), "default deny"
-    to_actions = [p for p in policies if p["spec"]["podSelector"].get("matchLabels", {})
-                  .get("app.kubernetes.io/name") == "iar-actions"]
+    assert any(
+        p["spec"]["podSelector"] == {}
+        and p["spec"]["policyTypes"] == ["Ingress"]
+        and not p["spec"].get("ingress")
+        for p in policies
+    ), "default deny"
+    to_actions = [
+        p
+        for p in policies
+        if p["spec"]["podSelector"].get("matchLabels", {}).get("app.kubernetes.io/name") == "iar-actions"
+    ]
     assert to_actions
     sources = [peer for p in to_actions for rule in p["spec"]["ingress"] for peer in rule["from"]]
-    assert sources and all(peer == {"podSelector": {"matchLabels": {
-        "app.kubernetes.io/name": "iar-rasa"}}} for peer in sources)
+    assert sources and all(
+        peer == {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "iar-rasa"}}} for peer in sources
+    )
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_ingress_exposes_only_the_public_channels(rendered: dict[str, str], overlay: str) -> None:
     for ingress in docs(rendered[overlay], "Ingress"):
         paths = {p["path"] for rule in ingress["spec"]["rules"] for p in rule["http"]["paths"]}
-        assert paths == {"/webhooks/webchat/", "/webhooks/slack/webhook",
-                         "/webhooks/teams/webhook"}
+        assert paths == {"/webhooks/webchat/", "/webhooks/slack/webhook", "/webhooks/teams/webhook"}
         assert ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/affinity"] == "cookie"
 
 
 def readme_variables() -> set[str]:
     """Every variable in the README's production table and channel setup."""
     readme = (ROOT / "README.md").read_text()
-    production = readme[readme.index("## Production"):]
+    production = readme[readme.index("## Production") :]
     table = re.findall(r"^\| `([^|]+)` \|", production, re.M)
     names = {n for cell in table for n in re.findall(r"[A-Z][A-Z0-9_]{2,}", cell)}
     return names | set(re.findall(r"`((?:SLACK|MICROSOFT)_[A-Z_]+)`", readme))
@@ -176,18 +187,17 @@ def readme_variables() -> set[str]:
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_every_readme_variable_is_configured_and_no_secret_is_committed(
-        rendered: dict[str, str], overlay: str) -> None:
+    rendered: dict[str, str], overlay: str
+) -> None:
     text = rendered[overlay]
-    for config, secret in zip(named(text, "ConfigMap", "iar-config"),
-                              named(text, "Secret", "iar-secrets")):
+    for config, secret in zip(named(text, "ConfigMap", "iar-config"), named(text, "Secret", "iar-secrets")):
         keys = config["data"].keys() | secret["stringData"].keys()
         assert readme_variables() - keys == set()
         assert set(secret["stringData"].values()) == {""}
         assert not config["data"].keys() & secret["stringData"].keys()
 
 
-def test_multi_site_gives_each_site_its_namespace_site_and_databases(
-        rendered: dict[str, str]) -> None:
+def test_multi_site_gives_each_site_its_namespace_site_and_databases(rendered: dict[str, str]) -> None:
     configs = named(rendered["overlays/multi-site"], "ConfigMap", "iar-config")
     by_namespace = {c["metadata"]["namespace"]: c["data"] for c in configs}
     assert set(by_namespace) == {"iar-site-a", "iar-site-b"}
@@ -199,6 +209,7 @@ def test_multi_site_gives_each_site_its_namespace_site_and_databases(
 
 
 # --- Slack ----------------------------------------------------------------------------
+
 
 def test_slack_manifests_match_the_manifest_schema() -> None:
     result = run(tool("check-jsonschema"), "--schemafile", SLACK_SCHEMA, *SLACK_MANIFESTS)
@@ -213,10 +224,8 @@ def test_slack_manifest_has_exactly_the_scopes_and_events_the_bot_uses(path: Pat
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     socket_mode = manifest["settings"]["socket_mode_enabled"]
     assert socket_mode == ("socket" in path.name)
-    urls = [manifest["settings"][k].get("request_url") for k in ("event_subscriptions",
-                                                                   "interactivity")]
-    assert urls == ([None, None] if socket_mode else
-                    ["https://iar.example.org/webhooks/slack/webhook"] * 2)
+    urls = [manifest["settings"][k].get("request_url") for k in ("event_subscriptions", "interactivity")]
+    assert urls == ([None, None] if socket_mode else ["https://iar.example.org/webhooks/slack/webhook"] * 2)
 
 
 def test_slack_schema_does_fail_a_typo(tmp_path: Path) -> None:
@@ -229,10 +238,14 @@ def test_slack_schema_does_fail_a_typo(tmp_path: Path) -> None:
 
 # --- Teams ----------------------------------------------------------------------------
 
+
 def build_teams(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    return run(ROOT / ".venv" / "bin" / "python", "deploy/teams/build_package.py",
-               tmp_path / "teams-app.zip",
-               env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **env})
+    return run(
+        ROOT / ".venv" / "bin" / "python",
+        "deploy/teams/build_package.py",
+        tmp_path / "teams-app.zip",
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **env},
+    )
 
 
 def test_teams_package_is_valid_and_names_this_bot(tmp_path: Path) -> None:

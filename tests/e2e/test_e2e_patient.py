@@ -1,5 +1,6 @@
 """End to end: patients' symptom reports over REST with the real servers, the user
 database and the alert dispatcher posting to a local test webhook."""
+
 from __future__ import annotations
 
 import time
@@ -9,24 +10,18 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.patient.reports.models import AlertOutbox
 from bot.core.sites import get_site
-from tests.support.userdb import session_factory
+from bot.patient.reports.models import AlertOutbox
 from tests.support.alert_webhook import AlertWebhook
-from tests.support.rest import RestClient
 from tests.support.patient_helpers import SCREEN_QUESTION, answer_screen, reports_of, say, wait_until
+from tests.support.rest import RestClient
+from tests.support.userdb import session_factory
 
 pytestmark = pytest.mark.e2e
 
 
 def sender(name: str) -> str:
     return f"patient-{name}-{uuid.uuid4().hex[:8]}"
-
-
-
-
-
-
 
 
 def alert_of(user_db_url: str, report_id: int) -> AlertOutbox | None:
@@ -49,7 +44,8 @@ def report_fever(rest: RestClient, who: str, temperature: str) -> dict[str, Any]
 
 
 def test_emergency_message_gets_the_emergency_disposition_in_the_first_reply(
-        rest: RestClient, user_db_url: str, alert_webhook: AlertWebhook) -> None:
+    rest: RestClient, user_db_url: str, alert_webhook: AlertWebhook
+) -> None:
     who = sender("stroke")
     text, payload = say(rest, who, "My face is drooping and my arm feels weak")
     assert payload is not None and payload["disposition"] == "emergency"
@@ -63,7 +59,8 @@ def test_emergency_message_gets_the_emergency_disposition_in_the_first_reply(
 
 
 def test_mild_headache_a_day_after_infusion_is_routine_after_follow_up_questions(
-        rest: RestClient, user_db_url: str) -> None:
+    rest: RestClient, user_db_url: str
+) -> None:
     who = sender("headache")
     text, payload = say(rest, who, "I have a headache")
     assert payload is None and SCREEN_QUESTION in text
@@ -74,8 +71,12 @@ def test_mild_headache_a_day_after_infusion_is_routine_after_follow_up_questions
     text, payload = say(rest, who, "yesterday")
     assert payload is None and "anything else" in text.lower()
     text, payload = say(rest, who, "nothing else")
-    assert payload == {**payload, "disposition": "routine", "rule": "expected-reaction-first-day",
-                       "symptoms": ["headache"]}
+    assert payload == {
+        **payload,
+        "disposition": "routine",
+        "rule": "expected-reaction-first-day",
+        "symptoms": ["headache"],
+    }
     assert "Source: " in text
     [report] = wait_until(lambda: reports_of(user_db_url, who), what="report stored")
     assert report.text == "I have a headache\nNone of these\nit's mild\nyesterday\nnothing else"
@@ -94,7 +95,8 @@ def test_facts_in_the_first_message_are_not_asked_again(rest: RestClient) -> Non
 
 
 def test_fever_of_38_6_is_urgent_and_the_alert_reaches_the_webhook(
-        rest: RestClient, user_db_url: str, alert_webhook: AlertWebhook) -> None:
+    rest: RestClient, user_db_url: str, alert_webhook: AlertWebhook
+) -> None:
     who = sender("fever")
     payload = report_fever(rest, who, "38.6")
     assert (payload["disposition"], payload["rule"], payload["symptoms"]) == ("urgent", "fever-38", ["fever"])
@@ -105,21 +107,24 @@ def test_fever_of_38_6_is_urgent_and_the_alert_reaches_the_webhook(
 
 
 def test_with_the_webhook_down_the_alert_is_delivered_after_it_comes_back(
-        rest: RestClient, user_db_url: str, alert_webhook: AlertWebhook) -> None:
+    rest: RestClient, user_db_url: str, alert_webhook: AlertWebhook
+) -> None:
     who = sender("webhook-down")
     alert_webhook.stop()
     try:
         assert report_fever(rest, who, "39.1")["disposition"] == "urgent"
         [report] = wait_until(lambda: reports_of(user_db_url, who), what="report stored")
-        failed = wait_until(lambda: (a := alert_of(user_db_url, report.id)) and a.attempts >= 1 and a,
-                            what="a failed attempt")
+        failed = wait_until(
+            lambda: (a := alert_of(user_db_url, report.id)) and a.attempts >= 1 and a, what="a failed attempt"
+        )
         assert failed.delivered_at is None and failed.last_error
         assert f"report #{report.id}\n" not in "\n".join(alert_webhook.texts())
     finally:
         alert_webhook.start()
     alert_webhook.wait_for(f"report #{report.id}\n", timeout=60)
-    delivered = wait_until(lambda: (a := alert_of(user_db_url, report.id)).delivered_at and a,
-                           what="delivered")
+    delivered = wait_until(
+        lambda: (a := alert_of(user_db_url, report.id)).delivered_at and a, what="delivered"
+    )
     assert delivered.attempts >= 2 and "39.1 °C" in alert_webhook.wait_for(f"report #{report.id}\n")
 
 
@@ -138,7 +143,8 @@ def test_a_patient_corrects_the_day_of_the_infusion(rest: RestClient, user_db_ur
 
 
 def test_hypothetical_question_gets_advice_without_questions_or_a_report(
-        rest: RestClient, user_db_url: str) -> None:
+    rest: RestClient, user_db_url: str
+) -> None:
     who = sender("what-if")
     text, payload = say(rest, who, "what if I get chest pain?")
     assert payload is None and SCREEN_QUESTION in text

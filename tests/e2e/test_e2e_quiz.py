@@ -1,4 +1,5 @@
 """End to end: the onboarding quiz over the REST channel, stored in the user database."""
+
 from __future__ import annotations
 
 import re
@@ -7,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from bot.kb import KnowledgeBase
+from bot.ops.stack import Stack, start_bot
 from bot.quiz import store
 from bot.quiz.bank import QUIZ_FILE, Question, QuizBank, load_bank
-from bot.ops.stack import Stack, start_bot
-from tests.support.userdb import session_factory
 from tests.support.rest import RestClient
+from tests.support.userdb import session_factory
 
 pytestmark = pytest.mark.e2e
 QUESTION = re.compile(r"Question (\d+) of (\d+): (.+)")
@@ -36,23 +37,23 @@ def joined(replies: list[dict]) -> str:
     return "\n\n".join(r.get("text", "") for r in replies)
 
 
-def test_full_quiz_over_rest_is_scored_and_stored(rest: RestClient, bank: QuizBank,
-                                                  user_db_url: str) -> None:
+def test_full_quiz_over_rest_is_scored_and_stored(rest: RestClient, bank: QuizBank, user_db_url: str) -> None:
     sender = "e2e-quiz-nurse"
-    replies = rest.say(sender, "start the onboarding quiz", display_name="Nurse E2E",
-                       role="staff")
+    replies = rest.say(sender, "start the onboarding quiz", display_name="Nurse E2E", role="staff")
     assert "Onboarding quiz: 10 questions" in joined(replies)
     assert "couldn't tell" not in joined(replies)
     for number in range(1, 11):
         shown, question, buttons = asked(replies, bank)
         assert shown == number
-        assert [b["payload"] for b in buttons] == list("abcde"[:len(question.options)])
+        assert [b["payload"] for b in buttons] == list("abcde"[: len(question.options)])
         assert buttons[question.answer]["title"] == question.label(question.answer)
         right = "abcde"[question.answer]
-        answer = {1: buttons[question.answer]["payload"],              # button press
-                  2: "abcde"[(question.answer + 1) % len(question.options)],  # wrong letter
-                  3: question.options[question.answer],                 # the option's words
-                  4: "skip"}.get(number, right.upper() + ")")
+        answer = {
+            1: buttons[question.answer]["payload"],  # button press
+            2: "abcde"[(question.answer + 1) % len(question.options)],  # wrong letter
+            3: question.options[question.answer],  # the option's words
+            4: "skip",
+        }.get(number, right.upper() + ")")
         replies = rest.say(sender, answer, role="staff")
         feedback = joined(replies)
         expected = {2: "Not quite", 4: "Skipped"}.get(number, "Correct.")
@@ -75,8 +76,7 @@ def test_topic_quiz_pause_and_resume(rest: RestClient, bank: QuizBank) -> None:
     assert question.topic == "grading" and "Question 1 of 5" in joined(replies)
     replies = rest.say(sender, "abcde"[question.answer], role="staff")
     assert "Correct." in joined(replies)
-    assert "Quiz paused; question 2 of 5 is next" in rest.text(sender, "pause the quiz",
-                                                                role="staff")
+    assert "Quiz paused; question 2 of 5 is next" in rest.text(sender, "pause the quiz", role="staff")
     assert "no quiz question open" in rest.text(sender, "b", role="staff")
     replies = rest.say(sender, "resume the quiz", role="staff")
     assert "resuming your quiz at question 2 of 5" in joined(replies)
@@ -92,8 +92,7 @@ def _start(work: Path, model: Path, user_db_url: str) -> tuple[Stack, RestClient
     return stack, RestClient(stack.servers[1].url)
 
 
-def test_quiz_resumes_after_a_server_restart(trained_model: Path, bank: QuizBank,
-                                             tmp_path: Path) -> None:
+def test_quiz_resumes_after_a_server_restart(trained_model: Path, bank: QuizBank, tmp_path: Path) -> None:
     """Servers stopped mid-quiz, restarted with an empty tracker store: the quiz goes on."""
     db_url = f"sqlite:///{tmp_path / 'userdata.db'}"
     sender = "e2e-restart"

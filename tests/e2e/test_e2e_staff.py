@@ -1,4 +1,5 @@
 """End to end: both servers running, staff questions asked over the REST channel."""
+
 from __future__ import annotations
 
 import pytest
@@ -20,7 +21,8 @@ QUESTIONS = [
 
 @pytest.mark.parametrize("question, facts", QUESTIONS)
 def test_acceptance_questions_get_correct_sourced_answers(
-        rest: RestClient, question: str, facts: list[str]) -> None:
+    rest: RestClient, question: str, facts: list[str]
+) -> None:
     answer = rest.text(f"staff-{abs(hash(question))}", question, role="staff")
     for fact in facts:
         assert fact.lower() in answer.lower(), f"{fact!r} not in {answer!r}"
@@ -39,8 +41,9 @@ def test_unrelated_question_gets_dont_know_with_topics(rest: RestClient) -> None
 
 def test_conversation_keeps_going(rest: RestClient) -> None:
     assert "Hello" in rest.text("staff-chat", "hello", role="staff")
-    assert "Source: " in rest.text("staff-chat", "how often do we take obs during the infusion?",
-                                   role="staff")
+    assert "Source: " in rest.text(
+        "staff-chat", "how often do we take obs during the infusion?", role="staff"
+    )
 
 
 # Issue 11: a reaction described by what the nurse sees, restart after a grade 3, shorthand
@@ -49,8 +52,7 @@ def _staff(rest: RestClient, sender: str, message: str) -> str:
     return rest.text(sender, message, role="staff")
 
 
-def test_reaction_described_by_signs_leads_with_stop_emergency_epinephrine(
-        rest: RestClient) -> None:
+def test_reaction_described_by_signs_leads_with_stop_emergency_epinephrine(rest: RestClient) -> None:
     answer = _staff(rest, "staff-11-wheeze", "pt started wheezing 30 min in, sats 91%, what now")
     lead = answer.split("\n")[0].lower()
     assert "stop the infusion" in lead and "emergency" in lead and "epinephrine" in lead
@@ -89,21 +91,26 @@ def test_unclear_staff_question_offers_entries_as_buttons(rest: RestClient) -> N
 
 
 def test_patient_never_gets_staff_offers(rest: RestClient) -> None:
-    replies = rest.say("patient-11-offer", "and what do we tell them at discharge",
-                       role="patient")
-    offers = [b for r in replies for b in r.get("buttons") or []
-              if str(b.get("payload", "")).startswith("/show_entry")]
+    replies = rest.say("patient-11-offer", "and what do we tell them at discharge", role="patient")
+    offers = [
+        b
+        for r in replies
+        for b in r.get("buttons") or []
+        if str(b.get("payload", "")).startswith("/show_entry")
+    ]
     assert offers == []  # the patient gets the red-flag screen's buttons, never protocol entries
     assert not any("Did you mean" in (r.get("text") or "") for r in replies)
 
 
-@pytest.mark.parametrize("request_text, topic", [
-    ("I need to practise for my competency sign-off, can you test me", "all topics"),
-    ("give me some practice questions on premeds", "premedication"),
-    ("test me on handling reactions mid-infusion", "managing an active reaction"),
-])
-def test_quiz_asked_for_in_staff_words_starts_it(rest: RestClient, request_text: str,
-                                                 topic: str) -> None:
+@pytest.mark.parametrize(
+    "request_text, topic",
+    [
+        ("I need to practise for my competency sign-off, can you test me", "all topics"),
+        ("give me some practice questions on premeds", "premedication"),
+        ("test me on handling reactions mid-infusion", "managing an active reaction"),
+    ],
+)
+def test_quiz_asked_for_in_staff_words_starts_it(rest: RestClient, request_text: str, topic: str) -> None:
     sender = f"staff-11-quiz-{abs(hash(request_text))}"
     answer = _staff(rest, sender, request_text)
     assert "Onboarding quiz" in answer and topic in answer and "Question 1 of" in answer

@@ -5,6 +5,7 @@ The report database is PostgreSQL from scripts/services.sh (so it can be stopped
 started again); the tracker store is the default SQLite file. The alert dispatcher
 runs, flushing the report spool.
 """
+
 from __future__ import annotations
 
 import os
@@ -21,18 +22,27 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from bot.rasa.channels.safety import no_reply
 from bot.core.paths import KB_PATH, ROOT
-from bot.patient.reports.models import AlertOutbox
-from bot.ops.services import Services, start_services
 from bot.core.sites import get_site
-from bot.ops.stack import (Stack, child_pid, free_port, server_env, start_action_server,
-                       start_alert_dispatcher, start_rasa_server, wait_until_up, write_endpoints)
+from bot.ops.services import Services, start_services
+from bot.ops.stack import (
+    Stack,
+    child_pid,
+    free_port,
+    server_env,
+    start_action_server,
+    start_alert_dispatcher,
+    start_rasa_server,
+    wait_until_up,
+    write_endpoints,
+)
+from bot.patient.reports.models import AlertOutbox
 from bot.patient.triage import Report, format_reply, triage
-from tests.support.userdb import session_factory
+from bot.rasa.channels.safety import no_reply
 from tests.support.alert_webhook import AlertWebhook
-from tests.support.rest import RestClient
 from tests.support.patient_helpers import SCREEN_QUESTION, answer_screen, reports_of, say, wait_until
+from tests.support.rest import RestClient
+from tests.support.userdb import session_factory
 
 pytestmark = pytest.mark.e2e
 
@@ -53,8 +63,9 @@ class FaultStack:
         return Path(self.env["IAR_REPORT_SPOOL"])
 
     def restart_action_server(self) -> None:
-        self.stack.servers[0] = start_action_server(self.action_port, env=self.env,
-                                                    log=self.work / "actions.log")
+        self.stack.servers[0] = start_action_server(
+            self.action_port, env=self.env, log=self.work / "actions.log"
+        )
         wait_until_up(self.stack.servers[0], "/health")
 
 
@@ -64,12 +75,16 @@ def faults(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Fau
     services = start_services()
     action_port, rasa_port = free_port(), free_port()
     endpoints = write_endpoints(work / "endpoints.yml", action_port, work / "tracker.db")
-    env = {"IAR_USER_DB_URL": services.db_url(), "IAR_REPORT_SPOOL": str(work / "spool.jsonl"),
-           "IAR_TRACKER_DB_URL": f"sqlite:///{work / 'tracker.db'}"}
+    env = {
+        "IAR_USER_DB_URL": services.db_url(),
+        "IAR_REPORT_SPOOL": str(work / "spool.jsonl"),
+        "IAR_TRACKER_DB_URL": f"sqlite:///{work / 'tracker.db'}",
+    }
     stack = Stack([start_action_server(action_port, log=work / "actions.log", env=env)])
     try:
-        stack.servers.append(start_rasa_server(rasa_port, trained_model, endpoints,
-                                               log=work / "rasa.log", env=env))
+        stack.servers.append(
+            start_rasa_server(rasa_port, trained_model, endpoints, log=work / "rasa.log", env=env)
+        )
         stack.servers.append(start_alert_dispatcher(0.5, log=work / "alerts.log", env=env))
         wait_until_up(stack.servers[0], "/health")
         wait_until_up(stack.servers[1], "/")
@@ -80,7 +95,8 @@ def faults(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Fau
 
 
 def test_action_server_killed_mid_conversation_gives_the_safe_reply_then_continues(
-        faults: FaultStack) -> None:
+    faults: FaultStack,
+) -> None:
     who, site = f"patient-fault-{uuid.uuid4().hex[:8]}", get_site()
     text, _ = say(faults.rest, who, "I have a headache")
     assert SCREEN_QUESTION in text
@@ -92,10 +108,12 @@ def test_action_server_killed_mid_conversation_gives_the_safe_reply_then_continu
     text, payload = say(faults.rest, who, "it's mild")
     assert text == no_reply(site) and payload is None
     assert site.emergency_number in text and site.site_phone in text
-    webchat = requests.post(f"{faults.rest.url}/webhooks/webchat/webhook", timeout=60,
-                            json={"sender": "fault-9c2e71b5a04f3d8e", "message": "I have a rash"})
-    assert webchat.json()[-1] == {"recipient_id": "webchat-fault-9c2e71b5a04f3d8e",
-                                  "text": no_reply(site)}
+    webchat = requests.post(
+        f"{faults.rest.url}/webhooks/webchat/webhook",
+        timeout=60,
+        json={"sender": "fault-9c2e71b5a04f3d8e", "message": "I have a rash"},
+    )
+    assert webchat.json()[-1] == {"recipient_id": "webchat-fault-9c2e71b5a04f3d8e", "text": no_reply(site)}
 
     faults.restart_action_server()
     text, _ = say(faults.rest, who, "it's mild")
@@ -106,8 +124,7 @@ def test_action_server_killed_mid_conversation_gives_the_safe_reply_then_continu
     assert payload["disposition"] == "routine"
 
 
-def test_report_made_while_the_database_is_down_is_saved_once_when_it_returns(
-        faults: FaultStack) -> None:
+def test_report_made_while_the_database_is_down_is_saved_once_when_it_returns(faults: FaultStack) -> None:
     who, url = f"patient-dbdown-{uuid.uuid4().hex[:8]}", faults.services.db_url()
     faults.services.run("stop")
     try:
@@ -127,8 +144,9 @@ def test_report_made_while_the_database_is_down_is_saved_once_when_it_returns(
     assert [r.id for r in reports_of(url, who)] == [report.id]
     assert report.disposition == "urgent" and report.text.startswith("I have a fever of 38.6")
     with session_factory(url)() as session:
-        alerts = session.execute(select(AlertOutbox).where(AlertOutbox.report_id == report.id)
-                                 ).scalars().all()
+        alerts = (
+            session.execute(select(AlertOutbox).where(AlertOutbox.report_id == report.id)).scalars().all()
+        )
     assert len(alerts) == 1  # its alert was enqueued with it
 
 
@@ -146,12 +164,12 @@ def assert_chest_pain_emergency_advice(text: str, payload: dict | None) -> None:
 
 def alerts_of(url: str, report_id: int) -> list[AlertOutbox]:
     with session_factory(url)() as session:
-        return session.execute(select(AlertOutbox).where(AlertOutbox.report_id == report_id)
-                               ).scalars().all()
+        return session.execute(select(AlertOutbox).where(AlertOutbox.report_id == report_id)).scalars().all()
 
 
 def test_red_flag_with_the_action_server_down_gets_its_advice_and_one_report_and_alert(
-        faults: FaultStack) -> None:
+    faults: FaultStack,
+) -> None:
     who, url = f"patient-redflag-{uuid.uuid4().hex[:8]}", faults.services.db_url()
     faults.stack.servers[0].process.kill()
     faults.stack.servers[0].process.wait()
@@ -170,8 +188,6 @@ def test_red_flag_with_the_action_server_down_gets_its_advice_and_one_report_and
     assert len(alerts_of(url, report.id)) == 1
 
 
-
-
 class Output:
     """The lines a process prints, read on a thread."""
 
@@ -185,22 +201,37 @@ class Output:
             self.lines.append(line.rstrip())
 
     def wait_for(self, needle: str, timeout: float = 180) -> str:
-        return wait_until(lambda: next((l for l in self.lines if needle in l), None), timeout,
-                          what=f"output line {needle!r} (got {self.lines[-5:]})")
+        return wait_until(
+            lambda: next((l for l in self.lines if needle in l), None),
+            timeout,
+            what=f"output line {needle!r} (got {self.lines[-5:]})",
+        )
 
 
 def test_make_run_restarts_a_killed_action_server_and_a_red_flag_meanwhile_is_not_lost(
-        trained_model: Path, tmp_path: Path) -> None:
+    trained_model: Path, tmp_path: Path
+) -> None:
     hook = AlertWebhook().start()
     port, action_port = free_port(), free_port()
     user_db = f"sqlite:///{tmp_path / 'userdata.db'}"
-    env = server_env({"IAR_BUILD_DIR": str(tmp_path / "build"), "IAR_KB_PATH": str(KB_PATH),
-                      "IAR_USER_DB_URL": user_db, "IAR_ALERT_WEBHOOK_URL": hook.url,
-                      "IAR_REPORT_SPOOL": str(tmp_path / "spool.jsonl"),
-                      "IAR_TRACKER_DB_URL": f"sqlite:///{tmp_path / 'build' / 'tracker.db'}"})
-    run = subprocess.Popen([sys.executable, "-m", "bot.ops.cli", "run", "--port", str(port),
-                            "--action-port", str(action_port)], cwd=ROOT, env=env, text=True,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    env = server_env(
+        {
+            "IAR_BUILD_DIR": str(tmp_path / "build"),
+            "IAR_KB_PATH": str(KB_PATH),
+            "IAR_USER_DB_URL": user_db,
+            "IAR_ALERT_WEBHOOK_URL": hook.url,
+            "IAR_REPORT_SPOOL": str(tmp_path / "spool.jsonl"),
+            "IAR_TRACKER_DB_URL": f"sqlite:///{tmp_path / 'build' / 'tracker.db'}",
+        }
+    )
+    run = subprocess.Popen(
+        [sys.executable, "-m", "bot.ops.cli", "run", "--port", str(port), "--action-port", str(action_port)],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     output, rest, who = Output(run), RestClient(f"http://127.0.0.1:{port}"), "patient-supervised"
     try:
         output.wait_for("Ready in")

@@ -1,5 +1,6 @@
 """bot.ops.stack.Supervisor with real child processes and a hand-driven clock: a server that
 exits is restarted after a growing back-off, and each exit and restart is announced."""
+
 from __future__ import annotations
 
 import sys

@@ -2,6 +2,7 @@
 
 scripts/ensure_chromium.sh installs them when missing (needs root, as on CI).
 """
+
 from __future__ import annotations
 
 import json
@@ -28,9 +29,16 @@ pytestmark = pytest.mark.e2e
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 ARTIFACTS = ROOT / "tests" / "artifacts"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--no-first-run"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 PHONE = {"width": 390, "height": 844, "pixelRatio": 2}
 
 
@@ -44,8 +52,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
     for flag in FLAGS + [f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"]:
         options.add_argument(flag)
     options.add_experimental_option("mobileEmulation", {"deviceMetrics": PHONE})
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)),
-                              options=options)
+    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
     try:
         yield driver
     finally:
@@ -67,12 +74,12 @@ def send(driver: WebDriver, text: str) -> None:
     box.send_keys(text, Keys.ENTER)
 
 
-def wait_for(driver: WebDriver, css: str, containing: str = "", timeout: float = 60
-             ) -> WebElement:
+def wait_for(driver: WebDriver, css: str, containing: str = "", timeout: float = 60) -> WebElement:
     """The first element matching `css` whose visible text contains `containing`."""
+
     def found(d: WebDriver) -> WebElement | bool:
-        return next((e for e in d.find_elements(By.CSS_SELECTOR, css)
-                     if containing in e.text), False)
+        return next((e for e in d.find_elements(By.CSS_SELECTOR, css) if containing in e.text), False)
+
     return WebDriverWait(driver, timeout).until(found)
 
 
@@ -82,7 +89,8 @@ def stub_replies(driver: WebDriver, replies: list[dict[str, Any]]) -> None:
         "const body = arguments[0];"
         "window.fetch = () => Promise.resolve(new Response(body, "
         "{status: 200, headers: {'Content-Type': 'application/json'}}));",
-        json.dumps(replies))
+        json.dumps(replies),
+    )
 
 
 def test_chat_works_from_the_keyboard_on_a_phone_screen(page: WebDriver) -> None:
@@ -92,22 +100,23 @@ def test_chat_works_from_the_keyboard_on_a_phone_screen(page: WebDriver) -> None
     assert page.find_element(By.CSS_SELECTOR, "label[for=message]").is_displayed()
     send(page, "hello")
     reply = wait_for(page, "#log .msg-bot", "Hello")
-    assert reply.find_element(By.CSS_SELECTOR, ".visually-hidden").get_attribute(
-        "textContent") == "Assistant: ", "screen readers hear who is speaking"
+    assert (
+        reply.find_element(By.CSS_SELECTOR, ".visually-hidden").get_attribute("textContent") == "Assistant: "
+    ), "screen readers hear who is speaking"
     assert page.switch_to.active_element.get_attribute("id") == "message"
-    assert page.execute_script("return [innerWidth, document.documentElement.scrollWidth]") \
-        == [PHONE["width"]] * 2, "fits a phone screen without sideways scrolling"
+    assert (
+        page.execute_script("return [innerWidth, document.documentElement.scrollWidth]")
+        == [PHONE["width"]] * 2
+    ), "fits a phone screen without sideways scrolling"
 
 
 def test_emergency_and_urgent_payloads_show_banners(page: WebDriver) -> None:
     site = get_site()
-    stub_replies(page, [{"text": "Urgent wording."},
-                        {"custom": {"triage": {"disposition": "urgent"}}}])
+    stub_replies(page, [{"text": "Urgent wording."}, {"custom": {"triage": {"disposition": "urgent"}}}])
     send(page, "stub")
     urgent = wait_for(page, ".banner-urgent[role=alert]", site.site_phone)
     assert urgent.value_of_css_property("background-color") == "rgba(255, 176, 0, 1)"
-    stub_replies(page, [{"text": "Emergency wording."},
-                        {"custom": {"triage": {"disposition": "emergency"}}}])
+    stub_replies(page, [{"text": "Emergency wording."}, {"custom": {"triage": {"disposition": "emergency"}}}])
     send(page, "stub")
     banner = wait_for(page, ".banner-emergency[role=alert]", f"call {site.emergency_number} now")
     assert banner.value_of_css_property("background-color") == "rgba(176, 0, 32, 1)"
@@ -115,14 +124,21 @@ def test_emergency_and_urgent_payloads_show_banners(page: WebDriver) -> None:
     assert link.get_attribute("href") == f"tel:{site.emergency_number}"
     stub_replies(page, [{"custom": {"triage": {"disposition": "urgent"}}}])
     send(page, "stub")
-    assert len(page.find_elements(By.CSS_SELECTOR, "#banners .banner-emergency")) == 1, \
+    assert len(page.find_elements(By.CSS_SELECTOR, "#banners .banner-emergency")) == 1, (
         "a later urgent reply never hides the emergency banner"
+    )
 
 
 def test_buttons_are_real_buttons_and_text_is_never_html(page: WebDriver) -> None:
-    stub_replies(page, [{"text": "<img src=x onerror=\"document.title='pwned'\"> pick one",
-                         "buttons": [{"title": "Yes", "payload": "/affirm"},
-                                     {"title": "No", "payload": "/deny"}]}])
+    stub_replies(
+        page,
+        [
+            {
+                "text": "<img src=x onerror=\"document.title='pwned'\"> pick one",
+                "buttons": [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}],
+            }
+        ],
+    )
     send(page, "stub")
     reply = wait_for(page, "#log .msg-bot", "pick one")
     assert "<img src=x" in reply.text and not reply.find_elements(By.TAG_NAME, "img")

@@ -1,4 +1,5 @@
 """bot.rasa.channels.safety and the REST channel's request checks, without a server."""
+
 from __future__ import annotations
 
 import asyncio
@@ -9,16 +10,23 @@ from typing import Any
 import pytest
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
+from bot.core.sites import get_site
+from bot.patient.reports.spool import spool_path
+from bot.patient.triage import Report, format_reply, triage
 from bot.rasa.channels.red_flags import ParsedMessage, with_red_flag_fallback
 from bot.rasa.channels.rest import request_error, valid_sender
 from bot.rasa.channels.safety import (
-    MAX_CHARS, ReplyConfigError, answer, clean_text, load_replies, no_reply, note_action_failure,
-    rate_limited_reply, too_long_reply,
+    MAX_CHARS,
+    ReplyConfigError,
+    answer,
+    clean_text,
+    load_replies,
+    no_reply,
+    note_action_failure,
+    rate_limited_reply,
+    too_long_reply,
 )
-from bot.patient.reports.spool import spool_path
-from bot.patient.triage import Report, format_reply, triage
 from bot.rasa.channels.webchat import MAX_CHARS as WEBCHAT_MAX_CHARS
-from bot.core.sites import get_site
 
 SITE = get_site()
 
@@ -31,8 +39,9 @@ def run_turn(bot: Any, text: str) -> tuple[list[dict[str, Any]], list[UserMessag
         received.append(message)
         await bot(message)
 
-    replies = asyncio.run(answer(on_new_message, CollectingOutputChannel(), SITE, text, "p-1",
-                                 "rest", {"role": "patient"}))
+    replies = asyncio.run(
+        answer(on_new_message, CollectingOutputChannel(), SITE, text, "p-1", "rest", {"role": "patient"})
+    )
     return replies, received
 
 
@@ -80,11 +89,14 @@ def test_control_characters_and_lone_surrogates_never_reach_rasa() -> None:
     assert clean_text("😀 Привет <b>'; DROP TABLE x;--") == "😀 Привет <b>'; DROP TABLE x;--"
 
 
-@pytest.mark.parametrize("text, read", [
-    ("I have chest\u200b pain", "I have chest pain"),  # zero-width space
-    ("\ufeffmy li\u00adps are swel\u2060ling\u202e", "my lips are swelling"),  # BOM, soft hyphen…
-    ("ｃｈｅｓｔ　ｐａｉｎ, ３８．５℃", "chest pain, 38.5°C"),  # full-width and compatibility forms
-])
+@pytest.mark.parametrize(
+    "text, read",
+    [
+        ("I have chest\u200b pain", "I have chest pain"),  # zero-width space
+        ("\ufeffmy li\u00adps are swel\u2060ling\u202e", "my lips are swelling"),  # BOM, soft hyphen…
+        ("ｃｈｅｓｔ　ｐａｉｎ, ３８．５℃", "chest pain, 38.5°C"),  # full-width and compatibility forms
+    ],
+)
 def test_text_is_normalised_before_nlu(text: str, read: str) -> None:
     _, received = run_turn(says_hello, text)
     assert received[0].text == read
@@ -97,13 +109,19 @@ def test_replies_file_must_name_the_emergency_number(tmp_path: Path) -> None:
         load_replies(bad)
 
 
-@pytest.mark.parametrize("body, error", [
-    ([], "JSON object"), ("hi", "JSON object"), ({"sender": 5, "message": "hi"}, "sender"),
-    ({"sender": "a\x00b", "message": "hi"}, "sender"), ({"sender": "x" * 129, "message": "hi"},
-                                                          "sender"),
-    ({"sender": "s"}, "message"), ({"sender": "s", "message": ["hi"]}, "message"),
-    ({"sender": "s", "message": "hi", "metadata": "patient"}, "metadata"),
-])
+@pytest.mark.parametrize(
+    "body, error",
+    [
+        ([], "JSON object"),
+        ("hi", "JSON object"),
+        ({"sender": 5, "message": "hi"}, "sender"),
+        ({"sender": "a\x00b", "message": "hi"}, "sender"),
+        ({"sender": "x" * 129, "message": "hi"}, "sender"),
+        ({"sender": "s"}, "message"),
+        ({"sender": "s", "message": ["hi"]}, "message"),
+        ({"sender": "s", "message": "hi", "metadata": "patient"}, "metadata"),
+    ],
+)
 def test_malformed_rest_requests_are_refused(body: Any, error: str) -> None:
     assert error in (request_error(body) or "")
 
@@ -136,14 +154,24 @@ def test_failures_outside_a_turn_or_in_another_turn_do_not_count() -> None:
     assert run_turn(says_hello, "hi")[0] == [{"recipient_id": "p-1", "text": "hello"}]
 
 
-CHEST_PAIN = [{"entity": "symptom", "value": "chest_pain", "role": "present", "text": "chest pain",
-               "start": 7, "end": 17}]
+CHEST_PAIN = [
+    {
+        "entity": "symptom",
+        "value": "chest_pain",
+        "role": "present",
+        "text": "chest pain",
+        "start": 7,
+        "end": 17,
+    }
+]
 
 
-def fallback_turn(entities: list[dict[str, Any]], metadata: dict[str, Any],
-                  text: str = "I have chest pain") -> list[dict[str, Any]]:
+def fallback_turn(
+    entities: list[dict[str, Any]], metadata: dict[str, Any], text: str = "I have chest pain"
+) -> list[dict[str, Any]]:
     """A turn whose custom action fails, through `answer` and the red-flag fallback; the NLU
     result is read back as the Rasa server would from the tracker."""
+
     async def action_fails(message: UserMessage) -> None:
         note_action_failure("custom action action_triage failed: connection refused")
         await message.output_channel.send_text_message(message.sender_id, "Sorry, rephrase?")
@@ -151,8 +179,17 @@ def fallback_turn(entities: list[dict[str, Any]], metadata: dict[str, Any],
     async def read(message: UserMessage) -> ParsedMessage:
         return ParsedMessage("msg-1", message.text, entities)
 
-    return asyncio.run(answer(with_red_flag_fallback(action_fails, read, SITE),
-                              CollectingOutputChannel(), SITE, text, "p-1", "webchat", metadata))
+    return asyncio.run(
+        answer(
+            with_red_flag_fallback(action_fails, read, SITE),
+            CollectingOutputChannel(),
+            SITE,
+            text,
+            "p-1",
+            "webchat",
+            metadata,
+        )
+    )
 
 
 def test_failed_turn_with_a_red_flag_gets_its_emergency_advice_and_spools_one_report() -> None:
@@ -161,27 +198,38 @@ def test_failed_turn_with_a_red_flag_gets_its_emergency_advice_and_spools_one_re
     replies = fallback_turn(CHEST_PAIN, {"role": "patient"})
     decision = triage(Report.from_entities(CHEST_PAIN))
     assert decision.disposition == "emergency"
-    assert [r.get("text") for r in replies] == [format_reply(decision, SITE), None,
-                                                "Sorry, rephrase?", no_reply(SITE)]
+    assert [r.get("text") for r in replies] == [
+        format_reply(decision, SITE),
+        None,
+        "Sorry, rephrase?",
+        no_reply(SITE),
+    ]
     assert replies[1]["custom"]["triage"]["disposition"] == "emergency"
     assert SITE.emergency_number in replies[0]["text"]
     [line] = spool.read_text().splitlines()
     columns = json.loads(line)
-    assert (columns["dedupe_key"], columns["disposition"], columns["sender_id"]) == \
-        ("p-1:msg-1", "emergency", "p-1")
+    assert (columns["dedupe_key"], columns["disposition"], columns["sender_id"]) == (
+        "p-1:msg-1",
+        "emergency",
+        "p-1",
+    )
 
 
-@pytest.mark.parametrize("entities, metadata", [
-    ([{**CHEST_PAIN[0], "role": "negated"}], {"role": "patient"}),  # "no chest pain"
-    ([{**CHEST_PAIN[0], "value": "rash", "text": "rash"}], {"role": "patient"}),  # not a red flag
-    (CHEST_PAIN, {"role": "staff"}),  # staff get no patient advice
-], ids=["negated", "routine", "staff"])
+@pytest.mark.parametrize(
+    "entities, metadata",
+    [
+        ([{**CHEST_PAIN[0], "role": "negated"}], {"role": "patient"}),  # "no chest pain"
+        ([{**CHEST_PAIN[0], "value": "rash", "text": "rash"}], {"role": "patient"}),  # not a red flag
+        (CHEST_PAIN, {"role": "staff"}),  # staff get no patient advice
+    ],
+    ids=["negated", "routine", "staff"],
+)
 def test_failed_turn_without_a_patients_red_flag_gets_only_the_safe_reply(
-        entities: list[dict[str, Any]], metadata: dict[str, Any]) -> None:
+    entities: list[dict[str, Any]], metadata: dict[str, Any]
+) -> None:
     spool = spool_path()
     spool.unlink(missing_ok=True)
-    assert [r["text"] for r in fallback_turn(entities, metadata)] == ["Sorry, rephrase?",
-                                                                     no_reply(SITE)]
+    assert [r["text"] for r in fallback_turn(entities, metadata)] == ["Sorry, rephrase?", no_reply(SITE)]
     assert not spool.exists() or spool.read_text() == ""
 
 

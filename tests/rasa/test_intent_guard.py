@@ -1,4 +1,5 @@
 """SymptomIntentGuard: small talk that names a present symptom becomes a symptom report."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,21 +12,26 @@ pytestmark = pytest.mark.filterwarnings("ignore:.*W036")
 
 @pytest.fixture(scope="module")
 def components() -> tuple[SymptomExtractor, SymptomIntentGuard]:
-    return (SymptomExtractor.create({}, None, None, None),
-            SymptomIntentGuard.create(SymptomIntentGuard.get_default_config(), None, None, None))
+    return (
+        SymptomExtractor.create({}, None, None, None),
+        SymptomIntentGuard.create(SymptomIntentGuard.get_default_config(), None, None, None),
+    )
 
 
-@pytest.mark.parametrize("text, intent, expected", [
-    ("hi, I can't breathe", "greet", "report_symptoms"),
-    ("thanks, but my lips are swelling now", "thank", "report_symptoms"),
-    ("bye, my husband's face is drooping", "goodbye", "report_symptoms"),
-    ("yes I have a rash", "affirm", "report_symptoms"),
-    ("no, I don't have a fever", "deny", "deny"),  # negated: nothing to report
-    ("what if I get chest pain", "out_of_scope", "out_of_scope"),  # hypothetical
-    ("hello", "greet", "greet"),
-    ("patient has chest pain, what grade?", "ask_grading", "ask_grading"),  # not small talk
-    ("I have a rash", "inform", "inform"),
-])
+@pytest.mark.parametrize(
+    "text, intent, expected",
+    [
+        ("hi, I can't breathe", "greet", "report_symptoms"),
+        ("thanks, but my lips are swelling now", "thank", "report_symptoms"),
+        ("bye, my husband's face is drooping", "goodbye", "report_symptoms"),
+        ("yes I have a rash", "affirm", "report_symptoms"),
+        ("no, I don't have a fever", "deny", "deny"),  # negated: nothing to report
+        ("what if I get chest pain", "out_of_scope", "out_of_scope"),  # hypothetical
+        ("hello", "greet", "greet"),
+        ("patient has chest pain, what grade?", "ask_grading", "ask_grading"),  # not small talk
+        ("I have a rash", "inform", "inform"),
+    ],
+)
 def test_guard(components, text: str, intent: str, expected: str) -> None:
     extractor, guard = components
     message = Message(data={"text": text, "intent": {"name": intent, "confidence": 0.8}})

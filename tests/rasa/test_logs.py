@@ -1,4 +1,5 @@
 """Logs: patients' words redacted from every record, server logs rotated by size."""
+
 from __future__ import annotations
 
 import io
@@ -13,29 +14,34 @@ import pytest
 from bot.core.logs import REDACTED, install_redaction, pump_to_rotating_log, redact
 
 WORDS = "I have crushing chest pain"
-TRACKER = {"sender_id": "patient-1", "slots": {"report_turns": [{"id": "m1", "text": WORDS}],
-                                               "role": "patient"},
-           "latest_message": {"text": WORDS, "entities": [{"entity": "symptom",
-                                                            "value": "chest_pain"}]},
-           "events": [{"event": "user", "text": WORDS, "parse_data": {"text": WORDS}}]}
+TRACKER = {
+    "sender_id": "patient-1",
+    "slots": {"report_turns": [{"id": "m1", "text": WORDS}], "role": "patient"},
+    "latest_message": {"text": WORDS, "entities": [{"entity": "symptom", "value": "chest_pain"}]},
+    "events": [{"event": "user", "text": WORDS, "parse_data": {"text": WORDS}}],
+}
 
 
 def rasa_failure_line() -> str:
     """What Rasa 3.6 logs when the action server answers 500: rasa_sdk's error body echoes
     the whole call, tracker included (rasa.utils.endpoints.ClientResponseError)."""
-    body = json.dumps({"error": "boom", "request_body": {"next_action": "action_triage",
-                                                         "tracker": TRACKER}}).encode()
+    body = json.dumps(
+        {"error": "boom", "request_body": {"next_action": "action_triage", "tracker": TRACKER}}
+    ).encode()
     return f"Failed to execute custom action 'action_triage': 500, Internal Server Error, body='{body!r}'"
 
 
-@pytest.mark.parametrize("line", [
-    rasa_failure_line(),
-    json.dumps(TRACKER),
-    repr(TRACKER),  # a Python dict in a log message
-    f"[debug    ] processor.message.parse        parse_data_entities=[{{'value': 'chest_pain'}}]"
-    f" parse_data_intent={{'name': 'report_symptoms'}} parse_data_text={WORDS}",
-    json.dumps(TRACKER)[:120],  # cut short mid-value
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        rasa_failure_line(),
+        json.dumps(TRACKER),
+        repr(TRACKER),  # a Python dict in a log message
+        f"[debug    ] processor.message.parse        parse_data_entities=[{{'value': 'chest_pain'}}]"
+        f" parse_data_intent={{'name': 'report_symptoms'}} parse_data_text={WORDS}",
+        json.dumps(TRACKER)[:120],  # cut short mid-value
+    ],
+)
 def test_redact_removes_the_patients_words(line: str) -> None:
     assert "chest" not in redact(line) and REDACTED in redact(line)
 
@@ -44,8 +50,10 @@ def test_redact_keeps_what_is_needed_to_debug() -> None:
     line = redact(rasa_failure_line())
     assert "Failed to execute custom action 'action_triage': 500" in line
     assert "patient-1" in redact(json.dumps(TRACKER))  # the sender id is no message text
-    assert redact("alert 3 (report 7) delivered after 1 attempt(s)") == \
-        "alert 3 (report 7) delivered after 1 attempt(s)"
+    assert (
+        redact("alert 3 (report 7) delivered after 1 attempt(s)")
+        == "alert 3 (report 7) delivered after 1 attempt(s)"
+    )
     assert redact('{"text": null, "slots": {}}') == '{"text": null, "slots": {}}'
 
 
@@ -64,18 +72,25 @@ except ValueError:
     logging.getLogger("sanic.error").exception("failed")
 print("done")
 """
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     assert "done" in out and "ValueError" in out and "chest" not in out
     assert out.count(REDACTED) == 2
 
 
 def test_server_output_is_rotated_by_size_and_redacted(tmp_path: Path) -> None:
     log = tmp_path / "logs" / "rasa.log"
-    child = subprocess.Popen([sys.executable, "-c", (
-        "import json\nfor i in range(3000):\n"
-        f"    print(i, json.dumps({{'text': {WORDS!r}}}), 'x' * 40, flush=True)")],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import json\nfor i in range(3000):\n"
+                f"    print(i, json.dumps({{'text': {WORDS!r}}}), 'x' * 40, flush=True)"
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     pump_to_rotating_log(child.stdout, log, max_bytes=20_000, backups=2).join(60)
     assert child.wait(10) == 0
     files = sorted(log.parent.iterdir())
@@ -104,6 +119,12 @@ def test_install_is_idempotent() -> None:
 
 
 def test_structlog_keys_are_redacted_too() -> None:
-    line = json.dumps({"event": "processor.message.parse", "parse_data_text": WORDS,
-                       "parse_data_entities": [{"value": "chest_pain"}], "input_channel": "rest"})
+    line = json.dumps(
+        {
+            "event": "processor.message.parse",
+            "parse_data_text": WORDS,
+            "parse_data_entities": [{"value": "chest_pain"}],
+            "input_channel": "rest",
+        }
+    )
     assert "chest" not in redact(line) and '"input_channel": "rest"' in redact(line)

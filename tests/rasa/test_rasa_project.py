@@ -1,4 +1,5 @@
 """Rasa-level checks on the trained model: data validation, held-out NLU gate, test stories."""
+
 from __future__ import annotations
 
 import json
@@ -50,20 +51,29 @@ def test_holdout_is_never_trained_on() -> None:
 
 def test_nlu_holdout_macro_f1_meets_the_gate(trained_model: Path) -> None:
     out = BUILD_DIR / "nlu_eval"
-    result = rasa("test", "nlu", "--nlu", "tests/nlu_holdout.yml", "-m", str(trained_model),
-                  "--out", str(out))
+    result = rasa(
+        "test", "nlu", "--nlu", "tests/nlu_holdout.yml", "-m", str(trained_model), "--out", str(out)
+    )
     assert result.returncode == 0, result.stderr[-4000:]
     report = json.loads((out / "intent_report.json").read_text())
     f1 = report["macro avg"]["f1-score"]
-    print(f"intent macro-F1 on the held-out set: {f1:.3f} ({report['macro avg']['support']} "
-          f"examples)")
+    print(f"intent macro-F1 on the held-out set: {f1:.3f} ({report['macro avg']['support']} examples)")
     assert f1 >= MACRO_F1_GATE, f"macro-F1 {f1:.3f} < {MACRO_F1_GATE}; see {out}"
 
 
 def test_conversation_stories(trained_model: Path) -> None:
     out = BUILD_DIR / "core_eval"
-    result = rasa("test", "core", "--stories", "tests/test_stories.yml", "-m",
-                  str(trained_model), "--out", str(out), "--fail-on-prediction-errors")
-    failed = (out / "failed_test_stories.yml")
+    result = rasa(
+        "test",
+        "core",
+        "--stories",
+        "tests/test_stories.yml",
+        "-m",
+        str(trained_model),
+        "--out",
+        str(out),
+        "--fail-on-prediction-errors",
+    )
+    failed = out / "failed_test_stories.yml"
     detail = failed.read_text() if failed.exists() else result.stdout[-4000:]
     assert result.returncode == 0, detail + result.stderr[-3000:]

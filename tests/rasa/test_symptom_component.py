@@ -1,4 +1,5 @@
 """The Rasa GraphComponent SymptomExtractor, called on Message objects without training."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -51,8 +52,9 @@ CASES = [
 
 
 @pytest.mark.parametrize("text, found, temp, days, severity", CASES, ids=[c[0] for c in CASES])
-def test_entities(component: SymptomExtractor, text: str, found: list, temp: list, days: list,
-                  severity: list) -> None:
+def test_entities(
+    component: SymptomExtractor, text: str, found: list, temp: list, days: list, severity: list
+) -> None:
     result = entities(component, text)
     assert symptoms(result) == found
     assert values(result, "temperature") == temp
@@ -64,16 +66,20 @@ def test_entity_fields(component: SymptomExtractor) -> None:
     text = "since yesterday my lips are swelling, temp 39C"
     by_kind = {e["entity"]: e for e in entities(component, text)}
     symptom = by_kind["symptom"]
-    assert text[symptom["start"]:symptom["end"]] == symptom["text"] == "lips are swelling"
+    assert text[symptom["start"] : symptom["end"]] == symptom["text"] == "lips are swelling"
     assert symptom["extractor"] == "SymptomExtractor" and symptom["confidence_entity"] == 1.0
-    assert text[by_kind["temperature"]["start"]:by_kind["temperature"]["end"]].startswith("39")
-    assert text[by_kind["days_since_infusion"]["start"]:by_kind["days_since_infusion"]["end"]] == "yesterday"
+    assert text[by_kind["temperature"]["start"] : by_kind["temperature"]["end"]].startswith("39")
+    assert (
+        text[by_kind["days_since_infusion"]["start"] : by_kind["days_since_infusion"]["end"]] == "yesterday"
+    )
 
 
 def test_symptom_carries_its_own_severity(component: SymptomExtractor) -> None:
     found = entities(component, "a bit of a headache and really bad nausea")
     assert {e["value"]: e.get("severity") for e in found if e["entity"] == "symptom"} == {
-        "headache": "mild", "nausea": "severe"}
+        "headache": "mild",
+        "nausea": "severe",
+    }
 
 
 def test_existing_entities_are_kept(component: SymptomExtractor) -> None:

@@ -1,4 +1,5 @@
 """The App the actions use in tests: built from explicit Settings, as the action server does."""
+
 from __future__ import annotations
 
 from actions.runtime import configure

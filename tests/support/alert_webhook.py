@@ -3,6 +3,7 @@
 It can be taken down (the port refuses connections) and brought back on the same
 port, or told to answer with an error status, to test that alerts wait and retry.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,8 +36,13 @@ class AlertWebhook:
                 status = hook.status
                 if status < 300:
                     with hook._lock:
-                        hook.received.append({"path": self.path, "json": json.loads(body or b"null"),
-                                              "content_type": self.headers.get("Content-Type")})
+                        hook.received.append(
+                            {
+                                "path": self.path,
+                                "json": json.loads(body or b"null"),
+                                "content_type": self.headers.get("Content-Type"),
+                            }
+                        )
                 self.send_response(status)
                 self.send_header("Content-Type", "text/plain")
                 self.end_headers()

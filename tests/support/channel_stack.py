@@ -4,6 +4,7 @@ The stand-in (one aiohttp server on 127.0.0.1) plays Slack's Web API, Microsoft'
 token endpoint, the Bot Framework's OpenID metadata and key set (an RSA key made
 here), and the Bot Connector service; it records every request it gets.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -58,8 +59,9 @@ class StandIn:
         app.router.add_get("/openid", self._openid)
         app.router.add_get("/jwks", self._jwks)
         app.router.add_post("/token", self._token)
-        app.router.add_post("/connector/v3/conversations/{conversation}/activities/{activity}",
-                            self._connector)
+        app.router.add_post(
+            "/connector/v3/conversations/{conversation}/activities/{activity}", self._connector
+        )
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -68,19 +70,28 @@ class StandIn:
 
     def _record(self, kind: str, request: web.Request, body: Any) -> None:
         with self._lock:
-            self.requests.append({"kind": kind, "path": dict(request.match_info),
-                                  "auth": request.headers.get("Authorization"), "body": body})
+            self.requests.append(
+                {
+                    "kind": kind,
+                    "path": dict(request.match_info),
+                    "auth": request.headers.get("Authorization"),
+                    "body": body,
+                }
+            )
 
     async def _slack(self, request: web.Request) -> web.Response:
         body = await request.json()
         self._record(f"slack:{request.match_info['method']}", request, body)
-        return web.json_response({"ok": True, "channel": body.get("channel"),
-                                  "ts": f"{time.time():.6f}"})
+        return web.json_response({"ok": True, "channel": body.get("channel"), "ts": f"{time.time():.6f}"})
 
     async def _openid(self, _: web.Request) -> web.Response:
-        return web.json_response({"issuer": "https://api.botframework.com",
-                                  "jwks_uri": f"{self.url}/jwks",
-                                  "id_token_signing_alg_values_supported": ["RS256"]})
+        return web.json_response(
+            {
+                "issuer": "https://api.botframework.com",
+                "jwks_uri": f"{self.url}/jwks",
+                "id_token_signing_alg_values_supported": ["RS256"],
+            }
+        )
 
     async def _jwks(self, _: web.Request) -> web.Response:
         jwk = RSAAlgorithm.to_jwk(self.key.public_key(), as_dict=True)
@@ -89,21 +100,24 @@ class StandIn:
 
     async def _token(self, request: web.Request) -> web.Response:
         self._record("token", request, dict(await request.post()))
-        return web.json_response({"token_type": "Bearer", "expires_in": 3600,
-                                  "ext_expires_in": 3600, "access_token": ACCESS_TOKEN})
+        return web.json_response(
+            {"token_type": "Bearer", "expires_in": 3600, "ext_expires_in": 3600, "access_token": ACCESS_TOKEN}
+        )
 
     async def _connector(self, request: web.Request) -> web.Response:
         self._record("connector", request, await request.json())
         return web.json_response({"id": "reply-id"})
 
-    def captured(self, kind: str, where: Callable[[dict[str, Any]], bool] = lambda r: True
-                 ) -> list[dict[str, Any]]:
+    def captured(
+        self, kind: str, where: Callable[[dict[str, Any]], bool] = lambda r: True
+    ) -> list[dict[str, Any]]:
         """The recorded requests of this kind that satisfy `where`."""
         with self._lock:
             return [r for r in self.requests if r["kind"] == kind and where(r)]
 
-    def wait_for(self, kind: str, where: Callable[[dict[str, Any]], bool] = lambda r: True,
-                 timeout: float = 60) -> list[dict[str, Any]]:
+    def wait_for(
+        self, kind: str, where: Callable[[dict[str, Any]], bool] = lambda r: True, timeout: float = 60
+    ) -> list[dict[str, Any]]:
         """Wait until at least one such request arrived; return them all."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -116,10 +130,20 @@ class StandIn:
     def bot_token(self, **claims: Any) -> str:
         """A Bot Connector token signed with the stand-in's key (claims override the defaults)."""
         now = int(time.time())
-        payload = {"iss": "https://api.botframework.com", "aud": APP_ID, "nbf": now - 60,
-                   "exp": now + 3600, "serviceurl": f"{self.url}/connector/", **claims}
-        return jwt.encode({k: v for k, v in payload.items() if v is not None}, self.key,
-                          algorithm="RS256", headers={"kid": KEY_ID})
+        payload = {
+            "iss": "https://api.botframework.com",
+            "aud": APP_ID,
+            "nbf": now - 60,
+            "exp": now + 3600,
+            "serviceurl": f"{self.url}/connector/",
+            **claims,
+        }
+        return jwt.encode(
+            {k: v for k, v in payload.items() if v is not None},
+            self.key,
+            algorithm="RS256",
+            headers={"kid": KEY_ID},
+        )
 
 
 @dataclass
@@ -138,17 +162,20 @@ class ChannelStack:
     def user_events(self, sender_id: str) -> list[dict[str, Any]]:
         """The user messages stored for this conversation (text, input_channel, metadata)."""
         with sqlite3.connect(self.tracker_db) as db:
-            rows = db.execute("SELECT data FROM events WHERE sender_id = ? AND type_name = 'user'"
-                              " ORDER BY id", (sender_id,)).fetchall()
+            rows = db.execute(
+                "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id", (sender_id,)
+            ).fetchall()
         return [json.loads(data) for (data,) in rows]
 
 
 def channel_env(standin: StandIn) -> dict[str, str]:
     """Slack and Teams secrets, with every outside service pointed at the stand-in."""
     return {
-        "SLACK_BOT_TOKEN": SLACK_TOKEN, "SLACK_SIGNING_SECRET": SLACK_SECRET,
+        "SLACK_BOT_TOKEN": SLACK_TOKEN,
+        "SLACK_SIGNING_SECRET": SLACK_SECRET,
         "SLACK_API_URL": f"{standin.url}/slack/api/",
-        "MICROSOFT_APP_ID": APP_ID, "MICROSOFT_APP_PASSWORD": "test-password",
+        "MICROSOFT_APP_ID": APP_ID,
+        "MICROSOFT_APP_PASSWORD": "test-password",
         "MICROSOFT_TENANT_ID": TENANT_ID,
         "MICROSOFT_OPENID_METADATA_URL": f"{standin.url}/openid",
         "MICROSOFT_TOKEN_URL": f"{standin.url}/token",
@@ -156,7 +183,10 @@ def channel_env(standin: StandIn) -> dict[str, str]:
         # as behind the reverse proxy: the client address is X-Forwarded-For's (rate limits)
         "SANIC_PROXIES_COUNT": "1",
         # an empty value tells slack_sdk to ignore any proxy set on this machine
-        "HTTPS_PROXY": "", "https_proxy": "", "HTTP_PROXY": "", "http_proxy": "",
+        "HTTPS_PROXY": "",
+        "https_proxy": "",
+        "HTTP_PROXY": "",
+        "http_proxy": "",
     }
 
 
@@ -170,8 +200,9 @@ def standin() -> StandIn:
 
 
 @pytest.fixture(scope="session")
-def channel_stack(trained_model: Path, standin: StandIn,
-                  tmp_path_factory: pytest.TempPathFactory) -> ChannelStack:
+def channel_stack(
+    trained_model: Path, standin: StandIn, tmp_path_factory: pytest.TempPathFactory
+) -> ChannelStack:
     """Action server + Rasa server with the project's credentials.yml and every channel on."""
     work = tmp_path_factory.mktemp("channels")
     with start_bot(work, trained_model, rasa_env=channel_env(standin)) as stack:

@@ -1,4 +1,5 @@
 """Helpers shared by the tests that talk to the bot as a patient and read the user database."""
+
 from __future__ import annotations
 
 import time
@@ -7,8 +8,8 @@ from typing import Any, Callable
 from sqlalchemy import select
 
 from bot.patient.reports.models import PatientReport
-from tests.support.userdb import session_factory
 from tests.support.rest import RestClient
+from tests.support.userdb import session_factory
 
 
 def say(rest: RestClient, who: str, text: str) -> tuple[str, dict[str, Any] | None]:
@@ -22,8 +23,9 @@ def say(rest: RestClient, who: str, text: str) -> tuple[str, dict[str, Any] | No
 SCREEN_QUESTION = "Do you have any of these right now?"
 
 
-def answer_screen(rest: RestClient, who: str, answer: str = "None of these"
-                  ) -> tuple[str, dict[str, Any] | None]:
+def answer_screen(
+    rest: RestClient, who: str, answer: str = "None of these"
+) -> tuple[str, dict[str, Any] | None]:
     """Answer the red-flag screen the bot asks before any non-emergency disposition."""
     return say(rest, who, answer)
 
@@ -41,5 +43,4 @@ def wait_until(check: Callable[[], Any], timeout: float = 60, what: str = "condi
 def reports_of(user_db_url: str, sender: str) -> list[PatientReport]:
     """The stored reports of one sender."""
     with session_factory(user_db_url)() as session:
-        return session.execute(select(PatientReport).where(PatientReport.sender_id == sender)
-                               ).scalars().all()
+        return session.execute(select(PatientReport).where(PatientReport.sender_id == sender)).scalars().all()

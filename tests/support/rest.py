@@ -1,4 +1,5 @@
 """A client for the Rasa server's REST channel, as the tests and benchmarks talk to it."""
+
 from __future__ import annotations
 
 import requests

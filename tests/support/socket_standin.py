@@ -4,6 +4,7 @@
 there, gets a `hello`, and then the envelopes a test sends. Acknowledgements and every
 Web API call (chat.postMessage) are recorded, as in tests.support.channel_stack.StandIn.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -34,20 +35,21 @@ class SocketModeStandIn(StandIn):
 
     async def _slack(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        body = (await request.json() if request.content_type == "application/json"
-                else dict(await request.post()))
+        body = (
+            await request.json() if request.content_type == "application/json" else dict(await request.post())
+        )
         self._record(f"slack:{method}", request, body)
         if method == "apps.connections.open":
             return web.json_response({"ok": True, "url": self.url.replace("http", "ws") + "/link"})
-        return web.json_response({"ok": True, "channel": body.get("channel"),
-                                  "ts": f"{time.time():.6f}"})
+        return web.json_response({"ok": True, "channel": body.get("channel"), "ts": f"{time.time():.6f}"})
 
     async def _link(self, request: web.Request) -> web.WebSocketResponse:
         socket = web.WebSocketResponse()  # answers the client's pings with pongs
         await socket.prepare(request)
         self.sockets.append(socket)
-        await socket.send_json({"type": "hello", "num_connections": 1,
-                                "connection_info": {"app_id": "A0APP"}})
+        await socket.send_json(
+            {"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0APP"}}
+        )
         async for message in socket:
             if message.type == WSMsgType.TEXT:
                 self._record("ack", request, json.loads(message.data))
@@ -62,5 +64,4 @@ class SocketModeStandIn(StandIn):
 
     def send(self, envelope: dict[str, Any]) -> None:
         """Deliver one envelope over the bot's (latest) connection."""
-        asyncio.run_coroutine_threadsafe(self.sockets[-1].send_json(envelope),
-                                         self._loop).result(10)
+        asyncio.run_coroutine_threadsafe(self.sockets[-1].send_json(envelope), self._loop).result(10)

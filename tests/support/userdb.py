@@ -1,5 +1,6 @@
 """Sessions on a test's user database with its tables made, as the servers make them at
 start-up (bot.app.create_schema): a fresh database in a test needs the same step."""
+
 from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker

@@ -1,4 +1,5 @@
 """Custom actions run with rasa_sdk's CollectingDispatcher and real Trackers."""
+
 from __future__ import annotations
 
 import asyncio
@@ -20,10 +21,16 @@ def use_test_kb(kb: KnowledgeBase) -> None:
 
 
 def tracker(text: str, intent: str, entities: list[dict[str, Any]] | None = None) -> Tracker:
-    message = {"text": text, "intent": {"name": intent, "confidence": 0.97},
-               "entities": entities or [], "metadata": {"role": "staff"}}  # as Slack and Teams send
-    events = [{"event": "action", "name": "action_listen"},
-              {"event": "user", "text": text, "parse_data": message}]
+    message = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.97},
+        "entities": entities or [],
+        "metadata": {"role": "staff"},
+    }  # as Slack and Teams send
+    events = [
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": text, "parse_data": message},
+    ]
     return Tracker("nurse-1", {}, message, events, False, None, {}, "action_listen")
 
 
@@ -34,23 +41,30 @@ def run(action, tr: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
 
 
 def test_answer_action_utters_the_cited_answer() -> None:
-    messages, events = run(ActionAnswerQuestion(), tracker(
-        "IAR rate in course 2 at 12 mg?", "ask_incidence",
-        [{"entity": "course", "value": "course 2"}, {"entity": "dose", "value": "12 mg"}]))
+    messages, events = run(
+        ActionAnswerQuestion(),
+        tracker(
+            "IAR rate in course 2 at 12 mg?",
+            "ask_incidence",
+            [{"entity": "course", "value": "course 2"}, {"entity": "dose", "value": "12 mg"}],
+        ),
+    )
     assert [e["name"] for e in events] == ["staff_context"] and len(messages) == 1
     assert "68.6 %" in messages[0]["text"] and "Source: " in messages[0]["text"]
 
 
 def test_anaphylaxis_answer() -> None:
-    messages, _ = run(ActionAnswerQuestion(), tracker(
-        "patient in anaphylaxis", "ask_manage_reaction",
-        [{"entity": "reaction", "value": "anaphylaxis"}]))
+    messages, _ = run(
+        ActionAnswerQuestion(),
+        tracker(
+            "patient in anaphylaxis", "ask_manage_reaction", [{"entity": "reaction", "value": "anaphylaxis"}]
+        ),
+    )
     assert "epinephrine" in messages[0]["text"].lower()
 
 
 def test_other_drug_uses_the_decline_response_with_the_drug_name() -> None:
-    messages, _ = run(ActionAnswerQuestion(), tracker("premeds for rituximab?",
-                                                      "ask_premedication"))
+    messages, _ = run(ActionAnswerQuestion(), tracker("premeds for rituximab?", "ask_premedication"))
     assert messages[0]["response"] == "utter_other_drug" and messages[0]["drug"] == "rituximab"
 
 

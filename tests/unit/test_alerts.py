@@ -1,4 +1,5 @@
 """Alert delivery through the outbox to a local incoming webhook (no alert is ever lost)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -7,18 +8,23 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.patient.alerts import BURST_WINDOW, DETAILED, deliver_pending, retry_delay, run_dispatcher
+from bot.core.sites import Site
 from bot.ops.cli import main as cli
+from bot.patient.alerts import BURST_WINDOW, DETAILED, deliver_pending, retry_delay, run_dispatcher
 from bot.patient.findings import Finding
 from bot.patient.reports.models import AlertOutbox, utcnow
 from bot.patient.reports.store import save_report
-from bot.core.sites import Site
 from bot.patient.triage import Report, triage
-from tests.support.userdb import session_factory
 from tests.support.alert_webhook import AlertWebhook
+from tests.support.userdb import session_factory
 
-SITE = Site(id="test", name="Test Site", emergency_number="000", site_phone="+61 491 570 006",
-            on_call="Ask for the trial nurse.")
+SITE = Site(
+    id="test",
+    name="Test Site",
+    emergency_number="000",
+    site_phone="+61 491 570 006",
+    on_call="Ask for the trial nurse.",
+)
 
 
 @pytest.fixture
@@ -35,8 +41,16 @@ def webhook():
 
 def enqueue(sessions, key: str, symptom: str = "chest_pain") -> int:
     report = Report((Finding(symptom, symptom, 0, 0),), temperature_c=38.6)
-    return save_report(sessions, sender_id="patient-9", channel="rest", text="words", report=report,
-                       decision=triage(report), site=SITE, dedupe_key=key).alert_id
+    return save_report(
+        sessions,
+        sender_id="patient-9",
+        channel="rest",
+        text="words",
+        report=report,
+        decision=triage(report),
+        site=SITE,
+        dedupe_key=key,
+    ).alert_id
 
 
 def outbox(sessions) -> list[AlertOutbox]:
@@ -92,8 +106,7 @@ def test_webhook_down_then_back_loses_nothing(sessions, webhook: AlertWebhook) -
     assert [a.attempts for a in outbox(sessions)] == [4, 4]
 
 
-def test_a_burst_of_alerts_goes_out_as_one_post_per_window(sessions,
-                                                           webhook: AlertWebhook) -> None:
+def test_a_burst_of_alerts_goes_out_as_one_post_per_window(sessions, webhook: AlertWebhook) -> None:
     first = enqueue(sessions, "k0")
     now = utcnow()
     assert deliver_pending(webhook.url, sessions, now).delivered == 1  # the first: at once
@@ -106,10 +119,10 @@ def test_a_burst_of_alerts_goes_out_as_one_post_per_window(sessions,
     texts = webhook.texts()
     assert len(texts) == 2 and f"report #{first}" in texts[0]
     burst = texts[1]
-    assert burst.startswith("12 IAR Assistant patient reports for site test within 15 s "
-                            "(6 emergency, 6 urgent)")
-    assert all(f"patient report #{i}\n" in burst or burst.endswith(f"patient report #{i}")
-               for i in ids)
+    assert burst.startswith(
+        "12 IAR Assistant patient reports for site test within 15 s (6 emergency, 6 urgent)"
+    )
+    assert all(f"patient report #{i}\n" in burst or burst.endswith(f"patient report #{i}") for i in ids)
     assert burst.count("Rule:") == DETAILED  # the others by their first line only
     assert burst.index("EMERGENCY") < burst.index("URGENT")
     assert all(a.delivered_at is not None and a.attempts == 1 for a in outbox(sessions))
@@ -128,8 +141,9 @@ def test_retry_delay_doubles_up_to_five_minutes(attempts: int, seconds: float) -
     assert retry_delay(attempts) == seconds
 
 
-def test_cli_deliver_once(sessions, tmp_path: Path, webhook: AlertWebhook,
-                          monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+def test_cli_deliver_once(
+    sessions, tmp_path: Path, webhook: AlertWebhook, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
     enqueue(sessions, "k1")
     monkeypatch.setenv("IAR_USER_DB_URL", f"sqlite:///{tmp_path / 'userdata.db'}")
     monkeypatch.setenv("IAR_ALERT_WEBHOOK_URL", webhook.url)
@@ -144,8 +158,9 @@ def test_dispatcher_loop_delivers_and_stops(sessions, webhook: AlertWebhook) -> 
     assert len(webhook.received) == 1 and outbox(sessions)[0].delivered_at is not None
 
 
-def test_dispatcher_without_a_webhook_says_so_once(sessions, caplog: pytest.LogCaptureFixture,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dispatcher_without_a_webhook_says_so_once(
+    sessions, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("IAR_ALERT_WEBHOOK_URL", raising=False)
     enqueue(sessions, "k1")
     passes = iter(range(5))

@@ -1,5 +1,6 @@
 """The composition root: settings read once, the schema made by one explicit step, the
 actions refusing to run without the App their process configured."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -5,6 +5,7 @@
   adapters, bot.ops), nor between any two modules;
 * every action's `run` is a few lines of translation (at most 15), and no action runs another.
 """
+
 from __future__ import annotations
 
 import ast
@@ -70,7 +71,7 @@ def a_cycle(graph: dict[str, set[str]]) -> list[str] | None:
         path.append(node)
         for nxt in sorted(graph.get(node, ())):
             if state.get(nxt) == "open":
-                return path[path.index(nxt):] + [nxt]
+                return path[path.index(nxt) :] + [nxt]
             if nxt not in state and (found := visit(nxt)):
                 return found
         state[node] = "done"
@@ -84,9 +85,13 @@ def a_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
 
 def test_only_the_adapters_import_rasa() -> None:
-    offenders = sorted(f"{name} imports {target}" for name, path in modules().items()
-                       if not is_within(name, ADAPTERS)
-                       for target in imported(path) if is_within(target, RASA))
+    offenders = sorted(
+        f"{name} imports {target}"
+        for name, path in modules().items()
+        if not is_within(name, ADAPTERS)
+        for target in imported(path)
+        if is_within(target, RASA)
+    )
     assert offenders == []
 
 
@@ -120,16 +125,20 @@ def action_classes() -> Iterator[tuple[str, ast.ClassDef]]:
                 yield path.name, node
 
 
-@pytest.mark.parametrize("file, cls", [pytest.param(f, c, id=f"{f}:{c.name}")
-                                       for f, c in action_classes()])
-def test_an_action_translates_in_a_few_lines_and_runs_no_other_action(file: str,
-                                                                       cls: ast.ClassDef) -> None:
+@pytest.mark.parametrize("file, cls", [pytest.param(f, c, id=f"{f}:{c.name}") for f, c in action_classes()])
+def test_an_action_translates_in_a_few_lines_and_runs_no_other_action(file: str, cls: ast.ClassDef) -> None:
     for method in cls.body:
         if isinstance(method, ast.AsyncFunctionDef | ast.FunctionDef) and method.name == "run":
             assert method.end_lineno - method.lineno + 1 <= MAX_RUN_LINES, f"{cls.name}.run"
     action_names = {c.name for _, c in action_classes()}
-    calls = [n for n in ast.walk(cls) if isinstance(n, ast.Call)
-             and isinstance(n.func, ast.Attribute) and n.func.attr == "run"
-             and isinstance(n.func.value, ast.Call) and isinstance(n.func.value.func, ast.Name)
-             and n.func.value.func.id in action_names]
+    calls = [
+        n
+        for n in ast.walk(cls)
+        if isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Attribute)
+        and n.func.attr == "run"
+        and isinstance(n.func.value, ast.Call)
+        and isinstance(n.func.value.func, ast.Name)
+        and n.func.value.func.id in action_names
+    ]
     assert calls == [], f"{cls.name} runs another action"

@@ -1,5 +1,6 @@
 """The deployment check names a weak link secret and a personal-link address patients
 cannot open."""
+
 from __future__ import annotations
 
 from bot.ops.doctor import check

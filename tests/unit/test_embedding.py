@@ -5,6 +5,7 @@ HF transformers + torch (scripts/minilm_reference.py), for sentences chosen to
 exercise the tokenizer: contractions, accents, CJK, emoji, control characters,
 an over-long word, the empty string and a text past the 256-token limit.
 """
+
 from __future__ import annotations
 
 import json

@@ -3,6 +3,7 @@
 Cases follow clinical-reference.md "Delayed events patients must know" (US label,
 FDA DSC 2018, EMA 2019) and the seed's common IAR symptoms, in patients' words.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -109,8 +110,10 @@ SYMPTOM_CASES = [
     ("no fever, but I have a rash", {"fever": "negated", "rash": "present"}),
     ("I don't have chest pain", {"chest_pain": "negated"}),
     ("I'm not short of breath", {"shortness_of_breath": "negated"}),
-    ("No chest pain or shortness of breath, just a headache",
-     {"chest_pain": "negated", "shortness_of_breath": "negated", "headache": "present"}),
+    (
+        "No chest pain or shortness of breath, just a headache",
+        {"chest_pain": "negated", "shortness_of_breath": "negated", "headache": "present"},
+    ),
     ("I haven't had a fever, chills or a rash", {"fever": "negated", "chills": "negated", "rash": "negated"}),
     ("I haven't noticed any swelling of my lips", {"throat_lip_swelling": "negated"}),
     ("never fainted, but I feel dizzy", {"fainting": "negated", "dizziness_balance": "present"}),
@@ -127,8 +130,10 @@ SYMPTOM_CASES = [
     ("Can lemtrada cause a stroke?", {"stroke": "hypothetical"}),
     ("what are the signs of a stroke?", {"stroke": "hypothetical"}),
     ("in case I start coughing up blood, who do I call?", {"coughing_blood": "hypothetical"}),
-    ("I have a rash, what if my throat starts closing?",
-     {"rash": "present", "throat_lip_swelling": "hypothetical"}),
+    (
+        "I have a rash, what if my throat starts closing?",
+        {"rash": "present", "throat_lip_swelling": "hypothetical"},
+    ),
     ("If I stand up, I get dizzy", {"dizziness_balance": "present"}),
     ("If I have a shower I get dizzy", {"dizziness_balance": "present"}),
     # someone else
@@ -150,11 +155,15 @@ SYMPTOM_CASES = [
     # historical
     ("I had a rash last year", {"rash": "historical"}),
     # shingles is in the lexicon since issue 9 (infection sign)
-    ("I had shingles years ago and a headache years ago",
-     {"headache": "historical", "shingles_cold_sores": "historical"}),
+    (
+        "I had shingles years ago and a headache years ago",
+        {"headache": "historical", "shingles_cold_sores": "historical"},
+    ),
     ("history of migraines", {"headache": "historical"}),
-    ("Last year I had hives, now my lips are swelling",
-     {"hives": "historical", "throat_lip_swelling": "present"}),
+    (
+        "Last year I had hives, now my lips are swelling",
+        {"hives": "historical", "throat_lip_swelling": "present"},
+    ),
     # spacing, case and hyphens
     ("Face  DROOPING", {"face_droop": "present"}),
     ("my face is\ndrooping", {"face_droop": "present"}),
@@ -247,12 +256,15 @@ def test_severity(text: str, overall: str | None, own: dict[str, str | None]) ->
     assert {f.symptom: f.severity for f in result.findings} == own
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("what if I get chest pain?", True),
-    ("should I worry if my face droops?", True),
-    ("I have chest pain, what if it gets worse?", False),
-    ("I have a rash", False),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("what if I get chest pain?", True),
+        ("should I worry if my face droops?", True),
+        ("I have chest pain, what if it gets worse?", False),
+        ("I have a rash", False),
+    ],
+)
 def test_hypothetical_question(text: str, expected: bool) -> None:
     assert extract(text, TODAY).hypothetical_question is expected
 
@@ -260,7 +272,7 @@ def test_hypothetical_question(text: str, expected: bool) -> None:
 def test_finding_spans_point_at_the_words() -> None:
     text = "Since yesterday my lips are swelling"
     finding = extract(text, TODAY).findings[0]
-    assert text[finding.start:finding.end] == finding.text == "lips are swelling"
+    assert text[finding.start : finding.end] == finding.text == "lips are swelling"
 
 
 @pytest.mark.slow
@@ -286,10 +298,13 @@ def test_no_phrase_names_two_symptoms() -> None:
     assert {p: ids for p, ids in owners.items() if len(ids) > 1} == {}
 
 
-@pytest.mark.parametrize("template, phrases", [
-    ("{face|facial} droop", ["face droop", "facial droop"]),
-    ("{my|} chest {pain|pains}", ["my chest pain", "my chest pains", "chest pain", "chest pains"]),
-    ("plain words", ["plain words"]),
-])
+@pytest.mark.parametrize(
+    "template, phrases",
+    [
+        ("{face|facial} droop", ["face droop", "facial droop"]),
+        ("{my|} chest {pain|pains}", ["my chest pain", "my chest pains", "chest pain", "chest pains"]),
+        ("plain words", ["plain words"]),
+    ],
+)
 def test_template_expansion(template: str, phrases: list[str]) -> None:
     assert expand(template) == phrases

@@ -1,4 +1,5 @@
 """The knowledge loader: the real files load; bad files fail clearly and change nothing."""
+
 from __future__ import annotations
 
 import shutil
@@ -7,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.kb import KnowledgeBase, KnowledgeError, build
 from bot.core.paths import KNOWLEDGE_DIR
+from bot.kb import KnowledgeBase, KnowledgeError, build
 
 
 @pytest.fixture()
@@ -27,8 +28,21 @@ def _edit_first_entry(folder: Path, file: str, change) -> str:
 
 def test_real_knowledge_base_loads_every_seed_section(kb: KnowledgeBase) -> None:
     labels = " | ".join(e.source_label for e in kb.entries.values())
-    for section in ["Q1", "Q2", "Q3", "Q4", "Q5", "Problem 1", "Problem 2", "Problem 3",
-                    "Protocol 1", "Protocol 2", "Table 1", "Table 2", "CTCAE"]:
+    for section in [
+        "Q1",
+        "Q2",
+        "Q3",
+        "Q4",
+        "Q5",
+        "Problem 1",
+        "Problem 2",
+        "Problem 3",
+        "Protocol 1",
+        "Protocol 2",
+        "Table 1",
+        "Table 2",
+        "CTCAE",
+    ]:
         assert section in labels, f"no entry cites the seed's {section}"
     tags = {e_tag for e in kb.entries.values() for e_tag in e.cite_tags}
     assert {f"[{n}]" for n in (1, 3, 14)} <= tags
@@ -40,16 +54,20 @@ def test_every_entry_has_a_source_line_with_citations(kb: KnowledgeBase) -> None
         assert entry.source_line.startswith("Source: ") and entry.cite_tags[0] in entry.source_line
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda e: e.pop("answer"), "missing answer"),
-    (lambda e: e.update(cites=["no-such-source"]), "cites unknown source 'no-such-source'"),
-    (lambda e: e.update(topic="nonsense"), "unknown topic 'nonsense'"),
-    (lambda e: e.update(id="Bad Id"), "id must be lower-case"),
-    (lambda e: e.update(colour="red"), "unknown key(s) colour"),
-    (lambda e: e.update(cites=[]), "cites must be a non-empty list"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda e: e.pop("answer"), "missing answer"),
+        (lambda e: e.update(cites=["no-such-source"]), "cites unknown source 'no-such-source'"),
+        (lambda e: e.update(topic="nonsense"), "unknown topic 'nonsense'"),
+        (lambda e: e.update(id="Bad Id"), "id must be lower-case"),
+        (lambda e: e.update(colour="red"), "unknown key(s) colour"),
+        (lambda e: e.update(cites=[]), "cites must be a non-empty list"),
+    ],
+)
 def test_bad_entry_names_file_and_entry_and_keeps_old_database(
-        knowledge_copy: Path, tmp_path: Path, change, message: str) -> None:
+    knowledge_copy: Path, tmp_path: Path, change, message: str
+) -> None:
     db = tmp_path / "kb.db"
     build(knowledge_copy, db)
     before = db.read_bytes()
@@ -63,8 +81,7 @@ def test_bad_entry_names_file_and_entry_and_keeps_old_database(
     assert not db.with_suffix(".tmp").exists()
 
 
-def test_broken_yaml_fails_with_file_name_and_nothing_written(
-        knowledge_copy: Path, tmp_path: Path) -> None:
+def test_broken_yaml_fails_with_file_name_and_nothing_written(knowledge_copy: Path, tmp_path: Path) -> None:
     (knowledge_copy / "faq.yml").write_text("entries:\n  - id: x\n   answer: [unclosed\n")
     db = tmp_path / "kb.db"
     with pytest.raises(KnowledgeError, match="faq.yml: not valid YAML"):
@@ -87,8 +104,7 @@ def test_all_problems_are_reported_at_once(knowledge_copy: Path, tmp_path: Path)
     assert "faq.yml" in str(err.value) and "grading.yml" in str(err.value)
 
 
-def test_second_general_entry_for_an_intent_is_rejected(
-        knowledge_copy: Path, tmp_path: Path) -> None:
+def test_second_general_entry_for_an_intent_is_rejected(knowledge_copy: Path, tmp_path: Path) -> None:
     data = yaml.safe_load((knowledge_copy / "incidence.yml").read_text())
     general = next(e for e in data["entries"] if e.get("intent") and not e.get("when"))
     data["entries"].append({**general, "id": "another-general"})

@@ -3,6 +3,7 @@
 The entities are what SymptomExtractor reads from each message, so these tests
 run the real extraction, the real triage and a real (temporary) user database.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -17,23 +18,38 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions.patient import (
-    ActionTriage, ActionValidateSlotMappings, REPORT_SLOTS, ValidateSymptomReportForm,
+    REPORT_SLOTS,
+    ActionTriage,
+    ActionValidateSlotMappings,
+    ValidateSymptomReportForm,
 )
 from actions.staff import ActionAnswerQuestion
+from bot.core.sites import get_site
 from bot.kb import KnowledgeBase
 from bot.patient.findings import entities_from
 from bot.patient.nlp.extract import extract, get_extractor
 from bot.patient.reports.models import AlertOutbox, PatientReport
-from bot.core.sites import get_site
 from tests.support.actions_app import configure_actions
 from tests.support.userdb import session_factory
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*W036")
 TODAY = date(2025, 3, 14)
-DOMAIN: dict[str, Any] = {"forms": {"symptom_report_form": {"required_slots": [
-    "red_flag_screen", "temperature_c", "severity", "days_since_infusion", "anything_else"]}},
-    "slots": {"role": {"type": "categorical", "values": ["patient", "staff"],
-                       "mappings": [{"type": "custom"}]}}}
+DOMAIN: dict[str, Any] = {
+    "forms": {
+        "symptom_report_form": {
+            "required_slots": [
+                "red_flag_screen",
+                "temperature_c",
+                "severity",
+                "days_since_infusion",
+                "anything_else",
+            ]
+        }
+    },
+    "slots": {
+        "role": {"type": "categorical", "values": ["patient", "staff"], "mappings": [{"type": "custom"}]}
+    },
+}
 _ids = itertools.count(1)
 
 
@@ -51,17 +67,36 @@ def user_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def message(text: str, intent: str = "report_symptoms", metadata: dict | None = None) -> dict:
-    return {"text": text, "intent": {"name": intent, "confidence": 0.9},
-            "entities": entities_from(extract(text, TODAY)), "message_id": f"m{next(_ids)}",
-            "metadata": metadata or {}}
+    return {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.9},
+        "entities": entities_from(extract(text, TODAY)),
+        "message_id": f"m{next(_ids)}",
+        "metadata": metadata or {},
+    }
 
 
 def tracker(latest: dict, slots: dict[str, Any] | None = None, sender: str = "patient-1") -> Tracker:
-    events = [{"event": "action", "name": "action_listen"},
-              {"event": "user", "text": latest["text"], "parse_data": latest,
-               "metadata": latest.get("metadata"), "timestamp": 1.0}]
-    return Tracker(sender, dict(slots or {}), latest, events, False, None,
-                   {"name": "symptom_report_form"}, "action_listen")
+    events = [
+        {"event": "action", "name": "action_listen"},
+        {
+            "event": "user",
+            "text": latest["text"],
+            "parse_data": latest,
+            "metadata": latest.get("metadata"),
+            "timestamp": 1.0,
+        },
+    ]
+    return Tracker(
+        sender,
+        dict(slots or {}),
+        latest,
+        events,
+        False,
+        None,
+        {"name": "symptom_report_form"},
+        "action_listen",
+    )
 
 
 def run(action, tr: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -210,8 +245,11 @@ def test_hypothetical_question_gets_advice_without_questions_or_a_stored_report(
     reply, _ = chat.triage()
     payload = reply["custom"]["triage"]
     assert payload["disposition"] == "routine" and payload["symptoms"] == []
-    assert payload["if_case"] == {"disposition": "emergency", "rule": "heart-signs",
-                                  "symptoms": ["chest_pain"]}
+    assert payload["if_case"] == {
+        "disposition": "emergency",
+        "rule": "heart-signs",
+        "symptoms": ["chest_pain"],
+    }
     assert get_site().emergency_number in reply["text"]
     with session_factory(user_db)() as s:
         assert s.execute(select(PatientReport)).scalars().all() == []
@@ -247,12 +285,15 @@ def test_the_same_message_read_twice_counts_once() -> None:
     assert len(chat.slots["report_turns"]) == 1
 
 
-@pytest.mark.parametrize("text, metadata, role", [
-    ("I have a rash", {}, "patient"),
-    ("my patient has a rash", {}, "staff"),
-    ("my patient has a rash", {"role": "patient"}, "patient"),
-    ("I have a rash", {"role": "staff"}, "staff"),
-])
+@pytest.mark.parametrize(
+    "text, metadata, role",
+    [
+        ("I have a rash", {}, "patient"),
+        ("my patient has a rash", {}, "staff"),
+        ("my patient has a rash", {"role": "patient"}, "patient"),
+        ("I have a rash", {"role": "staff"}, "staff"),
+    ],
+)
 def test_role_slot_on_every_message(text: str, metadata: dict, role: str) -> None:
     _, events = run(ActionValidateSlotMappings(), tracker(message(text, metadata=metadata)))
     assert {"event": "slot", "name": "role", "value": role, "timestamp": None} in events
@@ -280,7 +321,9 @@ def test_patients_symptom_under_another_intent_goes_to_the_report() -> None:
 
 @pytest.mark.usefixtures("use_test_kb")
 def test_a_patients_protocol_question_never_gets_staff_text() -> None:
-    messages, events = run(ActionAnswerQuestion(), tracker(message(
-        "what premedication will I get before the infusion?", "ask_premedication")))
+    messages, events = run(
+        ActionAnswerQuestion(),
+        tracker(message("what premedication will I get before the infusion?", "ask_premedication")),
+    )
     assert messages == []
     assert events == [{"event": "followup", "name": "symptom_report_form", "timestamp": None}]

@@ -1,5 +1,6 @@
 """The patient journey's use cases on their own, without Rasa: finishing a report owns the
 whole sequence (triage → reply → save with its alert, or spool) and never fails the reply."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,9 +19,15 @@ from bot.patient.reports.spool import SPOOL_ENV
 from bot.patient.screen import load_screen
 
 UNREACHABLE = "postgresql://iar@127.0.0.1:1/iar_users"  # nothing listens on port 1
-FEVER = Turn("m1", "I have a fever of 38.6, infusion 2 days ago", (
-    entity("symptom", "fever", 12, 17, role="present", text="fever"),
-    entity("temperature", "38.6", 21, 25), entity("days_since_infusion", "2", 36, 42)))
+FEVER = Turn(
+    "m1",
+    "I have a fever of 38.6, infusion 2 days ago",
+    (
+        entity("symptom", "fever", 12, 17, role="present", text="fever"),
+        entity("temperature", "38.6", 21, 25),
+        entity("days_since_infusion", "2", 36, 42),
+    ),
+)
 
 
 def app_on(url: str) -> App:
@@ -49,8 +56,7 @@ def test_a_finished_report_is_stored_once_with_its_alert(tmp_path: Path, spool: 
     assert not spool.exists()
 
 
-def test_with_the_database_down_the_patient_gets_the_advice_and_the_report_is_spooled(
-        spool: Path) -> None:
+def test_with_the_database_down_the_patient_gets_the_advice_and_the_report_is_spooled(spool: Path) -> None:
     app = app_on(UNREACHABLE)
     reply = app.patient.finish_report((FEVER,), "none", "patient-2", "rest")
     assert reply.payload["triage"]["disposition"] == "urgent"

@@ -1,4 +1,5 @@
 """Quiz actions run with rasa_sdk's CollectingDispatcher, real Trackers and a temporary user DB."""
+
 from __future__ import annotations
 
 import asyncio
@@ -9,8 +10,15 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.quiz import (DONE, ActionAskQuizResponse, ActionFinishQuiz, ActionQuizProgress,
-                          ActionStartQuiz, ActionStopQuiz, ValidateQuizForm)
+from actions.quiz import (
+    DONE,
+    ActionAskQuizResponse,
+    ActionFinishQuiz,
+    ActionQuizProgress,
+    ActionStartQuiz,
+    ActionStopQuiz,
+    ValidateQuizForm,
+)
 from bot.kb import KnowledgeBase
 from bot.quiz import store
 from bot.quiz.bank import QUIZ_FILE, Question, QuizBank, load_bank
@@ -24,8 +32,7 @@ def bank(kb: KnowledgeBase) -> QuizBank:
 
 
 @pytest.fixture(autouse=True)
-def quiz_env(bank: QuizBank, kb: KnowledgeBase, tmp_path: Path,
-             monkeypatch: pytest.MonkeyPatch) -> str:
+def quiz_env(bank: QuizBank, kb: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """The actions use the test knowledge base, its quiz bank and a fresh user database."""
     url = f"sqlite:///{tmp_path / 'userdata.db'}"
     monkeypatch.setenv("IAR_USER_DB_URL", url)
@@ -33,14 +40,24 @@ def quiz_env(bank: QuizBank, kb: KnowledgeBase, tmp_path: Path,
     return url
 
 
-def tracker(text: str, intent: str, entities: list[dict[str, Any]] | None = None,
-            sender: str = "nurse-1", metadata: dict[str, Any] | None = None) -> Tracker:
+def tracker(
+    text: str,
+    intent: str,
+    entities: list[dict[str, Any]] | None = None,
+    sender: str = "nurse-1",
+    metadata: dict[str, Any] | None = None,
+) -> Tracker:
     metadata = {"role": "staff", **(metadata or {})}  # the quiz is for staff (Slack, Teams)
-    message = {"text": text, "intent": {"name": intent, "confidence": 0.97},
-               "entities": entities or [], "metadata": metadata}
-    events = [{"event": "action", "name": "action_listen"},
-              {"event": "user", "text": text, "parse_data": message,
-               "metadata": metadata, "input_channel": "rest"}]
+    message = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.97},
+        "entities": entities or [],
+        "metadata": metadata,
+    }
+    events = [
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": text, "parse_data": message, "metadata": metadata, "input_channel": "rest"},
+    ]
     return Tracker(sender, {}, message, events, False, None, {}, "action_listen")
 
 
@@ -50,12 +67,19 @@ def run(action, tr: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
     return dispatcher.messages, events
 
 
-def reply(text: str, sender: str = "nurse-1", intent: str = "quiz_answer",
-          entities: list[dict[str, Any]] | None = None) -> tuple[list[dict[str, Any]], Any]:
+def reply(
+    text: str,
+    sender: str = "nurse-1",
+    intent: str = "quiz_answer",
+    entities: list[dict[str, Any]] | None = None,
+) -> tuple[list[dict[str, Any]], Any]:
     """Validate one reply as the form would; returns messages and the new slot value."""
     dispatcher = CollectingDispatcher()
-    result = asyncio.run(ValidateQuizForm().validate_quiz_response(
-        text, dispatcher, tracker(text, intent, entities, sender=sender), {}))
+    result = asyncio.run(
+        ValidateQuizForm().validate_quiz_response(
+            text, dispatcher, tracker(text, intent, entities, sender=sender), {}
+        )
+    )
     return dispatcher.messages, result["quiz_response"]
 
 
@@ -66,15 +90,15 @@ def ask(bank: QuizBank, sender: str = "nurse-1") -> tuple[dict[str, Any], Questi
 
 
 def test_start_asks_with_buttons_and_option_lines(bank: QuizBank) -> None:
-    messages, events = run(ActionStartQuiz(), tracker(
-        "start the quiz", "start_quiz", metadata={"display_name": "Ana"}))
+    messages, events = run(
+        ActionStartQuiz(), tracker("start the quiz", "start_quiz", metadata={"display_name": "Ana"})
+    )
     assert messages[0]["response"] == "utter_quiz_started" and messages[0]["total"] == 10
     assert messages[0]["pass_mark"] == "80%"
-    assert events == [{"event": "slot", "timestamp": None, "name": "quiz_response",
-                       "value": None}]
+    assert events == [{"event": "slot", "timestamp": None, "name": "quiz_response", "value": None}]
     message, question = ask(bank)
     assert message["response"] == "utter_quiz_question" and message["number"] == 1
-    assert [b["payload"] for b in message["buttons"]] == list("abcde"[:len(question.options)])
+    assert [b["payload"] for b in message["buttons"]] == list("abcde"[: len(question.options)])
     assert message["buttons"][1]["title"] == f"B) {question.options[1]}"
     assert message["options"].splitlines()[0] == f"A) {question.options[0]}"
     with session_factory()() as session:
@@ -109,11 +133,13 @@ def test_unclear_reply_asks_again_without_moving_on(bank: QuizBank) -> None:
     assert again == question and message["number"] == 1
 
 
-def test_protocol_question_mid_quiz_is_answered_and_the_question_repeated(
-        bank: QuizBank) -> None:
+def test_protocol_question_mid_quiz_is_answered_and_the_question_repeated(bank: QuizBank) -> None:
     run(ActionStartQuiz(), tracker("start the quiz", "start_quiz"))
-    messages, value = reply("anaphylaxis in progress", intent="ask_manage_reaction",
-                            entities=[{"entity": "reaction", "value": "anaphylaxis"}])
+    messages, value = reply(
+        "anaphylaxis in progress",
+        intent="ask_manage_reaction",
+        entities=[{"entity": "reaction", "value": "anaphylaxis"}],
+    )
     assert value is None and "epinephrine" in messages[0]["text"].lower()
     assert "Source: " in messages[0]["text"]
     assert ask(bank)[0]["number"] == 1
@@ -147,8 +173,11 @@ def test_stop_pauses_and_start_resumes(bank: QuizBank) -> None:
 def test_slot_reset_on_activation_is_not_marked(bank: QuizBank) -> None:
     run(ActionStartQuiz(), tracker("start the quiz", "start_quiz"))
     dispatcher = CollectingDispatcher()
-    result = asyncio.run(ValidateQuizForm().validate_quiz_response(
-        None, dispatcher, tracker("start the quiz", "start_quiz"), {}))
+    result = asyncio.run(
+        ValidateQuizForm().validate_quiz_response(
+            None, dispatcher, tracker("start the quiz", "start_quiz"), {}
+        )
+    )
     assert result == {"quiz_response": None} and dispatcher.messages == []
     assert ask(bank)[0]["number"] == 1
 
@@ -160,15 +189,23 @@ def test_stop_and_answers_without_a_quiz() -> None:
 
 
 def test_topic_quiz_and_unknown_topic(bank: QuizBank) -> None:
-    messages, _ = run(ActionStartQuiz(), tracker(
-        "quiz me on premeds", "start_quiz", [{"entity": "quiz_topic", "value": "premeds"}]))
+    messages, _ = run(
+        ActionStartQuiz(),
+        tracker("quiz me on premeds", "start_quiz", [{"entity": "quiz_topic", "value": "premeds"}]),
+    )
     assert messages[0]["topic"] == bank.topic_labels["premedication"]
     with session_factory()() as session:
         attempt = store.active_attempt(session, "nurse-1")
         assert {bank.questions[q].topic for q in attempt.question_ids} == {"premedication"}
-    messages, _ = run(ActionStartQuiz(), tracker(
-        "quiz me on knitting", "start_quiz", [{"entity": "quiz_topic", "value": "knitting"}],
-        sender="nurse-2"))
+    messages, _ = run(
+        ActionStartQuiz(),
+        tracker(
+            "quiz me on knitting",
+            "start_quiz",
+            [{"entity": "quiz_topic", "value": "knitting"}],
+            sender="nurse-2",
+        ),
+    )
     assert messages[0]["response"] == "utter_quiz_unknown_topic"
     assert "premedication" in messages[0]["topics"]
     assert messages[1]["response"] == "utter_quiz_started" and messages[1]["topic"] == "all topics"

@@ -1,4 +1,5 @@
 """The quiz bank: the real one loads and agrees with the knowledge base; bad banks fail clearly."""
+
 from __future__ import annotations
 
 import re
@@ -11,8 +12,18 @@ from bot.kb import KnowledgeBase
 from bot.quiz.bank import QUIZ_FILE, QuizBank, QuizBankError, load_bank
 
 NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
-REQUIRED_TOPICS = {"incidence", "symptoms", "mechanism", "premedication", "administration",
-                   "monitoring", "grading", "management", "delayed", "education"}
+REQUIRED_TOPICS = {
+    "incidence",
+    "symptoms",
+    "mechanism",
+    "premedication",
+    "administration",
+    "monitoring",
+    "grading",
+    "management",
+    "delayed",
+    "education",
+}
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +47,8 @@ def test_real_bank_loads_with_settings(bank: QuizBank) -> None:
 
 
 def test_every_question_cites_an_existing_entry_and_shows_its_source(
-        bank: QuizBank, kb: KnowledgeBase) -> None:
+    bank: QuizBank, kb: KnowledgeBase
+) -> None:
     for q in bank.questions.values():
         assert q.entry in kb.entries, q.id
         assert q.source == kb.entries[q.entry].source_line
@@ -45,7 +57,8 @@ def test_every_question_cites_an_existing_entry_and_shows_its_source(
 
 
 def test_figures_in_explanations_and_answers_come_from_the_cited_entry(
-        bank: QuizBank, kb: KnowledgeBase) -> None:
+    bank: QuizBank, kb: KnowledgeBase
+) -> None:
     """Every number the quiz states as true appears in the knowledge entry it cites."""
     for q in bank.questions.values():
         stated = set(NUMBER.findall(f"{q.explanation} {q.options[q.answer]}"))
@@ -53,8 +66,7 @@ def test_figures_in_explanations_and_answers_come_from_the_cited_entry(
         assert not missing, f"{q.id}: {missing} not in entry {q.entry}"
 
 
-def test_question_citing_a_missing_entry_fails_naming_the_question(
-        tmp_path: Path, kb: KnowledgeBase) -> None:
+def test_question_citing_a_missing_entry_fails_naming_the_question(tmp_path: Path, kb: KnowledgeBase) -> None:
     path = _write(tmp_path, lambda d: d["questions"][0].update(entry="no-such-entry"))
     first = yaml.safe_load(QUIZ_FILE.read_text())["questions"][0]["id"]
     with pytest.raises(QuizBankError) as err:
@@ -63,20 +75,24 @@ def test_question_citing_a_missing_entry_fails_naming_the_question(
     assert f"question '{first}': cites missing knowledge entry 'no-such-entry'" in str(err.value)
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda q: q.update(answer="e"), "answer must be one of the letters"),
-    (lambda q: q.update(answer="B)"), "answer must be one of the letters"),
-    (lambda q: q.update(answer="ab"), "answer must be one of the letters"),
-    (lambda q: q.update(options=["yes", "no"]), "needs 3-5 options"),
-    (lambda q: q.update(options=list("abcdef")), "needs 3-5 options"),
-    (lambda q: q.update(options=["same", "Same", "other"]), "options must differ"),
-    (lambda q: q.update(options=["x" * 80, "y", "z"]), "at most 72 characters"),
-    (lambda q: q.update(topic="knitting"), "unknown topic 'knitting'"),
-    (lambda q: q.pop("explanation"), "missing explanation"),
-    (lambda q: q.update(hint="no"), "unknown key(s) hint"),
-])
-def test_bad_question_is_reported_with_its_id(tmp_path: Path, kb: KnowledgeBase,
-                                              change, message: str) -> None:
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda q: q.update(answer="e"), "answer must be one of the letters"),
+        (lambda q: q.update(answer="B)"), "answer must be one of the letters"),
+        (lambda q: q.update(answer="ab"), "answer must be one of the letters"),
+        (lambda q: q.update(options=["yes", "no"]), "needs 3-5 options"),
+        (lambda q: q.update(options=list("abcdef")), "needs 3-5 options"),
+        (lambda q: q.update(options=["same", "Same", "other"]), "options must differ"),
+        (lambda q: q.update(options=["x" * 80, "y", "z"]), "at most 72 characters"),
+        (lambda q: q.update(topic="knitting"), "unknown topic 'knitting'"),
+        (lambda q: q.pop("explanation"), "missing explanation"),
+        (lambda q: q.update(hint="no"), "unknown key(s) hint"),
+    ],
+)
+def test_bad_question_is_reported_with_its_id(
+    tmp_path: Path, kb: KnowledgeBase, change, message: str
+) -> None:
     path = _write(tmp_path, lambda d: change(d["questions"][1]))
     qid = yaml.safe_load(QUIZ_FILE.read_text())["questions"][1]["id"]
     with pytest.raises(QuizBankError) as err:
@@ -84,12 +100,12 @@ def test_bad_question_is_reported_with_its_id(tmp_path: Path, kb: KnowledgeBase,
     assert f"question '{qid}'" in str(err.value) and message in str(err.value)
 
 
-def test_duplicate_ids_and_several_problems_are_reported_together(
-        tmp_path: Path, kb: KnowledgeBase) -> None:
+def test_duplicate_ids_and_several_problems_are_reported_together(tmp_path: Path, kb: KnowledgeBase) -> None:
     def change(data: dict) -> None:
         data["questions"][2]["id"] = data["questions"][0]["id"]
         data["questions"][3]["entry"] = "gone"
         data["settings"]["pass_mark"] = 80
+
     with pytest.raises(QuizBankError) as err:
         load_bank(_write(tmp_path, change), kb)
     text = str(err.value)

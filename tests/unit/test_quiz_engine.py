@@ -1,4 +1,5 @@
 """Pure quiz logic: question choice (missed first, no repeats, topic) and scoring."""
+
 from __future__ import annotations
 
 import random
@@ -28,8 +29,7 @@ def test_order_is_random() -> None:
 
 
 def test_missed_questions_come_first_in_their_order() -> None:
-    ids = choose_questions(QUESTIONS, 10, missed=["q7", "q3", "q7", "gone"],
-                           rng=random.Random(1))
+    ids = choose_questions(QUESTIONS, 10, missed=["q7", "q3", "q7", "gone"], rng=random.Random(1))
     assert ids[:2] == ["q7", "q3"] and len(set(ids)) == 10
 
 
@@ -39,8 +39,7 @@ def test_more_missed_than_asked_fills_the_quiz_with_missed_ones() -> None:
 
 
 def test_topic_filter_and_small_topics() -> None:
-    ids = choose_questions(QUESTIONS, 15, missed=["q2", "q3"], topic="grading",
-                           rng=random.Random(2))
+    ids = choose_questions(QUESTIONS, 15, missed=["q2", "q3"], topic="grading", rng=random.Random(2))
     assert len(ids) == 10 and ids[0] == "q3"
     assert all(int(i[1:]) % 2 for i in ids)
 
@@ -54,8 +53,12 @@ def test_pass_mark(correct: int, passed: bool) -> None:
 
 
 def test_topics_to_review_follow_the_topic_order() -> None:
-    outcomes = [(question("a", "management"), False), (question("b", "grading"), False),
-                (question("c", "grading"), False), (question("d", "incidence"), True)]
+    outcomes = [
+        (question("a", "management"), False),
+        (question("b", "grading"), False),
+        (question("c", "grading"), False),
+        (question("d", "incidence"), True),
+    ]
     result = score(outcomes, 0.8, ["incidence", "grading", "management"])
     assert result.review_topics == ("grading", "management") and not result.passed
 

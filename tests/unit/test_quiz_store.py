@@ -1,4 +1,5 @@
 """Quiz progress in the user database: resume, persistence, progress, roster and CSV export."""
+
 from __future__ import annotations
 
 import csv
@@ -9,8 +10,8 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.ops import cli
 from bot.kb import KnowledgeBase
+from bot.ops import cli
 from bot.quiz import store
 from bot.quiz.bank import QUIZ_FILE, QuizBank, load_bank
 from bot.quiz.roster import format_table, write_csv
@@ -29,8 +30,9 @@ def db_url(tmp_path: Path) -> str:
 
 def answer(session: Session, attempt: store.QuizAttempt, bank: QuizBank, right: bool) -> None:
     question = bank.questions[attempt.current_question_id]
-    store.record_answer(session, attempt, bank,
-                        question.answer if right else (question.answer + 1) % len(question.options))
+    store.record_answer(
+        session, attempt, bank, question.answer if right else (question.answer + 1) % len(question.options)
+    )
 
 
 def test_interrupted_quiz_resumes_where_it_stopped(bank: QuizBank, db_url: str) -> None:
@@ -47,8 +49,7 @@ def test_interrupted_quiz_resumes_where_it_stopped(bank: QuizBank, db_url: str) 
 
 def test_attempt_survives_a_new_engine_on_the_same_file(bank: QuizBank, db_url: str) -> None:
     with session_factory(db_url).begin() as session:
-        attempt, _ = store.start_or_resume(session, "nurse", bank, display_name="Ana",
-                                           channel="slack")
+        attempt, _ = store.start_or_resume(session, "nurse", bank, display_name="Ana", channel="slack")
         for i in range(10):
             answer(session, attempt, bank, i != 0)
     engine = create_engine(db_url, future=True)  # as a restarted server would open it
@@ -114,7 +115,9 @@ def test_roster_table_and_csv_export(bank: QuizBank, db_url: str, tmp_path: Path
     with session_factory(db_url)() as session:
         rows = store.roster(session)
     assert [(r.display_name, r.attempts, r.best_score, r.passed) for r in rows] == [
-        ("Ana Nurse", 1, 1.0, True), ("U2", 1, 0.5, False)]
+        ("Ana Nurse", 1, 1.0, True),
+        ("U2", 1, 0.5, False),
+    ]
     table = format_table(rows)
     assert "Ana Nurse" in table and "100%" in table and "50%" in table
     out = tmp_path / "roster.csv"
@@ -127,9 +130,13 @@ def test_roster_table_and_csv_export(bank: QuizBank, db_url: str, tmp_path: Path
     assert exported[1]["passed_at"] == ""
 
 
-def test_roster_command_line(bank: QuizBank, db_url: str, tmp_path: Path,
-                             monkeypatch: pytest.MonkeyPatch,
-                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_roster_command_line(
+    bank: QuizBank,
+    db_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     _two_staff(bank, db_url)
     monkeypatch.setenv("IAR_USER_DB_URL", db_url)
     out = tmp_path / "export.csv"

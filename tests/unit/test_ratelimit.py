@@ -1,5 +1,6 @@
 """bot.rasa.channels.ratelimit without a server: sliding windows, the red-flag exemption,
 coalescing of identical messages, and guessable web chat ids."""
+
 from __future__ import annotations
 
 import asyncio
@@ -8,8 +9,13 @@ import secrets
 import pytest
 
 from bot.rasa.channels.ratelimit import (
-    DEFAULT_ADDRESS_LIMIT, DEFAULT_SENDER_LIMIT, InFlight, SlidingWindow, WebChatLimits,
-    low_entropy, parse_limit,
+    DEFAULT_ADDRESS_LIMIT,
+    DEFAULT_SENDER_LIMIT,
+    InFlight,
+    SlidingWindow,
+    WebChatLimits,
+    low_entropy,
+    parse_limit,
 )
 
 
@@ -55,6 +61,7 @@ def test_limits_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> No
 def allow(limits: WebChatLimits, address: str, sender: str, red_flag: bool = False) -> bool:
     async def holds() -> bool:
         return red_flag
+
     return asyncio.run(limits.allow(address, sender, holds))
 
 
@@ -83,8 +90,7 @@ def test_identical_messages_sent_at_once_make_one_run() -> None:
 
     async def five_at_once() -> list[list[str]]:
         in_flight = InFlight()
-        return await asyncio.gather(*(in_flight.run(("s", "I have chest pain"), turn)
-                                      for _ in range(5)))
+        return await asyncio.gather(*(in_flight.run(("s", "I have chest pain"), turn) for _ in range(5)))
 
     assert asyncio.run(five_at_once()) == [["reply"]] * 5 and len(runs) == 1
 
@@ -102,8 +108,9 @@ def test_a_repeat_after_the_first_finished_is_a_new_message_and_errors_reach_all
 
     async def scenario() -> list[object]:
         first, second = await in_flight.run("k", turn), await in_flight.run("k", turn)
-        failed = await asyncio.gather(*(in_flight.run("f", failing) for _ in range(2)),
-                                      return_exceptions=True)
+        failed = await asyncio.gather(
+            *(in_flight.run("f", failing) for _ in range(2)), return_exceptions=True
+        )
         return [first, second, *failed]
 
     first, second, *failed = asyncio.run(scenario())
@@ -111,10 +118,18 @@ def test_a_repeat_after_the_first_finished_is_a_new_message_and_errors_reach_all
     assert all(isinstance(e, RuntimeError) for e in failed)
 
 
-@pytest.mark.parametrize("sender", [
-    "aaaaaaaaaaaaaaaa", "abcdefghijklmnop", "1234567890123456", "patient1patient1",
-    "0000000000000000000000000000000000000001", "abababababababababab", "patient-aaaaaaaaaaaa1",
-])
+@pytest.mark.parametrize(
+    "sender",
+    [
+        "aaaaaaaaaaaaaaaa",
+        "abcdefghijklmnop",
+        "1234567890123456",
+        "patient1patient1",
+        "0000000000000000000000000000000000000001",
+        "abababababababababab",
+        "patient-aaaaaaaaaaaa1",
+    ],
+)
 def test_guessable_web_chat_ids_are_low_entropy(sender: str) -> None:
     assert low_entropy(sender)
 

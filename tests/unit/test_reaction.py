@@ -1,14 +1,15 @@
 """Grading a reaction in progress from its description: table-driven cases from the
 thresholds in knowledge/reaction_grading.yml (CTCAE v5.0, Resus Council UK 2021,
 NIAID/FAAN 2006), and the data's own consistency."""
+
 from __future__ import annotations
 
 import pytest
 import yaml
 
-from bot.staff.answers import answer_question, reaction_text
-from bot.kb import KnowledgeBase
 from bot.core.paths import KNOWLEDGE_DIR
+from bot.kb import KnowledgeBase
+from bot.staff.answers import answer_question, reaction_text
 from bot.staff.reaction import Assessment, assess, load_rules, rules
 from bot.staff.shorthand import expand
 
@@ -20,7 +21,7 @@ CASES = [
     ("lips swelling", "3-4"),
     ("stridor 20 min in", "3-4"),
     ("tongue feels swollen and her voice has gone hoarse", "3-4"),
-    ("flushed, BP 100/60, was 150/90 at baseline", "3-4"),      # a 33 % fall
+    ("flushed, BP 100/60, was 150/90 at baseline", "3-4"),  # a 33 % fall
     ("hives and wheeze", "3-4"),
     # life-threatening: grade 4
     ("pt collapsed and unresponsive", "4"),
@@ -28,7 +29,7 @@ CASES = [
     # thresholds not crossed: not an emergency on their own
     ("flushed, sats 92", "1-2"),
     ("flushed, BP 90/60", "1-2"),
-    ("flushed, BP 110/70, was 150/90 at baseline", "1-2"),       # a 27 % fall
+    ("flushed, BP 110/70, was 150/90 at baseline", "1-2"),  # a 27 % fall
     # skin and general signs: grade 1-2, narrowed by how it responded
     ("hives all over, itchy", "1-2"),
     ("rigors and temp 38.9", "1-2"),
@@ -51,8 +52,8 @@ CASES = [
     ("left hand gone numb", "1-2"),
     # systolic written as SBP, or as a fall "from X to Y"; a soft BP is hypotension
     ("urticaria and an SBP of 78", "3-4"),
-    ("systolic went from 160 to 100 in ten minutes", "3-4"),     # a 37 % fall
-    ("flushed, bp came down from 130 to 110", "1-2"),            # a 15 % fall
+    ("systolic went from 160 to 100 in ten minutes", "3-4"),  # a 37 % fall
+    ("flushed, bp came down from 130 to 110", "1-2"),  # a 15 % fall
     ("flushed and BP soft", "3-4"),
     # prolonged, recurring or needing admission: grade 3
     ("pyrexial 38.9 an hour after the pause, paracetamol not helping", "3"),
@@ -68,8 +69,9 @@ def test_description_gets_the_grade_it_supports(text: str, outcome: str) -> None
     assert assessment is not None and assessment.outcome == outcome, (text, assessment)
 
 
-@pytest.mark.parametrize("text", ["what BP counts as hypotension", "premeds?", "no rash, no sob",
-                                  "IAR numbers by course"])
+@pytest.mark.parametrize(
+    "text", ["what BP counts as hypotension", "premeds?", "no rash, no sob", "IAR numbers by course"]
+)
 def test_no_sign_no_assessment_or_only_a_question(text: str) -> None:
     assessment = assess(expand(text))
     assert assessment is None or not assessment.findings or text.startswith("what")
@@ -80,12 +82,17 @@ def test_stated_grade_is_kept_unless_the_signs_support_a_higher_one() -> None:
     assert assess(expand("gr 1 i think, sats 88"), "1").outcome == "3-4"
 
 
-@pytest.mark.parametrize("text", [
-    "pt started wheezing 30 min in, sats 91%, what now", "BP 85/50", "lips swelling",
-    "pt collapsed, unresponsive, cant get a BP", "urticaria and wheezy, sats 94",
-])
-def test_emergency_reply_leads_with_stop_emergency_team_epinephrine(kb: KnowledgeBase,
-                                                                   text: str) -> None:
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pt started wheezing 30 min in, sats 91%, what now",
+        "BP 85/50",
+        "lips swelling",
+        "pt collapsed, unresponsive, cant get a BP",
+        "urticaria and wheezy, sats 94",
+    ],
+)
+def test_emergency_reply_leads_with_stop_emergency_team_epinephrine(kb: KnowledgeBase, text: str) -> None:
     reply = answer_question(kb, "nlu_fallback", [], text)
     head = reply.text.split("\n")[0].lower()
     assert reply.kind == "reaction"
@@ -108,8 +115,7 @@ def test_question_about_a_sign_is_not_read_as_a_reaction(kb: KnowledgeBase) -> N
 
 def test_every_outcome_entry_and_citation_exists(kb: KnowledgeBase) -> None:
     grading = rules()
-    sources = {s["id"] for s in yaml.safe_load((KNOWLEDGE_DIR / "sources.yml").read_text())
-               ["sources"]}
+    sources = {s["id"] for s in yaml.safe_load((KNOWLEDGE_DIR / "sources.yml").read_text())["sources"]}
     for name, outcome in grading.outcomes.items():
         assert set(outcome["entries"]) <= kb.entries.keys(), name
         assert set(outcome["cites"]) <= sources, name
@@ -129,16 +135,29 @@ def test_malformed_grading_file_fails_loudly(tmp_path) -> None:
         load_rules(bad)
 
 
-@pytest.mark.parametrize("intent, text, entry", [
-    ("report_symptoms", "pt rang this morning, temp 38.3 the day after her infusion",
-     "delayed-same-day-contact"),
-    ("ask_delayed_reactions", "mild headache and tired the day after, normal?",
-     "delayed-expected-symptoms"),
-    ("report_symptoms", "pt says legs tingly the day after but it's her usual MS",
-     "delayed-new-versus-usual-ms"),
-])
-def test_signs_after_the_infusion_get_the_delayed_advice(kb: KnowledgeBase, intent: str,
-                                                         text: str, entry: str) -> None:
+@pytest.mark.parametrize(
+    "intent, text, entry",
+    [
+        (
+            "report_symptoms",
+            "pt rang this morning, temp 38.3 the day after her infusion",
+            "delayed-same-day-contact",
+        ),
+        (
+            "ask_delayed_reactions",
+            "mild headache and tired the day after, normal?",
+            "delayed-expected-symptoms",
+        ),
+        (
+            "report_symptoms",
+            "pt says legs tingly the day after but it's her usual MS",
+            "delayed-new-versus-usual-ms",
+        ),
+    ],
+)
+def test_signs_after_the_infusion_get_the_delayed_advice(
+    kb: KnowledgeBase, intent: str, text: str, entry: str
+) -> None:
     reply = answer_question(kb, intent, [], text)
     assert reply.kind == "answer" and reply.entry_ids[0] == entry
 
@@ -148,20 +167,23 @@ def test_emergency_after_the_infusion_is_still_an_emergency(kb: KnowledgeBase) -
     assert reply.kind == "reaction" and "stop the infusion" in reply.text.split("\n")[0]
 
 
-@pytest.mark.parametrize("intent, confidence, text", [
-    ("nlu_fallback", 0.3, "urticaria on both arms and itchy, obs all normal"),
-    ("ask_vital_signs", 0.4, "nausea and a headache an hour in, observations stable"),
-    ("ask_optional_premedication", 0.8, "rash cleared with a pause plus cetirizine, what grade"),
-    ("ask_vital_signs", 0.9, "urticaria and itch on the chest, obs normal"),
-])
-def test_a_description_that_only_tells_or_asks_its_grade_is_graded(kb: KnowledgeBase, intent,
-                                                                    confidence, text) -> None:
+@pytest.mark.parametrize(
+    "intent, confidence, text",
+    [
+        ("nlu_fallback", 0.3, "urticaria on both arms and itchy, obs all normal"),
+        ("ask_vital_signs", 0.4, "nausea and a headache an hour in, observations stable"),
+        ("ask_optional_premedication", 0.8, "rash cleared with a pause plus cetirizine, what grade"),
+        ("ask_vital_signs", 0.9, "urticaria and itch on the chest, obs normal"),
+    ],
+)
+def test_a_description_that_only_tells_or_asks_its_grade_is_graded(
+    kb: KnowledgeBase, intent, confidence, text
+) -> None:
     reply = answer_question(kb, intent, [], text, confidence=confidence)
     assert reply.kind == "reaction" and "CTCAE grade" in reply.text, reply
 
 
 def test_stroke_signs_during_the_infusion_say_stop_and_emergency_team(kb: KnowledgeBase) -> None:
-    reply = answer_question(kb, "ask_manage_reaction", [],
-                            "sudden facial droop and slurring mid infusion")
+    reply = answer_question(kb, "ask_manage_reaction", [], "sudden facial droop and slurring mid infusion")
     assert reply.kind == "reaction" and "life-threatening" in reply.text
     assert "stop the infusion" in reply.text and "emergency" in reply.text

@@ -12,6 +12,7 @@ the figures measured when the thresholds were set (README.md):
 scores at or above the threshold; a false positive is a message without a red
 flag where any sign does.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -21,9 +22,17 @@ import pytest
 import yaml
 
 from bot.patient.nlp.embedding import encoder
-from bot.patient.nlp.red_flag_similarity import (PARAPHRASES_FILE, ParaphraseError, RedFlagDetector,
-                                         build_cache, detector, load_detector, load_paraphrases,
-                                         segments, similar_signs)
+from bot.patient.nlp.red_flag_similarity import (
+    PARAPHRASES_FILE,
+    ParaphraseError,
+    RedFlagDetector,
+    build_cache,
+    detector,
+    load_detector,
+    load_paraphrases,
+    segments,
+    similar_signs,
+)
 from bot.patient.symptoms import load_lexicon
 
 pytestmark = pytest.mark.slow  # loads the sentence-embedding model (make test-fast skips it)
@@ -47,18 +56,20 @@ def _cases(name: str) -> list[dict]:
 @pytest.fixture(scope="module")
 def scored() -> dict[str, list[tuple[dict, dict[str, float]]]]:
     """Every fixture message with its sign scores, computed once."""
-    return {name: [(c, {m.sign: m.score for m in similar_signs(c["text"])}) for c in _cases(name)]
-            for name in ("red_flag_dev.yml", "red_flag_check.yml")}
+    return {
+        name: [(c, {m.sign: m.score for m in similar_signs(c["text"])}) for c in _cases(name)]
+        for name in ("red_flag_dev.yml", "red_flag_check.yml")
+    }
 
 
 @pytest.mark.parametrize("name,level,min_recall,max_fpr", GATES)
 def test_recall_and_false_positives_stay_above_the_measured_figures(
-        scored: dict, name: str, level: str, min_recall: float, max_fpr: float) -> None:
+    scored: dict, name: str, level: str, min_recall: float, max_fpr: float
+) -> None:
     threshold = getattr(detector().thresholds, level)
     positives = [(c, s) for c, s in scored[name] if c["signs"]]
     negatives = [(c, s) for c, s in scored[name] if not c["signs"]]
-    missed = [c["text"] for c, s in positives
-              if max(s.get(sign, 0.0) for sign in c["signs"]) < threshold]
+    missed = [c["text"] for c, s in positives if max(s.get(sign, 0.0) for sign in c["signs"]) < threshold]
     flagged = [c["text"] for c, s in negatives if max(s.values(), default=0.0) >= threshold]
     assert 1 - len(missed) / len(positives) >= min_recall, missed
     assert len(flagged) / len(negatives) <= max_fpr, flagged
@@ -83,19 +94,21 @@ TOP_SIGN_CASES = [
     ("there was blood when I coughed this morning", "coughing_blood", "coughed"),
     ("lost the sight in my right eye all of a sudden", "vision_loss", "sight"),
     ("heart is pounding really fast since the drip yesterday", "palpitations_with_red_flag", "heart"),
-    ("Hi. I had my infusion on Monday and felt tired for a day, then fine. Today I'm "
-     "making dinner and I can't lift my right arm at all, it's just hanging there.",
-     "limb_weakness_one_side", "lift my right arm"),
+    (
+        "Hi. I had my infusion on Monday and felt tired for a day, then fine. Today I'm "
+        "making dinner and I can't lift my right arm at all, it's just hanging there.",
+        "limb_weakness_one_side",
+        "lift my right arm",
+    ),
 ]
 
 
 @pytest.mark.parametrize("text,sign,span_words", TOP_SIGN_CASES)
-def test_the_sign_comes_first_above_name_first_with_its_span(text: str, sign: str,
-                                                               span_words: str) -> None:
+def test_the_sign_comes_first_above_name_first_with_its_span(text: str, sign: str, span_words: str) -> None:
     top = similar_signs(text)[0]
     assert top.sign == sign
     assert top.score >= detector().thresholds.name_first
-    assert span_words in text[top.start:top.end]
+    assert span_words in text[top.start : top.end]
 
 
 def test_a_red_flag_at_the_end_of_a_5000_character_message_is_found() -> None:
@@ -104,7 +117,7 @@ def test_a_red_flag_at_the_end_of_a_5000_character_message_is_found() -> None:
     assert len(text) > 5000
     top = similar_signs(text)[0]
     assert top.sign == "headache_sudden_severe" and top.score >= detector().thresholds.strong
-    assert text[top.start:top.end].startswith("Now I suddenly have the worst headache")
+    assert text[top.start : top.end].startswith("Now I suddenly have the worst headache")
 
 
 @pytest.mark.parametrize("text", ["", "   ", "?!", "12345", "ok"])
@@ -139,8 +152,11 @@ def test_the_cache_is_rebuilt_when_the_paraphrases_change(tmp_path: Path) -> Non
     build_cache(path, cache)
     assert "bananas" not in {m.sign for m in load_detector(path, cache).similar_signs("x")}
     text = path.read_text(encoding="utf-8").replace(
-        "signs:\n", "signs:\n  bananas:\n    source: \"test\"\n    cites: [us-label]\n"
-                    "    paraphrases: [\"I ate too many bananas\"]\n", 1)
+        "signs:\n",
+        'signs:\n  bananas:\n    source: "test"\n    cites: [us-label]\n'
+        '    paraphrases: ["I ate too many bananas"]\n',
+        1,
+    )
     path.write_text(text, encoding="utf-8")
     fresh: RedFlagDetector = load_detector(path, cache)
     assert fresh.similar_signs("I have eaten far too many bananas")[0].sign == "bananas"
@@ -157,15 +173,23 @@ def test_a_cache_from_other_paraphrases_is_not_used(tmp_path: Path) -> None:
     assert cache.stat().st_mtime_ns != before
 
 
-@pytest.mark.parametrize("old,new,message", [
-    ("  name_first: 0.55\n", "", "thresholds"),
-    ("  strong: 0.75\n", "  strong: 0.50\n", "name_first <= strong"),
-    ("cites: [us-label, rcuk-2021]", "cites: [no-such-source]", "unknown sources"),
-    ("signs:\n  face_droop:\n", "signs:\n  empty_sign:\n    source: x\n    cites: [us-label]\n"
-                                "    paraphrases: []\n  face_droop:\n", "non-empty paraphrases"),
-])
-def test_an_invalid_paraphrase_file_is_refused_with_the_reason(tmp_path: Path, old: str, new: str,
-                                                                message: str) -> None:
+@pytest.mark.parametrize(
+    "old,new,message",
+    [
+        ("  name_first: 0.55\n", "", "thresholds"),
+        ("  strong: 0.75\n", "  strong: 0.50\n", "name_first <= strong"),
+        ("cites: [us-label, rcuk-2021]", "cites: [no-such-source]", "unknown sources"),
+        (
+            "signs:\n  face_droop:\n",
+            "signs:\n  empty_sign:\n    source: x\n    cites: [us-label]\n"
+            "    paraphrases: []\n  face_droop:\n",
+            "non-empty paraphrases",
+        ),
+    ],
+)
+def test_an_invalid_paraphrase_file_is_refused_with_the_reason(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
     path = _copy_knowledge(tmp_path)
     text = path.read_text(encoding="utf-8")
     assert old in text

@@ -1,4 +1,5 @@
 """Patient reports in the user database: save + enqueue in one transaction, dedupe, list, CSV."""
+
 from __future__ import annotations
 
 import csv
@@ -21,8 +22,13 @@ from bot.patient.reports.store import save_report
 from bot.patient.triage import Report, triage
 from tests.support.userdb import session_factory
 
-SITE = Site(id="test", name="Test Site", emergency_number="000", site_phone="+61 491 570 006",
-            on_call="Ask for the trial nurse.")
+SITE = Site(
+    id="test",
+    name="Test Site",
+    emergency_number="000",
+    site_phone="+61 491 570 006",
+    on_call="Ask for the trial nurse.",
+)
 
 
 def findings(*ids: str, status: str = "present") -> tuple[Finding, ...]:
@@ -45,8 +51,16 @@ def sessions(db_url: str):
 
 
 def save(sessions, report: Report, key: str, text: str = "my words", sender: str = "patient-1"):
-    return save_report(sessions, sender_id=sender, channel="rest", text=text, report=report,
-                       decision=triage(report), site=SITE, dedupe_key=key)
+    return save_report(
+        sessions,
+        sender_id=sender,
+        channel="rest",
+        text=text,
+        report=report,
+        decision=triage(report),
+        site=SITE,
+        dedupe_key=key,
+    )
 
 
 def test_emergency_report_and_its_alert_are_saved_together(sessions) -> None:
@@ -55,8 +69,10 @@ def test_emergency_report_and_its_alert_are_saved_together(sessions) -> None:
     with sessions() as s:
         report = s.get(PatientReport, saved.report_id)
         assert (report.disposition, report.rule, report.site_id) == ("emergency", "stroke-signs", "test")
-        assert report.symptoms == [{"id": "face_droop", "status": "present"},
-                                   {"id": "fever", "status": "negated"}]
+        assert report.symptoms == [
+            {"id": "face_droop", "status": "present"},
+            {"id": "fever", "status": "negated"},
+        ]
         assert (report.text, report.days_since_infusion, report.channel) == ("my face is drooping", 1, "rest")
         assert report.created_at is not None
         alert = s.get(AlertOutbox, saved.alert_id)
@@ -111,7 +127,7 @@ def test_list_filters_by_disposition_newest_first(sessions) -> None:
 
 
 def test_csv_export(sessions, tmp_path: Path) -> None:
-    save(sessions, URGENT, "p:1", text="=HYPERLINK(\"http://evil\")\nI have a fever of 38.6")
+    save(sessions, URGENT, "p:1", text='=HYPERLINK("http://evil")\nI have a fever of 38.6')
     save(sessions, ROUTINE, "p:2", text="mild headache")
     with sessions() as s:
         rows = list_reports(s)
@@ -121,15 +137,20 @@ def test_csv_export(sessions, tmp_path: Path) -> None:
         table = list(csv.DictReader(handle))
     assert [r["disposition"] for r in table] == ["routine", "urgent"]
     urgent = table[1]
-    assert (urgent["rule"], urgent["symptoms"], urgent["temperature_c"], urgent["days_since_infusion"]) \
-        == ("fever-38", "fever", "38.6", "2")
+    assert (urgent["rule"], urgent["symptoms"], urgent["temperature_c"], urgent["days_since_infusion"]) == (
+        "fever-38",
+        "fever",
+        "38.6",
+        "2",
+    )
     assert urgent["all_symptoms"] == "fever:present" and urgent["alert"] == "pending (0 attempts)"
     assert urgent["text"].startswith("'=HYPERLINK")  # never a live formula in a spreadsheet
     assert list(table[0]) == list(export.CSV_COLUMNS)
 
 
-def test_cli_lists_and_exports_and_logs_access(sessions, db_url: str, tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+def test_cli_lists_and_exports_and_logs_access(
+    sessions, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
     log = tmp_path / "access.log"
     monkeypatch.setattr(export, "ACCESS_LOG", log)
     monkeypatch.setenv("IAR_USER_DB_URL", db_url)

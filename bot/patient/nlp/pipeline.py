@@ -1,4 +1,5 @@
 """Build the rule-based medspaCy pipeline: PyRuSH sentences, symptom TargetMatcher, ConText."""
+
 from __future__ import annotations
 
 import logging
@@ -44,13 +45,16 @@ def _reach_check(config: ContextConfig) -> Callable[[Span, Span, Span], bool]:
     def modifies(target: Span, modifier: Span, between: Span) -> bool:
         doc = target.doc
         in_symptom = {i for ent in doc.ents for i in range(ent.start, ent.end)}
-        gap = [t for t in between if t.i not in in_symptom and not modifier.start <= t.i < modifier.end
-               and not t.like_num]
+        gap = [
+            t
+            for t in between
+            if t.i not in in_symptom and not modifier.start <= t.i < modifier.end and not t.like_num
+        ]
         if any(t.lower_ not in config.fillers and t.lower_ not in config.list_words for t in gap):
             return False
         if not any(t.text == "," for t in gap):
             return True
-        after = doc[target.end:min(len(doc), target.end + config.list_lookahead)]
+        after = doc[target.end : min(len(doc), target.end + config.list_lookahead)]
         return any(t.lower_ in config.list_words and t.text != "," for t in list(gap) + list(after))
 
     return modifies
@@ -68,8 +72,10 @@ def _context_rules(config: ContextConfig) -> list[ConTextRule]:
     check = _reach_check(config)
     return [
         ConTextRule(
-            spec.literal, spec.category,
-            direction=spec.direction, max_scope=spec.max_scope,
+            spec.literal,
+            spec.category,
+            direction=spec.direction,
+            max_scope=spec.max_scope,
             terminated_by=set(config.terminated_by.get(spec.category, ())),
             on_modifies=check if spec.category in config.reach_categories else None,
         )

@@ -1,4 +1,5 @@
 """Read temperatures, time since the infusion and severity words from a message."""
+
 from __future__ import annotations
 
 import re
@@ -18,45 +19,95 @@ _NUM = r"(?<![\d.,])(\d{2,3}(?:[.,]\d{1,2})?)(?![\d])"
 _DEG = r"(?:\s*(?:°|º|˚|degrees?|deg)\.?)"
 _UNIT_TEMP = re.compile(_NUM + _DEG + r"?\s*(celsius|centigrade|fahrenheit|c|f)\b", re.I)
 _DEG_ONLY = re.compile(_NUM + _DEG + r"(?!\s*(?:celsius|centigrade|fahrenheit|c|f)\b)", re.I)
-_NOT_TEMP_UNIT = (r"(?!\s*(?:%|/|(?:mg|kg|ml|lbs?|pounds|m|km|miles|metres|meters|bpm|mmhg|years?|yrs?|"
-                  r"days?|hours?|hrs?|mins?|minutes?|times?|weeks?|months?|am|pm)\b))")
-_TEMP_WORD = (r"(?:temp(?:erature)?s?|fever|feverish|thermometer|febrile|pyrexia|reading|"
-              r"measured|it\s+(?:was|is)|ran|running)")
-_WORD_THEN_NUM = re.compile(
-    r"\b" + _TEMP_WORD + r"\b[^.!?\d]{0,25}?" + _NUM + _NOT_TEMP_UNIT, re.I)
+_NOT_TEMP_UNIT = (
+    r"(?!\s*(?:%|/|(?:mg|kg|ml|lbs?|pounds|m|km|miles|metres|meters|bpm|mmhg|years?|yrs?|"
+    r"days?|hours?|hrs?|mins?|minutes?|times?|weeks?|months?|am|pm)\b))"
+)
+_TEMP_WORD = (
+    r"(?:temp(?:erature)?s?|fever|feverish|thermometer|febrile|pyrexia|reading|"
+    r"measured|it\s+(?:was|is)|ran|running)"
+)
+_WORD_THEN_NUM = re.compile(r"\b" + _TEMP_WORD + r"\b[^.!?\d]{0,25}?" + _NUM + _NOT_TEMP_UNIT, re.I)
 # "38.4 temp", "101.5 on the thermometer"
-_NUM_THEN_WORD = re.compile(_NUM + _DEG + r"?\s*(?:(?:on|by)\s+(?:the|my)\s+)?"
-                            r"(?:fever|temp(?:erature)?|thermometer)\b", re.I)
+_NUM_THEN_WORD = re.compile(
+    _NUM + _DEG + r"?\s*(?:(?:on|by)\s+(?:the|my)\s+)?"
+    r"(?:fever|temp(?:erature)?|thermometer)\b",
+    re.I,
+)
 # a further reading right after one ("37.8 then 38.3", "38.2, now 38.9")
-_NEXT_READING = re.compile(r"\s*(?:°\s*[cf]?)?[\s,;]*(?:then|and|now|later|rising to|up to|->|to)?"
-                           r"[\s,]*(?:now\s+)?" + _NUM + _NOT_TEMP_UNIT, re.I)
+_NEXT_READING = re.compile(
+    r"\s*(?:°\s*[cf]?)?[\s,;]*(?:then|and|now|later|rising to|up to|->|to)?"
+    r"[\s,]*(?:now\s+)?" + _NUM + _NOT_TEMP_UNIT,
+    re.I,
+)
 
 # "38 point 2", "38 pt 6": a reading said in words, read like 38.2
 _POINT_TEMP = re.compile(r"(?<![\d.,])(\d{2,3})\s*(?:point|pt|dot)\s*(\d)\b", re.I)
 
 _NUMBER_WORDS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
-    "thirteen": 13, "fourteen": 14, "a couple of": 2, "couple of": 2, "a couple": 2,
-    "a few": 3, "few": 3, "several": 3,
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "a couple of": 2,
+    "couple of": 2,
+    "a couple": 2,
+    "a few": 3,
+    "few": 3,
+    "several": 3,
 }
 _COUNT = r"(\d{1,3}|" + "|".join(sorted((re.escape(w) for w in _NUMBER_WORDS), key=len, reverse=True)) + r")"
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
-           "september", "october", "november", "december")
-_MONTH = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|" \
-         r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+_MONTH = (
+    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
 _ORD = r"(\d{1,2})(?:st|nd|rd|th)?"
 
 _FIXED_DAYS = [
     (re.compile(r"\b(?:the\s+)?day\s+before\s+yesterday\b", re.I), 2),
     (re.compile(r"\b(?:yesterday|last\s+night)\b", re.I), 1),
-    (re.compile(r"\b(?:today|this\s+(?:morning|afternoon|evening)|tonight|earlier\s+on|"
-                r"earlier\s+today|just\s+now|(?:an?|one|a\s+few|few|couple\s+of|a\s+couple\s+of)"
-                r"\s+hours?\s+ago)\b", re.I), 0),
+    (
+        re.compile(
+            r"\b(?:today|this\s+(?:morning|afternoon|evening)|tonight|earlier\s+on|"
+            r"earlier\s+today|just\s+now|(?:an?|one|a\s+few|few|couple\s+of|a\s+couple\s+of)"
+            r"\s+hours?\s+ago)\b",
+            re.I,
+        ),
+        0,
+    ),
 ]
-_AGO = re.compile(r"\b" + _COUNT + r"\s*(day|days|night|nights|week|weeks|fortnight|fortnights|hour|"
-                  r"hours|hrs?|h|minutes?|mins?)\s+(?:ago|back|before|after|since|post)\b", re.I)
+_AGO = re.compile(
+    r"\b" + _COUNT + r"\s*(day|days|night|nights|week|weeks|fortnight|fortnights|hour|"
+    r"hours|hrs?|h|minutes?|mins?)\s+(?:ago|back|before|after|since|post)\b",
+    re.I,
+)
 # "day 3 after the infusion", "day 5 since the drip": the n-th day since the infusion
 # ("40 min into day 1", "day 2 of the course" are days of a course, not since it)
 _DAY_N = re.compile(r"\bday\s+(\d{1,2})\s+(?:after|since|post|following)\b", re.I)
@@ -105,11 +156,14 @@ def parse_temperature(text: str) -> Quantity | None:
     for m in _UNIT_TEMP.finditer(text):
         unit = "f" if m.group(2).lower().startswith("f") else "c"
         readings.append((_as_celsius(_to_float(m.group(1)), unit), m.start(1), m.end()))
-    readings += [(_as_celsius(float(f"{m.group(1)}.{m.group(2)}"), None), m.start(1), m.end())
-                 for m in _POINT_TEMP.finditer(text)]
+    readings += [
+        (_as_celsius(float(f"{m.group(1)}.{m.group(2)}"), None), m.start(1), m.end())
+        for m in _POINT_TEMP.finditer(text)
+    ]
     for pattern in (_DEG_ONLY, _WORD_THEN_NUM, _NUM_THEN_WORD):
-        readings += [(_as_celsius(_to_float(m.group(1)), None), m.start(1), m.end(1))
-                     for m in pattern.finditer(text)]
+        readings += [
+            (_as_celsius(_to_float(m.group(1)), None), m.start(1), m.end(1)) for m in pattern.finditer(text)
+        ]
     valid = [Quantity(value, start, end) for value, start, end in readings if value is not None]
     for reading in valid:  # grows while chained readings are found
         chained = _NEXT_READING.match(text, reading.end)
@@ -164,8 +218,17 @@ def _time_mentions(text: str, today: date) -> list[Quantity]:
         found += [Quantity(days, m.start(), m.end()) for m in pattern.finditer(text)]
     for m in _AGO.finditer(text):
         n, unit = _count(m.group(1)), m.group(2).lower()
-        days = (n * 7 if unit.startswith("week") else n * 14 if unit.startswith("fortnight")
-                else n // 24 if unit.startswith("h") else 0 if unit.startswith("m") else n)
+        days = (
+            n * 7
+            if unit.startswith("week")
+            else n * 14
+            if unit.startswith("fortnight")
+            else n // 24
+            if unit.startswith("h")
+            else 0
+            if unit.startswith("m")
+            else n
+        )
         found.append(Quantity(days, m.start(), m.end()))
     found += [Quantity(int(m.group(1)), m.start(), m.end()) for m in _DAY_N.finditer(text)]
     for m in _ON_THE_NTH.finditer(text):
@@ -210,8 +273,7 @@ def parse_days_since_infusion(text: str, today: date) -> Quantity | None:
     mentions = _time_mentions(text, today)
     if not mentions:
         return None
-    anchored = [m for m in mentions
-                if _INFUSION_WORD.search(text, *clause_bounds(text, m.start, m.end))]
+    anchored = [m for m in mentions if _INFUSION_WORD.search(text, *clause_bounds(text, m.start, m.end))]
     return max(anchored or mentions, key=lambda m: m.value)
 
 
@@ -232,8 +294,10 @@ class SeverityReader:
 
     def cues(self, text: str) -> list[Quantity]:
         """Every severity phrase or 0-10 rating (value = level); the longest phrase wins at each place."""
-        found = [Quantity(self._words[" ".join(m.group(0).lower().split())], m.start(), m.end())
-                 for m in self._pattern.finditer(text)]
+        found = [
+            Quantity(self._words[" ".join(m.group(0).lower().split())], m.start(), m.end())
+            for m in self._pattern.finditer(text)
+        ]
         for m in self._SCORE.finditer(text):
             level = self._score_level(int(m.group(1)))
             if level:

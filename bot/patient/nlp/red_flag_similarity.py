@@ -11,6 +11,7 @@ The paraphrase vectors are computed once and kept in build/ (`build_cache`,
 run by `make kb`), keyed by the YAML and the model's hash, so that start-up
 only loads the model and a small .npz file.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -22,9 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.patient.nlp.embedding import SentenceEncoder, encoder
 from bot.core.paths import BUILD_DIR, KNOWLEDGE_DIR
 from bot.core.yamlfile import read_yaml
+from bot.patient.nlp.embedding import SentenceEncoder, encoder
 
 PARAPHRASES_FILE = KNOWLEDGE_DIR / "red_flag_paraphrases.yml"
 SOURCES_FILE = KNOWLEDGE_DIR / "sources.yml"
@@ -37,7 +38,9 @@ _SENTENCE_END = re.compile(r"(?<!\d)\.(?!\d)|[!?;\n\u2026]+")
 # clause boundaries inside a sentence: commas, dashes, brackets and linking words
 _CLAUSE_BREAK = re.compile(
     r"[,:()\u2013\u2014]|\s-\s|\b(?:but|and|n|so|because|cos|coz|though|although|then|plus"
-    r"|also|while|whereas|which|after|since)\b", re.IGNORECASE)
+    r"|also|while|whereas|which|after|since)\b",
+    re.IGNORECASE,
+)
 _WORD = re.compile(r"\S+")
 _LETTER = re.compile(r"[^\W\d_]")
 
@@ -49,6 +52,7 @@ class ParaphraseError(ValueError):
 @dataclass(frozen=True)
 class SignMatch:
     """How close the message comes to one red-flag sign, and where (text[start:end])."""
+
     sign: str
     score: float
     start: int
@@ -59,6 +63,7 @@ class SignMatch:
 class Thresholds:
     """name_first: the screen names the sign first; strong: emergency on its own
     (unless ConText says otherwise); contrast_margin: see the YAML header."""
+
     name_first: float
     strong: float
     contrast_margin: float
@@ -75,15 +80,13 @@ class Paraphrases:
         return [p for items in self.signs.values() for p in items] + self.contrast
 
 
-def load_paraphrases(path: Path = PARAPHRASES_FILE,
-                     sources_path: Path = SOURCES_FILE) -> Paraphrases:
+def load_paraphrases(path: Path = PARAPHRASES_FILE, sources_path: Path = SOURCES_FILE) -> Paraphrases:
     """Read and check the paraphrase file: thresholds, every sign cited, no empty lists."""
     data = read_yaml(path)
     known = {s["id"] for s in read_yaml(sources_path)["sources"]}
     try:
         t = data["thresholds"]
-        thresholds = Thresholds(float(t["name_first"]), float(t["strong"]),
-                                float(t["contrast_margin"]))
+        thresholds = Thresholds(float(t["name_first"]), float(t["strong"]), float(t["contrast_margin"]))
     except (KeyError, TypeError, ValueError) as exc:
         raise ParaphraseError(f"{path}: thresholds need name_first, strong, contrast_margin") from exc
     if not 0 < thresholds.name_first <= thresholds.strong < 1:
@@ -132,10 +135,11 @@ def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     if len(words) <= WINDOW_WORDS:
         spans = [(start, end)]
     else:
-        spans = [(words[i][0], words[min(i + WINDOW_WORDS, len(words)) - 1][1])
-                 for i in range(0, max(len(words) - WINDOW_WORDS, 0) + WINDOW_STEP, WINDOW_STEP)]
-    cuts = [(m.start() + start, m.end() + start)
-            for m in _CLAUSE_BREAK.finditer(text[start:end])]
+        spans = [
+            (words[i][0], words[min(i + WINDOW_WORDS, len(words)) - 1][1])
+            for i in range(0, max(len(words) - WINDOW_WORDS, 0) + WINDOW_STEP, WINDOW_STEP)
+        ]
+    cuts = [(m.start() + start, m.end() + start) for m in _CLAUSE_BREAK.finditer(text[start:end])]
     if cuts:
         bounds = [start] + [c for cut in cuts for c in cut] + [end]
         spans.extend(zip(bounds[0::2], bounds[1::2]))
@@ -153,8 +157,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 class RedFlagDetector:
     """Embeds message segments and scores them against the paraphrase vectors."""
 
-    def __init__(self, model: SentenceEncoder, paraphrases: Paraphrases,
-                 vectors: np.ndarray) -> None:
+    def __init__(self, model: SentenceEncoder, paraphrases: Paraphrases, vectors: np.ndarray) -> None:
         self.model = model
         self.paraphrases = paraphrases
         self.thresholds = paraphrases.thresholds
@@ -179,8 +182,11 @@ class RedFlagDetector:
         contrast = (units @ self._contrast_vectors.T).max(axis=1, keepdims=True)
         per_sign = np.where(contrast - per_sign > self.thresholds.contrast_margin, 0.0, per_sign)
         best = per_sign.argmax(axis=0)
-        matches = [SignMatch(sign, round(float(per_sign[best[j], j]), 4), *spans[best[j]])
-                   for j, sign in enumerate(self.signs) if per_sign[best[j], j] > 0]
+        matches = [
+            SignMatch(sign, round(float(per_sign[best[j], j]), 4), *spans[best[j]])
+            for j, sign in enumerate(self.signs)
+            if per_sign[best[j], j] > 0
+        ]
         return sorted(matches, key=lambda m: -m.score)
 
     def signs_at(self, text: str, threshold: float) -> list[SignMatch]:
@@ -195,8 +201,9 @@ def cache_key(paraphrases_path: Path, model_sha256: str) -> str:
     return digest.hexdigest()
 
 
-def build_cache(path: Path = PARAPHRASES_FILE, cache: Path = CACHE_FILE,
-                model: SentenceEncoder | None = None) -> Path:
+def build_cache(
+    path: Path = PARAPHRASES_FILE, cache: Path = CACHE_FILE, model: SentenceEncoder | None = None
+) -> Path:
     """Embed every paraphrase and contrast sentence and save them to `cache`
     (skipped when the cache already matches the file and the model)."""
     model = model or encoder()
@@ -219,8 +226,9 @@ def _cached_vectors(cache: Path, key: str) -> np.ndarray | None:
         return data["vectors"]
 
 
-def load_detector(path: Path = PARAPHRASES_FILE, cache: Path = CACHE_FILE,
-                  model: SentenceEncoder | None = None) -> RedFlagDetector:
+def load_detector(
+    path: Path = PARAPHRASES_FILE, cache: Path = CACHE_FILE, model: SentenceEncoder | None = None
+) -> RedFlagDetector:
     """The detector over `path`, reading vectors from `cache` (rebuilt if stale)."""
     model = model or encoder()
     paraphrases = load_paraphrases(path)

@@ -10,14 +10,15 @@ dropped final g ("sittin", "achin") is read back when the -ing word is ours.
 Real English words are never changed, so "wired" stays "wired" and "peeling"
 stays "peeling".
 """
+
 from __future__ import annotations
 
 import gzip
 import json
 import re
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
-from collections.abc import Iterable, Mapping
 from typing import Any
 
 MIN_LENGTH = 5
@@ -50,7 +51,7 @@ def english_words() -> frozenset[str]:
 
 
 def _deletes(word: str) -> set[str]:
-    return {word[:i] + word[i + 1:] for i in range(len(word))}
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
 def one_edit(a: str, b: str) -> bool:
@@ -59,10 +60,14 @@ def one_edit(a: str, b: str) -> bool:
         return False
     if len(a) == len(b):
         diff = [i for i in range(len(a)) if a[i] != b[i]]
-        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
-                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+        return len(diff) == 1 or (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
     short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
 class TypoReader:
@@ -85,8 +90,9 @@ class TypoReader:
             return self.dropped_g[word]
         if len(word) < MIN_LENGTH or word in self.index and word in self.index[word]:
             return None
-        candidates = {c for key in _deletes(word) | {word} for c in self.index.get(key, ())
-                      if one_edit(word, c)}
+        candidates = {
+            c for key in _deletes(word) | {word} for c in self.index.get(key, ()) if one_edit(word, c)
+        }
         return candidates.pop() if len(candidates) == 1 else None
 
     def corrections(self, words: Iterable[str], known: Mapping[str, str]) -> dict[str, str]:

@@ -4,6 +4,7 @@ Reports hold patients' own words, so each listing or export appends a line to
 build/logs/access.log (who, as which OS user, when, what) and to the
 "bot.patient.reports.access" logger.
 """
+
 from __future__ import annotations
 
 import csv
@@ -20,13 +21,26 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.paths import BUILD_DIR
-from bot.patient.reports.models import PatientReport
 from bot.core.userdb import utcnow
+from bot.patient.reports.models import PatientReport
 
 ACCESS_LOG = Path(os.environ.get("IAR_ACCESS_LOG", BUILD_DIR / "logs" / "access.log"))
-CSV_COLUMNS = ("id", "created_at", "sender_id", "channel", "site_id", "disposition", "rule",
-               "symptoms", "all_symptoms", "temperature_c", "days_since_infusion", "severity",
-               "alert", "text")
+CSV_COLUMNS = (
+    "id",
+    "created_at",
+    "sender_id",
+    "channel",
+    "site_id",
+    "disposition",
+    "rule",
+    "symptoms",
+    "all_symptoms",
+    "temperature_c",
+    "days_since_infusion",
+    "severity",
+    "alert",
+    "text",
+)
 TABLE_COLUMNS = ("id", "created (UTC)", "disposition", "rule", "symptoms", "temp", "days", "alert")
 access_log = logging.getLogger("bot.patient.reports.access")
 
@@ -62,8 +76,9 @@ def _alert_state(report: PatientReport) -> str:
     return f"pending ({max(a.attempts for a in report.alerts)} attempts)"
 
 
-def list_reports(session: Session, disposition: str | None = None,
-                 report_id: int | None = None, limit: int | None = None) -> list[ReportRow]:
+def list_reports(
+    session: Session, disposition: str | None = None, report_id: int | None = None, limit: int | None = None
+) -> list[ReportRow]:
     """Reports, newest first, optionally of one disposition or one id."""
     query = select(PatientReport).order_by(PatientReport.created_at.desc(), PatientReport.id.desc())
     if disposition:
@@ -72,17 +87,37 @@ def list_reports(session: Session, disposition: str | None = None,
         query = query.where(PatientReport.id == report_id)
     if limit:
         query = query.limit(limit)
-    return [ReportRow(r.id, r.created_at, r.sender_id, r.channel, r.site_id, r.disposition, r.rule,
-                      list(r.symptoms or []), r.temperature_c, r.days_since_infusion, r.severity,
-                      _alert_state(r), r.text)
-            for r in session.execute(query).scalars().all()]
+    return [
+        ReportRow(
+            r.id,
+            r.created_at,
+            r.sender_id,
+            r.channel,
+            r.site_id,
+            r.disposition,
+            r.rule,
+            list(r.symptoms or []),
+            r.temperature_c,
+            r.days_since_infusion,
+            r.severity,
+            _alert_state(r),
+            r.text,
+        )
+        for r in session.execute(query).scalars().all()
+    ]
 
 
 def _table_cells(row: ReportRow) -> list[str]:
-    return [str(row.id), f"{row.created_at:%Y-%m-%d %H:%M}", row.disposition, row.rule,
-            ", ".join(row.present) or "-",
-            "" if row.temperature_c is None else f"{row.temperature_c:.1f}",
-            "" if row.days_since_infusion is None else str(row.days_since_infusion), row.alert]
+    return [
+        str(row.id),
+        f"{row.created_at:%Y-%m-%d %H:%M}",
+        row.disposition,
+        row.rule,
+        ", ".join(row.present) or "-",
+        "" if row.temperature_c is None else f"{row.temperature_c:.1f}",
+        "" if row.days_since_infusion is None else str(row.days_since_infusion),
+        row.alert,
+    ]
 
 
 def format_table(rows: Sequence[ReportRow]) -> str:
@@ -95,15 +130,18 @@ def format_table(rows: Sequence[ReportRow]) -> str:
 def format_details(row: ReportRow) -> str:
     """One report in full, with the patient's words."""
     others = [f"{s['id']} ({s['status']})" for s in row.symptoms if s.get("status") != "present"]
-    return "\n".join([
-        f"Report #{row.id}  {row.created_at:%Y-%m-%d %H:%M} UTC  {row.channel or '-'}  "
-        f"sender {row.sender_id}  site {row.site_id}",
-        f"Disposition: {row.disposition} (rule {row.rule})  alert: {row.alert or 'none'}",
-        f"Symptoms: {', '.join(row.present) or '-'}" + (f"; also {', '.join(others)}" if others else ""),
-        f"Temperature: {'-' if row.temperature_c is None else f'{row.temperature_c:.1f} °C'}  "
-        f"days since infusion: {'-' if row.days_since_infusion is None else row.days_since_infusion}  "
-        f"severity: {row.severity or '-'}",
-        f"Patient's words: {row.text}"])
+    return "\n".join(
+        [
+            f"Report #{row.id}  {row.created_at:%Y-%m-%d %H:%M} UTC  {row.channel or '-'}  "
+            f"sender {row.sender_id}  site {row.site_id}",
+            f"Disposition: {row.disposition} (rule {row.rule})  alert: {row.alert or 'none'}",
+            f"Symptoms: {', '.join(row.present) or '-'}" + (f"; also {', '.join(others)}" if others else ""),
+            f"Temperature: {'-' if row.temperature_c is None else f'{row.temperature_c:.1f} °C'}  "
+            f"days since infusion: {'-' if row.days_since_infusion is None else row.days_since_infusion}  "
+            f"severity: {row.severity or '-'}",
+            f"Patient's words: {row.text}",
+        ]
+    )
 
 
 def _safe(value: object) -> str:
@@ -119,12 +157,27 @@ def write_csv(rows: Sequence[ReportRow], path: Path) -> None:
         writer = csv.writer(handle)
         writer.writerow(CSV_COLUMNS)
         for r in rows:
-            writer.writerow([_safe(v) for v in (
-                r.id, r.created_at.isoformat(timespec="seconds"), r.sender_id, r.channel, r.site_id,
-                r.disposition, r.rule, ";".join(r.present),
-                ";".join(f"{s['id']}:{s['status']}" for s in r.symptoms),
-                "" if r.temperature_c is None else f"{r.temperature_c:.1f}",
-                r.days_since_infusion, r.severity, r.alert, r.text)])
+            writer.writerow(
+                [
+                    _safe(v)
+                    for v in (
+                        r.id,
+                        r.created_at.isoformat(timespec="seconds"),
+                        r.sender_id,
+                        r.channel,
+                        r.site_id,
+                        r.disposition,
+                        r.rule,
+                        ";".join(r.present),
+                        ";".join(f"{s['id']}:{s['status']}" for s in r.symptoms),
+                        "" if r.temperature_c is None else f"{r.temperature_c:.1f}",
+                        r.days_since_infusion,
+                        r.severity,
+                        r.alert,
+                        r.text,
+                    )
+                ]
+            )
 
 
 def log_access(action: str, detail: str, path: Path | None = None) -> str:
@@ -133,8 +186,9 @@ def log_access(action: str, detail: str, path: Path | None = None) -> str:
         user = getpass.getuser()
     except (KeyError, OSError):
         user = str(os.getuid()) if hasattr(os, "getuid") else "unknown"
-    line = "\t".join([utcnow().isoformat(timespec="seconds") + "Z", user, socket.gethostname(),
-                      action, detail])
+    line = "\t".join(
+        [utcnow().isoformat(timespec="seconds") + "Z", user, socket.gethostname(), action, detail]
+    )
     target = path or ACCESS_LOG
     target.parent.mkdir(parents=True, exist_ok=True)
     with target.open("a", encoding="utf-8") as handle:
@@ -143,13 +197,16 @@ def log_access(action: str, detail: str, path: Path | None = None) -> str:
     return line
 
 
-def list_command(sessions: sessionmaker[Session], disposition: str | None = None,
-                 report_id: int | None = None, limit: int | None = 50) -> int:
+def list_command(
+    sessions: sessionmaker[Session],
+    disposition: str | None = None,
+    report_id: int | None = None,
+    limit: int | None = 50,
+) -> int:
     """`reports list`: a table of reports (or one report in full with --id); logged."""
     with sessions() as session:
         rows = list_reports(session, disposition, report_id, None if report_id else limit)
-    log_access("reports list", f"disposition={disposition or 'any'} id={report_id or '-'} "
-                               f"rows={len(rows)}")
+    log_access("reports list", f"disposition={disposition or 'any'} id={report_id or '-'} rows={len(rows)}")
     if report_id is not None:
         if not rows:
             print(f"No report #{report_id}.")
@@ -160,13 +217,13 @@ def list_command(sessions: sessionmaker[Session], disposition: str | None = None
     return 0
 
 
-def export_command(sessions: sessionmaker[Session], csv_path: Path,
-                   disposition: str | None = None) -> int:
+def export_command(sessions: sessionmaker[Session], csv_path: Path, disposition: str | None = None) -> int:
     """`reports export --csv FILE`: every report (or one disposition) as CSV; logged."""
     with sessions() as session:
         rows = list_reports(session, disposition)
     write_csv(rows, csv_path)
-    log_access("reports export", f"disposition={disposition or 'any'} rows={len(rows)} "
-                                 f"file={csv_path.resolve()}")
+    log_access(
+        "reports export", f"disposition={disposition or 'any'} rows={len(rows)} file={csv_path.resolve()}"
+    )
     print(f"{len(rows)} reports written to {csv_path}")
     return 0

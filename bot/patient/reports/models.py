@@ -1,4 +1,5 @@
 """Tables: one row per finished patient report, one outbox row per alert to send."""
+
 from __future__ import annotations
 
 from sqlalchemy import JSON, Column, DateTime, Float, ForeignKey, Integer, String, Text

@@ -8,6 +8,7 @@ half-way saves nothing twice. Appends and flushes lock the file. The spool is
 local to a host: run a dispatcher next to each action server, with the same
 $IAR_REPORT_SPOOL.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -51,24 +52,27 @@ def _locked(path: Path) -> Iterator[Any]:
 
 def append(columns: dict[str, Any], path: Path | None = None) -> None:
     """Add one report's columns to the spool (durably: flushed to disk)."""
-    line = json.dumps({**columns, "created_at": columns["created_at"].isoformat()},
-                      ensure_ascii=True)
+    line = json.dumps({**columns, "created_at": columns["created_at"].isoformat()}, ensure_ascii=True)
     with _locked(path or spool_path()) as handle:
         handle.write(line + "\n")
         handle.flush()
         os.fsync(handle.fileno())
 
 
-def save_or_spool(columns: dict[str, Any], site: Site,
-                  sessions: Callable[[], sessionmaker[Session]],
-                  public_url: str = LOCAL_URL) -> Saved | None:
+def save_or_spool(
+    columns: dict[str, Any],
+    site: Site,
+    sessions: Callable[[], sessionmaker[Session]],
+    public_url: str = LOCAL_URL,
+) -> Saved | None:
     """Save the report (and its alert, linking to the inbox at `public_url`); if the database
     fails, spool it and return None."""
     try:
         return save_columns(sessions(), columns, site, public_url)
     except SQLAlchemyError as error:
-        log.warning("report %s not saved (%s): kept in the spool", columns["dedupe_key"],
-                    type(error).__name__)
+        log.warning(
+            "report %s not saved (%s): kept in the spool", columns["dedupe_key"], type(error).__name__
+        )
         append(columns)
         return None
 
@@ -79,8 +83,7 @@ def _columns(line: str) -> dict[str, Any]:
     return columns
 
 
-def flush(sessions: sessionmaker[Session], path: Path | None = None,
-          public_url: str = LOCAL_URL) -> int:
+def flush(sessions: sessionmaker[Session], path: Path | None = None, public_url: str = LOCAL_URL) -> int:
     """Save the spooled reports, in order; returns the number saved (or found already saved).
 
     While the database is unreachable the pass stops and every report stays. A
@@ -108,8 +111,11 @@ def flush(sessions: sessionmaker[Session], path: Path | None = None,
                 save_columns(sessions, columns, get_site(columns["site_id"]), public_url)
                 saved += 1
             except UNREACHABLE as error:
-                log.warning("spool: database unreachable (%s): %d report(s) waiting",
-                            type(error).__name__, len(lines) - i + len(kept))
+                log.warning(
+                    "spool: database unreachable (%s): %d report(s) waiting",
+                    type(error).__name__,
+                    len(lines) - i + len(kept),
+                )
                 kept += lines[i:]
                 break
             except Exception:  # kept, and tried again on the next pass

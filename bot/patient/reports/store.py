@@ -1,4 +1,5 @@
 """Save a finished patient report and enqueue its alert, in one transaction."""
+
 from __future__ import annotations
 
 import hashlib
@@ -34,25 +35,65 @@ def symptom_list(report: Report) -> list[dict[str, str]]:
     return [{"id": symptom, "status": status} for symptom, status in seen]
 
 
-def report_columns(*, sender_id: str, channel: str | None, text: str, report: Report,
-                   decision: Decision, site: Site, dedupe_key: str,
-                   study_id: str | None = None) -> dict[str, Any]:
+def report_columns(
+    *,
+    sender_id: str,
+    channel: str | None,
+    text: str,
+    report: Report,
+    decision: Decision,
+    site: Site,
+    dedupe_key: str,
+    study_id: str | None = None,
+) -> dict[str, Any]:
     """The patient_reports row of a finished report, as column values (the spool keeps these);
     `study_id` None: unidentified."""
-    return dict(sender_id=sender_id, channel=channel, text=text, symptoms=symptom_list(report),
-                temperature_c=report.temperature_c, days_since_infusion=report.days_since_infusion,
-                severity=report.severity, disposition=decision.disposition, rule=decision.rule_id,
-                site_id=site.id, study_id=study_id, dedupe_key=dedupe_key, created_at=utcnow())
+    return dict(
+        sender_id=sender_id,
+        channel=channel,
+        text=text,
+        symptoms=symptom_list(report),
+        temperature_c=report.temperature_c,
+        days_since_infusion=report.days_since_infusion,
+        severity=report.severity,
+        disposition=decision.disposition,
+        rule=decision.rule_id,
+        site_id=site.id,
+        study_id=study_id,
+        dedupe_key=dedupe_key,
+        created_at=utcnow(),
+    )
 
 
-def save_report(sessions: sessionmaker[Session], *, sender_id: str, channel: str | None,
-                text: str, report: Report, decision: Decision, site: Site,
-                dedupe_key: str, public_url: str = LOCAL_URL,
-                study_id: str | None = None) -> Saved:
+def save_report(
+    sessions: sessionmaker[Session],
+    *,
+    sender_id: str,
+    channel: str | None,
+    text: str,
+    report: Report,
+    decision: Decision,
+    site: Site,
+    dedupe_key: str,
+    public_url: str = LOCAL_URL,
+    study_id: str | None = None,
+) -> Saved:
     """Store the report and, for emergency and urgent ones, its alert (see save_columns)."""
-    return save_columns(sessions, report_columns(
-        sender_id=sender_id, channel=channel, text=text, report=report, decision=decision,
-        site=site, dedupe_key=dedupe_key, study_id=study_id), site, public_url)
+    return save_columns(
+        sessions,
+        report_columns(
+            sender_id=sender_id,
+            channel=channel,
+            text=text,
+            report=report,
+            decision=decision,
+            site=site,
+            dedupe_key=dedupe_key,
+            study_id=study_id,
+        ),
+        site,
+        public_url,
+    )
 
 
 def dedupe_hash(key: str) -> str:
@@ -60,8 +101,9 @@ def dedupe_hash(key: str) -> str:
     return "sha256:" + hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def save_columns(sessions: sessionmaker[Session], columns: dict[str, Any],
-                 site: Site, public_url: str = LOCAL_URL) -> Saved:
+def save_columns(
+    sessions: sessionmaker[Session], columns: dict[str, Any], site: Site, public_url: str = LOCAL_URL
+) -> Saved:
     """Store a report row and, for emergency and urgent ones, its alert, atomically.
 
     A second call with the same dedupe key (a retried final turn, or a spooled
@@ -82,8 +124,9 @@ def save_columns(sessions: sessionmaker[Session], columns: dict[str, Any],
             return Saved(row.id, True, alert.id if alert else None)
     except IntegrityError:
         with sessions() as session:
-            existing = session.execute(select(PatientReport).where(
-                PatientReport.dedupe_key == columns["dedupe_key"])).scalar_one_or_none()
+            existing = session.execute(
+                select(PatientReport).where(PatientReport.dedupe_key == columns["dedupe_key"])
+            ).scalar_one_or_none()
             if existing is None:
                 raise
             alert_id = existing.alerts[0].id if existing.alerts else None
@@ -94,13 +137,19 @@ def add_contact(sessions: sessionmaker[Session], sender_id: str, contact: str) -
     """Put `contact` on the sender's latest unidentified report that has none; whether one did."""
     with sessions.begin() as session:
         latest = session.execute(
-            select(PatientReport.id).where(PatientReport.sender_id == sender_id,
-                                           PatientReport.study_id.is_(None),
-                                           PatientReport.contact.is_(None))
-            .order_by(PatientReport.id.desc()).limit(1)).scalar_one_or_none()
+            select(PatientReport.id)
+            .where(
+                PatientReport.sender_id == sender_id,
+                PatientReport.study_id.is_(None),
+                PatientReport.contact.is_(None),
+            )
+            .order_by(PatientReport.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
         if latest is None:
             return False
-        session.execute(update(PatientReport).where(PatientReport.id == latest)
-                        .values(contact=contact),
-                        execution_options={"synchronize_session": False})
+        session.execute(
+            update(PatientReport).where(PatientReport.id == latest).values(contact=contact),
+            execution_options={"synchronize_session": False},
+        )
         return True

@@ -5,6 +5,7 @@ behind a load balancer the retry can reach another server. `seen_cache()` gives 
 record shared through Redis when Redis is configured (REDIS_HOST, as for the lock
 store of endpoints.prod.yml), and a process-local one otherwise.
 """
+
 from __future__ import annotations
 
 import logging
@@ -43,8 +44,9 @@ class SeenCache:
     Process-local: right for one server; several servers need `RedisSeenCache`.
     """
 
-    def __init__(self, ttl: float = 600.0, maxsize: int = 10_000,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, ttl: float = 600.0, maxsize: int = 10_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.ttl = ttl
         self.maxsize = maxsize
         self._clock = clock
@@ -96,7 +98,12 @@ def seen_cache(ttl: float, env: dict[str, str] | None = None) -> Seen:
     host = env.get("REDIS_HOST")
     if not host:
         return SeenCache(ttl=ttl)
-    client = redis.Redis(host=host, port=int(env.get("REDIS_PORT") or 6379), db=REDIS_DB,
-                         password=env.get("REDIS_PASSWORD") or None,
-                         socket_timeout=2, socket_connect_timeout=2)
+    client = redis.Redis(
+        host=host,
+        port=int(env.get("REDIS_PORT") or 6379),
+        db=REDIS_DB,
+        password=env.get("REDIS_PASSWORD") or None,
+        socket_timeout=2,
+        socket_connect_timeout=2,
+    )
     return RedisSeenCache(client, ttl=ttl)

@@ -1,4 +1,5 @@
 """Stand-in for a channel whose secrets are not set: it answers 503 and processes nothing."""
+
 from __future__ import annotations
 
 from http import HTTPStatus
@@ -26,7 +27,8 @@ class DisabledChannel(InputChannel):
         @bp.route("/", methods=["GET"])
         @bp.route("/webhook", methods=["GET", "POST"])
         async def not_configured(_: Request) -> HTTPResponse:
-            return response.json({"status": "disabled", "set": self.needs},
-                                 status=HTTPStatus.SERVICE_UNAVAILABLE)
+            return response.json(
+                {"status": "disabled", "set": self.needs}, status=HTTPStatus.SERVICE_UNAVAILABLE
+            )
 
         return bp

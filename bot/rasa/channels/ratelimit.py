@@ -11,6 +11,7 @@ patient in trouble always gets the emergency advice and a report.
 The counters live in the Rasa server's memory: several servers behind a load
 balancer each count their own share (the limits then scale with the servers).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -41,8 +42,9 @@ def parse_limit(text: str) -> tuple[int, float]:
 class SlidingWindow:
     """At most `limit` hits per key in any `window` seconds (hits over the limit not counted)."""
 
-    def __init__(self, limit: int, window: float, clock: Callable[[], float] = time.monotonic,
-                 max_keys: int = 100_000) -> None:
+    def __init__(
+        self, limit: int, window: float, clock: Callable[[], float] = time.monotonic, max_keys: int = 100_000
+    ) -> None:
         self.limit, self.window, self.clock, self.max_keys = limit, window, clock, max_keys
         self._hits: dict[Hashable, deque[float]] = {}
 
@@ -82,8 +84,7 @@ class WebChatLimits:
         address = parse_limit(os.environ.get(ADDRESS_LIMIT_ENV) or DEFAULT_ADDRESS_LIMIT)
         return cls(SlidingWindow(*sender, clock=clock), SlidingWindow(*address, clock=clock))
 
-    async def allow(self, address: str, sender: str,
-                    holds_red_flag: Callable[[], Awaitable[bool]]) -> bool:
+    async def allow(self, address: str, sender: str, holds_red_flag: Callable[[], Awaitable[bool]]) -> bool:
         """Whether to handle the message: within both limits, or the sender's first red flag.
 
         Both counters always count, so a flood of red flags still spends the address's budget.
@@ -139,8 +140,9 @@ def sender_bits(sender: str) -> float:
     if len(sender) < 2:
         return 0.0
     steps = [ord(b) - ord(a) for a, b in zip(sender, sender[1:])]
-    per_char = min(_entropy(Counter(sender).values(), len(sender)),
-                   _entropy(Counter(steps).values(), len(steps)))
+    per_char = min(
+        _entropy(Counter(sender).values(), len(sender)), _entropy(Counter(steps).values(), len(steps))
+    )
     return per_char * len(sender)
 
 

@@ -17,6 +17,7 @@ bot.patient.triage and, when it is an emergency:
   alert exist exactly once even if the action did run after all. The Rasa server
   needs no database for this, and the report does not wait for the action server.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -26,13 +27,13 @@ from typing import Any, Awaitable, Callable
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-from bot.rasa.channels.safety import turn_failed
+from bot.core.roles import PATIENT, role_of
+from bot.core.sites import Site
 from bot.patient.intake import triage_payload
 from bot.patient.reports.spool import append
 from bot.patient.reports.store import report_columns
-from bot.core.roles import PATIENT, role_of
-from bot.core.sites import Site
 from bot.patient.triage import Decision, Report, format_reply, triage
+from bot.rasa.channels.safety import turn_failed
 
 log = logging.getLogger(__name__)
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
@@ -50,8 +51,9 @@ class ParsedMessage:
 ReadMessage = Callable[[UserMessage], Awaitable[ParsedMessage]]
 
 
-def emergency_of(entities: list[dict[str, Any]], text: str,
-                 metadata: dict[str, Any] | None) -> tuple[Report, Decision] | None:
+def emergency_of(
+    entities: list[dict[str, Any]], text: str, metadata: dict[str, Any] | None
+) -> tuple[Report, Decision] | None:
     """The report and decision of a patient's message when it is an emergency, else None."""
     if role_of(text, metadata) != PATIENT:
         return None
@@ -63,6 +65,7 @@ def emergency_of(entities: list[dict[str, Any]], text: str,
 def tracker_reader(agent: Any) -> ReadMessage:
     """Read a handled message back from the tracker (the entities the turn used); parse
     it again if the turn failed before the message was stored."""
+
     async def read(message: UserMessage) -> ParsedMessage:
         tracker = await agent.tracker_store.retrieve(message.sender_id)
         latest = tracker.latest_message if tracker is not None else None
@@ -80,8 +83,9 @@ async def holds_red_flag(agent: Any, text: str, metadata: dict[str, Any] | None)
     return emergency_of(parsed.get("entities") or [], text, metadata) is not None
 
 
-async def triage_failed_turn(message: UserMessage, read: ReadMessage, site: Site,
-                             spool: Callable[[dict[str, Any]], None] = append) -> None:
+async def triage_failed_turn(
+    message: UserMessage, read: ReadMessage, site: Site, spool: Callable[[dict[str, Any]], None] = append
+) -> None:
     """After a failed turn: the emergency reply and a spooled report, if it holds a red flag."""
     parsed = await read(message)
     found = emergency_of(parsed.entities, parsed.text, message.metadata)
@@ -89,20 +93,30 @@ async def triage_failed_turn(message: UserMessage, read: ReadMessage, site: Site
         return
     report, decision = found
     advice = CollectingOutputChannel()
-    await advice.send_response(message.sender_id, {"text": format_reply(decision, site),
-                                                   "custom": triage_payload(decision)})
+    await advice.send_response(
+        message.sender_id, {"text": format_reply(decision, site), "custom": triage_payload(decision)}
+    )
     message.output_channel.messages[:0] = advice.messages  # first, before anything else said
-    columns = report_columns(sender_id=message.sender_id, channel=message.input_channel,
-                             text=parsed.text, report=report, decision=decision, site=site,
-                             dedupe_key=f"{message.sender_id}:{parsed.message_id}")
+    columns = report_columns(
+        sender_id=message.sender_id,
+        channel=message.input_channel,
+        text=parsed.text,
+        report=report,
+        decision=decision,
+        site=site,
+        dedupe_key=f"{message.sender_id}:{parsed.message_id}",
+    )
     await asyncio.to_thread(spool, columns)
-    log.warning("custom action failed: red flag (%s) of %s triaged by the Rasa server; report "
-                "spooled", decision.rule_id, message.sender_id)
+    log.warning(
+        "custom action failed: red flag (%s) of %s triaged by the Rasa server; report spooled",
+        decision.rule_id,
+        message.sender_id,
+    )
 
 
-def with_red_flag_fallback(on_new_message: OnNewMessage, read: ReadMessage,
-                           site: Site) -> OnNewMessage:
+def with_red_flag_fallback(on_new_message: OnNewMessage, read: ReadMessage, site: Site) -> OnNewMessage:
     """`on_new_message` followed, when a custom action failed, by triage_failed_turn."""
+
     async def handle(message: UserMessage) -> None:
         try:
             await on_new_message(message)

@@ -11,6 +11,7 @@ so it cannot create reports), name its sender (no shared "default"
 conversation) and keep its metadata under MAX_METADATA_BYTES (it is stored in
 the tracker with every message). No streaming; the input channel is always "rest".
 """
+
 from __future__ import annotations
 
 import json
@@ -24,9 +25,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.core.sites import Site, get_site
 from bot.rasa.channels.red_flags import tracker_reader, with_red_flag_fallback
 from bot.rasa.channels.safety import answer
-from bot.core.sites import Site, get_site
 
 MAX_SENDER_CHARS = 128
 MAX_METADATA_BYTES = 2048  # JSON; the channels' own metadata is a few dozen bytes
@@ -34,14 +35,17 @@ MAX_METADATA_BYTES = 2048  # JSON; the channels' own metadata is a few dozen byt
 
 def valid_sender(sender: Any) -> bool:
     """A sender id is 1-128 printable characters."""
-    return (isinstance(sender, str) and 0 < len(sender) <= MAX_SENDER_CHARS
-            and not any(unicodedata.category(ch) in ("Cc", "Cs") for ch in sender))
+    return (
+        isinstance(sender, str)
+        and 0 < len(sender) <= MAX_SENDER_CHARS
+        and not any(unicodedata.category(ch) in ("Cc", "Cs") for ch in sender)
+    )
 
 
 def request_error(body: Any) -> str | None:
     """What is wrong with a request body, or None when it can be processed."""
     if not isinstance(body, dict):
-        return "send a JSON object: {\"sender\": ..., \"message\": ...}"
+        return 'send a JSON object: {"sender": ..., "message": ...}'
     if not valid_sender(body.get("sender")):
         return f"sender must be 1-{MAX_SENDER_CHARS} printable characters"
     if not isinstance(body.get("message"), str):
@@ -73,17 +77,23 @@ class SafeRestInput(RestInput):
         @bp.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             if request.content_type.split(";")[0].strip().lower() != "application/json":
-                return response.json({"error": "send the body as application/json"},
-                                     status=HTTPStatus.UNSUPPORTED_MEDIA_TYPE)
+                return response.json(
+                    {"error": "send the body as application/json"}, status=HTTPStatus.UNSUPPORTED_MEDIA_TYPE
+                )
             body = request.json
             error = request_error(body)
             if error:
                 return response.json({"error": error}, status=HTTPStatus.BAD_REQUEST)
-            handle = with_red_flag_fallback(on_new_message, tracker_reader(request.app.ctx.agent),
-                                            self.site)
-            messages = await answer(handle, CollectingOutputChannel(), self.site,
-                                    body["message"], body["sender"], self.name(),
-                                    body.get("metadata"))
+            handle = with_red_flag_fallback(on_new_message, tracker_reader(request.app.ctx.agent), self.site)
+            messages = await answer(
+                handle,
+                CollectingOutputChannel(),
+                self.site,
+                body["message"],
+                body["sender"],
+                self.name(),
+                body.get("metadata"),
+            )
             return response.json(messages)
 
         return bp

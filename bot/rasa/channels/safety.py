@@ -14,6 +14,7 @@ Rasa only logs a failed custom action and carries on; `bot.rasa.run` wraps its
 remote actions so that a failure is noted (note_action_failure) for the turn being
 handled here (a context variable set by `answer`).
 """
+
 from __future__ import annotations
 
 import logging
@@ -35,12 +36,14 @@ from bot.patient.triage import Decision, Report, format_reply, triage
 MAX_CHARS = 5000
 SCAN_CHARS = 4 * MAX_CHARS  # the most of an over-long message read for red flags
 REPLIES_FILE = KNOWLEDGE_DIR / "channel_replies.yml"
-REQUIRED = {"no_reply": ("emergency_number", "site_phone"),
-            "rate_limited": ("emergency_number", "site_phone"),
-            "too_long": ("emergency_number", "max_chars"),
-            "link_greeting": ("emergency_number", "site_name"),
-            "link_refused": ("emergency_number", "site_phone"),
-            "contact_thanks": ("emergency_number",)}
+REQUIRED = {
+    "no_reply": ("emergency_number", "site_phone"),
+    "rate_limited": ("emergency_number", "site_phone"),
+    "too_long": ("emergency_number", "max_chars"),
+    "link_greeting": ("emergency_number", "site_name"),
+    "link_refused": ("emergency_number", "site_phone"),
+    "contact_thanks": ("emergency_number",),
+}
 KEPT_CONTROLS = "\t\n\r"
 log = logging.getLogger(__name__)
 _turn_failures: ContextVar[list[str] | None] = ContextVar("turn_failures", default=None)
@@ -71,16 +74,21 @@ def load_replies(path: Path = REPLIES_FILE) -> dict[str, str]:
         text = " ".join(str(data.get(key) or "").split())
         missing = [name for name in needed if "{" + name + "}" not in text]
         if not text or missing:
-            raise ReplyConfigError(f"{path.name}: '{key}' must be text naming "
-                                   + ", ".join("{" + n + "}" for n in needed))
+            raise ReplyConfigError(
+                f"{path.name}: '{key}' must be text naming " + ", ".join("{" + n + "}" for n in needed)
+            )
         replies[key] = text
     return replies
 
 
 def _fill(key: str, site: Site) -> str:
     return load_replies()[key].format(
-        emergency_number=site.emergency_number, site_name=site.name, site_phone=site.site_phone,
-        on_call=site.on_call, max_chars=MAX_CHARS)
+        emergency_number=site.emergency_number,
+        site_name=site.name,
+        site_phone=site.site_phone,
+        on_call=site.on_call,
+        max_chars=MAX_CHARS,
+    )
 
 
 def no_reply(site: Site) -> str:
@@ -120,15 +128,16 @@ def red_flag_replies(text: str, site: Site, sender_id: str) -> list[dict[str, An
     found = red_flag_of(text)
     if found is None:
         return []
-    return [{"recipient_id": sender_id, "text": format_reply(found[1], site),
-             "custom": triage_payload(found[1])}]
+    return [
+        {"recipient_id": sender_id, "text": format_reply(found[1], site), "custom": triage_payload(found[1])}
+    ]
 
 
 def red_flag_of(text: str) -> tuple[Report, Decision] | None:
     """The report and emergency decision of a text read without the bot, or None (see
     red_flag_replies for the length read)."""
     if len(text) > SCAN_CHARS:
-        text = text[:SCAN_CHARS // 2] + "\n" + text[-SCAN_CHARS // 2:]
+        text = text[: SCAN_CHARS // 2] + "\n" + text[-SCAN_CHARS // 2 :]
     report = Report.from_extraction(extract(text))
     decision = triage(report)
     return (report, decision) if decision.disposition == "emergency" else None
@@ -144,27 +153,41 @@ def clean_text(text: str) -> str:
     compatibility forms become plain letters and digits) and without format characters
     (a zero-width space inside "chest pain" must not hide it), control characters (tabs
     and newlines kept) or lone surrogates, which no database should store."""
-    kept = "".join(ch for ch in text if ch in KEPT_CONTROLS
-                   or unicodedata.category(ch) not in ("Cc", "Cs", "Cf"))
-    return "".join(ch for ch in unicodedata.normalize("NFKC", kept) if ch in KEPT_CONTROLS
-                   or unicodedata.category(ch) not in ("Cc", "Cs", "Cf")).strip()
+    kept = "".join(
+        ch for ch in text if ch in KEPT_CONTROLS or unicodedata.category(ch) not in ("Cc", "Cs", "Cf")
+    )
+    return "".join(
+        ch
+        for ch in unicodedata.normalize("NFKC", kept)
+        if ch in KEPT_CONTROLS or unicodedata.category(ch) not in ("Cc", "Cs", "Cf")
+    ).strip()
 
 
-async def answer(on_new_message: Callable[[UserMessage], Awaitable[Any]],
-                 collector: CollectingOutputChannel, site: Site, text: str, sender_id: str,
-                 input_channel: str, metadata: dict[str, Any] | None = None
-                 ) -> list[dict[str, Any]]:
+async def answer(
+    on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    collector: CollectingOutputChannel,
+    site: Site,
+    text: str,
+    sender_id: str,
+    input_channel: str,
+    metadata: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
     """One turn: the size cap (after a red-flag read of the whole text), clean text, then
     the bot's messages, followed by the safe reply if it said nothing or a custom action
     failed."""
     if too_long(text):
-        return [*red_flag_replies(clean_text(text), site, sender_id),
-                {"recipient_id": sender_id, "text": too_long_reply(site)}]
+        return [
+            *red_flag_replies(clean_text(text), site, sender_id),
+            {"recipient_id": sender_id, "text": too_long_reply(site)},
+        ]
     failures: list[str] = []
     token = _turn_failures.set(failures)
     try:
-        await on_new_message(UserMessage(clean_text(text), collector, sender_id,
-                                         input_channel=input_channel, metadata=metadata))
+        await on_new_message(
+            UserMessage(
+                clean_text(text), collector, sender_id, input_channel=input_channel, metadata=metadata
+            )
+        )
     except Exception as error:  # the patient still gets the safe reply; the cause is logged
         log.exception("the turn of %s failed", sender_id)
         failures.append(repr(error))
@@ -172,6 +195,5 @@ async def answer(on_new_message: Callable[[UserMessage], Awaitable[Any]],
         _turn_failures.reset(token)
     if collector.messages and not failures:
         return collector.messages
-    log.warning("turn of %s: %s; adding the safe reply", sender_id,
-                failures[0] if failures else "no reply")
+    log.warning("turn of %s: %s; adding the safe reply", sender_id, failures[0] if failures else "no reply")
     return [*collector.messages, {"recipient_id": sender_id, "text": no_reply(site)}]

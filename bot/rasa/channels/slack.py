@@ -11,6 +11,7 @@ cleaned like the patient channels' (bot.rasa.channels.safety.clean_text). Every 
 bot posts has Slack's control characters escaped (&, <, >), so words a user got
 echoed back (`<!channel>`, `<!here>`, `<@U123>`, `<https://evil|a link>`) stay text.
 """
+
 from __future__ import annotations
 
 import json
@@ -44,9 +45,14 @@ def escape_slack(text: str) -> str:
 class StaffSlackBot(SlackBot):
     """Posts the bot's messages to Slack, in the user's thread."""
 
-    def __init__(self, token: str, slack_channel: str | None = None,
-                 thread_id: str | None = None, proxy: str | None = None,
-                 api_url: str = SLACK_API_URL) -> None:
+    def __init__(
+        self,
+        token: str,
+        slack_channel: str | None = None,
+        thread_id: str | None = None,
+        proxy: str | None = None,
+        api_url: str = SLACK_API_URL,
+    ) -> None:
         super().__init__(token, slack_channel, thread_id, proxy)
         self.client = AsyncWebClient(token, proxy=proxy, base_url=api_url)
 
@@ -64,8 +70,7 @@ class StaffSlackBot(SlackBot):
         """One Slack message per bot message (Rasa's splits it at every blank line)."""
         await self._post_message(self.slack_channel or recipient_id, text=text.strip())
 
-    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any],
-                               **kwargs: Any) -> None:
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         """Post Slack-shaped payloads; skip others (e.g. triage data meant for the web page)."""
         if {"blocks", "attachments", "text"} & json_message.keys():
             await super().send_custom_json(recipient_id, json_message, **kwargs)
@@ -74,8 +79,9 @@ class StaffSlackBot(SlackBot):
 class StaffSlackInput(SlackInput):
     """Slack Events API and interactivity endpoint: POST /webhooks/slack/webhook."""
 
-    def __init__(self, *args: Any, api_url: str = SLACK_API_URL,
-                 commands: StaffCommands | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, api_url: str = SLACK_API_URL, commands: StaffCommands | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.api_url = api_url
         self.commands = commands or StaffCommands.from_env()
@@ -93,43 +99,54 @@ class StaffSlackInput(SlackInput):
         if not all(env.get(name) for name in REQUIRED_ENV):
             logger.info("Slack channel off: set %s to enable it.", " and ".join(REQUIRED_ENV))
             return DisabledChannel(cls.name(), " and ".join(REQUIRED_ENV))
-        return cls(env["SLACK_BOT_TOKEN"], slack_channel=env.get("SLACK_CHANNEL") or None,
-                   slack_retry_reason_header="X-Slack-Retry-Reason",
-                   slack_retry_number_header="X-Slack-Retry-Num", use_threads=True,
-                   slack_signing_secret=env["SLACK_SIGNING_SECRET"],
-                   conversation_granularity="thread",
-                   api_url=env.get("SLACK_API_URL") or SLACK_API_URL)
+        return cls(
+            env["SLACK_BOT_TOKEN"],
+            slack_channel=env.get("SLACK_CHANNEL") or None,
+            slack_retry_reason_header="X-Slack-Retry-Reason",
+            slack_retry_number_header="X-Slack-Retry-Num",
+            use_threads=True,
+            slack_signing_secret=env["SLACK_SIGNING_SECRET"],
+            conversation_granularity="thread",
+            api_url=env.get("SLACK_API_URL") or SLACK_API_URL,
+        )
 
     def get_metadata(self, request: Request) -> dict[str, Any]:
         return {**super().get_metadata(request), "role": "staff"}
 
-    def get_output_channel(self, channel: str | None = None,
-                           thread_id: str | None = None) -> OutputChannel:
-        return StaffSlackBot(self.slack_token, channel or self.slack_channel, thread_id,
-                             self.proxy, self.api_url)
+    def get_output_channel(self, channel: str | None = None, thread_id: str | None = None) -> OutputChannel:
+        return StaffSlackBot(
+            self.slack_token, channel or self.slack_channel, thread_id, self.proxy, self.api_url
+        )
 
-    async def process_message(self, request: Request,
-                              on_new_message: Callable[[UserMessage], Awaitable[Any]],
-                              text: str, sender_id: str | None,
-                              metadata: dict[str, Any] | None) -> Any:
+    async def process_message(
+        self,
+        request: Request,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        text: str,
+        sender_id: str | None,
+        metadata: dict[str, Any] | None,
+    ) -> Any:
         """Answer each event or button click once, however often Slack delivers it; a message
         over the size cap gets the too-long reply instead."""
         if not self.seen.first_time(*delivery_keys(request)):
-            logger.info("Slack delivery already handled (retry %s); not answering again.",
-                        request.headers.get(self.retry_num_header))
+            logger.info(
+                "Slack delivery already handled (retry %s); not answering again.",
+                request.headers.get(self.retry_num_header),
+            )
             return response.text("", headers={"X-Slack-No-Retry": "1"})
         meta = metadata or {}
         if too_long(text):
-            await self.get_output_channel(meta.get("out_channel"), meta.get("thread_id")) \
-                .send_text_message(sender_id or "", too_long_reply(get_site()))
+            await self.get_output_channel(meta.get("out_channel"), meta.get("thread_id")).send_text_message(
+                sender_id or "", too_long_reply(get_site())
+            )
             return response.text("")
         command_reply = await self.commands.reply(clean_text(text))
         if command_reply is not None:
-            await self.get_output_channel(meta.get("out_channel"), meta.get("thread_id")) \
-                .send_text_message(sender_id or "", command_reply)
+            await self.get_output_channel(meta.get("out_channel"), meta.get("thread_id")).send_text_message(
+                sender_id or "", command_reply
+            )
             return response.text("")
-        return await super().process_message(request, on_new_message, clean_text(text),
-                                             sender_id, metadata)
+        return await super().process_message(request, on_new_message, clean_text(text), sender_id, metadata)
 
 
 def delivery_keys(request: Request) -> tuple[str, ...]:
@@ -137,12 +154,13 @@ def delivery_keys(request: Request) -> tuple[str, ...]:
     if request.headers.get("content-type") == "application/json":
         body = request.json
         event = body.get("event") or {}
-        return (_key("event", body.get("event_id")),
-                _key("message", event.get("channel"), event.get("ts")))
+        return (_key("event", body.get("event_id")), _key("message", event.get("channel"), event.get("ts")))
     payload = json.loads(request.form["payload"][0])
     action = (payload.get("actions") or [{}])[0]
-    return (_key("trigger", payload.get("trigger_id")),
-            _key("action", (payload.get("user") or {}).get("id"), action.get("action_ts")))
+    return (
+        _key("trigger", payload.get("trigger_id")),
+        _key("action", (payload.get("user") or {}).get("id"), action.get("action_ts")),
+    )
 
 
 def _key(kind: str, *parts: Any) -> str:

@@ -11,6 +11,7 @@ the thread, and the same delivery keys, so an envelope Slack redelivers (it does
 acknowledgement is late) is answered once. There is no signature to check: nothing
 arrives over HTTP, and the connection itself was opened with the app token.
 """
+
 from __future__ import annotations
 
 import json
@@ -50,8 +51,9 @@ class EnvelopeRequest:
     form: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
-    def from_envelope(cls, envelope: SocketModeRequest, retry_num_header: str,
-                      retry_reason_header: str) -> EnvelopeRequest:
+    def from_envelope(
+        cls, envelope: SocketModeRequest, retry_num_header: str, retry_reason_header: str
+    ) -> EnvelopeRequest:
         headers = {"content-type": JSON if envelope.type == "events_api" else FORM}
         if envelope.retry_attempt:
             headers[retry_num_header] = str(envelope.retry_attempt)
@@ -64,12 +66,18 @@ class EnvelopeRequest:
 class SlackSocketInput(StaffSlackInput):
     """Slack events and button clicks over Socket Mode (GET /webhooks/slack_socket/ = status)."""
 
-    def __init__(self, app_token: str, bot_token: str, slack_channel: str | None = None,
-                 api_url: str = SLACK_API_URL) -> None:
-        super().__init__(bot_token, slack_channel=slack_channel,
-                         slack_retry_reason_header="X-Slack-Retry-Reason",
-                         slack_retry_number_header="X-Slack-Retry-Num", use_threads=True,
-                         conversation_granularity="thread", api_url=api_url)
+    def __init__(
+        self, app_token: str, bot_token: str, slack_channel: str | None = None, api_url: str = SLACK_API_URL
+    ) -> None:
+        super().__init__(
+            bot_token,
+            slack_channel=slack_channel,
+            slack_retry_reason_header="X-Slack-Retry-Reason",
+            slack_retry_number_header="X-Slack-Retry-Num",
+            use_threads=True,
+            conversation_granularity="thread",
+            api_url=api_url,
+        )
         self.app_token = app_token
         self.client: SocketModeClient | None = None
 
@@ -84,9 +92,12 @@ class SlackSocketInput(StaffSlackInput):
         if not all(env.get(name) for name in REQUIRED_ENV):
             logger.info("Slack Socket Mode off: set %s to enable it.", " and ".join(REQUIRED_ENV))
             return DisabledChannel(cls.name(), " and ".join(REQUIRED_ENV))
-        return cls(env["SLACK_APP_TOKEN"], env["SLACK_BOT_TOKEN"],
-                   slack_channel=env.get("SLACK_CHANNEL") or None,
-                   api_url=env.get("SLACK_API_URL") or SLACK_API_URL)
+        return cls(
+            env["SLACK_APP_TOKEN"],
+            env["SLACK_BOT_TOKEN"],
+            slack_channel=env.get("SLACK_CHANNEL") or None,
+            api_url=env.get("SLACK_API_URL") or SLACK_API_URL,
+        )
 
     def _validate_credentials(self) -> None:
         """No signing secret: Socket Mode events are not signed (the app token opens the link)."""
@@ -105,8 +116,10 @@ class SlackSocketInput(StaffSlackInput):
         @bp.listener("after_server_start")
         async def connect(*_: Any) -> None:
             self.client = SocketModeClient(
-                self.app_token, logger=logger,
-                web_client=AsyncWebClient(base_url=self.api_url, proxy=self.proxy))
+                self.app_token,
+                logger=logger,
+                web_client=AsyncWebClient(base_url=self.api_url, proxy=self.proxy),
+            )
 
             async def on_envelope(client: SocketModeClient, envelope: SocketModeRequest) -> None:
                 # Acknowledge first: Slack redelivers what is not acknowledged within 3 s.
@@ -123,11 +136,11 @@ class SlackSocketInput(StaffSlackInput):
 
         return bp
 
-    async def handle_envelope(self, envelope: SocketModeRequest,
-                              on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+    async def handle_envelope(
+        self, envelope: SocketModeRequest, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> None:
         """Pass a user's message or button click to Rasa as the webhook channel would."""
-        request = EnvelopeRequest.from_envelope(envelope, self.retry_num_header,
-                                                self.retry_reason_header)
+        request = EnvelopeRequest.from_envelope(envelope, self.retry_num_header, self.retry_reason_header)
         if envelope.type == "events_api":
             body = envelope.payload
             metadata = self.get_metadata(request)
@@ -143,6 +156,5 @@ class SlackSocketInput(StaffSlackInput):
             metadata = self.get_metadata(request)
         else:
             return
-        sender = self._get_conversation_id(user, metadata.get("out_channel"),
-                                           metadata.get("thread_id"))
+        sender = self._get_conversation_id(user, metadata.get("out_channel"), metadata.get("thread_id"))
         await self.process_message(request, on_new_message, text, sender, metadata)

@@ -15,6 +15,7 @@ endpoint only, checks incoming tokens partly, and blocks on `requests`. This one
   markdown links and tags in every text it sends (escape_teams), so words a user got
   echoed back cannot become a link or markup under the bot's name.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -81,10 +82,13 @@ class TeamsSettings:
         if not all(env.get(name) for name in REQUIRED_ENV):
             return None
         tenant = env.get("MICROSOFT_TENANT_ID", "")
-        return cls(env["MICROSOFT_APP_ID"], env["MICROSOFT_APP_PASSWORD"], tenant,
-                   env.get("MICROSOFT_OPENID_METADATA_URL") or OPENID_METADATA_URL,
-                   env.get("MICROSOFT_TOKEN_URL")
-                   or TOKEN_URL.format(tenant=tenant or "botframework.com"))
+        return cls(
+            env["MICROSOFT_APP_ID"],
+            env["MICROSOFT_APP_PASSWORD"],
+            tenant,
+            env.get("MICROSOFT_OPENID_METADATA_URL") or OPENID_METADATA_URL,
+            env.get("MICROSOFT_TOKEN_URL") or TOKEN_URL.format(tenant=tenant or "botframework.com"),
+        )
 
 
 class TokenProvider:
@@ -100,13 +104,18 @@ class TokenProvider:
         async with self._lock:
             if time.time() < self._expires - 60:
                 return self._token
-            form = {"grant_type": "client_credentials", "client_id": self.settings.app_id,
-                    "client_secret": self.settings.app_password, "scope": TOKEN_SCOPE}
+            form = {
+                "grant_type": "client_credentials",
+                "client_id": self.settings.app_id,
+                "client_secret": self.settings.app_password,
+                "scope": TOKEN_SCOPE,
+            }
             async with aiohttp.ClientSession(timeout=TIMEOUT) as session:
                 async with session.post(self.settings.token_url, data=form) as resp:
                     if resp.status != HTTPStatus.OK:
-                        raise RuntimeError(f"token endpoint answered {resp.status}: "
-                                           f"{(await resp.text())[:300]}")
+                        raise RuntimeError(
+                            f"token endpoint answered {resp.status}: {(await resp.text())[:300]}"
+                        )
                     data = await resp.json()
             self._token = data["access_token"]
             self._expires = time.time() + int(data.get("expires_in", 3600))
@@ -141,8 +150,11 @@ class KeySet:
             async with session.get(jwks_uri) as resp:
                 resp.raise_for_status()
                 jwks = await resp.json(content_type=None)
-        self._keys = {k["kid"]: (RSAAlgorithm.from_jwk(k), k.get("endorsements"))
-                      for k in jwks["keys"] if k.get("kty") == "RSA"}
+        self._keys = {
+            k["kid"]: (RSAAlgorithm.from_jwk(k), k.get("endorsements"))
+            for k in jwks["keys"]
+            if k.get("kty") == "RSA"
+        }
         self._fetched = time.time()
 
 
@@ -165,13 +177,18 @@ class TokenValidator:
             key, endorsements = await self.keys.key(str(header.get("kid")))
             if endorsements is not None and activity.get("channelId") not in endorsements:
                 raise AuthError(f"key not endorsed for channel {activity.get('channelId')!r}")
-            claims = jwt.decode(token, key, algorithms=["RS256"], audience=self.app_id,
-                                issuer=ISSUER, leeway=LEEWAY_S,
-                                options={"require": ["exp", "iss", "aud"]})
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=["RS256"],
+                audience=self.app_id,
+                issuer=ISSUER,
+                leeway=LEEWAY_S,
+                options={"require": ["exp", "iss", "aud"]},
+            )
         except jwt.PyJWTError as exc:
             raise AuthError(str(exc)) from exc
-        if str(claims.get("serviceurl", "")).rstrip("/") != \
-                str(activity.get("serviceUrl", "")).rstrip("/"):
+        if str(claims.get("serviceurl", "")).rstrip("/") != str(activity.get("serviceUrl", "")).rstrip("/"):
             raise AuthError("serviceurl claim does not match the activity's serviceUrl")
         return claims
 
@@ -190,34 +207,45 @@ class TeamsOutput(OutputChannel):
     async def _reply(self, **fields: Any) -> None:
         a = self.activity
         conversation = quote(a["conversation"]["id"], safe="")
-        url = (f"{a['serviceUrl'].rstrip('/')}/v3/conversations/{conversation}"
-               f"/activities/{quote(a['id'], safe='')}")
-        body = {"type": "message", "from": a.get("recipient"), "recipient": a.get("from"),
-                "conversation": a["conversation"], "replyToId": a["id"], **fields}
+        url = (
+            f"{a['serviceUrl'].rstrip('/')}/v3/conversations/{conversation}"
+            f"/activities/{quote(a['id'], safe='')}"
+        )
+        body = {
+            "type": "message",
+            "from": a.get("recipient"),
+            "recipient": a.get("from"),
+            "conversation": a["conversation"],
+            "replyToId": a["id"],
+            **fields,
+        }
         headers = {"Authorization": f"Bearer {await self.tokens.token()}"}
         async with aiohttp.ClientSession(timeout=TIMEOUT) as session:
             async with session.post(url, json=body, headers=headers) as resp:
                 if resp.status >= 300:
-                    logger.error("Bot Connector answered %s: %s", resp.status,
-                                 (await resp.text())[:300])
+                    logger.error("Bot Connector answered %s: %s", resp.status, (await resp.text())[:300])
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         """One message; every line break becomes a paragraph (Teams joins single ones)."""
-        await self._reply(text=re.sub(r"\n+", "\n\n", escape_teams(text.strip())),
-                          textFormat="markdown")
+        await self._reply(text=re.sub(r"\n+", "\n\n", escape_teams(text.strip())), textFormat="markdown")
 
-    async def send_text_with_buttons(self, recipient_id: str, text: str,
-                                     buttons: list[dict[str, Any]], **kwargs: Any) -> None:
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
         """A hero card whose buttons send their payload and show their title in the chat
         (messageBack works in personal chats, group chats and channels alike)."""
-        card = {"text": escape_teams(text), "buttons": [
-            {"type": "messageBack", "title": b["title"], "text": b["payload"],
-             "displayText": b["title"]} for b in buttons]}
-        await self._reply(attachments=[{"contentType": "application/vnd.microsoft.card.hero",
-                                        "content": card}])
+        card = {
+            "text": escape_teams(text),
+            "buttons": [
+                {"type": "messageBack", "title": b["title"], "text": b["payload"], "displayText": b["title"]}
+                for b in buttons
+            ],
+        }
+        await self._reply(
+            attachments=[{"contentType": "application/vnd.microsoft.card.hero", "content": card}]
+        )
 
-    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any],
-                               **kwargs: Any) -> None:
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         """Send activity-shaped payloads; skip others (e.g. triage data meant for the web page)."""
         if {"text", "attachments", "suggestedActions"} & json_message.keys():
             await self._reply(**json_message)
@@ -272,8 +300,13 @@ class TeamsInput(InputChannel):
             try:
                 text = MENTION.sub("", str(activity.get("text") or ""))
                 output = TeamsOutput(activity, self.tokens)
-                message = UserMessage(clean_text(text), output, sender_id(activity),
-                                      input_channel=self.name(), metadata={"role": "staff"})
+                message = UserMessage(
+                    clean_text(text),
+                    output,
+                    sender_id(activity),
+                    input_channel=self.name(),
+                    metadata={"role": "staff"},
+                )
                 first = self.seen.first_time(f"{activity['conversation']['id']}:{activity['id']}")
             except (KeyError, TypeError):
                 return response.text("not an activity", status=HTTPStatus.BAD_REQUEST)
@@ -295,8 +328,9 @@ class TeamsInput(InputChannel):
         """With a tenant configured, only activities from that Microsoft 365 tenant count."""
         if not self.settings.tenant_id:
             return True
-        tenant = ((activity.get("channelData") or {}).get("tenant") or {}).get("id") \
-            or (activity.get("conversation") or {}).get("tenantId")
+        tenant = ((activity.get("channelData") or {}).get("tenant") or {}).get("id") or (
+            activity.get("conversation") or {}
+        ).get("tenantId")
         return tenant == self.settings.tenant_id
 
 

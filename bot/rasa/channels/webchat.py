@@ -23,6 +23,7 @@ the rate limits per address and per sender get a clear reply (429), except a
 sender's first red flag; identical messages sent at once make one turn
 (bot.rasa.channels.ratelimit).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -63,8 +64,7 @@ from bot.rasa.channels.safety import (
 )
 
 STATIC_DIR = Path(__file__).with_name("webchat_static")
-ASSETS = {"webchat.css": "text/css; charset=utf-8",
-          "webchat.js": "text/javascript; charset=utf-8"}
+ASSETS = {"webchat.css": "text/css; charset=utf-8", "webchat.js": "text/javascript; charset=utf-8"}
 SENDER_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 MAX_TOKEN_CHARS = 1000
 # a study ID (P-0042) or a phone number, alone: the answer to the bot's one question after an
@@ -73,8 +73,8 @@ CONTACT = re.compile(r"[A-Za-z]{1,4}-\d{2,6}|\+?\d[\d ().-]{5,22}\d")
 log = logging.getLogger(__name__)
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; "
-                               "img-src 'self'; connect-src 'self'; base-uri 'none'; "
-                               "form-action 'none'; frame-ancestors 'none'",
+    "img-src 'self'; connect-src 'self'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
@@ -93,12 +93,16 @@ class WebChatOutput(CollectingOutputChannel):
 
 def render_page(site: Site, template: str) -> str:
     """The page with the site's name and numbers filled in (HTML-escaped)."""
-    values = {"site_name": site.name, "emergency_number": site.emergency_number,
-              "emergency_tel": tel(site.emergency_number), "site_phone": site.site_phone,
-              "site_tel": tel(site.site_phone), "on_call": site.on_call,
-              "max_chars": str(MAX_CHARS)}
-    return re.sub(r"\{\{(\w+)\}\}", lambda m: html.escape(values[m.group(1)], quote=True),
-                  template)
+    values = {
+        "site_name": site.name,
+        "emergency_number": site.emergency_number,
+        "emergency_tel": tel(site.emergency_number),
+        "site_phone": site.site_phone,
+        "site_tel": tel(site.site_phone),
+        "on_call": site.on_call,
+        "max_chars": str(MAX_CHARS),
+    }
+    return re.sub(r"\{\{(\w+)\}\}", lambda m: html.escape(values[m.group(1)], quote=True), template)
 
 
 def tel(number: str) -> str:
@@ -120,8 +124,7 @@ class WebChatInput(InputChannel):
         app = build_app(settings)
         return cls(settings.site, app.participants, app.patient)
 
-    def __init__(self, site: Site, participants: ParticipantService,
-                 patient: PatientService) -> None:
+    def __init__(self, site: Site, participants: ParticipantService, patient: PatientService) -> None:
         self.site = site
         self.participants = participants
         self.patient = patient
@@ -143,8 +146,7 @@ class WebChatInput(InputChannel):
         async def asset(_: Request, name: str) -> HTTPResponse:
             if name not in self.assets:
                 return response.text("not found", status=HTTPStatus.NOT_FOUND)
-            return response.raw(self.assets[name], content_type=ASSETS[name],
-                                headers=SECURITY_HEADERS)
+            return response.raw(self.assets[name], content_type=ASSETS[name], headers=SECURITY_HEADERS)
 
         @bp.route("/link", methods=["POST"])
         async def link(request: Request) -> HTTPResponse:
@@ -176,21 +178,24 @@ class WebChatInput(InputChannel):
                 site = get_site(bound.site_id)
 
             async def red_flag() -> bool:
-                return not too_long(text) and await holds_red_flag(agent, clean_text(text),
-                                                                   metadata)
+                return not too_long(text) and await holds_red_flag(agent, clean_text(text), metadata)
 
             if not await self.limits.allow(request.remote_addr or request.ip, sender_id, red_flag):
-                return _json([{"recipient_id": sender_id, "text": rate_limited_reply(site)}],
-                             HTTPStatus.TOO_MANY_REQUESTS)
+                return _json(
+                    [{"recipient_id": sender_id, "text": rate_limited_reply(site)}],
+                    HTTPStatus.TOO_MANY_REQUESTS,
+                )
             if isinstance(bound, Site):  # a dead or forged link: the bot never sees the message
                 return _json(await self._refused(text, sender_id, site))
             if "participant" not in metadata and await self._kept_contact(agent, sender_id, text):
                 return _json([{"recipient_id": sender_id, "text": contact_thanks(site)}])
             handle = with_red_flag_fallback(on_new_message, tracker_reader(agent), site)
-            return _json(await self.in_flight.run(
-                (sender_id, clean_text(text)),
-                lambda: answer(handle, WebChatOutput(), site, text, sender_id, self.name(),
-                               metadata)))
+            return _json(
+                await self.in_flight.run(
+                    (sender_id, clean_text(text)),
+                    lambda: answer(handle, WebChatOutput(), site, text, sender_id, self.name(), metadata),
+                )
+            )
 
         return bp
 
@@ -222,16 +227,21 @@ class WebChatInput(InputChannel):
         found = red_flag_of(clean_text(text)) if replies else None
         if found is not None:
             columns = report_columns(
-                sender_id=sender_id, channel=self.name(), text=clean_text(text)[:MAX_CHARS],
-                report=found[0], decision=found[1], site=site, study_id=None,
-                dedupe_key=f"{sender_id}:refused-link:{uuid.uuid4().hex}")
+                sender_id=sender_id,
+                channel=self.name(),
+                text=clean_text(text)[:MAX_CHARS],
+                report=found[0],
+                decision=found[1],
+                site=site,
+                study_id=None,
+                dedupe_key=f"{sender_id}:refused-link:{uuid.uuid4().hex}",
+            )
             await asyncio.to_thread(append, columns)
         return [*replies, {"recipient_id": sender_id, "text": link_refused_reply(site)}]
 
 
 def _json(body: Any, status: int = HTTPStatus.OK) -> HTTPResponse:
-    return response.json(body, status=status, headers={"Cache-Control": "no-store",
-                                                       **SECURITY_HEADERS})
+    return response.json(body, status=status, headers={"Cache-Control": "no-store", **SECURITY_HEADERS})
 
 
 def _error(message: str, status: int = HTTPStatus.BAD_REQUEST) -> HTTPResponse:
