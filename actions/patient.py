@@ -59,6 +59,14 @@ def asks_contact(tracker: Tracker, reply: FinishedReport, participant: tuple[str
     )
 
 
+def _finish_report(tracker: Tracker, participant: tuple[str, str] | None) -> FinishedReport:
+    """The service's finished report for this conversation's turns (or just this message)."""
+    turns = _turns(tracker) or _with_latest_message(tracker, ())
+    return app().patient.finish_report(
+        turns, tracker.get_slot(SCREEN), tracker.sender_id, tracker.get_latest_input_channel(), participant
+    )
+
+
 def _turns(tracker: Tracker) -> tuple[Turn, ...]:
     return tuple(Turn.from_dict(t) for t in tracker.get_slot(TURNS_SLOT) or [])
 
@@ -165,15 +173,8 @@ class ActionTriage(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        turns = _turns(tracker) or _with_latest_message(tracker, ())
         participant = message_participant(tracker)
-        reply = app().patient.finish_report(
-            turns,
-            tracker.get_slot(SCREEN),
-            tracker.sender_id,
-            tracker.get_latest_input_channel(),
-            participant,
-        )
+        reply = _finish_report(tracker, participant)
         dispatcher.utter_message(text=reply.text, json_message=reply.payload)
         events = [SlotSet(slot, None) for slot in REPORT_SLOTS]
         if asks_contact(tracker, reply, participant):
