@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.sites import Site
 from bot.core.userdb import utcnow
+from bot.patient.alert_buttons import text_block, with_buttons
 from bot.patient.reports.models import AlertOutbox, PatientReport
 from bot.patient.symptoms import load_lexicon
 from bot.patient.triage import review_rules
@@ -113,7 +114,7 @@ def alert_payload(report: PatientReport, site: Site, public_url: str) -> dict[st
         f"Reported: {report.created_at:%Y-%m-%d %H:%M} UTC via {report.channel or 'unknown channel'}",
         f"Report: {inbox_link(public_url, report.id)}",
     ]
-    return {"text": "\n".join(lines)}
+    return with_buttons("\n".join(lines), report.id)
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ class DeliveryRun:
     pending: int = 0  # still undelivered after the pass (due later or just failed)
 
 
-def _post(url: str, payload: dict[str, Any], post: Post, timeout: float) -> str | None:
+def post_json(url: str, payload: dict[str, Any], post: Post, timeout: float) -> str | None:
     """Send one alert; None when the webhook accepted it, else the error."""
     try:
         response = post(url, json=payload, timeout=timeout)
@@ -138,15 +139,17 @@ def _post(url: str, payload: dict[str, Any], post: Post, timeout: float) -> str 
 
 def burst_payload(payloads: list[dict[str, Any]], site_id: str | None) -> dict[str, Any]:
     """One webhook body for several alerts of a site: a count, then each alert (the first
-    DETAILED in full, the rest by their first line), most urgent first."""
-    texts = [str(p.get("text", "")) for p in payloads]
-    ranked = sorted(
-        texts,
-        key=lambda t: next(
-            (i for i, d in enumerate(ALERT_DISPOSITIONS) if t.upper().startswith(d.upper())),
+    DETAILED in full with their buttons, the rest by their first line), most urgent first."""
+
+    def rank(payload: dict[str, Any]) -> int:
+        text = str(payload.get("text", "")).upper()
+        return next(
+            (i for i, d in enumerate(ALERT_DISPOSITIONS) if text.startswith(d.upper())),
             len(ALERT_DISPOSITIONS),
-        ),
-    )
+        )
+
+    ranked = sorted(payloads, key=rank)
+    texts = [str(p.get("text", "")) for p in ranked]
     counts = ", ".join(
         f"{sum(t.upper().startswith(d.upper()) for t in texts)} {d}" for d in ALERT_DISPOSITIONS
     )
@@ -154,8 +157,13 @@ def burst_payload(payloads: list[dict[str, Any]], site_id: str | None) -> dict[s
         f"{len(texts)} IAR Assistant patient reports for site {site_id or 'unknown'} "
         f"within {BURST_WINDOW:.0f} s ({counts}), sent as one message:"
     )
-    parts = [header, *ranked[:DETAILED], *(t.splitlines()[0] for t in ranked[DETAILED:] if t)]
-    return {"text": "\n\n".join(parts)}
+    rest = [t.splitlines()[0] for t in texts[DETAILED:] if t]
+    blocks = [text_block(header)]
+    for payload in ranked[:DETAILED]:
+        blocks += payload.get("blocks") or [text_block(str(payload.get("text", "")))]
+    if rest:
+        blocks.append(text_block("\n".join(rest)))
+    return {"text": "\n\n".join([header, *texts[:DETAILED], *rest]), "blocks": blocks}
 
 
 def deliver_pending(
@@ -224,7 +232,7 @@ def deliver_pending(
             payload = (
                 alerts[0].payload if len(alerts) == 1 else burst_payload([a.payload for a in alerts], site_id)
             )
-            error = _post(webhook_url, payload, post, timeout)
+            error = post_json(webhook_url, payload, post, timeout)
             for alert in alerts:
                 alert.attempts += 1
                 alert.last_attempt_at = now

@@ -8,6 +8,7 @@ One method per use case, each owning its whole sequence and its transaction:
 * `screen_prompt`: the red-flag screen, the signs the report hints at listed first;
 * `finish_report`: triage → reply → save the report with its alert (or spool it while the
   database is down); the reply never waits for, or fails with, the storage;
+* `team_told`: whether to tell the patient that their alert has reached the team;
 * `forget`: record a 'forget me' request (the dispatcher carries it out, bot.patient.privacy).
 """
 
@@ -35,7 +36,7 @@ from bot.patient.intake import (
 from bot.patient.nlp.red_flag_similarity import detector
 from bot.patient.privacy import request_erasure
 from bot.patient.reports.spool import save_or_spool
-from bot.patient.reports.store import CONTACT_CHARS, add_contact, report_columns
+from bot.patient.reports.store import CONTACT_CHARS, add_contact, report_columns, tell_patient
 from bot.patient.screen import load_screen, ordered_options
 from bot.patient.triage import format_reply, triage
 
@@ -164,6 +165,11 @@ class PatientService:
         """Keep the study ID or call-back number an unidentified patient typed with their
         latest report that has none; False when there is no such report (yet)."""
         return add_contact(self.sessions, sender_id, contact[:CONTACT_CHARS])
+
+    def team_told(self, sender_id: str) -> bool:
+        """Whether the sender's alert has reached the site team since they were last told so
+        (marked as told now): the patient hears it only once the webhook has accepted it."""
+        return tell_patient(self.sessions, sender_id)
 
     def forget(self, sender_id: str) -> None:
         """Record the sender's 'forget me' request (bot.patient.privacy)."""

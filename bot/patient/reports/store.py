@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -153,3 +154,23 @@ def add_contact(sessions: sessionmaker[Session], sender_id: str, contact: str) -
             execution_options={"synchronize_session": False},
         )
         return True
+
+
+def tell_patient(sessions: sessionmaker[Session], sender_id: str, now: datetime | None = None) -> bool:
+    """Mark the sender's delivered, not yet announced alerts as announced; whether there were
+    any (then, and only then, the patient is told their team has been told). One UPDATE, so
+    two messages at once cannot both announce it."""
+    with sessions.begin() as session:
+        done = session.execute(
+            update(AlertOutbox)
+            .where(
+                AlertOutbox.delivered_at.is_not(None),
+                AlertOutbox.patient_told_at.is_(None),
+                AlertOutbox.report_id.in_(
+                    select(PatientReport.id).where(PatientReport.sender_id == sender_id)
+                ),
+            )
+            .values(patient_told_at=now or utcnow()),
+            execution_options={"synchronize_session": False},
+        )
+        return bool(done.rowcount)

@@ -43,6 +43,7 @@ REQUIRED = {
     "link_greeting": ("emergency_number", "site_name"),
     "link_refused": ("emergency_number", "site_phone"),
     "contact_thanks": ("emergency_number",),
+    "team_told": ("emergency_number", "site_name"),
 }
 KEPT_CONTROLS = "\t\n\r"
 log = logging.getLogger(__name__)
@@ -114,6 +115,11 @@ def link_refused_reply(site: Site) -> str:
 def contact_thanks(site: Site) -> str:
     """The reply when an unidentified patient's study ID or phone number is kept."""
     return _fill("contact_thanks", site)
+
+
+def team_told_reply(site: Site) -> str:
+    """Said once the patient's alert has been delivered to the site team (never before)."""
+    return _fill("team_told", site)
 
 
 def too_long_reply(site: Site) -> str:

@@ -60,6 +60,7 @@ from bot.rasa.channels.safety import (
     rate_limited_reply,
     red_flag_of,
     red_flag_replies,
+    team_told_reply,
     too_long,
 )
 
@@ -190,12 +191,11 @@ class WebChatInput(InputChannel):
             if "participant" not in metadata and await self._kept_contact(agent, sender_id, text):
                 return _json([{"recipient_id": sender_id, "text": contact_thanks(site)}])
             handle = with_red_flag_fallback(on_new_message, tracker_reader(agent), site)
-            return _json(
-                await self.in_flight.run(
-                    (sender_id, clean_text(text)),
-                    lambda: answer(handle, WebChatOutput(), site, text, sender_id, self.name(), metadata),
-                )
+            replies = await self.in_flight.run(
+                (sender_id, clean_text(text)),
+                lambda: answer(handle, WebChatOutput(), site, text, sender_id, self.name(), metadata),
             )
+            return _json([*replies, *await self._team_told(sender_id, site)])
 
         return bp
 
@@ -209,6 +209,16 @@ class WebChatInput(InputChannel):
         except LinkRefused as refused:
             log.info("personal link refused: %s", refused.reason)
             return get_site(refused.site_id) if refused.site_id else self.site
+
+    async def _team_told(self, sender_id: str, site: Site) -> list[dict[str, Any]]:
+        """ "Your team has received your report", once, after the alert was delivered; nothing
+        when the database cannot say (the reply the patient got stands on its own)."""
+        try:
+            told = await asyncio.to_thread(self.patient.team_told, sender_id)
+        except Exception:  # the database down: say nothing rather than something untrue
+            log.warning("could not check whether %s's alert was delivered", sender_id, exc_info=True)
+            return []
+        return [{"recipient_id": sender_id, "text": team_told_reply(site)}] if told else []
 
     async def _kept_contact(self, agent: Any, sender_id: str, text: str) -> bool:
         """Whether `text` answered the bot's question for a study ID or phone number (asked in
