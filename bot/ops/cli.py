@@ -192,6 +192,29 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     return 0 if result.failed == 0 else 1
 
 
+def cmd_alert_state(args: argparse.Namespace) -> int:
+    """Acknowledge ("I'm on it"), close with an outcome, or show an alert's history: for sites
+    whose alerts reach Teams (no buttons yet) and for the record. --by names who did it."""
+    from bot.patient.alert_buttons import status_lines
+    from bot.patient.escalation import UnknownReport, acknowledge, close, history
+
+    sessions = _app().sessions
+    try:
+        if args.alerts_command == "ack":
+            current = acknowledge(sessions, args.report, f"cli:{args.by}", "cli")
+        elif args.alerts_command == "close":
+            current = close(sessions, args.report, args.outcome, f"cli:{args.by}", "cli")
+        else:
+            current = history(sessions, args.report)
+    except UnknownReport:
+        print(f"no alerted report #{args.report}", file=sys.stderr)
+        return 1
+    print(f"report #{args.report}")
+    for line in status_lines(current) or ["open: nobody has acknowledged it yet"]:
+        print(f"  {line}")
+    return 0
+
+
 def cmd_participants(args: argparse.Namespace) -> int:
     """Participants and their personal web chat links: enrol (prints the link to give the
     participant), revoke (by study ID or link id; stops the link at once), list."""
@@ -310,6 +333,16 @@ def main(argv: list[str] | None = None) -> int:
     alerts_run.add_argument("--interval", type=float, default=2.0, help="seconds between passes")
     alerts_run.set_defaults(func=cmd_alerts)
     alerts.add_parser("deliver", help="deliver pending alerts once").set_defaults(func=cmd_alerts)
+    from bot.patient.alert_buttons import OUTCOMES
+
+    for name, what in (("ack", "I'm on it"), ("close", "close with an outcome"), ("show", "its history")):
+        command = alerts.add_parser(name, help=f"a report's alert: {what}")
+        command.add_argument("report", type=int, help="the report number of the alert")
+        if name != "show":
+            command.add_argument("--by", required=True, help="who (e.g. their e-mail address)")
+        if name == "close":
+            command.add_argument("--outcome", required=True, choices=list(OUTCOMES))
+        command.set_defaults(func=cmd_alert_state)
     participants = sub.add_parser("participants", help=cmd_participants.__doc__).add_subparsers(
         dest="participants_command", required=True
     )

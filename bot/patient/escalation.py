@@ -212,6 +212,13 @@ def close(
         return state(session, report_id)
 
 
+def history(sessions: sessionmaker[Session], report_id: int) -> AlertState:
+    """The alert's acknowledgements, escalations and outcome. Raises UnknownReport."""
+    with sessions() as session:
+        _report(session, report_id)
+        return state(session, report_id)
+
+
 def _report(session: Session, report_id: int) -> None:
     """Raise UnknownReport unless the report exists and was alerted."""
     report = session.get(PatientReport, report_id)

@@ -213,3 +213,19 @@ def test_the_patient_is_told_only_after_the_alert_was_delivered(sessions) -> Non
     assert tell_patient(sessions, "webchat-told")
     assert not tell_patient(sessions, "webchat-told")  # once
     assert json.dumps(hook.received[0]["json"]).count("iar_ack") == 1
+
+
+def test_the_cli_acknowledges_closes_and_shows_an_alert(sessions, capsys, monkeypatch) -> None:
+    from bot.ops.cli import main as cli
+
+    report_id = save(sessions, URGENT)
+    monkeypatch.setenv("IAR_USER_DB_URL", str(sessions.kw["bind"].url))
+    assert cli(["alerts", "show", str(report_id)]) == 0
+    assert "open: nobody has acknowledged it yet" in capsys.readouterr().out
+    assert cli(["alerts", "ack", str(report_id), "--by", "jo@site.example"]) == 0
+    assert (
+        cli(["alerts", "close", str(report_id), "--by", "jo@site.example", "--outcome", "not_reached"]) == 0
+    )
+    out = capsys.readouterr().out
+    assert "On it: cli:jo@site.example at " in out and "Could not reach patient" in out
+    assert cli(["alerts", "show", "999"]) == 1
