@@ -99,7 +99,13 @@ def escalate_due(sessions: sessionmaker[Session], now: datetime | None = None) -
         alerts = session.execute(
             select(AlertOutbox, PatientReport)
             .join(PatientReport, AlertOutbox.report_id == PatientReport.id)
-            .where(_open(PatientReport.id))
+            .where(
+                AlertOutbox.escalates.is_(True),
+                _open(PatientReport.id),
+                ~exists().where(  # every level already told: nothing left to do
+                    AlertEscalation.report_id == PatientReport.id, AlertEscalation.level == LEVELS[-1]
+                ),
+            )
             .order_by(AlertOutbox.id)
         ).all()
         for alert, report in alerts:

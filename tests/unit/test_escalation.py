@@ -229,3 +229,34 @@ def test_the_cli_acknowledges_closes_and_shows_an_alert(sessions, capsys, monkey
     out = capsys.readouterr().out
     assert "On it: cli:jo@site.example at " in out and "Could not reach patient" in out
     assert cli(["alerts", "show", "999"]) == 1
+
+
+def test_alerts_from_before_the_upgrade_never_escalate(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    from bot.core.migrate import upgrade
+    from bot.core.userdb import engine_for, sessions_on
+
+    engine = engine_for(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine, "0003")
+    with engine.begin() as db:
+        db.execute(
+            text(
+                "INSERT INTO patient_reports (id, sender_id, created_at, text, symptoms, disposition, rule,"
+                " site_id, dedupe_key) VALUES (1, 's', '2026-01-01 10:00:00', 'w', '[]', 'urgent',"
+                " 'fever-38', 'north', 'k')"
+            )
+        )
+        db.execute(
+            text(
+                "INSERT INTO alert_outbox (report_id, created_at, payload, attempts, next_attempt_at,"
+                " delivered_at) VALUES (1, '2026-01-01 10:00:00', '{}', 1, '2026-01-01 10:00:00',"
+                " '2026-01-01 10:00:01')"
+            )
+        )
+    upgrade(engine)
+    sessions = sessions_on(engine)
+    assert escalate_due(sessions, utcnow()) == 0  # an upgrade does not flood the on-call channel
+    assert not tell_patient(sessions, "s")  # nor tell a patient about an old report
+    new = save(sessions, URGENT)
+    assert escalate_due(sessions, raised_at(sessions, new) + timedelta(hours=1)) == 2

@@ -4,7 +4,19 @@ outcome it was closed with."""
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import relationship
 
 from bot.core.userdb import UserBase, utcnow
@@ -54,6 +66,9 @@ class AlertOutbox(UserBase):
     delivered_at = Column(DateTime, index=True)
     # when the patient was told "your team has been told" (only ever after delivered_at)
     patient_told_at = Column(DateTime)
+    # False for alerts raised before escalation existed (revision 0004): an upgrade must not
+    # flood the on-call channel with every old alert nobody could acknowledge
+    escalates = Column(Boolean, nullable=False, default=True, server_default=false())
     report = relationship("PatientReport", back_populates="alerts")
 
 

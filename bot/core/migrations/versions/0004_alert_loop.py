@@ -1,8 +1,8 @@
 """What the site team did with an alert: acknowledgements, escalation steps, notes, outcomes,
 and when the patient was told their team had been told.
 
-Revision 0004, after 0003. Nothing existing is changed: old alerts start unacknowledged
-(already-delivered ones are never announced to their patient: `patient_told_at` is set).
+Revision 0004, after 0003. Alerts raised before it never escalate (`escalates` false: nobody
+could acknowledge them) and are never announced to their patient (`patient_told_at` set).
 """
 
 from __future__ import annotations
@@ -19,6 +19,9 @@ depends_on = None
 def upgrade() -> None:
     op.add_column("alert_outbox", sa.Column("patient_told_at", sa.DateTime))
     op.execute("UPDATE alert_outbox SET patient_told_at = delivered_at WHERE delivered_at IS NOT NULL")
+    op.add_column(
+        "alert_outbox", sa.Column("escalates", sa.Boolean, nullable=False, server_default=sa.false())
+    )
     op.create_table(
         "alert_acknowledgements",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -68,4 +71,5 @@ def downgrade() -> None:
     op.drop_table("alert_escalations")
     op.drop_table("alert_acknowledgements")
     with op.batch_alter_table("alert_outbox") as table:
+        table.drop_column("escalates")
         table.drop_column("patient_told_at")
