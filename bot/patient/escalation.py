@@ -108,9 +108,12 @@ def escalate_due(sessions: sessionmaker[Session], now: datetime | None = None) -
             )
             .order_by(AlertOutbox.id)
         ).all()
+        limits: dict[str, dict[str, timedelta]] = {}  # sites.yml read once per site and pass
         for alert, report in alerts:
             kind = alert_kind(report)
-            limit = escalation_limits(report.site_id)[kind]
+            if report.site_id not in limits:
+                limits[report.site_id] = escalation_limits(report.site_id)
+            limit = limits[report.site_id][kind]
             done = set(
                 session.execute(
                     select(AlertEscalation.level).where(AlertEscalation.report_id == report.id)
