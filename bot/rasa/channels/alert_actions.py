@@ -8,6 +8,10 @@ refused (401) and records nothing. A click records who (the Slack user) and when
 answer and, as Slack expects for buttons, posted to the click's response_url (only a URL
 under SLACK_RESPONSE_URL_PREFIX, default https://hooks.slack.com/, so a click cannot make
 the bot call anywhere else).
+
+A Slack app has one interactivity URL: when the alerts come from the staff Slack app, whose
+URL is /webhooks/slack/webhook, that channel hands alert clicks to AlertClicks too
+(bot.rasa.channels.slack), so either URL works.
 """
 
 from __future__ import annotations
@@ -51,6 +55,33 @@ def slack_signature_ok(secret: str, timestamp: str, signature: str, body: bytes,
     return hmac.compare_digest(f"v0={digest}", signature)
 
 
+class AlertClicks:
+    """Records a verified click and answers it with the updated alert."""
+
+    def __init__(self, sessions: sessionmaker[Session], response_prefix: str = RESPONSE_PREFIX) -> None:
+        self.sessions = sessions
+        self.response_prefix = response_prefix
+
+    @classmethod
+    def from_env(cls) -> AlertClicks:
+        prefix = os.environ.get("SLACK_RESPONSE_URL_PREFIX") or RESPONSE_PREFIX
+        return cls(build_app(Settings.from_env()).sessions, prefix)
+
+    async def answer(self, payload: dict[str, Any]) -> HTTPResponse:
+        """The click's answer (the request's signature already checked)."""
+        click = read_click(payload)
+        if click is None:
+            return response.text("")
+        try:
+            message = await asyncio.to_thread(answer_click, self.sessions, click, "slack")
+        except UnknownReport:
+            return response.json({"response_type": "ephemeral", "text": "No such report."})
+        reply_to = str(payload.get("response_url") or "")
+        if reply_to.startswith(self.response_prefix):
+            await asyncio.to_thread(_reply, reply_to, message)
+        return response.json(message)
+
+
 class AlertActionsInput(InputChannel):
     """Receives alert button clicks; it never passes anything to the bot's NLU."""
 
@@ -60,17 +91,11 @@ class AlertActionsInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
-        env = os.environ
-        return cls(
-            env.get("SLACK_SIGNING_SECRET", ""),
-            build_app(Settings.from_env()).sessions,
-            env.get("SLACK_RESPONSE_URL_PREFIX") or RESPONSE_PREFIX,
-        )
+        return cls(os.environ.get("SLACK_SIGNING_SECRET", ""), AlertClicks.from_env())
 
-    def __init__(self, secret: str, sessions: sessionmaker[Session], response_prefix: str) -> None:
+    def __init__(self, secret: str, clicks: AlertClicks) -> None:
         self.secret = secret
-        self.sessions = sessions
-        self.response_prefix = response_prefix
+        self.clicks = clicks
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("alert_actions", __name__)
@@ -89,23 +114,12 @@ class AlertActionsInput(InputChannel):
             ):
                 log.warning("alert click refused: bad or stale Slack signature")
                 return response.text("invalid signature", status=HTTPStatus.UNAUTHORIZED)
-            payload = _payload(request.body)
-            click = read_click(payload)
-            if click is None:
-                return response.text("")
-            try:
-                message = await asyncio.to_thread(answer_click, self.sessions, click, "slack")
-            except UnknownReport:
-                return response.json({"response_type": "ephemeral", "text": "No such report."})
-            reply_to = str(payload.get("response_url") or "")
-            if reply_to.startswith(self.response_prefix):
-                await asyncio.to_thread(_reply, reply_to, message)
-            return response.json(message)
+            return await self.clicks.answer(slack_payload(request.body))
 
         return bp
 
 
-def _payload(body: bytes) -> dict[str, Any]:
+def slack_payload(body: bytes) -> dict[str, Any]:
     """The JSON in the form field `payload` (how Slack sends interactivity), or {}."""
     try:
         data = json.loads(parse_qs(body.decode("utf-8")).get("payload", ["{}"])[0])

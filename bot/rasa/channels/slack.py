@@ -26,6 +26,8 @@ from sanic.request import Request
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.sites import get_site
+from bot.patient.alert_buttons import read_click
+from bot.rasa.channels.alert_actions import AlertClicks, slack_payload
 from bot.rasa.channels.dedupe import seen_cache
 from bot.rasa.channels.disabled import DisabledChannel
 from bot.rasa.channels.safety import clean_text, too_long, too_long_reply
@@ -112,6 +114,25 @@ class StaffSlackInput(SlackInput):
 
     def get_metadata(self, request: Request) -> dict[str, Any]:
         return {**super().get_metadata(request), "role": "staff"}
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Any:
+        """Rasa's routes, with a click on an alert's button (the app's one interactivity URL)
+        recorded as an acknowledgement or a close, never read as a staff question."""
+        bp = super().blueprint(on_new_message)
+        clicks: list[AlertClicks] = []  # made on the first click: the database only then
+
+        @bp.on_request
+        async def alert_click(request: Request) -> Any:
+            if request.method != "POST" or "urlencoded" not in (request.content_type or ""):
+                return None
+            payload = slack_payload(request.body)
+            if read_click(payload) is None or not self.is_request_from_slack_authentic(request):
+                return None  # Rasa's route answers (and refuses a bad signature)
+            if not clicks:
+                clicks.append(AlertClicks.from_env())
+            return await clicks[0].answer(payload)
+
+        return bp
 
     def get_output_channel(self, channel: str | None = None, thread_id: str | None = None) -> OutputChannel:
         return StaffSlackBot(
