@@ -21,13 +21,14 @@ from actions.runtime import app
 from bot.core.roles import role_of
 from bot.patient.entity_check import valid_entities
 from bot.patient.intake import ANYTHING_ELSE, FORM_SLOTS, SCREEN, Turn, add_turn, progress
-from bot.patient.service import FormState
+from bot.patient.service import FinishedReport, FormState
 
 FORM = "symptom_report_form"
 ROLE_SLOT = "role"
 TURNS_SLOT = "report_turns"  # [{"id", "text", "entities"}] of the report so far
 ASKED_SLOT = "report_asked"  # form slots already asked (the screen once per time asked)
 SCREEN_ORDER_SLOT = "report_screen_order"  # option ids in the order the screen listed them
+CONTACT_SLOT = "contact_asked"  # the anonymous web chat asked for a study ID or phone
 REPORT_SLOTS = (TURNS_SLOT, ASKED_SLOT, SCREEN_ORDER_SLOT, *FORM_SLOTS)
 
 
@@ -35,6 +36,34 @@ def message_role(tracker: Tracker) -> str:
     """The latest message's role: the channel's metadata, else cues in the text."""
     message = tracker.latest_message or {}
     return role_of(message.get("text"), message.get("metadata"))
+
+
+def message_participant(tracker: Tracker) -> tuple[str, str] | None:
+    """(study ID, site id) the web chat put on the latest message from a personal link."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    study_id, site_id = metadata.get("participant"), metadata.get("site")
+    return (study_id, site_id) if isinstance(study_id, str) and isinstance(site_id, str) else None
+
+
+def asks_contact(tracker: Tracker, reply: FinishedReport, participant: tuple[str, str] | None) -> bool:
+    """Ask an unidentified web chat patient once per conversation, after a stored report;
+    never after an emergency, whose advice (call the emergency number) must be the last
+    thing on the screen, its banner in view."""
+    return (
+        reply.stored
+        and reply.payload["triage"]["disposition"] != "emergency"
+        and participant is None
+        and not tracker.get_slot(CONTACT_SLOT)
+        and tracker.get_latest_input_channel() == "webchat"
+    )
+
+
+def _finish_report(tracker: Tracker, participant: tuple[str, str] | None) -> FinishedReport:
+    """The service's finished report for this conversation's turns (or just this message)."""
+    turns = _turns(tracker) or _with_latest_message(tracker, ())
+    return app().patient.finish_report(
+        turns, tracker.get_slot(SCREEN), tracker.sender_id, tracker.get_latest_input_channel(), participant
+    )
 
 
 def _turns(tracker: Tracker) -> tuple[Turn, ...]:
@@ -129,9 +158,11 @@ class ActionTriage(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        turns = _turns(tracker) or _with_latest_message(tracker, ())
-        reply = app().patient.finish_report(
-            turns, tracker.get_slot(SCREEN), tracker.sender_id, tracker.get_latest_input_channel()
-        )
+        participant = message_participant(tracker)
+        reply = _finish_report(tracker, participant)
         dispatcher.utter_message(text=reply.text, json_message=reply.payload)
-        return [SlotSet(slot, None) for slot in REPORT_SLOTS]
+        events = [SlotSet(slot, None) for slot in REPORT_SLOTS]
+        if asks_contact(tracker, reply, participant):
+            dispatcher.utter_message(response="utter_ask_contact")
+            events.append(SlotSet(CONTACT_SLOT, True))
+        return events

@@ -2,7 +2,7 @@
 
 An entry point (the action server, the CLI, a test) builds `Settings.from_env()` (or its
 own Settings), calls `build_app` once and passes the App on; `create_schema` is the one
-explicit step that creates the user database's tables (run at start-up by the action
+explicit step that migrates the user database's tables (Alembic) (run at start-up by the action
 server and the alert dispatcher, and by tests on a fresh database).
 """
 
@@ -13,15 +13,17 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 import bot.patient.privacy  # noqa: F401  (its model: erasure requests)
 import bot.patient.reports.models  # noqa: F401  (patient reports, alert outbox)
 import bot.quiz.store  # noqa: F401  (quiz attempts and answers)
+from bot.core.migrate import upgrade
 from bot.core.settings import Settings
-from bot.core.userdb import create_tables, engine_for, sessions_on
+from bot.core.userdb import engine_for, sessions_on
 from bot.kb.queries import KnowledgeBase
+from bot.patient.participants import ParticipantService
 from bot.patient.service import PatientService
 from bot.quiz.bank import QUIZ_FILE, load_bank
 from bot.quiz.service import QuizService
@@ -31,8 +33,13 @@ log = logging.getLogger(__name__)
 
 
 def create_schema(engine: Engine) -> None:
-    """Create every table of the user database that does not exist yet."""
-    create_tables(engine)
+    """Migrate the user database to the newest schema (bot.core.migrate). Tried twice: two
+    servers starting together on SQLite can both begin the same revision, and the second
+    attempt finds it done."""
+    try:
+        upgrade(engine)
+    except (IntegrityError, OperationalError, ProgrammingError):
+        upgrade(engine)
 
 
 @dataclass
@@ -63,7 +70,13 @@ class App:
 
     @cached_property
     def patient(self) -> PatientService:
-        return PatientService(self.settings.site, self.sessions)
+        return PatientService(self.settings.site, self.sessions, self.settings.public_url)
+
+    @cached_property
+    def participants(self) -> ParticipantService:
+        return ParticipantService(
+            self.sessions, self.settings.link_secret, self.settings.public_url, self.settings.site.id
+        )
 
     @cached_property
     def knowledge_base(self) -> KnowledgeBase:

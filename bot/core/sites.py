@@ -1,9 +1,15 @@
-"""Per-site contact configuration (sites.yml): emergency number and trial-site phone."""
+"""Per-site configuration (sites.yml): emergency number, trial-site phone and how long an
+alert may wait for "I'm on it" before it escalates.
+
+The file is ROOT/sites.yml, or the one named by $IAR_SITES_FILE (a deployment's mounted
+copy, a test's shortened escalation limits)."""
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from bot.core.paths import ROOT
@@ -11,6 +17,12 @@ from bot.core.yamlfile import read_yaml
 
 SITES_FILE = ROOT / "sites.yml"
 SITE_ENV = "IAR_SITE"
+SITES_FILE_ENV = "IAR_SITES_FILE"
+# minutes without an acknowledgement before the next level is told, when sites.yml names
+# none: an emergency reaches the on-call channel at once and the lead after this limit
+DEFAULT_ESCALATION = {"emergency": "15m", "urgent": "30m", "needs_review": "4h"}
+_DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([smh])\s*")
+_UNITS = {"s": 1, "m": 60, "h": 3600}
 _FIELDS = ("name", "emergency_number", "site_phone", "on_call")
 
 
@@ -29,8 +41,30 @@ class Site:
     on_call: str
 
 
-def load_sites(path: Path = SITES_FILE) -> tuple[dict[str, Site], str]:
-    """Read all sites and the default site id from `path`."""
+def sites_file() -> Path:
+    """$IAR_SITES_FILE, else ROOT/sites.yml."""
+    return Path(os.environ.get(SITES_FILE_ENV) or SITES_FILE)
+
+
+def duration(text: str) -> timedelta:
+    """ "30m", "4h", "90s" as a timedelta."""
+    found = _DURATION.fullmatch(str(text))
+    if not found:
+        raise SiteConfigError(f"escalation limit {text!r} is not a duration like 30m, 4h or 90s")
+    return timedelta(seconds=float(found[1]) * _UNITS[found[2]])
+
+
+def escalation_limits(site_id: str, path: Path | None = None) -> dict[str, timedelta]:
+    """The site's wait before escalating, per kind of alert (emergency, urgent, needs_review):
+    its `escalation` in sites.yml over DEFAULT_ESCALATION."""
+    data = read_yaml(path or sites_file()) or {}
+    raw = ((data.get("sites") or {}).get(site_id) or {}).get("escalation") or {}
+    return {kind: duration(raw.get(kind, default)) for kind, default in DEFAULT_ESCALATION.items()}
+
+
+def load_sites(path: Path | None = None) -> tuple[dict[str, Site], str]:
+    """Read all sites and the default site id from `path` (default: sites_file())."""
+    path = path or sites_file()
     data = read_yaml(path) or {}
     raw_sites = data.get("sites") or {}
     sites: dict[str, Site] = {}
@@ -45,8 +79,9 @@ def load_sites(path: Path = SITES_FILE) -> tuple[dict[str, Site], str]:
     return sites, default
 
 
-def get_site(site_id: str | None = None, path: Path = SITES_FILE) -> Site:
+def get_site(site_id: str | None = None, path: Path | None = None) -> Site:
     """Return the site `site_id`, else the one named by $IAR_SITE, else the default."""
+    path = path or sites_file()
     sites, default = load_sites(path)
     wanted = site_id or os.environ.get(SITE_ENV) or default
     if wanted not in sites:

@@ -2,8 +2,8 @@
 
 Separate from the knowledge base. SQLite under build/ by default; set
 IAR_USER_DB_URL (an SQLAlchemy URL, e.g. postgresql://…) to use another server
-(bot.core.settings). The tables are made by one explicit step at start-up
-(bot.app.create_schema), not by opening sessions.
+(bot.core.settings). The tables are made and changed by one explicit step at start-up,
+the Alembic migrations (bot.app.create_schema → bot.core.migrate), not by opening sessions.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from typing import Any
 
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, ProgrammingError
 from sqlalchemy.orm import Session, declarative_base, sessionmaker
 
 UserBase: Any = declarative_base()  # SQLAlchemy 1.4 has no types: its models are Any
@@ -42,14 +41,6 @@ def engine_for(url: str) -> Engine:
     if path and path != ":memory:":
         make_private(Path(path))
     return create_engine(url, future=True, pool_pre_ping=True)
-
-
-def create_tables(engine: Engine) -> None:
-    """Create the tables of every model imported so far (bot.app.create_schema imports them all)."""
-    try:
-        UserBase.metadata.create_all(engine)
-    except (IntegrityError, ProgrammingError):  # another server created them at the same moment
-        UserBase.metadata.create_all(engine)
 
 
 def session_factory(url: str) -> sessionmaker[Session]:

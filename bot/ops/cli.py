@@ -1,4 +1,4 @@
-"""Command line: knowledge base, run, shell, quiz roster, reports, alerts, doctor (see --help)."""
+"""Command line: knowledge base, run, shell, quiz roster, reports, alerts, db, doctor (see --help)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from bot.kb.loader import KnowledgeError, build
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
+
+    from bot.app import App
 
 
 def cmd_kb_build(args: argparse.Namespace) -> int:
@@ -51,6 +53,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         start_rasa_server,
     )
 
+    _migrate_user_db()
     supervisor = Supervisor(say=lambda line: print(line, flush=True))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
@@ -116,14 +119,19 @@ def cmd_shell(args: argparse.Namespace) -> int:
             return 0
 
 
-def _user_db() -> sessionmaker[Session]:
-    """Sessions on the user database of this process's settings, its tables created."""
+def _app() -> App:
+    """This process's App on the settings of the environment, its schema migrated."""
     from bot.app import build_app
     from bot.core.settings import Settings
 
     app = build_app(Settings.from_env())
     app.create_schema()
-    return app.sessions
+    return app
+
+
+def _user_db() -> sessionmaker[Session]:
+    """Sessions on the user database of this process's settings, its tables migrated."""
+    return _app().sessions
 
 
 def cmd_roster(args: argparse.Namespace) -> int:
@@ -184,6 +192,91 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     return 0 if result.failed == 0 else 1
 
 
+def cmd_alert_state(args: argparse.Namespace) -> int:
+    """Acknowledge ("I'm on it"), close with an outcome, or show an alert's history: for sites
+    whose alerts reach Teams (no buttons yet) and for the record. --by names who did it."""
+    from bot.patient.alert_buttons import status_lines
+    from bot.patient.escalation import UnknownReport, acknowledge, close, history
+
+    sessions = _app().sessions
+    try:
+        if args.alerts_command == "ack":
+            current = acknowledge(sessions, args.report, f"cli:{args.by}", "cli")
+        elif args.alerts_command == "close":
+            current = close(sessions, args.report, args.outcome, f"cli:{args.by}", "cli")
+        else:
+            current = history(sessions, args.report)
+    except UnknownReport:
+        print(f"no alerted report #{args.report}", file=sys.stderr)
+        return 1
+    print(f"report #{args.report}")
+    for line in status_lines(current) or ["open: nobody has acknowledged it yet"]:
+        print(f"  {line}")
+    return 0
+
+
+def cmd_participants(args: argparse.Namespace) -> int:
+    """Participants and their personal web chat links: enrol (prints the link to give the
+    participant), revoke (by study ID or link id; stops the link at once), list."""
+    from bot.patient.participants import EnrolmentError
+
+    service = _app().participants
+    if args.participants_command == "enrol":
+        try:
+            done = service.enrol(args.study_id, args.site, args.days)
+        except EnrolmentError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        print(
+            f"{'Enrolled' if done.new_participant else 'New link for'} {done.study_id} "
+            f"(site {done.site_id}); link {done.link_id}, valid until "
+            f"{done.expires_at:%Y-%m-%d %H:%M} UTC (older links revoked).\n"
+            f"Personal web chat link (give it to the participant only):\n{done.url}"
+        )
+        return 0
+    if args.participants_command == "revoke":
+        count = service.revoke(args.reference)
+        print(f"revoked {count} link(s) of {args.reference}")
+        return 0 if count else 1
+    for row in service.listing():
+        live = (
+            f"link {row.link_id} until {row.expires_at:%Y-%m-%d %H:%M} UTC" if row.link_id else "no live link"
+        )
+        print(f"{row.study_id}\tsite {row.site_id}\tenrolled {row.created_at:%Y-%m-%d}\t{live}")
+    return 0
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    """The user database's schema: `upgrade` migrates it to the newest revision (a database
+    made before Alembic is adopted, its rows kept); `current` prints its revision."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.core.migrate import current, head, upgrade
+    from bot.core.settings import Settings
+    from bot.core.userdb import engine_for
+
+    engine = engine_for(Settings.from_env().user_db_url)
+    try:
+        if args.db_command == "upgrade":
+            upgrade(engine)
+        revision = current(engine)
+    except SQLAlchemyError as error:
+        print(f"error: user database unavailable: {str(error).splitlines()[0][:200]}", file=sys.stderr)
+        return 1
+    print(
+        f"user database at revision {revision or 'none (made before Alembic, or empty)'} (newest: {head()})"
+    )
+    return 0
+
+
+def _migrate_user_db() -> None:
+    """`make run` migrates first and says so; a database not up yet is migrated by the servers
+    when it is (bot.app.create_schema)."""
+    args = argparse.Namespace(db_command="upgrade")
+    if cmd_db(args):
+        print("The servers will migrate it when it is reachable.", flush=True)
+
+
 def cmd_doctor(args: argparse.Namespace) -> int:
     """Check this deployment's settings (variables, databases, Redis, webhook, model, knowledge
     base, Slack/Teams credentials) and name each one that is missing or wrong."""
@@ -240,6 +333,33 @@ def main(argv: list[str] | None = None) -> int:
     alerts_run.add_argument("--interval", type=float, default=2.0, help="seconds between passes")
     alerts_run.set_defaults(func=cmd_alerts)
     alerts.add_parser("deliver", help="deliver pending alerts once").set_defaults(func=cmd_alerts)
+    from bot.patient.alert_buttons import OUTCOMES
+
+    for name, what in (("ack", "I'm on it"), ("close", "close with an outcome"), ("show", "its history")):
+        command = alerts.add_parser(name, help=f"a report's alert: {what}")
+        command.add_argument("report", type=int, help="the report number of the alert")
+        if name != "show":
+            command.add_argument("--by", required=True, help="who (e.g. their e-mail address)")
+        if name == "close":
+            command.add_argument("--outcome", required=True, choices=list(OUTCOMES))
+        command.set_defaults(func=cmd_alert_state)
+    participants = sub.add_parser("participants", help=cmd_participants.__doc__).add_subparsers(
+        dest="participants_command", required=True
+    )
+    enrol = participants.add_parser("enrol", help="enrol a participant; print their link")
+    enrol.add_argument("study_id", help="e.g. P-0042")
+    enrol.add_argument("--site", help="a site id of sites.yml (default: $IAR_SITE or the default)")
+    enrol.add_argument("--days", type=int, default=30, help="days the link stays valid")
+    enrol.set_defaults(func=cmd_participants)
+    revoke = participants.add_parser("revoke", help="revoke by study ID or link id")
+    revoke.add_argument("reference")
+    revoke.set_defaults(func=cmd_participants)
+    participants.add_parser("list", help="participants and their live links").set_defaults(
+        func=cmd_participants
+    )
+    db = sub.add_parser("db", help=cmd_db.__doc__).add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="migrate to the newest revision").set_defaults(func=cmd_db)
+    db.add_parser("current", help="print the revision").set_defaults(func=cmd_db)
     doctor = sub.add_parser("doctor", help=cmd_doctor.__doc__)
     doctor.add_argument(
         "--role",

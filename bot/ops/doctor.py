@@ -154,6 +154,7 @@ def check(
         findings += list(_knowledge_base(kb_path, knowledge_dir))
     findings += list(_site(value))
     findings += list(_chat_credentials(value))
+    findings += list(_personal_links(value))
     return findings
 
 
@@ -348,6 +349,30 @@ def _chat_credentials(value: Callable[[str], str | None]) -> Iterator[Finding]:
     if bool(value("MICROSOFT_APP_ID")) != bool(value("MICROSOFT_APP_PASSWORD")):
         name = "MICROSOFT_APP_PASSWORD" if value("MICROSOFT_APP_ID") else "MICROSOFT_APP_ID"
         yield Finding(name, False, "is not set; Teams needs both MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD")
+
+
+def _personal_links(value: Callable[[str], str | None]) -> Iterator[Finding]:
+    """Personal links are optional; when on, their secret must be strong and their address public."""
+    from bot.patient.links import MIN_SECRET_CHARS
+
+    secret = value("IAR_LINK_SECRET")
+    if not secret:
+        yield Finding("IAR_LINK_SECRET", True, "unset: personal web chat links are off")
+        return
+    if len(secret) < MIN_SECRET_CHARS:
+        yield Finding(
+            "IAR_LINK_SECRET",
+            False,
+            f"is {len(secret)} characters; use at least {MIN_SECRET_CHARS} (openssl rand -base64 48)",
+        )
+    public = value("IAR_PUBLIC_URL") or ""
+    if not public.startswith("https://"):
+        yield Finding(
+            "IAR_PUBLIC_URL",
+            False,
+            "must be the bot's public https:// address: "
+            "personal links and the alerts' inbox links start with it",
+        )
 
 
 def report(findings: list[Finding]) -> tuple[str, int]:

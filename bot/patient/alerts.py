@@ -7,11 +7,12 @@ incoming webhook named by $IAR_ALERT_WEBHOOK_URL (Slack or Teams: both take
 attempt and error and tries again later, waiting twice as long each time (5 s
 up to 5 min). So a webhook that is down loses nothing: the alert waits.
 
-An alert names the disposition, rule, symptoms, site and report id, never the
-patient: staff look the report up with `python -m bot.ops.cli reports list`. A report
-the bot did not understand (a rule with `review: true` in knowledge/triage.yml)
-is alerted as "needs review" with the patient's words, capped at REVIEW_CHARS,
-since nothing else in it tells the team what is wrong.
+An alert names the participant by study ID (a report through a personal link; otherwise
+"unidentified"), never by name, and gives the site, disposition, rule, symptoms, the
+patient's words (capped at WORDS_CHARS), the days from the infusion to the report and a
+link to the report in the inbox (IAR_PUBLIC_URL + /inbox/reports/<id>). A report the bot
+did not understand (a rule with `review: true` in knowledge/triage.yml) is alerted as
+"needs review": its words are all that tells the team what is wrong.
 
 Bursts are aggregated per site, so a flood of reports cannot drown the site
 team's channel: a site gets at most one post every BURST_WINDOW seconds. The
@@ -34,6 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.sites import Site
 from bot.core.userdb import utcnow
+from bot.patient.alert_buttons import text_block, with_buttons
 from bot.patient.reports.models import AlertOutbox, PatientReport
 from bot.patient.symptoms import load_lexicon
 from bot.patient.triage import review_rules
@@ -43,7 +45,9 @@ ALERT_DISPOSITIONS = ("emergency", "urgent")
 BASE_DELAY = 5.0  # seconds before the first retry
 MAX_DELAY = 300.0  # retries never wait longer than this
 TIMEOUT = 10.0  # seconds for one webhook call
-REVIEW_CHARS = 500  # the patient's words quoted in a "needs review" alert
+WORDS_CHARS = 500  # the patient's words quoted in an alert
+UNIDENTIFIED = "unidentified"  # the participant of a report not made through a personal link
+INBOX_PATH = "/inbox/reports/"
 BURST_WINDOW = 15.0  # seconds: at most one post per site in this time
 DETAILED = 10  # a burst post shows this many alerts in full, the others as their first line
 
@@ -61,8 +65,20 @@ def retry_delay(attempts: int, base: float = BASE_DELAY, cap: float = MAX_DELAY)
     return float(min(cap, base * 2 ** max(0, attempts - 1)))
 
 
-def alert_payload(report: PatientReport, site: Site) -> dict[str, Any]:
-    """The webhook body for a report: Slack/Teams incoming-webhook JSON, no patient name or id."""
+def inbox_link(public_url: str, report_id: int) -> str:
+    """The report's page in the site team's inbox."""
+    return f"{public_url.rstrip('/')}{INBOX_PATH}{report_id}"
+
+
+def quoted(text: str, limit: int = WORDS_CHARS) -> str:
+    """The patient's words on one line, cut at `limit` characters."""
+    words = " ".join(text.split())
+    return words[:limit] + "…" if len(words) > limit else words
+
+
+def alert_payload(report: PatientReport, site: Site, public_url: str) -> dict[str, Any]:
+    """The webhook body for a report: Slack/Teams incoming-webhook JSON naming the participant
+    by study ID (or "unidentified"), never by name."""
     names = load_lexicon().symptoms
     present = [s["id"] for s in report.symptoms if s.get("status") == "present"]
     others = [s["id"] for s in report.symptoms if s.get("status") == "family"]
@@ -75,26 +91,30 @@ def alert_payload(report: PatientReport, site: Site) -> dict[str, Any]:
         facts.append(f"Someone with the patient has: {described(others)}")
     if report.temperature_c is not None:
         facts.append(f"Temperature: {report.temperature_c:.1f} °C")
-    if report.days_since_infusion is not None:
-        facts.append(f"Days since infusion: {report.days_since_infusion}")
+    facts.append(
+        "Time since infusion: "
+        + (
+            "not given"
+            if report.days_since_infusion is None
+            else f"{report.days_since_infusion} day(s) when reported"
+        )
+    )
     if report.severity:
         facts.append(f"Severity: {report.severity}")
+    facts.append(f'Patient\'s words: "{quoted(report.text)}"')
     review = report.rule in review_rules()
-    if review:
-        words = " ".join(report.text.split())
-        facts.append(
-            "Patient's words: " + (words[:REVIEW_CHARS] + "…" if len(words) > REVIEW_CHARS else words)
-        )
     heading = report.disposition.upper() + (" – NEEDS REVIEW" if review else "")
     lines = [
         f"{heading}: IAR Assistant patient report #{report.id}",
+        f"Participant: {report.study_id or UNIDENTIFIED}",
+        f"Site: {site.name} ({site.id})",
+        f"Disposition: {report.disposition}" + (" (needs review)" if review else ""),
         f"Rule: {report.rule}",
         *facts,
-        f"Site: {site.name} ({site.id})",
         f"Reported: {report.created_at:%Y-%m-%d %H:%M} UTC via {report.channel or 'unknown channel'}",
-        f"Details: python -m bot.ops.cli reports list --id {report.id}",
+        f"Report: {inbox_link(public_url, report.id)}",
     ]
-    return {"text": "\n".join(lines)}
+    return with_buttons("\n".join(lines), report.id)
 
 
 @dataclass(frozen=True)
@@ -106,7 +126,7 @@ class DeliveryRun:
     pending: int = 0  # still undelivered after the pass (due later or just failed)
 
 
-def _post(url: str, payload: dict[str, Any], post: Post, timeout: float) -> str | None:
+def post_json(url: str, payload: dict[str, Any], post: Post, timeout: float) -> str | None:
     """Send one alert; None when the webhook accepted it, else the error."""
     try:
         response = post(url, json=payload, timeout=timeout)
@@ -119,15 +139,17 @@ def _post(url: str, payload: dict[str, Any], post: Post, timeout: float) -> str 
 
 def burst_payload(payloads: list[dict[str, Any]], site_id: str | None) -> dict[str, Any]:
     """One webhook body for several alerts of a site: a count, then each alert (the first
-    DETAILED in full, the rest by their first line), most urgent first."""
-    texts = [str(p.get("text", "")) for p in payloads]
-    ranked = sorted(
-        texts,
-        key=lambda t: next(
-            (i for i, d in enumerate(ALERT_DISPOSITIONS) if t.upper().startswith(d.upper())),
+    DETAILED in full with their buttons, the rest by their first line), most urgent first."""
+
+    def rank(payload: dict[str, Any]) -> int:
+        text = str(payload.get("text", "")).upper()
+        return next(
+            (i for i, d in enumerate(ALERT_DISPOSITIONS) if text.startswith(d.upper())),
             len(ALERT_DISPOSITIONS),
-        ),
-    )
+        )
+
+    ranked = sorted(payloads, key=rank)
+    texts = [str(p.get("text", "")) for p in ranked]
     counts = ", ".join(
         f"{sum(t.upper().startswith(d.upper()) for t in texts)} {d}" for d in ALERT_DISPOSITIONS
     )
@@ -135,8 +157,13 @@ def burst_payload(payloads: list[dict[str, Any]], site_id: str | None) -> dict[s
         f"{len(texts)} IAR Assistant patient reports for site {site_id or 'unknown'} "
         f"within {BURST_WINDOW:.0f} s ({counts}), sent as one message:"
     )
-    parts = [header, *ranked[:DETAILED], *(t.splitlines()[0] for t in ranked[DETAILED:] if t)]
-    return {"text": "\n\n".join(parts)}
+    rest = [t.splitlines()[0] for t in texts[DETAILED:] if t]
+    blocks = [text_block(header)]
+    for payload in ranked[:DETAILED]:
+        blocks += payload.get("blocks") or [text_block(str(payload.get("text", "")))]
+    if rest:
+        blocks.append(text_block("\n".join(rest)))
+    return {"text": "\n\n".join([header, *texts[:DETAILED], *rest]), "blocks": blocks}
 
 
 def deliver_pending(
@@ -205,7 +232,7 @@ def deliver_pending(
             payload = (
                 alerts[0].payload if len(alerts) == 1 else burst_payload([a.payload for a in alerts], site_id)
             )
-            error = _post(webhook_url, payload, post, timeout)
+            error = post_json(webhook_url, payload, post, timeout)
             for alert in alerts:
                 alert.attempts += 1
                 alert.last_attempt_at = now

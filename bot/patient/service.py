@@ -8,6 +8,7 @@ One method per use case, each owning its whole sequence and its transaction:
 * `screen_prompt`: the red-flag screen, the signs the report hints at listed first;
 * `finish_report`: triage → reply → save the report with its alert (or spool it while the
   database is down); the reply never waits for, or fails with, the storage;
+* `team_told`: whether to tell the patient that their alert has reached the team;
 * `forget`: record a 'forget me' request (the dispatcher carries it out, bot.patient.privacy).
 """
 
@@ -19,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.core.sites import Site
+from bot.core.sites import Site, get_site
 from bot.patient.intake import (
     ANYTHING_ELSE,
     FORM_SLOTS,
@@ -35,7 +36,7 @@ from bot.patient.intake import (
 from bot.patient.nlp.red_flag_similarity import detector
 from bot.patient.privacy import request_erasure
 from bot.patient.reports.spool import save_or_spool
-from bot.patient.reports.store import report_columns
+from bot.patient.reports.store import CONTACT_CHARS, add_contact, report_columns, tell_patient
 from bot.patient.screen import load_screen, ordered_options
 from bot.patient.triage import format_reply, triage
 
@@ -64,10 +65,12 @@ class ScreenPrompt:
 
 @dataclass(frozen=True)
 class FinishedReport:
-    """The disposition reply: its text and the {"triage": ...} payload for channels."""
+    """The disposition reply: its text and the {"triage": ...} payload for channels;
+    `stored`: the report was worth keeping (saved or spooled)."""
 
     text: str
     payload: dict[str, Any]
+    stored: bool = False
 
 
 def screen_hints(turns: tuple[Turn, ...]) -> list[str]:
@@ -84,9 +87,10 @@ def screen_hints(turns: tuple[Turn, ...]) -> list[str]:
 class PatientService:
     """The patient journey for one site, storing into one user database."""
 
-    def __init__(self, site: Site, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, site: Site, sessions: sessionmaker[Session], public_url: str) -> None:
         self.site = site
         self.sessions = sessions
+        self.public_url = public_url  # alerts link to the report in the inbox there
 
     def read_form_reply(
         self,
@@ -122,13 +126,21 @@ class PatientService:
         )
 
     def finish_report(
-        self, turns: tuple[Turn, ...], screen: str | None, sender_id: str, channel: str | None
+        self,
+        turns: tuple[Turn, ...],
+        screen: str | None,
+        sender_id: str,
+        channel: str | None,
+        participant: tuple[str, str] | None = None,
     ) -> FinishedReport:
         """Triage the report and store it with its alert when it is worth keeping; a storage
-        failure is logged, never raised: the patient has their advice either way."""
+        failure is logged, never raised: the patient has their advice either way.
+        `participant`: (study ID, site id) of a personal link; their site's numbers are given."""
         report = report_of(turns, screen)
         decision = triage(report)
-        if should_store(decision):
+        site = get_site(participant[1]) if participant else self.site
+        stored = should_store(decision)
+        if stored:
             try:  # a database down: the report waits in the spool (bot.patient.reports.spool)
                 save_or_spool(
                     report_columns(
@@ -137,15 +149,27 @@ class PatientService:
                         text=patient_text(turns),
                         report=report,
                         decision=decision,
-                        site=self.site,
+                        site=site,
                         dedupe_key=f"{sender_id}:{turns[-1].id}",
+                        study_id=participant[0] if participant else None,
                     ),
-                    self.site,
+                    site,
                     lambda: self.sessions,
+                    self.public_url,
                 )
             except Exception:  # the failure goes to the log
                 log.exception("could not save the %s report of %s", decision.disposition, sender_id)
-        return FinishedReport(format_reply(decision, self.site), triage_payload(decision))
+        return FinishedReport(format_reply(decision, site), triage_payload(decision), stored)
+
+    def add_contact(self, sender_id: str, contact: str) -> bool:
+        """Keep the study ID or call-back number an unidentified patient typed with their
+        latest report that has none; False when there is no such report (yet)."""
+        return add_contact(self.sessions, sender_id, contact[:CONTACT_CHARS])
+
+    def team_told(self, sender_id: str) -> bool:
+        """Whether the sender's alert has reached the site team since they were last told so
+        (marked as told now): the patient hears it only once the webhook has accepted it."""
+        return tell_patient(self.sessions, sender_id)
 
     def forget(self, sender_id: str) -> None:
         """Record the sender's 'forget me' request (bot.patient.privacy)."""

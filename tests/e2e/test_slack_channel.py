@@ -19,6 +19,7 @@ from bot.core.sites import get_site
 from bot.rasa.channels.safety import MAX_CHARS, too_long_reply
 from bot.rasa.channels.slack import StaffSlackBot, escape_slack
 from tests.support.channel_stack import SLACK_SECRET, SLACK_TOKEN, ChannelStack, StandIn
+from tests.support.patient_helpers import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -152,7 +153,8 @@ def test_signed_question_is_answered_in_its_thread_as_staff(channel_stack: Chann
     assert "methylprednisolone" in reply["body"]["text"]
     assert "Source: " in reply["body"]["text"], "one Slack message per bot message"
     assert "as_user" not in reply["body"]
-    [stored] = channel_stack.user_events(f"U0NURSE1_D0DIRECT1_{ts}")
+    # Rasa saves the tracker after the reply went out: wait for it rather than race it
+    [stored] = wait_until(lambda: channel_stack.user_events(f"U0NURSE1_D0DIRECT1_{ts}"), what="tracker saved")
     assert stored["input_channel"] == "slack" and stored["metadata"]["role"] == "staff"
 
 
@@ -267,3 +269,19 @@ def test_a_message_over_the_size_cap_gets_the_too_long_reply_and_is_not_processe
     time.sleep(1)
     assert len(replies_in_thread(channel_stack.standin, ts)) == 1
     assert channel_stack.user_events(f"U0NURSE1_D0DIRECT1_{ts}") == []
+
+
+def test_a_click_on_an_alert_button_is_not_a_staff_question(channel_stack: ChannelStack) -> None:
+    """The staff app's one interactivity URL also receives clicks on alerts' buttons: they are
+    recorded as acknowledgements (here: of a report that does not exist), never sent to NLU."""
+    payload = {
+        "type": "block_actions",
+        "user": {"id": "U0NURSE1", "username": "nurse"},
+        "actions": [{"action_id": "iar_ack", "value": "999999"}],
+    }
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    answer = signed_post(channel_stack, body, "application/x-www-form-urlencoded")
+    assert answer.status_code == 200 and answer.json()["text"] == "No such report."
+    forged = signed_post(channel_stack, body, "application/x-www-form-urlencoded", secret="wrong")
+    assert forged.status_code == 400  # Rasa's route refuses it
+    assert channel_stack.user_events("U0NURSE1") == []

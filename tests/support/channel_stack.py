@@ -28,6 +28,7 @@ APP_ID = "test-app-id"
 TENANT_ID = "test-tenant"
 SLACK_TOKEN = "xoxb-test-token"
 SLACK_SECRET = "test-signing-secret"
+LINK_SECRET = "test-link-secret-of-at-least-32-characters"
 ACCESS_TOKEN = "test-access-token"
 KEY_ID = "test-key-1"
 
@@ -178,6 +179,7 @@ def channel_env(standin: StandIn) -> dict[str, str]:
         "MICROSOFT_TENANT_ID": TENANT_ID,
         "MICROSOFT_OPENID_METADATA_URL": f"{standin.url}/openid",
         "MICROSOFT_TOKEN_URL": f"{standin.url}/token",
+        "IAR_LINK_SECRET": LINK_SECRET,  # staff enrol participants ("enrol P-0042")
         # as behind the reverse proxy: the client address is X-Forwarded-For's (rate limits)
         "SANIC_PROXIES_COUNT": "1",
         # an empty value tells slack_sdk to ignore any proxy set on this machine

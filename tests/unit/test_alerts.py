@@ -64,7 +64,9 @@ def test_pending_alert_is_delivered_once(sessions, webhook: AlertWebhook) -> Non
     assert (run.delivered, run.failed, run.pending) == (1, 0, 0)
     assert len(webhook.received) == 1
     body = webhook.received[0]
-    assert body["content_type"] == "application/json" and set(body["json"]) == {"text"}
+    assert body["content_type"] == "application/json" and set(body["json"]) == {"text", "blocks"}
+    buttons = body["json"]["blocks"][-1]["elements"]  # Slack shows them; Teams reads the text
+    assert [b["action_id"] for b in buttons] == ["iar_ack", "iar_close"]
     assert body["json"]["text"].startswith("EMERGENCY") and "heart-signs" in body["json"]["text"]
     [alert] = outbox(sessions)
     assert alert.delivered_at is not None and alert.attempts == 1 and alert.last_error is None

@@ -25,6 +25,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.paths import BUILD_DIR
+from bot.core.settings import LOCAL_URL
 from bot.core.sites import Site, get_site
 from bot.patient.reports.store import Saved, save_columns
 
@@ -59,11 +60,15 @@ def append(columns: dict[str, Any], path: Path | None = None) -> None:
 
 
 def save_or_spool(
-    columns: dict[str, Any], site: Site, sessions: Callable[[], sessionmaker[Session]]
+    columns: dict[str, Any],
+    site: Site,
+    sessions: Callable[[], sessionmaker[Session]],
+    public_url: str = LOCAL_URL,
 ) -> Saved | None:
-    """Save the report (and its alert); if the database fails, spool it and return None."""
+    """Save the report (and its alert, linking to the inbox at `public_url`); if the database
+    fails, spool it and return None."""
     try:
-        return save_columns(sessions(), columns, site)
+        return save_columns(sessions(), columns, site, public_url)
     except SQLAlchemyError as error:
         log.warning(
             "report %s not saved (%s): kept in the spool", columns["dedupe_key"], type(error).__name__
@@ -78,7 +83,7 @@ def _columns(line: str) -> dict[str, Any]:
     return columns
 
 
-def flush(sessions: sessionmaker[Session], path: Path | None = None) -> int:
+def flush(sessions: sessionmaker[Session], path: Path | None = None, public_url: str = LOCAL_URL) -> int:
     """Save the spooled reports, in order; returns the number saved (or found already saved).
 
     While the database is unreachable the pass stops and every report stays. A
@@ -103,7 +108,7 @@ def flush(sessions: sessionmaker[Session], path: Path | None = None) -> int:
                     rejected.write(line + "\n")
                 continue
             try:
-                save_columns(sessions, columns, get_site(columns["site_id"]))
+                save_columns(sessions, columns, get_site(columns["site_id"]), public_url)
                 saved += 1
             except UNREACHABLE as error:
                 log.warning(

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.core.settings import LOCAL_URL
 from bot.core.sites import Site
 from bot.core.userdb import utcnow
 from bot.patient.alerts import ALERT_DISPOSITIONS, alert_payload
 from bot.patient.reports.models import AlertOutbox, PatientReport
 from bot.patient.triage import Decision, Report
+
+CONTACT_CHARS = 200  # what is kept of the contact an unidentified patient types
 
 
 @dataclass(frozen=True)
@@ -41,8 +45,10 @@ def report_columns(
     decision: Decision,
     site: Site,
     dedupe_key: str,
+    study_id: str | None = None,
 ) -> dict[str, Any]:
-    """The patient_reports row of a finished report, as column values (the spool keeps these)."""
+    """The patient_reports row of a finished report, as column values (the spool keeps these);
+    `study_id` None: unidentified."""
     return dict(
         sender_id=sender_id,
         channel=channel,
@@ -54,6 +60,7 @@ def report_columns(
         disposition=decision.disposition,
         rule=decision.rule_id,
         site_id=site.id,
+        study_id=study_id,
         dedupe_key=dedupe_key,
         created_at=utcnow(),
     )
@@ -69,6 +76,8 @@ def save_report(
     decision: Decision,
     site: Site,
     dedupe_key: str,
+    public_url: str = LOCAL_URL,
+    study_id: str | None = None,
 ) -> Saved:
     """Store the report and, for emergency and urgent ones, its alert (see save_columns)."""
     return save_columns(
@@ -81,8 +90,10 @@ def save_report(
             decision=decision,
             site=site,
             dedupe_key=dedupe_key,
+            study_id=study_id,
         ),
         site,
+        public_url,
     )
 
 
@@ -91,7 +102,9 @@ def dedupe_hash(key: str) -> str:
     return "sha256:" + hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def save_columns(sessions: sessionmaker[Session], columns: dict[str, Any], site: Site) -> Saved:
+def save_columns(
+    sessions: sessionmaker[Session], columns: dict[str, Any], site: Site, public_url: str = LOCAL_URL
+) -> Saved:
     """Store a report row and, for emergency and urgent ones, its alert, atomically.
 
     A second call with the same dedupe key (a retried final turn, or a spooled
@@ -106,7 +119,7 @@ def save_columns(sessions: sessionmaker[Session], columns: dict[str, Any], site:
             session.flush()  # the id and created_at, for the alert
             alert = None
             if row.disposition in ALERT_DISPOSITIONS:
-                alert = AlertOutbox(report_id=row.id, payload=alert_payload(row, site))
+                alert = AlertOutbox(report_id=row.id, payload=alert_payload(row, site, public_url))
                 session.add(alert)
                 session.flush()
             return Saved(row.id, True, alert.id if alert else None)
@@ -119,3 +132,45 @@ def save_columns(sessions: sessionmaker[Session], columns: dict[str, Any], site:
                 raise
             alert_id = existing.alerts[0].id if existing.alerts else None
             return Saved(existing.id, False, alert_id)
+
+
+def add_contact(sessions: sessionmaker[Session], sender_id: str, contact: str) -> bool:
+    """Put `contact` on the sender's latest unidentified report that has none; whether one did."""
+    with sessions.begin() as session:
+        latest = session.execute(
+            select(PatientReport.id)
+            .where(
+                PatientReport.sender_id == sender_id,
+                PatientReport.study_id.is_(None),
+                PatientReport.contact.is_(None),
+            )
+            .order_by(PatientReport.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        if latest is None:
+            return False
+        session.execute(
+            update(PatientReport).where(PatientReport.id == latest).values(contact=contact),
+            execution_options={"synchronize_session": False},
+        )
+        return True
+
+
+def tell_patient(sessions: sessionmaker[Session], sender_id: str, now: datetime | None = None) -> bool:
+    """Mark the sender's delivered, not yet announced alerts as announced; whether there were
+    any (then, and only then, the patient is told their team has been told). One UPDATE, so
+    two messages at once cannot both announce it."""
+    with sessions.begin() as session:
+        done = session.execute(
+            update(AlertOutbox)
+            .where(
+                AlertOutbox.delivered_at.is_not(None),
+                AlertOutbox.patient_told_at.is_(None),
+                AlertOutbox.report_id.in_(
+                    select(PatientReport.id).where(PatientReport.sender_id == sender_id)
+                ),
+            )
+            .values(patient_told_at=now or utcnow()),
+            execution_options={"synchronize_session": False},
+        )
+        return bool(done.rowcount)

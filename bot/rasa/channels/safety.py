@@ -31,7 +31,7 @@ from bot.core.sites import Site
 from bot.core.yamlfile import read_yaml
 from bot.patient.intake import triage_payload
 from bot.patient.nlp.extract import extract
-from bot.patient.triage import Report, format_reply, triage
+from bot.patient.triage import Decision, Report, format_reply, triage
 
 MAX_CHARS = 5000
 SCAN_CHARS = 4 * MAX_CHARS  # the most of an over-long message read for red flags
@@ -40,6 +40,10 @@ REQUIRED = {
     "no_reply": ("emergency_number", "site_phone"),
     "rate_limited": ("emergency_number", "site_phone"),
     "too_long": ("emergency_number", "max_chars"),
+    "link_greeting": ("emergency_number", "site_name"),
+    "link_refused": ("emergency_number", "site_phone"),
+    "contact_thanks": ("emergency_number",),
+    "team_told": ("emergency_number", "site_name"),
 }
 KEPT_CONTROLS = "\t\n\r"
 log = logging.getLogger(__name__)
@@ -98,6 +102,26 @@ def rate_limited_reply(site: Site) -> str:
     return _fill("rate_limited", site)
 
 
+def link_greeting(site: Site) -> str:
+    """The web chat's greeting on a live personal link: the site, never the study ID."""
+    return _fill("link_greeting", site)
+
+
+def link_refused_reply(site: Site) -> str:
+    """The reply on a revoked, expired or forged personal link: call the site."""
+    return _fill("link_refused", site)
+
+
+def contact_thanks(site: Site) -> str:
+    """The reply when an unidentified patient's study ID or phone number is kept."""
+    return _fill("contact_thanks", site)
+
+
+def team_told_reply(site: Site) -> str:
+    """Said once the patient's alert has been delivered to the site team (never before)."""
+    return _fill("team_told", site)
+
+
 def too_long_reply(site: Site) -> str:
     """The reply to a message over MAX_CHARS characters."""
     return _fill("too_long", site)
@@ -107,14 +131,22 @@ def red_flag_replies(text: str, site: Site, sender_id: str) -> list[dict[str, An
     """The emergency advice for a red flag in `text`, as a triage reply; [] without one.
     Beyond SCAN_CHARS only the start and the end are read: no phone message is that
     long, and reading 100,000 characters would hold the server for seconds."""
-    if len(text) > SCAN_CHARS:
-        text = text[: SCAN_CHARS // 2] + "\n" + text[-SCAN_CHARS // 2 :]
-    decision = triage(Report.from_extraction(extract(text)))
-    if decision.disposition != "emergency":
+    found = red_flag_of(text)
+    if found is None:
         return []
     return [
-        {"recipient_id": sender_id, "text": format_reply(decision, site), "custom": triage_payload(decision)}
+        {"recipient_id": sender_id, "text": format_reply(found[1], site), "custom": triage_payload(found[1])}
     ]
+
+
+def red_flag_of(text: str) -> tuple[Report, Decision] | None:
+    """The report and emergency decision of a text read without the bot, or None (see
+    red_flag_replies for the length read)."""
+    if len(text) > SCAN_CHARS:
+        text = text[: SCAN_CHARS // 2] + "\n" + text[-SCAN_CHARS // 2 :]
+    report = Report.from_extraction(extract(text))
+    decision = triage(report)
+    return (report, decision) if decision.disposition == "emergency" else None
 
 
 def too_long(text: str) -> bool:

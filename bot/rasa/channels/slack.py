@@ -5,7 +5,8 @@ timestamps more than 5 minutes off): answers in the thread, one conversation per
 user and thread, no duplicate answers to Slack's retries, role "staff" in the
 message metadata, and a Web API base URL that can be pointed elsewhere.
 
-Messages over the size cap get the too-long reply and are not processed; text is
+Messages over the size cap get the too-long reply and are not processed; staff commands ("enrol
+P-0042", bot.rasa.channels.staff_commands) are answered here, before NLU; text is
 cleaned like the patient channels' (bot.rasa.channels.safety.clean_text). Every text the
 bot posts has Slack's control characters escaped (&, <, >), so words a user got
 echoed back (`<!channel>`, `<!here>`, `<@U123>`, `<https://evil|a link>`) stay text.
@@ -25,9 +26,12 @@ from sanic.request import Request
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.sites import get_site
+from bot.patient.alert_buttons import read_click
+from bot.rasa.channels.alert_actions import AlertClicks, slack_payload
 from bot.rasa.channels.dedupe import seen_cache
 from bot.rasa.channels.disabled import DisabledChannel
 from bot.rasa.channels.safety import clean_text, too_long, too_long_reply
+from bot.rasa.channels.staff_commands import StaffCommands
 
 logger = logging.getLogger(__name__)
 
@@ -77,9 +81,12 @@ class StaffSlackBot(SlackBot):
 class StaffSlackInput(SlackInput):
     """Slack Events API and interactivity endpoint: POST /webhooks/slack/webhook."""
 
-    def __init__(self, *args: Any, api_url: str = SLACK_API_URL, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, api_url: str = SLACK_API_URL, commands: StaffCommands | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.api_url = api_url
+        self.commands = commands or StaffCommands.from_env()
         # Every retry is caught by the deliveries seen below, whatever its reason, so
         # Rasa's own rule (drop all "http_timeout" retries, even unseen ones) is off.
         self.errors_ignore_retry = ()
@@ -108,6 +115,25 @@ class StaffSlackInput(SlackInput):
     def get_metadata(self, request: Request) -> dict[str, Any]:
         return {**super().get_metadata(request), "role": "staff", "person": slack_person(request)}
 
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Any:
+        """Rasa's routes, with a click on an alert's button (the app's one interactivity URL)
+        recorded as an acknowledgement or a close, never read as a staff question."""
+        bp = super().blueprint(on_new_message)
+        clicks: list[AlertClicks] = []  # made on the first click: the database only then
+
+        @bp.on_request
+        async def alert_click(request: Request) -> Any:
+            if request.method != "POST" or "urlencoded" not in (request.content_type or ""):
+                return None
+            payload = slack_payload(request.body)
+            if read_click(payload) is None or not self.is_request_from_slack_authentic(request):
+                return None  # Rasa's route answers (and refuses a bad signature)
+            if not clicks:
+                clicks.append(AlertClicks.from_env())
+            return await clicks[0].answer(payload)
+
+        return bp
+
     def get_output_channel(self, channel: str | None = None, thread_id: str | None = None) -> OutputChannel:
         return StaffSlackBot(
             self.slack_token, channel or self.slack_channel, thread_id, self.proxy, self.api_url
@@ -129,10 +155,16 @@ class StaffSlackInput(SlackInput):
                 request.headers.get(self.retry_num_header),
             )
             return response.text("", headers={"X-Slack-No-Retry": "1"})
+        meta = metadata or {}
         if too_long(text):
-            meta = metadata or {}
             await self.get_output_channel(meta.get("out_channel"), meta.get("thread_id")).send_text_message(
                 sender_id or "", too_long_reply(get_site())
+            )
+            return response.text("")
+        command_reply = await self.commands.reply(clean_text(text))
+        if command_reply is not None:
+            await self.get_output_channel(meta.get("out_channel"), meta.get("thread_id")).send_text_message(
+                sender_id or "", command_reply
             )
             return response.text("")
         return await super().process_message(request, on_new_message, clean_text(text), sender_id, metadata)

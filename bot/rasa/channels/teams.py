@@ -41,6 +41,7 @@ from bot.core.sites import get_site
 from bot.rasa.channels.dedupe import seen_cache
 from bot.rasa.channels.disabled import DisabledChannel
 from bot.rasa.channels.safety import clean_text, too_long, too_long_reply
+from bot.rasa.channels.staff_commands import StaffCommands
 
 logger = logging.getLogger(__name__)
 
@@ -271,6 +272,7 @@ class TeamsInput(InputChannel):
         self.tokens = TokenProvider(settings)
         self.validator = TokenValidator(settings.app_id, KeySet(settings.openid_url))
         self.seen = seen_cache(ttl=600)
+        self.commands = StaffCommands.from_env()
         self._tasks: set[asyncio.Task] = set()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -308,8 +310,11 @@ class TeamsInput(InputChannel):
                 first = self.seen.first_time(f"{activity['conversation']['id']}:{activity['id']}")
             except (KeyError, TypeError):
                 return response.text("not an activity", status=HTTPStatus.BAD_REQUEST)
+            command_reply = await self.commands.reply(message.text or "") if first else None
             if first and too_long(text):
                 await output.send_text_message(message.sender_id, too_long_reply(get_site()))
+            elif command_reply is not None:
+                await output.send_text_message(message.sender_id, command_reply)
             elif first:
                 # Answer at once (the Bot Connector waits 15 s at most); reply when done.
                 task = asyncio.ensure_future(on_new_message(message))

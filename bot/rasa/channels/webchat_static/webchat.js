@@ -13,6 +13,20 @@
   var maxChars = parseInt(site.maxChars, 10) || 5000;
   var busy = false;
   var sender = senderId();
+  var token = linkToken();
+
+  // A personal link's token (/webhooks/webchat/#t=...): kept for this tab and taken out of the
+  // address bar; the fragment never reaches a server, the token goes with every message.
+  function linkToken() {
+    var key = "iar-webchat-link";
+    var match = /[#&]t=([A-Za-z0-9_.-]+)/.exec(window.location.hash);
+    if (match) {
+      try { window.sessionStorage.setItem(key, match[1]); } catch (e) { /* memory only */ }
+      window.history.replaceState(null, "", window.location.pathname + window.location.search);
+      return match[1];
+    }
+    try { return window.sessionStorage.getItem(key); } catch (e) { return null; }
+  }
 
   // A random id for this browser tab's conversation (getRandomValues also works over plain HTTP).
   function senderId() {
@@ -123,7 +137,8 @@
     fetch("webhook", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ sender: sender, message: message })
+      body: JSON.stringify(token ? { sender: sender, message: message, token: token }
+                                 : { sender: sender, message: message })
     }).then(function (response) {
       // 429: over the rate limit; its body is the reply to show
       if (!response.ok && response.status !== 429) { throw new Error("HTTP " + response.status); }
@@ -154,6 +169,17 @@
     send(text);
     input.focus();
   });
+
+  // On a personal link, greet the person (never with their study ID) or say the link is dead.
+  if (token) {
+    fetch("link", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ token: token })
+    }).then(function (response) { return response.json(); }).then(function (reply) {
+      addMessage(reply.bound ? "bot" : "error", reply.text);
+    }).catch(function () { /* the first message will say */ });
+  }
 
   input.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
