@@ -162,6 +162,7 @@ def test_a_personal_link_greets_without_the_study_id_and_binds_the_chat(
     link = participants.enrol("P-0420").url
     browser.get(f"{channel_stack.url}/webhooks/webchat/")
     browser.execute_script("window.sessionStorage.clear()")
+    browser.get("about:blank")  # else only the fragment changes and the page is not reloaded
     browser.get(link)
     greeting = wait_for(browser, "#log .msg-bot", "linked to your trial team")
     assert get_site().name in greeting.text and "P-0420" not in browser.page_source
