@@ -22,7 +22,9 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from bot.core.paths import ROOT
 from bot.core.sites import get_site
-from tests.support.channel_stack import ChannelStack
+from bot.patient.participants import ParticipantService
+from tests.support.channel_stack import LINK_SECRET, ChannelStack
+from tests.support.userdb import session_factory
 
 pytestmark = pytest.mark.e2e
 
@@ -167,3 +169,23 @@ def test_red_flag_symptom_shows_the_emergency_banner(page: WebDriver) -> None:
         ARTIFACTS.mkdir(exist_ok=True)
         page.save_screenshot(str(ARTIFACTS / "webchat-emergency.png"))
     assert "banner-emergency" in banner.get_attribute("class")
+
+
+def test_a_personal_link_greets_without_the_study_id_and_binds_the_chat(
+        browser: WebDriver, channel_stack: ChannelStack) -> None:
+    participants = ParticipantService(session_factory(channel_stack.user_db_url), LINK_SECRET,
+                                      channel_stack.url, get_site().id)
+    link = participants.enrol("P-0420").url
+    browser.get(f"{channel_stack.url}/webhooks/webchat/")
+    browser.execute_script("window.sessionStorage.clear()")
+    browser.get("about:blank")  # else only the fragment changes and the page is not reloaded
+    browser.get(link)
+    greeting = wait_for(browser, "#log .msg-bot", "linked to your trial team")
+    assert get_site().name in greeting.text and "P-0420" not in browser.page_source
+    assert "#t=" not in browser.current_url  # out of the address bar (and of its history)
+    send(browser, "I have a rash on my arms since this morning")
+    wait_for(browser, "#log .msg-bot", "Do you have any of these right now?")
+    assert "P-0420" not in browser.page_source
+    participants.revoke("P-0420")
+    send(browser, "None of these")
+    wait_for(browser, "#log .msg-bot", "This link no longer works, please call your site")
