@@ -172,9 +172,11 @@ def test_red_flag_symptom_shows_the_emergency_banner(page: WebDriver) -> None:
 
 
 def test_a_personal_link_greets_without_the_study_id_and_binds_the_chat(
-        browser: WebDriver, channel_stack: ChannelStack) -> None:
-    participants = ParticipantService(session_factory(channel_stack.user_db_url), LINK_SECRET,
-                                      channel_stack.url, get_site().id)
+    browser: WebDriver, channel_stack: ChannelStack
+) -> None:
+    participants = ParticipantService(
+        session_factory(channel_stack.user_db_url), LINK_SECRET, channel_stack.url, get_site().id
+    )
     link = participants.enrol("P-0420").url
     browser.get(f"{channel_stack.url}/webhooks/webchat/")
     browser.execute_script("window.sessionStorage.clear()")
