@@ -76,7 +76,7 @@ test: install kb model lint
 	$(PY) -m pytest
 
 test-fast: $(INSTALLED) $(KB)
-	$(PY) -m pytest tests/unit -q -m 'not slow'
+	IAR_WITHOUT_TENSORFLOW=1 $(PY) -m pytest tests/unit -q -m 'not slow'
 
 lint: $(TOOLS_INSTALLED)
 	$(TOOLS)/bin/ruff check .

@@ -5,9 +5,16 @@ tests/support holds the helpers they share."""
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import pytest
+
+# `make test-fast` runs the unit tier, which needs no TensorFlow; spaCy's thinc imports it
+# only to see whether it is there (about 5 s), unless the import is marked as failing.
+if os.environ.get("IAR_WITHOUT_TENSORFLOW") == "1":
+    sys.modules["tensorflow"] = None  # type: ignore[assignment]
 
 from bot.core.paths import KNOWLEDGE_DIR, ROOT
 from bot.kb import KnowledgeBase, build

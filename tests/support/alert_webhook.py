@@ -61,7 +61,10 @@ class AlertWebhook:
         """Listen (again) on the same port."""
         if self._server is None:
             self._server = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler())
-            self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+            # a short poll interval: `stop` waits up to one interval for the loop to notice
+            self._thread = threading.Thread(
+                target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+            )
             self._thread.start()
         return self
 
