@@ -23,7 +23,7 @@ from bot.core.roles import STAFF
 from bot.quiz.answers import LETTERS
 from bot.quiz.bank import Question
 from bot.quiz.engine import Result
-from bot.quiz.service import Marked, Started
+from bot.quiz.service import Marked, Position, Started
 
 SLOT = "quiz_response"
 FORM_NAME, START_INTENT = "quiz_form", "start_quiz"
@@ -149,6 +149,19 @@ def _mark_reply(dispatcher: CollectingDispatcher, tracker: Tracker, marked: Mark
     return None
 
 
+def _current_question(
+    dispatcher: CollectingDispatcher, tracker: Tracker
+) -> tuple[Position | None, list[dict[str, Any]]]:
+    """The person's current question. With none, a patient's message goes to the symptom
+    report (the events returned), and staff are told they have no quiz open."""
+    position = app().quiz.current(quiz_owner(tracker))
+    if position is None and patients_message_outside_the_quiz(tracker):
+        return None, [FollowupAction(SYMPTOM_REPORT_FORM)]
+    if position is None:
+        dispatcher.utter_message(response="utter_quiz_no_active")
+    return position, []
+
+
 class ActionStartQuiz(Action):
     """Start a quiz (optionally on one topic) or resume the user's paused one."""
 
@@ -175,14 +188,10 @@ class ActionAskQuizResponse(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        position = app().quiz.current(quiz_owner(tracker))
-        if position is None and patients_message_outside_the_quiz(tracker):
-            return [FollowupAction(SYMPTOM_REPORT_FORM)]
-        if position is None:
-            dispatcher.utter_message(response="utter_quiz_no_active")
-        else:
+        position, routed = _current_question(dispatcher, tracker)
+        if position is not None:
             _ask(dispatcher, position.question, position.number, position.total)
-        return []
+        return routed
 
 
 class ValidateQuizForm(FormValidationAction):
@@ -227,12 +236,10 @@ class ActionStopQuiz(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        position = app().quiz.current(quiz_owner(tracker))
-        if position is None and patients_message_outside_the_quiz(tracker):
-            return [FollowupAction(SYMPTOM_REPORT_FORM)]
-        if position is None:
-            dispatcher.utter_message(response="utter_quiz_no_active")
-        else:
+        position, routed = _current_question(dispatcher, tracker)
+        if routed:
+            return routed
+        if position is not None:
             dispatcher.utter_message(
                 response="utter_quiz_paused", number=position.number, total=position.total
             )
