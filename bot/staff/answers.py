@@ -310,8 +310,8 @@ def _anaphylaxis_first(
 ) -> Reply:
     """A restart or management question naming anaphylaxis ("suspected anaphylaxis - restart
     once settled?"), or any question naming airway, breathing or circulation signs, leads
-    with the anaphylaxis management entry: stop, emergency team, epinephrine come before
-    anything else (alone when the reply would only offer entries)."""
+    with the anaphylaxis management entry: its emergency steps come before anything else
+    (alone when the reply would only offer entries)."""
     named = found.get("reaction") == "anaphylaxis" and intent in RESTART_INTENTS | {MANAGE}
     if not (named or airway) or ANAPHYLAXIS_ENTRY in reply.entry_ids:
         return reply
