@@ -22,6 +22,7 @@ Entities added to every message (extractor "SymptomExtractor"):
 
 from __future__ import annotations
 
+import json
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -39,11 +40,13 @@ from rasa.shared.nlu.constants import (
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.core.roles import reports_symptoms, role_of
+from bot.core.roles import PATIENT, reports_symptoms, role_of
 from bot.patient.findings import LANGUAGE_ENTITY, entities_from, entity
 from bot.patient.nlp.extract import extract, get_extractor
 from bot.patient.nlp.language import detect_language, names_red_flag
+from bot.patient.small_talk import says_more, vocabularies
 
 WRITER_ENTITY = "writer"
 METADATA = "metadata"
@@ -111,16 +114,20 @@ SMALL_TALK_INTENTS = [
     "skip_question",
     "quiz_answer",
     "my_progress",
+    "forget_me",
 ]
+VOCABULARY_FILE = "small_talk_vocabulary.json"
 
 
-@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class SymptomIntentGuard(GraphComponent):
-    """Turns small talk that names a present symptom into `report_symptoms`.
+    """Turns small talk from a patient that says more than small talk into `report_symptoms`.
 
-    A safety net after the intent classifier and SymptomExtractor, so that a red
-    flag wrapped in a greeting or a thank-you still reaches the triage. Put it
-    after SymptomExtractor and before FallbackClassifier.
+    A safety net after the intent classifier and SymptomExtractor, so that a red flag
+    wrapped in a greeting, in another language or in words the lexicon does not know yet
+    still reaches the triage. Trained only to learn the words of each small-talk intent's
+    examples (bot.patient.small_talk). Put it after SymptomExtractor and before
+    FallbackClassifier.
     """
 
     @staticmethod
@@ -136,24 +143,62 @@ class SymptomIntentGuard(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> SymptomIntentGuard:
-        """Build the component from its config."""
-        return cls(config)
+        """Build the component from its config, with no vocabulary until trained."""
+        return cls(config, model_storage, resource, {})
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> SymptomIntentGuard:
+        """The component with the vocabulary written by `train`."""
+        with model_storage.read_from(resource) as directory:
+            stored = json.loads((directory / VOCABULARY_FILE).read_text(encoding="utf-8"))
+        return cls(config, model_storage, resource, {k: frozenset(v) for k, v in stored.items()})
+
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        vocabulary: Dict[Text, frozenset[str]],
+    ) -> None:
         self.intent = config["intent"]
         self.overrides = set(config["overrides"])
+        self._storage, self._resource = model_storage, resource
+        self.vocabulary = vocabulary
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Learn the words of each overridable intent's examples and store them."""
+        examples = ((m.get(TEXT) or "", m.get(INTENT) or "") for m in training_data.intent_examples)
+        self.vocabulary = vocabularies(examples, self.overrides)
+        with self._storage.write_to(self._resource) as directory:
+            stored = {k: sorted(v) for k, v in self.vocabulary.items()}
+            (directory / VOCABULARY_FILE).write_text(json.dumps(stored), encoding="utf-8")
+        return self._resource
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Replace an overridable intent when a symptom is present (the writer's or someone
-        else's), or the message is in another language (the intent classifier reads
-        English: "Hola, …" is no greeting to answer, it needs the symptom report)."""
+        else's), the message is in another language (the intent classifier reads English:
+        "Hola, …" is no greeting to answer, it needs the symptom report), or a patient says
+        more than the intent's examples ever do."""
         for message in messages:
             intent = message.get(INTENT) or {}
-            if intent.get(INTENT_NAME_KEY) not in self.overrides:
+            name = str(intent.get(INTENT_NAME_KEY) or "")
+            if name not in self.overrides:
                 continue
             entities = message.get(ENTITIES, [])
-            if reports_symptoms(entities) or any(
-                e.get(ENTITY_ATTRIBUTE_TYPE) == LANGUAGE_ENTITY for e in entities
+            text = message.get(TEXT) or ""
+            if (
+                reports_symptoms(entities)
+                or any(e.get(ENTITY_ATTRIBUTE_TYPE) == LANGUAGE_ENTITY for e in entities)
+                or (
+                    role_of(text, message.get(METADATA)) == PATIENT and says_more(text, name, self.vocabulary)
+                )
             ):
                 message.set(
                     INTENT,
