@@ -92,9 +92,19 @@ def card_texts(card: dict) -> list[str]:
 
 
 @pytest.fixture(scope="module")
+def connector() -> Iterator[StandIn]:
+    """A stand-in of its own: the shared one's token count belongs to the channel tests."""
+    server = StandIn()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
 def loop(
-    trained_model: Path, standin: StandIn, tmp_path_factory: pytest.TempPathFactory
+    trained_model: Path, connector: StandIn, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[TeamsLoop]:
+    standin = connector
     work = tmp_path_factory.mktemp("teams-alerts")
     sites = work / "sites.yml"
     shipped = (ROOT / "sites.yml").read_text(encoding="utf-8")
