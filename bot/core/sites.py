@@ -73,6 +73,18 @@ class TeamsAlerts:
     site_id: str
     service_url: str
     conversation_id: str
+    on_call_conversation_id: str = ""  # where an escalation to the on-call team goes, if to Teams
+    lead_conversation_id: str = ""  # and one to the site lead
+
+    def channel(self, level: str) -> str:
+        """The Teams channel of an escalation level (on_call, lead); "" when it goes to a webhook."""
+        return {"on_call": self.on_call_conversation_id, "lead": self.lead_conversation_id}.get(level, "")
+
+    def channels(self) -> set[str]:
+        """Every Teams channel this site's alert cards are posted to."""
+        return {
+            c for c in (self.conversation_id, self.on_call_conversation_id, self.lead_conversation_id) if c
+        }
 
 
 def teams_alert_sites(path: Path | None = None) -> dict[str, TeamsAlerts]:
@@ -96,7 +108,11 @@ def teams_alert_sites(path: Path | None = None) -> dict[str, TeamsAlerts]:
             raise SiteConfigError(
                 f"{path.name}: site '{site_id}' sends alerts to Teams but lacks {', '.join(missing)}"
             )
-        found[str(site_id)] = TeamsAlerts(str(site_id), **fields)
+        levels = {
+            key: str(alerts.get(key) or "").strip()
+            for key in ("on_call_conversation_id", "lead_conversation_id")
+        }
+        found[str(site_id)] = TeamsAlerts(str(site_id), **fields, **levels)
     return found
 
 

@@ -418,14 +418,20 @@ def _teams_alerts(
             )
         elif "dispatcher" in roles:
             yield _reachable(f"{setting}.service_url", "Bot Connector service", probes.http(site.service_url))
-        if not TEAMS_CONVERSATION.match(site.conversation_id):
+        channels = {
+            "conversation_id": site.conversation_id,
+            "on_call_conversation_id": site.on_call_conversation_id,
+            "lead_conversation_id": site.lead_conversation_id,
+        }
+        wrong = [key for key, given in channels.items() if given and not TEAMS_CONVERSATION.match(given)]
+        for key in wrong:
             yield Finding(
-                f"{setting}.conversation_id",
+                f"{setting}.{key}",
                 False,
-                f"{site.conversation_id!r} is not a Teams channel's conversation id "
+                f"{channels[key]!r} is not a Teams channel's conversation id "
                 "(19:…@thread.tacv2; not the channel's name or link)",
             )
-        else:
+        if not wrong:
             yield Finding(setting, True, f"alerts go to Teams channel {site.conversation_id}")
 
 

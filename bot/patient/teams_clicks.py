@@ -3,8 +3,9 @@ acknowledge/close service as Slack's buttons (bot.patient.escalation).
 
 The Bot Framework token (checked by the Teams channel) proves the click came through
 Microsoft from our tenant; what it cannot prove is that the button belongs to the channel
-it was clicked in. So a click counts only in the Teams channel its report's site posts its
-alerts to (sites.yml `alerts.conversation_id`): a card copied or forwarded elsewhere, or a
+it was clicked in. So a click counts only in a Teams channel its report's site posts its
+alerts or escalations to (sites.yml `alerts.conversation_id`, `on_call_conversation_id`,
+`lead_conversation_id`): a card copied or forwarded elsewhere, or a
 made-up report id, changes nothing. A report already closed changes nothing either (the
 first close stands), and a second "I'm on it" from the same person is not a second record.
 """
@@ -36,8 +37,8 @@ class TeamsAnswer:
 
 
 def channel_sites(channel: str, targets: dict[str, TeamsAlerts]) -> set[str]:
-    """The sites whose alerts are posted to this Teams channel."""
-    return {t.site_id for t in targets.values() if t.conversation_id.split(";", 1)[0] == channel}
+    """The sites whose alerts (or escalations) are posted to this Teams channel."""
+    return {t.site_id for t in targets.values() if channel in t.channels()}
 
 
 def _alert(sessions: sessionmaker[Session], report_id: int) -> tuple[str, str] | None:

@@ -73,13 +73,12 @@ class TeamsConnector:
         self._expires = self.clock() + float(data.get("expires_in", 3600))
         return self._token
 
-    def send(self, target: TeamsAlerts, activity: dict[str, Any]) -> str | None:
-        """Post a new message to the site's channel; None when the connector accepted it,
-        else the error (the caller records it and tries again later)."""
-        url = (
-            f"{target.service_url.rstrip('/')}/v3/conversations/"
-            f"{quote(target.conversation_id, safe='')}/activities"
-        )
+    def send(self, target: TeamsAlerts, activity: dict[str, Any], channel: str = "") -> str | None:
+        """Post a new message to the site's alerts channel (or `channel`, an escalation level's);
+        None when the connector accepted it, else the error (the caller records it and tries
+        again later)."""
+        conversation = channel or target.conversation_id
+        url = f"{target.service_url.rstrip('/')}/v3/conversations/{quote(conversation, safe='')}/activities"
         try:
             headers = {"Authorization": f"Bearer {self.token()}"}
             response = self.post(url, json=activity, headers=headers, timeout=self.timeout)

@@ -77,6 +77,11 @@ def test_a_teams_site_without_the_app_is_named(tmp_path: Path, role: str) -> Non
         ),
         ("{target: teams, service_url: 'https://x/'}", "sites.yml alerts", "lacks alerts.conversation_id"),
         ("{target: email}", "sites.yml alerts", "alerts.target is 'email'"),
+        (
+            TEAMS.replace("}", ", on_call_conversation_id: 'On call'}"),
+            "sites.yml demo.alerts.on_call_conversation_id",
+            "not a Teams channel's conversation id",
+        ),
     ],
 )
 def test_a_misconfigured_teams_site_is_named(tmp_path: Path, alerts: str, setting: str, words: str) -> None:

@@ -6,7 +6,7 @@ is open. HTTP calls are injected (a recording `post`), the clock too."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from bot.core.sites import Site, SiteConfigError, TeamsAlerts, teams_alert_sites
 from bot.core.teams_app import TeamsSettings
 from bot.patient.alert_buttons import ACK, CLOSE, OUTCOMES, AlertState, Click
 from bot.patient.alerts import TEAMS_CARDS, deliver_pending
-from bot.patient.escalation import acknowledge, escalate_due
+from bot.patient.escalation import acknowledge, deliver_escalations, escalate_due
 from bot.patient.findings import Finding
 from bot.patient.reports.models import AlertAcknowledgement, AlertOutbox, ReportOutcome
 from bot.patient.reports.store import save_report
@@ -410,3 +410,29 @@ def test_the_same_person_acknowledging_twice_is_one_record(sessions) -> None:
     acknowledge(sessions, report, "teams:aad-1 (Nurse Jo)", "teams")
     with sessions() as s:
         assert len(s.execute(select(AlertAcknowledgement)).all()) == 1
+
+
+ON_CALL = "19:north-on-call@thread.tacv2"
+
+
+def test_an_escalation_goes_as_a_card_to_the_levels_teams_channel_and_is_clicked_there(sessions) -> None:
+    report = save(sessions, "a")
+    north = TeamsAlerts("north", NORTH.service_url, CHANNEL, on_call_conversation_id=ON_CALL)
+    [alert] = outbox(sessions)
+    later = alert.created_at + timedelta(minutes=30)  # the default urgent limit (no "north" in sites.yml)
+    assert escalate_due(sessions, later) == 1
+    post = Recorder()
+    sent = deliver_escalations(
+        {}, sessions, later, teams=TeamsConnector(SETTINGS, post), targets={"north": north}
+    )
+    assert sent == 1
+    [message] = post.posts
+    assert message["url"].endswith("/v3/conversations/19%3Anorth-on-call%40thread.tacv2/activities")
+    [card] = message["json"]["attachments"]
+    heading, first = texts(card["content"])[:2]
+    assert heading.startswith("ESCALATED to the on-call team (not acknowledged within 30 min)")
+    assert first == f"URGENT: IAR Assistant patient report #{report}"
+    assert card["content"]["body"][0]["inlines"][0]["color"] == "attention"
+    assert [a["type"] for a in card["content"]["actions"]][:2] == ["Action.Submit", "Action.ShowCard"]
+    answer = answer_teams_click(sessions, click(report), ON_CALL, {"north": north})
+    assert answer.recorded  # the on-call channel is the site's too
