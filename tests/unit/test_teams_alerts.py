@@ -333,7 +333,9 @@ def test_a_teams_sites_alert_goes_to_its_channel_as_a_card_and_others_to_the_web
     assert f"report #{south}\n" in hook["json"]["text"]
 
 
-def test_a_refused_card_is_retried_and_without_the_app_it_waits(sessions) -> None:
+def test_a_refused_card_is_retried_and_without_the_app_it_waits(sessions, monkeypatch) -> None:
+    for name in ("MICROSOFT_APP_ID", "MICROSOFT_APP_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
     save(sessions, "a")
     run = deliver_pending(
         None, sessions, teams=TeamsConnector(SETTINGS, Recorder(503)), targets={"north": NORTH}
