@@ -19,6 +19,7 @@ CARD_VERSION = "1.4"  # what Teams renders on desktop, web and mobile
 ACTION_KEY = "iar_action"  # in a button's data: ACK or CLOSE
 REPORT_KEY = "report_id"
 OUTCOME_KEY = "outcome"
+ALONE_KEY = "alone"  # the card is the only one of its message (see alert_card)
 LINK_PREFIX = "Report: "  # the alert's line with the report's inbox link
 MAX_REPORT_ID = 2**63 - 1
 
@@ -40,10 +41,14 @@ def inbox_url(text: str) -> str | None:
     return None
 
 
-def alert_card(text: str, report_id: int, state: AlertState | None = None) -> dict[str, Any]:
+def alert_card(
+    text: str, report_id: int, state: AlertState | None = None, alone: bool = False
+) -> dict[str, Any]:
     """The Adaptive Card of one alert: its text line by line (the first as the heading), who
     is on it and the outcome once there are any, the buttons while the report is open, and
-    the inbox link."""
+    the inbox link. `alone`: the card is its message's only one, so a click may replace the
+    message with the updated card (a burst's message holds other alerts' cards too)."""
+    marks = {ALONE_KEY: True} if alone else {}
     heading, *lines = text.splitlines() or [""]
     colour = "attention" if heading.upper().startswith(("EMERGENCY", "ESCALATED")) else "warning"
     body = [_text(heading, weight="bolder", size="medium", color=colour)]
@@ -64,7 +69,7 @@ def alert_card(text: str, report_id: int, state: AlertState | None = None) -> di
                 "type": "Action.Submit",
                 "title": "I'm on it",
                 "style": "positive",
-                "data": {ACTION_KEY: ACK, REPORT_KEY: report_id},
+                "data": {ACTION_KEY: ACK, REPORT_KEY: report_id, **marks},
             },
             {
                 "type": "Action.ShowCard",
@@ -76,7 +81,7 @@ def alert_card(text: str, report_id: int, state: AlertState | None = None) -> di
                         {
                             "type": "Action.Submit",
                             "title": label,
-                            "data": {ACTION_KEY: CLOSE, REPORT_KEY: report_id, OUTCOME_KEY: key},
+                            "data": {ACTION_KEY: CLOSE, REPORT_KEY: report_id, OUTCOME_KEY: key, **marks},
                         }
                         for key, label in OUTCOMES.items()
                     ],
@@ -112,7 +117,8 @@ def alert_activity(
 ) -> dict[str, Any]:
     """The message activity for one post: a card per (report id, alert text); a burst's
     header and the alerts left out go first, in a card of their own."""
-    cards = [attachment(alert_card(text, report_id)) for report_id, text in alerts]
+    alone = len(alerts) == 1 and not header
+    cards = [attachment(alert_card(text, report_id, alone=alone)) for report_id, text in alerts]
     if header:
         cards.insert(0, attachment(summary_card(header, others or [])))
     summary = header or next(iter(alerts[0][1].splitlines()), "") if alerts else header
@@ -149,6 +155,15 @@ def read_teams_click(activity: dict[str, Any]) -> Click | None:
         return Click(ACK, report, None, by)
     if action == CLOSE and value.get(OUTCOME_KEY) in OUTCOMES:
         return Click(CLOSE, report, str(value[OUTCOME_KEY]), by)
+    return None
+
+
+def card_message(activity: dict[str, Any]) -> str | None:
+    """The id of the message holding the clicked card, when that card is the message's only
+    one (it may then be replaced by the updated card); else None."""
+    value, message = activity.get("value"), activity.get("replyToId")
+    if isinstance(value, dict) and value.get(ALONE_KEY) is True and isinstance(message, str) and message:
+        return message
     return None
 
 

@@ -63,8 +63,10 @@ def answer_teams_click(
     channel: str,
     targets: dict[str, TeamsAlerts],
     now: datetime | None = None,
+    alone: bool = False,
 ) -> TeamsAnswer:
-    """Record the click if its report's alerts go to `channel` and the report is open."""
+    """Record the click if its report's alerts go to `channel` and the report is open;
+    `alone`: the answer's card replaces a message holding only this alert's card."""
     found = _alert(sessions, click.report_id)
     if found is None:
         return TeamsAnswer(False, f"No alert for report #{click.report_id} is known: nothing was recorded.")
@@ -79,7 +81,7 @@ def answer_teams_click(
         return TeamsAnswer(
             False,
             f"Report #{click.report_id} is already closed: nothing was changed.",
-            alert_card(text, click.report_id, current),
+            alert_card(text, click.report_id, current, alone),
         )
     if click.action == CLOSE and click.outcome:
         current = close(sessions, click.report_id, click.outcome, click.by, "teams", now)
@@ -87,4 +89,4 @@ def answer_teams_click(
     else:
         current = acknowledge(sessions, click.report_id, click.by, "teams", now)
         said = f"Report #{click.report_id}: {click.by} is on it."
-    return TeamsAnswer(True, said, alert_card(text, click.report_id, current))
+    return TeamsAnswer(True, said, alert_card(text, click.report_id, current, alone))

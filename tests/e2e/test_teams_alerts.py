@@ -3,7 +3,7 @@ the Bot Framework connector and Microsoft's token endpoint: an urgent report →
 posts an Adaptive Card with "I'm on it" and "Closed" to the site's channel (not to the
 webhook) → an unsigned click, a click in another channel and one for another site's report
 are refused and record nothing → a signed "I'm on it" records the Teams identity and is
-answered with the updated card → the escalation clock stops → "Closed" with an outcome is
+replaces the card with the updated one and tells the thread → the escalation clock stops → "Closed" with an outcome is
 recorded → a replayed or late click changes nothing."""
 
 from __future__ import annotations
@@ -72,6 +72,19 @@ class TeamsLoop(Bot):
         """The bot's answer in the card's thread."""
         [reply] = self.standin.wait_for("connector", lambda r: r["path"].get("activity") == act["id"])
         return reply["body"]
+
+    def replaced_card(self, act: dict, line: str) -> dict:
+        """The card that replaced the clicked card's message, showing a line starting so."""
+
+        def shows(r: dict) -> bool:
+            return any(
+                t.startswith(line) for a in r["body"].get("attachments", []) for t in card_texts(a["content"])
+            )
+
+        [update] = self.standin.wait_for("connector:update", shows)
+        assert update["path"]["activity"] == act["replyToId"] and update["auth"] == f"Bearer {ACCESS_TOKEN}"
+        [card] = [a["content"] for a in update["body"]["attachments"]]
+        return card
 
     def recorded(self) -> tuple[list[AlertAcknowledgement], list[ReportOutcome], list[AlertEscalation]]:
         with session_factory(self.db_url)() as session:
@@ -182,10 +195,11 @@ def test_an_urgent_report_reaches_teams_as_a_card_and_is_acknowledged_and_closed
     assert loop.recorded() == ([], [], [])
 
     acked = loop.click(ack_button["data"])
-    answer = loop.reply_to(acked)
-    assert answer["replyToId"] == acked["id"] and answer["conversation"] == acked["conversation"]
-    [updated] = [a["content"] for a in answer["attachments"]]
-    assert any(t.startswith("On it: teams:aad-nurse-1 (Nurse One) at ") for t in card_texts(updated))
+    said = loop.reply_to(acked)
+    assert said["replyToId"] == acked["id"] and said["conversation"] == acked["conversation"]
+    assert said["text"] == f"Report #{report.id}: teams:aad-nurse-1 (Nurse One) is on it."
+    assert not said.get("attachments")  # the card itself is replaced:
+    updated = loop.replaced_card(acked, "On it: teams:aad-nurse-1 (Nurse One) at ")
     assert [a["type"] for a in updated["actions"]] == ["Action.Submit", "Action.ShowCard", "Action.OpenUrl"]
     [ack], _, _ = loop.recorded()
     assert (ack.report_id, ack.by, ack.via) == (report.id, "teams:aad-nurse-1 (Nurse One)", "teams")
@@ -203,8 +217,8 @@ def test_an_urgent_report_reaches_teams_as_a_card_and_is_acknowledged_and_closed
         a for a in close_button["card"]["actions"] if a["data"]["outcome"] == "advised_come_in"
     ]
     closed = loop.click(outcome_button["data"])
-    [final] = [a["content"] for a in loop.reply_to(closed)["attachments"]]
-    assert any("Closed by teams:aad-nurse-1 (Nurse One) at " in t for t in card_texts(final))
+    assert "closed by teams:aad-nurse-1 (Nurse One)" in loop.reply_to(closed)["text"]
+    final = loop.replaced_card(closed, "Closed by teams:aad-nurse-1 (Nurse One) at ")
     assert any(t.endswith(": Called patient – advised to come in") for t in card_texts(final))
     assert [a["type"] for a in final["actions"]] == ["Action.OpenUrl"]
     late = loop.click({**outcome_button["data"], "outcome": "not_reached"})

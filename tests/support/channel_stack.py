@@ -3,7 +3,7 @@
 The stand-in (one aiohttp server on 127.0.0.1) plays Slack's Web API, Microsoft's
 token endpoint, the Bot Framework's OpenID metadata and key set (an RSA key made
 here), and the Bot Connector service (replies: kind "connector"; new messages such as
-alert cards: "connector:new"); it records every request it gets.
+alert cards: "connector:new"; a message replaced: "connector:update"); it records every request it gets.
 """
 
 from __future__ import annotations
@@ -64,6 +64,7 @@ class StandIn:
             "/connector/v3/conversations/{conversation}/activities/{activity}", self._connector
         )
         app.router.add_post("/connector/v3/conversations/{conversation}/activities", self._new_message)
+        app.router.add_put("/connector/v3/conversations/{conversation}/activities/{activity}", self._update)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -114,6 +115,11 @@ class StandIn:
         """A message the bot starts in a conversation (an alert card posted to a channel)."""
         self._record("connector:new", request, await request.json())
         return web.json_response({"id": f"{time.time_ns()}"}, status=201)
+
+    async def _update(self, request: web.Request) -> web.Response:
+        """The bot replacing one of its messages (an alert card after a click)."""
+        self._record("connector:update", request, await request.json())
+        return web.json_response({"id": request.match_info["activity"]})
 
     def captured(
         self, kind: str, where: Callable[[dict[str, Any]], bool] = lambda r: True

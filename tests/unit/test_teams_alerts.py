@@ -22,7 +22,14 @@ from bot.patient.escalation import acknowledge, deliver_escalations, escalate_du
 from bot.patient.findings import Finding
 from bot.patient.reports.models import AlertAcknowledgement, AlertOutbox, ReportOutcome
 from bot.patient.reports.store import save_report
-from bot.patient.teams_cards import alert_activity, alert_card, click_channel, inbox_url, read_teams_click
+from bot.patient.teams_cards import (
+    alert_activity,
+    alert_card,
+    card_message,
+    click_channel,
+    inbox_url,
+    read_teams_click,
+)
 from bot.patient.teams_clicks import answer_teams_click
 from bot.patient.teams_delivery import NOT_CONFIGURED, TeamsConnector
 from bot.patient.triage import Report, triage
@@ -147,6 +154,23 @@ def test_a_single_alert_is_one_card_and_a_burst_adds_a_summary_first() -> None:
     burst = alert_activity([(7, TEXT), (8, TEXT)], "2 IAR Assistant patient reports", ["URGENT: #9"])
     assert len(burst["attachments"]) == 3 and burst["summary"] == "2 IAR Assistant patient reports"
     assert texts(burst["attachments"][0]["content"]) == ["2 IAR Assistant patient reports", "URGENT: #9"]
+    # only a message's only card may be replaced by its updated card after a click
+    assert one["attachments"][0]["content"]["actions"][0]["data"]["alone"] is True
+    assert all("alone" not in a["content"]["actions"][0]["data"] for a in burst["attachments"][1:])
+
+
+@pytest.mark.parametrize(
+    "act, message",
+    [
+        ({"value": {"iar_action": ACK, "report_id": 7, "alone": True}, "replyToId": "m1"}, "m1"),
+        ({"value": {"iar_action": ACK, "report_id": 7}, "replyToId": "m1"}, None),
+        ({"value": {"iar_action": ACK, "report_id": 7, "alone": "yes"}, "replyToId": "m1"}, None),
+        ({"value": {"iar_action": ACK, "report_id": 7, "alone": True}}, None),
+        ({"value": "alone", "replyToId": "m1"}, None),
+    ],
+)
+def test_the_message_a_click_may_replace(act: dict[str, Any], message: str | None) -> None:
+    assert card_message(act) == message
 
 
 def activity(value: Any, **sender: Any) -> dict[str, Any]:

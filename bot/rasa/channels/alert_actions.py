@@ -42,7 +42,7 @@ from bot.core.settings import Settings
 from bot.core.sites import SiteConfigError, TeamsAlerts, teams_alert_sites
 from bot.patient.alert_buttons import read_click
 from bot.patient.escalation import UnknownReport, answer_click
-from bot.patient.teams_cards import click_channel, read_teams_click
+from bot.patient.teams_cards import card_message, click_channel, read_teams_click
 from bot.patient.teams_clicks import TeamsAnswer, answer_teams_click
 
 SIGNATURE_WINDOW = 300  # seconds a signed timestamp stays valid (Slack's own rule)
@@ -112,8 +112,9 @@ class TeamsAlertClicks:
         except SiteConfigError as error:
             log.error("Teams alert click refused: %s", error)
             targets = {}
+        alone = card_message(activity) is not None
         answer = await asyncio.to_thread(
-            answer_teams_click, self.sessions, click, click_channel(activity), targets
+            answer_teams_click, self.sessions, click, click_channel(activity), targets, None, alone
         )
         log.info("Teams alert click on report %s by %s: %s", click.report_id, click.by, answer.text)
         return answer

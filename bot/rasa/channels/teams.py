@@ -39,7 +39,7 @@ from sanic.response import HTTPResponse
 
 from bot.core.sites import get_site
 from bot.core.teams_app import REQUIRED_ENV, TOKEN_SCOPE, TeamsSettings
-from bot.patient.teams_cards import attachment, is_alert_click
+from bot.patient.teams_cards import attachment, card_message, is_alert_click
 from bot.rasa.channels.alert_actions import TeamsAlertClicks
 from bot.rasa.channels.dedupe import seen_cache
 from bot.rasa.channels.disabled import DisabledChannel
@@ -198,6 +198,28 @@ class TeamsOutput(OutputChannel):
                 if resp.status >= 300:
                     logger.error("Bot Connector answered %s: %s", resp.status, (await resp.text())[:300])
 
+    async def update(self, message_id: str, **fields: Any) -> bool:
+        """Replace one of the bot's messages in this conversation; whether the connector took it."""
+        a = self.activity
+        conversation = quote(a["conversation"]["id"], safe="")
+        url = (
+            f"{a['serviceUrl'].rstrip('/')}/v3/conversations/{conversation}"
+            f"/activities/{quote(message_id, safe='')}"
+        )
+        body = {"type": "message", "id": message_id, "conversation": a["conversation"], **fields}
+        headers = {"Authorization": f"Bearer {await self.tokens.token()}"}
+        try:
+            async with aiohttp.ClientSession(timeout=TIMEOUT) as session:
+                async with session.put(url, json=body, headers=headers) as resp:
+                    if resp.status < 300:
+                        return True
+                    logger.warning(
+                        "Bot Connector refused the update: %s %s", resp.status, (await resp.text())[:300]
+                    )
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            logger.warning("Could not update the message: %s", exc)
+        return False
+
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         """One message; every line break becomes a paragraph (Teams joins single ones)."""
         await self._reply(text=re.sub(r"\n+", "\n\n", escape_teams(text.strip())), textFormat="markdown")
@@ -303,9 +325,14 @@ class TeamsInput(InputChannel):
         return bp
 
     async def _answer_alert_click(self, activity: dict[str, Any], output: TeamsOutput) -> None:
-        """Record the click and answer in the card's thread with the updated card."""
+        """Record the click; replace the alert's message with the updated card (when the card is
+        the message's only one) and say what was done in its thread, or, when the message
+        cannot be replaced, answer in the thread with the updated card."""
         answer = await self.alert_clicks.answer(activity)
         cards = [attachment(answer.card)] if answer.card else []
+        message = card_message(activity)
+        if cards and message and await output.update(message, attachments=cards):
+            cards = []
         await output._reply(text=escape_teams(answer.text), textFormat="markdown", attachments=cards)
 
     def _from_our_tenant(self, activity: dict[str, Any]) -> bool:
