@@ -121,7 +121,8 @@ def alert_activity(
     cards = [attachment(alert_card(text, report_id, alone=alone)) for report_id, text in alerts]
     if header:
         cards.insert(0, attachment(summary_card(header, others or [])))
-    summary = header or next(iter(alerts[0][1].splitlines()), "") if alerts else header
+    first_line = next(iter(alerts[0][1].splitlines()), "") if alerts else ""
+    summary = header or first_line  # what Teams shows in its notification
     return {"type": "message", "summary": summary, "attachmentLayout": "list", "attachments": cards}
 
 

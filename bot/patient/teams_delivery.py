@@ -9,7 +9,7 @@ minute before it expires, or until the connector refuses it.
 
 from __future__ import annotations
 
-import logging
+import os
 import time
 from collections.abc import Mapping
 from typing import Any, Callable
@@ -24,8 +24,6 @@ Post = Callable[..., requests.Response]
 TIMEOUT = 10.0  # seconds for one call to the login endpoint or the connector
 EARLY = 60.0  # a token is renewed this many seconds before it expires
 NOT_CONFIGURED = f"the Teams app is not configured: set {' and '.join(REQUIRED_ENV)}"
-
-log = logging.getLogger(__name__)
 
 
 class TeamsConnector:
@@ -47,10 +45,10 @@ class TeamsConnector:
 
     @classmethod
     def from_env(
-        cls, env: Mapping[str, str] | None = None, post: Post = requests.post
+        cls, env: Mapping[str, str] = os.environ, post: Post = requests.post
     ) -> TeamsConnector | None:
         """The connector of the MICROSOFT_* settings, or None when the app is not configured."""
-        settings = TeamsSettings.from_env() if env is None else TeamsSettings.from_env(env)
+        settings = TeamsSettings.from_env(env)
         return None if settings is None else cls(settings, post)
 
     def token(self) -> str:
