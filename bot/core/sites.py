@@ -1,5 +1,6 @@
-"""Per-site configuration (sites.yml): emergency number, trial-site phone and how long an
-alert may wait for "I'm on it" before it escalates.
+"""Per-site configuration (sites.yml): emergency number, trial-site phone, how long an
+alert may wait for "I'm on it" before it escalates, and where its alerts go (`alerts`: the
+incoming webhook of $IAR_ALERT_WEBHOOK_URL by default, or a Teams channel the bot posts to).
 
 The file is ROOT/sites.yml, or the one named by $IAR_SITES_FILE (a deployment's mounted
 copy, a test's shortened escalation limits)."""
@@ -24,6 +25,7 @@ DEFAULT_ESCALATION = {"emergency": "15m", "urgent": "30m", "needs_review": "4h"}
 _DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([smh])\s*")
 _UNITS = {"s": 1, "m": 60, "h": 3600}
 _FIELDS = ("name", "emergency_number", "site_phone", "on_call")
+ALERT_TARGETS = ("webhook", "teams")
 
 
 class SiteConfigError(ValueError):
@@ -60,6 +62,58 @@ def escalation_limits(site_id: str, path: Path | None = None) -> dict[str, timed
     data = read_yaml(path or sites_file()) or {}
     raw = ((data.get("sites") or {}).get(site_id) or {}).get("escalation") or {}
     return {kind: duration(raw.get(kind, default)) for kind, default in DEFAULT_ESCALATION.items()}
+
+
+@dataclass(frozen=True)
+class TeamsAlerts:
+    """A site whose alerts the bot posts itself, as cards with buttons, to a Teams channel
+    (an incoming webhook cannot take the clicks back): the Bot Connector's service URL for
+    the tenant's region and the channel's conversation id ("19:…@thread.tacv2")."""
+
+    site_id: str
+    service_url: str
+    conversation_id: str
+    on_call_conversation_id: str = ""  # where an escalation to the on-call team goes, if to Teams
+    lead_conversation_id: str = ""  # and one to the site lead
+
+    def channel(self, level: str) -> str:
+        """The Teams channel of an escalation level (on_call, lead); "" when it goes to a webhook."""
+        return {"on_call": self.on_call_conversation_id, "lead": self.lead_conversation_id}.get(level, "")
+
+    def channels(self) -> set[str]:
+        """Every Teams channel this site's alert cards are posted to."""
+        return {
+            c for c in (self.conversation_id, self.on_call_conversation_id, self.lead_conversation_id) if c
+        }
+
+
+def teams_alert_sites(path: Path | None = None) -> dict[str, TeamsAlerts]:
+    """The sites whose `alerts.target` is teams, by site id; SiteConfigError when a site's
+    `alerts` names another target or lacks the service URL or conversation id."""
+    path = path or sites_file()
+    data = read_yaml(path) or {}
+    found: dict[str, TeamsAlerts] = {}
+    for site_id, raw in (data.get("sites") or {}).items():
+        alerts = (raw or {}).get("alerts") or {}
+        target = str(alerts.get("target") or "webhook")
+        if target not in ALERT_TARGETS:
+            raise SiteConfigError(
+                f"{path.name}: site '{site_id}' alerts.target is {target!r}; one of {', '.join(ALERT_TARGETS)}"
+            )
+        if target != "teams":
+            continue
+        fields = {key: str(alerts.get(key) or "").strip() for key in ("service_url", "conversation_id")}
+        missing = [f"alerts.{key}" for key, given in fields.items() if not given]
+        if missing:
+            raise SiteConfigError(
+                f"{path.name}: site '{site_id}' sends alerts to Teams but lacks {', '.join(missing)}"
+            )
+        levels = {
+            key: str(alerts.get(key) or "").strip()
+            for key in ("on_call_conversation_id", "lead_conversation_id")
+        }
+        found[str(site_id)] = TeamsAlerts(str(site_id), **fields, **levels)
+    return found
 
 
 def load_sites(path: Path | None = None) -> tuple[dict[str, Site], str]:

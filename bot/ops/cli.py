@@ -193,8 +193,8 @@ def cmd_alerts(args: argparse.Namespace) -> int:
 
 
 def cmd_alert_state(args: argparse.Namespace) -> int:
-    """Acknowledge ("I'm on it"), close with an outcome, or show an alert's history: for sites
-    whose alerts reach Teams (no buttons yet) and for the record. --by names who did it."""
+    """Acknowledge ("I'm on it"), close with an outcome, or show an alert's history: for alerts
+    that reached a plain incoming webhook (no buttons) and for the record. --by names who did it."""
     from bot.patient.alert_buttons import status_lines
     from bot.patient.escalation import UnknownReport, acknowledge, close, history
 

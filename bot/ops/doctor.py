@@ -24,6 +24,7 @@ from urllib.parse import urlparse
 import yaml
 
 from bot.core.paths import KB_PATH, KNOWLEDGE_DIR, ROOT
+from bot.core.sites import TeamsAlerts
 from bot.rasa.action_server import MIN_TOKEN_CHARS
 
 ROLES = ("rasa", "actions", "dispatcher")
@@ -50,6 +51,7 @@ READERS = {"rasa": "the Rasa server", "actions": "the action server", "dispatche
 GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 SLACK_SECRET = re.compile(r"^[0-9a-zA-Z]{32}$")
 SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
+TEAMS_CONVERSATION = re.compile(r"^19:[^\s;/]+@thread\.[a-z0-9]+$")
 
 
 @dataclass(frozen=True)
@@ -124,12 +126,15 @@ def check(
     """Every finding for the given roles, problems and passes alike."""
     value = {k: v.strip() for k, v in env.items()}.get
     findings: list[Finding] = []
+    teams_sites, teams_error = _teams_alert_sites(value)
     missing = sorted(
         {
             name
             for role in roles
             for name in REQUIRED[role]
-            if not value(name) and not (name in MAY_BE_EMPTY and name in env)
+            if not value(name)
+            and not (name in MAY_BE_EMPTY and name in env)
+            and not (name == "IAR_ALERT_WEBHOOK_URL" and _all_sites_on_teams(value, teams_sites))
         }
     )
     findings += [Finding(name, False, f"is not set; {_readers(name)}") for name in missing]
@@ -154,6 +159,7 @@ def check(
         findings += list(_knowledge_base(kb_path, knowledge_dir))
     findings += list(_site(value))
     findings += list(_chat_credentials(value))
+    findings += list(_teams_alerts(value, roles, probes, teams_sites, teams_error))
     findings += list(_personal_links(value))
     return findings
 
@@ -349,6 +355,84 @@ def _chat_credentials(value: Callable[[str], str | None]) -> Iterator[Finding]:
     if bool(value("MICROSOFT_APP_ID")) != bool(value("MICROSOFT_APP_PASSWORD")):
         name = "MICROSOFT_APP_PASSWORD" if value("MICROSOFT_APP_ID") else "MICROSOFT_APP_ID"
         yield Finding(name, False, "is not set; Teams needs both MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD")
+
+
+def _sites_path(value: Callable[[str], str | None]) -> Path | None:
+    given = value("IAR_SITES_FILE")
+    return Path(given) if given else None
+
+
+def _teams_alert_sites(value: Callable[[str], str | None]) -> tuple[dict[str, TeamsAlerts], str | None]:
+    """The sites whose alerts go to Teams, and what is wrong with sites.yml's `alerts` if anything."""
+    from bot.core.sites import SiteConfigError, teams_alert_sites
+
+    try:
+        return teams_alert_sites(_sites_path(value)), None
+    except (SiteConfigError, OSError) as exc:
+        return {}, str(exc)
+
+
+def _all_sites_on_teams(value: Callable[[str], str | None], teams_sites: dict[str, TeamsAlerts]) -> bool:
+    """Whether every site posts its alerts to Teams (then no incoming webhook is needed)."""
+    from bot.core.sites import SiteConfigError, load_sites
+
+    try:
+        sites = load_sites(_sites_path(value))[0]
+    except (SiteConfigError, OSError):
+        return False
+    return bool(teams_sites) and set(sites) <= set(teams_sites)
+
+
+def _teams_alerts(
+    value: Callable[[str], str | None],
+    roles: tuple[str, ...],
+    probes: Probes,
+    teams_sites: dict[str, TeamsAlerts],
+    error: str | None,
+) -> Iterator[Finding]:
+    """A site whose alerts go to Teams needs the bot registration on the dispatcher (it posts
+    the cards) and on the Rasa server (it receives the clicks), an https service URL the
+    dispatcher can reach, and the channel's conversation id, not its name or link."""
+    if error:
+        yield Finding("sites.yml alerts", False, error)
+        return
+    if not teams_sites:
+        return
+    for name in ("MICROSOFT_APP_ID", "MICROSOFT_APP_PASSWORD"):
+        if {"rasa", "dispatcher"} & set(roles) and not value(name):
+            yield Finding(
+                name,
+                False,
+                f"is not set; site(s) {', '.join(sorted(teams_sites))} send alerts to Teams: the alert "
+                "dispatcher posts the cards and the Rasa server receives the clicks as this Azure Bot",
+            )
+    for site in teams_sites.values():
+        setting = f"sites.yml {site.site_id}.alerts"
+        parsed = urlparse(site.service_url)
+        if parsed.scheme != "https" or not parsed.hostname:
+            yield Finding(
+                f"{setting}.service_url",
+                False,
+                f"{site.service_url!r} is not the Bot Connector's https:// service URL "
+                "(e.g. https://smba.trafficmanager.net/emea/: the serviceUrl of any activity from your tenant)",
+            )
+        elif "dispatcher" in roles:
+            yield _reachable(f"{setting}.service_url", "Bot Connector service", probes.http(site.service_url))
+        channels = {
+            "conversation_id": site.conversation_id,
+            "on_call_conversation_id": site.on_call_conversation_id,
+            "lead_conversation_id": site.lead_conversation_id,
+        }
+        wrong = [key for key, given in channels.items() if given and not TEAMS_CONVERSATION.match(given)]
+        for key in wrong:
+            yield Finding(
+                f"{setting}.{key}",
+                False,
+                f"{channels[key]!r} is not a Teams channel's conversation id "
+                "(19:…@thread.tacv2; not the channel's name or link)",
+            )
+        if not wrong:
+            yield Finding(setting, True, f"alerts go to Teams channel {site.conversation_id}")
 
 
 def _personal_links(value: Callable[[str], str | None]) -> Iterator[Finding]:

@@ -14,6 +14,11 @@ link to the report in the inbox (IAR_PUBLIC_URL + /inbox/reports/<id>). A report
 did not understand (a rule with `review: true` in knowledge/triage.yml) is alerted as
 "needs review": its words are all that tells the team what is wrong.
 
+A site whose `alerts.target` in sites.yml is teams gets its alerts instead as Adaptive
+Cards with "I'm on it" and "Closed" buttons, posted by the bot to its Teams channel through
+the Bot Framework connector (bot.patient.teams_delivery): the same outbox rows, attempts
+and retries, only another place to post them.
+
 Bursts are aggregated per site, so a flood of reports cannot drown the site
 team's channel: a site gets at most one post every BURST_WINDOW seconds. The
 first alert goes out at once; alerts that fall due sooner after a post wait for
@@ -33,11 +38,13 @@ import requests
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.core.sites import Site
+from bot.core.sites import Site, SiteConfigError, TeamsAlerts, teams_alert_sites
 from bot.core.userdb import utcnow
 from bot.patient.alert_buttons import text_block, with_buttons
 from bot.patient.reports.models import AlertOutbox, PatientReport
 from bot.patient.symptoms import load_lexicon
+from bot.patient.teams_cards import alert_activity
+from bot.patient.teams_delivery import NOT_CONFIGURED, TeamsConnector
 from bot.patient.triage import review_rules
 
 WEBHOOK_ENV = "IAR_ALERT_WEBHOOK_URL"
@@ -50,6 +57,7 @@ UNIDENTIFIED = "unidentified"  # the participant of a report not made through a 
 INBOX_PATH = "/inbox/reports/"
 BURST_WINDOW = 15.0  # seconds: at most one post per site in this time
 DETAILED = 10  # a burst post shows this many alerts in full, the others as their first line
+TEAMS_CARDS = 5  # a Teams burst message holds this many cards (Teams caps a message at 28 KB)
 
 log = logging.getLogger("bot.patient.alerts")
 Post = Callable[..., requests.Response]
@@ -137,26 +145,31 @@ def post_json(url: str, payload: dict[str, Any], post: Post, timeout: float) -> 
     return f"HTTP {response.status_code}: {response.text[:200]}"
 
 
-def burst_payload(payloads: list[dict[str, Any]], site_id: str | None) -> dict[str, Any]:
-    """One webhook body for several alerts of a site: a count, then each alert (the first
-    DETAILED in full with their buttons, the rest by their first line), most urgent first."""
+def _rank(text: str) -> int:
+    """Most urgent first: the index of the alert's disposition in ALERT_DISPOSITIONS."""
+    return next(
+        (i for i, d in enumerate(ALERT_DISPOSITIONS) if text.upper().startswith(d.upper())),
+        len(ALERT_DISPOSITIONS),
+    )
 
-    def rank(payload: dict[str, Any]) -> int:
-        text = str(payload.get("text", "")).upper()
-        return next(
-            (i for i, d in enumerate(ALERT_DISPOSITIONS) if text.startswith(d.upper())),
-            len(ALERT_DISPOSITIONS),
-        )
 
-    ranked = sorted(payloads, key=rank)
-    texts = [str(p.get("text", "")) for p in ranked]
+def burst_header(texts: list[str], site_id: str | None) -> str:
+    """The first line of a burst post: how many alerts of each kind came within the window."""
     counts = ", ".join(
         f"{sum(t.upper().startswith(d.upper()) for t in texts)} {d}" for d in ALERT_DISPOSITIONS
     )
-    header = (
+    return (
         f"{len(texts)} IAR Assistant patient reports for site {site_id or 'unknown'} "
         f"within {BURST_WINDOW:.0f} s ({counts}), sent as one message:"
     )
+
+
+def burst_payload(payloads: list[dict[str, Any]], site_id: str | None) -> dict[str, Any]:
+    """One webhook body for several alerts of a site: a count, then each alert (the first
+    DETAILED in full with their buttons, the rest by their first line), most urgent first."""
+    ranked = sorted(payloads, key=lambda p: _rank(str(p.get("text", ""))))
+    texts = [str(p.get("text", "")) for p in ranked]
+    header = burst_header(texts, site_id)
     rest = [t.splitlines()[0] for t in texts[DETAILED:] if t]
     blocks = [text_block(header)]
     for payload in ranked[:DETAILED]:
@@ -164,6 +177,29 @@ def burst_payload(payloads: list[dict[str, Any]], site_id: str | None) -> dict[s
     if rest:
         blocks.append(text_block("\n".join(rest)))
     return {"text": "\n\n".join([header, *texts[:DETAILED], *rest]), "blocks": blocks}
+
+
+def teams_activity(alerts: list[AlertOutbox], site_id: str | None) -> dict[str, Any]:
+    """The Teams message for one post: a card per alert (a burst: a summary card first, then
+    the TEAMS_CARDS most urgent in full, the rest by their first line)."""
+    items = sorted(
+        ((a.report_id, str(a.payload.get("text", ""))) for a in alerts), key=lambda item: _rank(item[1])
+    )
+    if len(items) == 1:
+        return alert_activity(items)
+    header = burst_header([text for _, text in items], site_id)
+    others = [text.splitlines()[0] for _, text in items[TEAMS_CARDS:] if text]
+    return alert_activity(items[:TEAMS_CARDS], header, others)
+
+
+def site_targets() -> dict[str, TeamsAlerts]:
+    """The sites whose alerts go to Teams. A sites.yml that cannot be read sends every alert
+    to the webhook (logged): an alert without buttons beats an alert not sent."""
+    try:
+        return teams_alert_sites()
+    except (SiteConfigError, OSError) as error:
+        log.error("alerts go to the webhook only: %s", error)
+        return {}
 
 
 def deliver_pending(
@@ -177,19 +213,24 @@ def deliver_pending(
     timeout: float = TIMEOUT,
     limit: int = 100,
     burst_window: float = BURST_WINDOW,
+    teams: TeamsConnector | None = None,
+    targets: dict[str, TeamsAlerts] | None = None,
 ) -> DeliveryRun:
-    """Post every alert that is due, one post per site (see burst_payload); mark the alerts
-    delivered or record the failure and the next try.
+    """Post every alert that is due, one post per site (see burst_payload): to the site's
+    Teams channel when `targets` (default: sites.yml) names it, else to the webhook; mark
+    the alerts delivered or record the failure and the next try.
 
     A site posted to less than `burst_window` seconds ago is skipped: its alerts stay
     due and go out together when the window ends. Each post is committed on its own,
-    so a crash mid-run neither loses nor re-sends the alerts already handled. Without
-    a webhook URL nothing is sent.
+    so a crash mid-run neither loses nor re-sends the alerts already handled. Alerts with
+    nowhere to go (no webhook URL, not a Teams site) wait. `teams` keeps the bot's token
+    between passes; without it one is made from the environment.
     """
     now = now or utcnow()
+    targets = site_targets() if targets is None else targets
     delivered = failed = 0
     with sessions() as session:
-        if not webhook_url:
+        if not webhook_url and not targets:
             waiting = _count_pending(session)
             if waiting:
                 log.warning(
@@ -207,6 +248,10 @@ def deliver_pending(
         for alert_id, site_id in due:
             by_site.setdefault(site_id, []).append(alert_id)
         for site_id, alert_ids in by_site.items():
+            target = targets.get(site_id or "")
+            if target is None and not webhook_url:
+                log.warning("site %s: no webhook configured (%s): alerts wait", site_id, WEBHOOK_ENV)
+                continue
             last = _last_post(session, site_id)
             if last is not None and now - last < timedelta(seconds=burst_window):
                 log.debug(
@@ -229,10 +274,17 @@ def deliver_pending(
             if not alerts:
                 session.rollback()
                 continue
-            payload = (
-                alerts[0].payload if len(alerts) == 1 else burst_payload([a.payload for a in alerts], site_id)
-            )
-            error = post_json(webhook_url, payload, post, timeout)
+            if target is not None:
+                teams = teams or TeamsConnector.from_env(post=post)
+                activity = teams_activity(list(alerts), site_id)
+                error = NOT_CONFIGURED if teams is None else teams.send(target, activity)
+            else:
+                payload = (
+                    alerts[0].payload
+                    if len(alerts) == 1
+                    else burst_payload([a.payload for a in alerts], site_id)
+                )
+                error = post_json(str(webhook_url), payload, post, timeout)
             for alert in alerts:
                 alert.attempts += 1
                 alert.last_attempt_at = now
@@ -242,13 +294,18 @@ def deliver_pending(
                     wait = retry_delay(alert.attempts, base_delay, max_delay)
                     alert.last_error, alert.next_attempt_at = error, now + timedelta(seconds=wait)
             reports = ", ".join(str(a.report_id) for a in alerts)
+            where = "Teams" if target is not None else "the webhook"
             if error is None:
                 delivered += len(alerts)
-                log.info("%d alert(s) (reports %s) delivered in one post", len(alerts), reports)
+                log.info("%d alert(s) (reports %s) delivered to %s in one post", len(alerts), reports, where)
             else:
                 failed += len(alerts)
                 log.warning(
-                    "%d alert(s) (reports %s) not delivered: %s; retrying", len(alerts), reports, error
+                    "%d alert(s) (reports %s) not delivered to %s: %s; retrying",
+                    len(alerts),
+                    reports,
+                    where,
+                    error,
                 )
             session.commit()
         return DeliveryRun(delivered, failed, _count_pending(session))
@@ -279,21 +336,24 @@ def run_dispatcher(
     **options: Any,
 ) -> None:
     """Deliver pending alerts every `interval` seconds until `stop()` is true, calling
-    `upkeep()` (bot.ops.upkeep: spooled reports, erasures) before each pass."""
+    `upkeep()` (bot.ops.upkeep: spooled reports, erasures) before each pass. One Teams
+    connector serves every pass, so its token is fetched once per expiry."""
     url = url or webhook_url()
+    options.setdefault("teams", TeamsConnector.from_env())
     log.info(
         "alert dispatcher started: %s, every %.1f s",
         "posting to the configured webhook"
         if url
-        else f"no webhook configured ({WEBHOOK_ENV}): alerts stay in the outbox",
+        else f"no webhook configured ({WEBHOOK_ENV}): alerts stay in the outbox unless their site uses Teams",
         interval,
     )
     waiting = 0
     while not stop():
         try:
             upkeep()
-            if url:
-                deliver_pending(url, sessions, **options)
+            targets = site_targets()
+            if url or targets:
+                deliver_pending(url, sessions, targets=targets, **options)
             else:  # say so whenever the number of waiting alerts changes, not every pass
                 with sessions() as session:
                     now_waiting = _count_pending(session)

@@ -3,7 +3,9 @@
 An alert nobody acknowledges within its site's limit (sites.yml `escalation`, per kind:
 emergency, urgent, needs_review) is re-sent to the next level: the on-call webhook
 ($IAR_ONCALL_WEBHOOK_URL) after one limit, the site lead's ($IAR_LEAD_WEBHOOK_URL) after
-two; an emergency reaches the on-call webhook at once and the lead after one limit. Each step
+two; an emergency reaches the on-call webhook at once and the lead after one limit. A site
+whose alerts go to Teams may name a Teams channel per level instead (sites.yml `alerts`:
+on_call_conversation_id, lead_conversation_id): the step is then a card with the buttons. Each step
 is a row of alert_escalations, made by the dispatcher's pass when due and posted until its
 webhook accepts it, so the clock lives in the database and survives restarts. Every
 function takes `now`, so tests move time instead of waiting.
@@ -21,10 +23,10 @@ import requests
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.core.sites import escalation_limits
+from bot.core.sites import TeamsAlerts, escalation_limits
 from bot.core.userdb import utcnow
 from bot.patient.alert_buttons import CLOSE, LEVEL_NAMES, OUTCOMES, AlertState, Click, updated_message
-from bot.patient.alerts import TIMEOUT, Post, post_json, retry_delay
+from bot.patient.alerts import TIMEOUT, Post, post_json, retry_delay, site_targets
 from bot.patient.reports.models import (
     AlertAcknowledgement,
     AlertEscalation,
@@ -32,6 +34,8 @@ from bot.patient.reports.models import (
     PatientReport,
     ReportOutcome,
 )
+from bot.patient.teams_cards import alert_activity
+from bot.patient.teams_delivery import NOT_CONFIGURED, TeamsConnector
 from bot.patient.triage import review_rules
 
 LEVELS = ("on_call", "lead")  # who is told next, in order
@@ -141,31 +145,39 @@ def deliver_escalations(
     *,
     post: Post = requests.post,
     timeout: float = TIMEOUT,
+    teams: TeamsConnector | None = None,
+    targets: dict[str, TeamsAlerts] | None = None,
 ) -> int:
-    """Post the escalation steps that are due to their level's webhook; how many went out.
-    A step acknowledged meanwhile still goes out: the next level must not miss that it
-    was escalated, and its message shows who is on it once they click."""
+    """Post the escalation steps that are due to their level's webhook, or as a card to the
+    level's Teams channel when the report's site names one (sites.yml `alerts`); how many
+    went out. A step acknowledged meanwhile still goes out: the next level must not miss
+    that it was escalated, and its message shows who is on it once they click."""
     now = now or utcnow()
+    targets = site_targets() if targets is None else targets
     sent = 0
     with sessions() as session:
-        steps = (
-            session.execute(
-                select(AlertEscalation)
-                .where(AlertEscalation.delivered_at.is_(None), AlertEscalation.next_attempt_at <= now)
-                .order_by(AlertEscalation.id)
-            )
-            .scalars()
-            .all()
-        )
-        for step in steps:
+        steps = session.execute(
+            select(AlertEscalation, PatientReport.site_id)
+            .join(PatientReport, AlertEscalation.report_id == PatientReport.id)
+            .where(AlertEscalation.delivered_at.is_(None), AlertEscalation.next_attempt_at <= now)
+            .order_by(AlertEscalation.id)
+        ).all()
+        for step, site_id in steps:
+            target = targets.get(site_id)
+            channel = target.channel(step.level) if target else ""
             url = urls.get(step.level)
-            if not url:
+            if target is not None and channel:
+                teams = teams or TeamsConnector.from_env(post=post)
+                card = alert_activity([(step.report_id, str(step.payload.get("text", "")))])
+                error = NOT_CONFIGURED if teams is None else teams.send(target, card, channel)
+            elif url:
+                error = post_json(url, step.payload, post, timeout)
+            else:
                 log.warning(
                     "report %s: no webhook for %s (%s)", step.report_id, step.level, WEBHOOK_ENVS[step.level]
                 )
                 step.last_error, step.next_attempt_at = "no webhook configured", now + timedelta(minutes=5)
                 continue
-            error = post_json(url, step.payload, post, timeout)
             step.attempts += 1
             if error is None:
                 step.delivered_at, step.last_error = now, None

@@ -2,7 +2,8 @@
 
 The stand-in (one aiohttp server on 127.0.0.1) plays Slack's Web API, Microsoft's
 token endpoint, the Bot Framework's OpenID metadata and key set (an RSA key made
-here), and the Bot Connector service; it records every request it gets.
+here), and the Bot Connector service (replies: kind "connector"; new messages such as
+alert cards: "connector:new"; a message replaced: "connector:update"); it records every request it gets.
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ class StandIn:
         app.router.add_post(
             "/connector/v3/conversations/{conversation}/activities/{activity}", self._connector
         )
+        app.router.add_post("/connector/v3/conversations/{conversation}/activities", self._new_message)
+        app.router.add_put("/connector/v3/conversations/{conversation}/activities/{activity}", self._update)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -107,6 +110,16 @@ class StandIn:
     async def _connector(self, request: web.Request) -> web.Response:
         self._record("connector", request, await request.json())
         return web.json_response({"id": "reply-id"})
+
+    async def _new_message(self, request: web.Request) -> web.Response:
+        """A message the bot starts in a conversation (an alert card posted to a channel)."""
+        self._record("connector:new", request, await request.json())
+        return web.json_response({"id": f"{time.time_ns()}"}, status=201)
+
+    async def _update(self, request: web.Request) -> web.Response:
+        """The bot replacing one of its messages (an alert card after a click)."""
+        self._record("connector:update", request, await request.json())
+        return web.json_response({"id": request.match_info["activity"]})
 
     def captured(
         self, kind: str, where: Callable[[dict[str, Any]], bool] = lambda r: True

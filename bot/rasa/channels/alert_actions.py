@@ -12,6 +12,9 @@ the bot call anywhere else).
 A Slack app has one interactivity URL: when the alerts come from the staff Slack app, whose
 URL is /webhooks/slack/webhook, that channel hands alert clicks to AlertClicks too
 (bot.rasa.channels.slack), so either URL works.
+
+Teams clicks come to the Teams channel's messaging endpoint (bot.rasa.channels.teams), which
+checks the Bot Framework token and the tenant and hands them to TeamsAlertClicks.
 """
 
 from __future__ import annotations
@@ -36,8 +39,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import build_app
 from bot.core.settings import Settings
+from bot.core.sites import SiteConfigError, TeamsAlerts, teams_alert_sites
 from bot.patient.alert_buttons import read_click
 from bot.patient.escalation import UnknownReport, answer_click
+from bot.patient.teams_cards import card_message, click_channel, read_teams_click
+from bot.patient.teams_clicks import TeamsAnswer, answer_teams_click
 
 SIGNATURE_WINDOW = 300  # seconds a signed timestamp stays valid (Slack's own rule)
 RESPONSE_PREFIX = "https://hooks.slack.com/"
@@ -80,6 +86,38 @@ class AlertClicks:
         if reply_to.startswith(self.response_prefix):
             await asyncio.to_thread(_reply, reply_to, message)
         return response.json(message)
+
+
+class TeamsAlertClicks:
+    """Records a click on a Teams alert card (its token and tenant already checked)."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        targets: Callable[[], dict[str, TeamsAlerts]] = teams_alert_sites,
+    ) -> None:
+        self.sessions = sessions
+        self.targets = targets
+
+    @classmethod
+    def from_env(cls) -> TeamsAlertClicks:
+        return cls(build_app(Settings.from_env()).sessions)
+
+    async def answer(self, activity: dict[str, Any]) -> TeamsAnswer:
+        click = read_teams_click(activity)
+        if click is None:
+            return TeamsAnswer(False, "This button could not be read: nothing was recorded.")
+        try:
+            targets = self.targets()
+        except SiteConfigError as error:
+            log.error("Teams alert click refused: %s", error)
+            targets = {}
+        alone = card_message(activity) is not None
+        answer = await asyncio.to_thread(
+            answer_teams_click, self.sessions, click, click_channel(activity), targets, None, alone
+        )
+        log.info("Teams alert click on report %s by %s: %s", click.report_id, click.by, answer.text)
+        return answer
 
 
 class AlertActionsInput(InputChannel):

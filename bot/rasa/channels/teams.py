@@ -10,6 +10,8 @@ endpoint only, checks incoming tokens partly, and blocks on `requests`. This one
   issuer = https://api.botframework.com, exp/nbf, and serviceurl claim = activity's serviceUrl;
 - uses aiohttp, answers in the thread of the incoming activity, turns buttons into a
   hero card, and marks messages with role "staff";
+- hands a click on an alert card's button (an activity whose `value` is the button's data)
+  to bot.rasa.channels.alert_actions.TeamsAlertClicks, never to the NLU;
 - gives a message over the size cap the too-long reply instead of processing it,
   cleans text like the patient channels (bot.rasa.channels.safety.clean_text), and escapes
   markdown links and tags in every text it sends (escape_teams), so words a user got
@@ -21,10 +23,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import os
 import re
 import time
-from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, Awaitable, Callable
 from urllib.parse import quote
@@ -38,6 +38,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.core.sites import get_site
+from bot.core.teams_app import REQUIRED_ENV, TOKEN_SCOPE, TeamsSettings
+from bot.patient.teams_cards import attachment, card_message, is_alert_click
+from bot.rasa.channels.alert_actions import TeamsAlertClicks
 from bot.rasa.channels.dedupe import seen_cache
 from bot.rasa.channels.disabled import DisabledChannel
 from bot.rasa.channels.safety import clean_text, too_long, too_long_reply
@@ -45,12 +48,8 @@ from bot.rasa.channels.staff_commands import StaffCommands
 
 logger = logging.getLogger(__name__)
 
-OPENID_METADATA_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
-TOKEN_URL = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
-TOKEN_SCOPE = "https://api.botframework.com/.default"
 ISSUER = "https://api.botframework.com"
 LEEWAY_S = 300  # clock skew allowed on exp/nbf, as in Microsoft's Bot Framework SDK
-REQUIRED_ENV = ("MICROSOFT_APP_ID", "MICROSOFT_APP_PASSWORD")
 TIMEOUT = aiohttp.ClientTimeout(total=15)
 MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
 MARKUP = re.compile(r"([\\\[\]<>])")  # markdown link brackets, tags, and the escape itself
@@ -63,32 +62,6 @@ def escape_teams(text: str) -> str:
 
 class AuthError(Exception):
     """The request's bearer token is missing or invalid."""
-
-
-@dataclass(frozen=True)
-class TeamsSettings:
-    """Where the app's identity and Microsoft's endpoints come from (the environment)."""
-
-    app_id: str
-    app_password: str
-    tenant_id: str
-    openid_url: str
-    token_url: str
-
-    @classmethod
-    def from_env(cls) -> TeamsSettings | None:
-        """The settings, or None when the app id or password is unset."""
-        env = os.environ
-        if not all(env.get(name) for name in REQUIRED_ENV):
-            return None
-        tenant = env.get("MICROSOFT_TENANT_ID", "")
-        return cls(
-            env["MICROSOFT_APP_ID"],
-            env["MICROSOFT_APP_PASSWORD"],
-            tenant,
-            env.get("MICROSOFT_OPENID_METADATA_URL") or OPENID_METADATA_URL,
-            env.get("MICROSOFT_TOKEN_URL") or TOKEN_URL.format(tenant=tenant or "botframework.com"),
-        )
 
 
 class TokenProvider:
@@ -225,6 +198,28 @@ class TeamsOutput(OutputChannel):
                 if resp.status >= 300:
                     logger.error("Bot Connector answered %s: %s", resp.status, (await resp.text())[:300])
 
+    async def update(self, message_id: str, **fields: Any) -> bool:
+        """Replace one of the bot's messages in this conversation; whether the connector took it."""
+        a = self.activity
+        conversation = quote(a["conversation"]["id"], safe="")
+        url = (
+            f"{a['serviceUrl'].rstrip('/')}/v3/conversations/{conversation}"
+            f"/activities/{quote(message_id, safe='')}"
+        )
+        body = {"type": "message", "id": message_id, "conversation": a["conversation"], **fields}
+        headers = {"Authorization": f"Bearer {await self.tokens.token()}"}
+        try:
+            async with aiohttp.ClientSession(timeout=TIMEOUT) as session:
+                async with session.put(url, json=body, headers=headers) as resp:
+                    if resp.status < 300:
+                        return True
+                    logger.warning(
+                        "Bot Connector refused the update: %s %s", resp.status, (await resp.text())[:300]
+                    )
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            logger.warning("Could not update the message: %s", exc)
+        return False
+
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         """One message; every line break becomes a paragraph (Teams joins single ones)."""
         await self._reply(text=re.sub(r"\n+", "\n\n", escape_teams(text.strip())), textFormat="markdown")
@@ -273,6 +268,7 @@ class TeamsInput(InputChannel):
         self.validator = TokenValidator(settings.app_id, KeySet(settings.openid_url))
         self.seen = seen_cache(ttl=600)
         self.commands = StaffCommands.from_env()
+        self.alert_clicks = TeamsAlertClicks.from_env()
         self._tasks: set[asyncio.Task] = set()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -310,6 +306,10 @@ class TeamsInput(InputChannel):
                 first = self.seen.first_time(f"{activity['conversation']['id']}:{activity['id']}")
             except (KeyError, TypeError):
                 return response.text("not an activity", status=HTTPStatus.BAD_REQUEST)
+            if is_alert_click(activity.get("value")):  # an alert card's button: never the NLU's
+                if first:
+                    await self._answer_alert_click(activity, output)
+                return response.text("")
             command_reply = await self.commands.reply(message.text or "") if first else None
             if first and too_long(text):
                 await output.send_text_message(message.sender_id, too_long_reply(get_site()))
@@ -323,6 +323,17 @@ class TeamsInput(InputChannel):
             return response.text("")
 
         return bp
+
+    async def _answer_alert_click(self, activity: dict[str, Any], output: TeamsOutput) -> None:
+        """Record the click; replace the alert's message with the updated card (when the card is
+        the message's only one) and say what was done in its thread, or, when the message
+        cannot be replaced, answer in the thread with the updated card."""
+        answer = await self.alert_clicks.answer(activity)
+        cards = [attachment(answer.card)] if answer.card else []
+        message = card_message(activity)
+        if cards and message and await output.update(message, attachments=cards):
+            cards = []
+        await output._reply(text=escape_teams(answer.text), textFormat="markdown", attachments=cards)
 
     def _from_our_tenant(self, activity: dict[str, Any]) -> bool:
         """With a tenant configured, only activities from that Microsoft 365 tenant count."""
