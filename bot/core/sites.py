@@ -1,5 +1,5 @@
-"""Per-site configuration (sites.yml): emergency number, trial-site phone and how long an
-alert may wait for "I'm on it" before it escalates.
+"""Per-site configuration (sites.yml): emergency number, trial-site phone, how long an
+alert may wait for "I'm on it" before it escalates, and which staff groups see its reports.
 
 The file is ROOT/sites.yml, or the one named by $IAR_SITES_FILE (a deployment's mounted
 copy, a test's shortened escalation limits)."""
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -60,6 +61,18 @@ def escalation_limits(site_id: str, path: Path | None = None) -> dict[str, timed
     data = read_yaml(path or sites_file()) or {}
     raw = ((data.get("sites") or {}).get(site_id) or {}).get("escalation") or {}
     return {kind: duration(raw.get(kind, default)) for kind, default in DEFAULT_ESCALATION.items()}
+
+
+def staff_sites(groups: Iterable[str], path: Path | None = None) -> frozenset[str]:
+    """The ids of the sites whose `staff_groups` (sites.yml) name any of `groups`: the values
+    of the staff member's ID token claim. A site without `staff_groups` admits nobody."""
+    data = read_yaml(path or sites_file()) or {}
+    wanted = {str(g) for g in groups}
+    return frozenset(
+        str(site_id)
+        for site_id, raw in (data.get("sites") or {}).items()
+        if wanted & {str(g) for g in ((raw or {}).get("staff_groups") or [])}
+    )
 
 
 def load_sites(path: Path | None = None) -> tuple[dict[str, Site], str]:

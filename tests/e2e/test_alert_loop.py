@@ -89,7 +89,9 @@ def test_an_urgent_report_escalates_then_is_acknowledged_and_closed_from_slack(l
     assert get_site().name + " has now received your report" not in said  # not before delivery
     [report] = [r for r in loop.reports() if r.study_id == "P-0042"]
     alert = loop.hook.wait_for(f"report #{report.id}\n")
-    assert "Participant: P-0042" in alert and f"Report: {PUBLIC_URL}/inbox/reports/{report.id}" in alert
+    assert (
+        "Participant: P-0042" in alert and f"Report: {PUBLIC_URL}/webhooks/inbox/reports/{report.id}" in alert
+    )
     [posted] = [r["json"] for r in loop.hook.received if f"report #{report.id}\n" in r["json"]["text"]]
     assert [b["action_id"] for b in posted["blocks"][-1]["elements"]] == ["iar_ack", "iar_close"]
 
