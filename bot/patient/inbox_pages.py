@@ -81,7 +81,7 @@ def list_page(rows: list[Row], filters: Filters, staff: Staff, csrf: str, now: d
         f'<form class="filters" method="get" action="{BASE}/">'
         + _select("site", "Site", sites, filters.site)
         + f'<label>Participant <input name="participant" value="{escape(filters.participant)}" '
-        'placeholder="P-0042" size="10"></label>'
+        'placeholder="study ID" size="10"></label>'
         + _select("kind", "Disposition", [("", "Any")] + [(k, KIND_NAMES[k]) for k in KINDS], filters.kind)
         + _select("state", "State", [(s, STATE_NAMES[s]) for s in STATES], filters.state)
         + "<button>Filter</button></form>"
