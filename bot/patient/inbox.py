@@ -175,6 +175,10 @@ class Inbox:
         self.now = now
         self.review = frozenset(review_rules())
 
+    def signed_in(self, staff: Staff) -> None:
+        """Log a login (the access log then says who had a session, even if they read nothing)."""
+        self._log(staff, "login", None, "sites=" + ",".join(sorted(staff.sites)))
+
     def listing(self, staff: Staff, filters: Filters) -> list[Row]:
         """The staff member's sites' alerted reports matching the filters, most urgent first,
         then oldest first (the one waiting longest on top)."""

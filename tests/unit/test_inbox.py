@@ -187,3 +187,20 @@ def test_sites_yml_maps_a_claims_groups_to_sites(tmp_path: Path) -> None:
     assert staff_sites(["g-a"], sites) == {"a"}
     assert staff_sites(["g-shared", "other"], sites) == {"a", "b"}
     assert staff_sites(["nobody"], sites) == frozenset()
+
+
+def test_the_cli_prints_the_access_log(sessions, inbox, tmp_path: Path, monkeypatch, capsys) -> None:
+    from bot.ops.cli import main
+
+    report = add(sessions, URGENT, NORTH, 1)
+    inbox.signed_in(JO)
+    inbox.view(JO, report)
+    with pytest.raises(Refused):
+        inbox.view(SAM, report)
+    monkeypatch.setenv("IAR_USER_DB_URL", f"sqlite:///{tmp_path / 'u.db'}")
+    assert main(["inbox", "log", "--report", str(report)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split("\t")[1:4] for line in lines] == [
+        ["sub-jo (jo@north.example)", "view", f"#{report}"],
+        ["sub-sam (sam@south.example)", "refused", f"#{report}"],
+    ]

@@ -134,6 +134,6 @@ class InboxAccess(UserBase):
     at = Column(DateTime, nullable=False, default=utcnow, index=True)
     sub = Column(String, nullable=False)  # the identity provider's subject
     who = Column(String, nullable=False)  # email, else name
-    action = Column(String, nullable=False)  # list, view, export, acknowledge, note, close, refused
+    action = Column(String, nullable=False)  # login, list, view, export, acknowledge, note, close, refused
     report_id = Column(Integer, index=True)
     detail = Column(Text)  # the filters of a list or export, the outcome of a close

@@ -257,6 +257,7 @@ class InboxInput(InputChannel):
                     "your group to the site's staff_groups in sites.yml."
                 )
                 return html(message_page("No site for your account", text), HTTPStatus.FORBIDDEN)
+            await asyncio.to_thread(self.inbox.signed_in, staff)
             resp = response.redirect(str(kept.get("next") or f"{BASE}/"), status=303, headers=HEADERS)
             session = new_session(staff, time.time())
             self._cookie(
