@@ -204,3 +204,20 @@ def test_the_cli_prints_the_access_log(sessions, inbox, tmp_path: Path, monkeypa
         ["sub-jo (jo@north.example)", "view", f"#{report}"],
         ["sub-sam (sam@south.example)", "refused", f"#{report}"],
     ]
+
+
+def test_pages_show_what_a_patient_typed_as_text_never_as_html(sessions, inbox) -> None:
+    from bot.patient.inbox_pages import list_page, report_page
+
+    typed = '<script>alert(1)</script><img src=x onerror="x()">'
+    report = add(sessions, URGENT, NORTH, 1, text=typed)
+    inbox.add_note(JO, report, "<b>note</b>")
+    now = T0 + timedelta(hours=1)
+    page = report_page(inbox.view(JO, report), JO, "tok", now)
+    assert "<script>" not in page and "<img" not in page and "<b>note" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert page.count('name="csrf" value="tok"') == 4  # acknowledge, close, note, sign out
+    listed = list_page(
+        inbox.listing(JO, Filters(participant='"><script>')), Filters(participant='"><script>'), JO, "t", now
+    )
+    assert "<script>" not in listed
