@@ -127,10 +127,13 @@ def wait_for(driver: WebDriver, css: str, containing: str = "", timeout: float =
 
 
 def shot(driver: WebDriver, name: str) -> None:
+    """A screenshot of the whole page (the window made as tall as the page, up to 1600 px)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     driver.set_window_size(1280, 900)
-    height = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.set_window_size(1280, max(600, min(int(height) + 40, 1600)))
+    height, chrome = driver.execute_script(
+        "return [document.documentElement.scrollHeight, window.outerHeight - window.innerHeight]"
+    )
+    driver.set_window_size(1280, max(600, min(int(height) + int(chrome), 1600)))
     driver.save_screenshot(str(SCREENSHOTS / f"inbox-{name}.png"))
 
 
