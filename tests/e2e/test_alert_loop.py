@@ -214,3 +214,16 @@ def test_staff_not_mapped_to_a_site_and_visitors_without_a_login_see_no_report(l
     assert page.status_code == 403 and "not mapped to any trial site" in page.text
     anonymous = requests.get(f"{loop.url}/webhooks/inbox/export.csv", allow_redirects=False, timeout=30)
     assert anonymous.status_code == 302 and "/webhooks/inbox/login" in anonymous.headers["Location"]
+
+
+def test_a_forged_session_cookie_is_no_login_and_the_login_returns_only_into_the_inbox(loop: Loop) -> None:
+    forged = requests.get(
+        f"{loop.url}/webhooks/inbox/",
+        cookies={"iar_inbox": "eyJzdWIiOiJ4Iiwic2l0ZXMiOlsiZGVtbyJdLCJleHAiOjk5OTk5OTk5OTl9.AAAA"},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert forged.status_code == 302 and forged.headers["Location"].startswith("/webhooks/inbox/login")
+    jo = loop.staff("sub-jo", "jo@demo.example", ["iar-demo-staff"])
+    landed = jo.get("/webhooks/inbox/login?next=https://evil.example/")
+    assert landed.status_code == 200 and landed.url == f"{loop.url}/webhooks/inbox/"

@@ -28,7 +28,7 @@ class InboxClient:
 
     def request(self, method: str, path_or_url: str, **kwargs: object) -> requests.Response:
         """One request, following redirects by hand (to the provider and back) until a page."""
-        url = path_or_url if "://" in path_or_url else self.url + path_or_url
+        url = path_or_url if path_or_url.startswith(("http://", "https://")) else self.url + path_or_url
         for _ in range(8):
             url = url.replace(self.public_url, self.url)
             response = self.http.request(method, url, allow_redirects=False, timeout=30, **kwargs)  # type: ignore[arg-type]
