@@ -38,7 +38,7 @@ from bot.patient.reports.models import (
     ReportOutcome,
 )
 from bot.patient.symptoms import load_lexicon
-from bot.patient.triage import review_rules
+from bot.patient.triage import review_rules, rule_source
 
 KINDS = ("emergency", "urgent", "needs_review")  # most urgent first: the list's order
 STATES = ("open", "new", "acknowledged", "closed", "all")  # open = new or acknowledged
@@ -156,6 +156,7 @@ class ReportView:
     channel: str
     severity: str | None
     contact: str | None
+    source: str  # the triage rule's cited source line (knowledge/triage.yml)
     history: tuple[Event, ...] = field(default_factory=tuple)
     notes: tuple[tuple[str, datetime, str], ...] = ()  # (by, at, text)
 
@@ -233,6 +234,7 @@ class Inbox:
                 report.channel or "unknown channel",
                 report.severity,
                 report.contact,
+                rule_source(report.rule),
                 history,
                 tuple((str(b), at, str(t)) for b, at, t in notes),
             )

@@ -126,6 +126,7 @@ def report_page(view: ReportView, staff: Staff, csrf: str, now: datetime) -> str
         ("Site", r.site_id),
         ("Disposition", KIND_NAMES[r.kind]),
         ("Rule", r.rule),
+        ("Rule's source", view.source.removeprefix("Source: ") or "–"),
         ("Symptoms", r.symptoms or "none named"),
         ("Temperature", "–" if r.temperature_c is None else f"{r.temperature_c:.1f} °C"),
         ("Severity", view.severity or "–"),
@@ -190,7 +191,7 @@ th{background:#eef1f5}
 border:1px solid #dde1e6}
 .facts dt{font-weight:600}.facts dd{margin:0}
 .words{background:#fff;border-left:4px solid #12355b;margin:0;padding:.8em 1em;white-space:pre-wrap}
-.actions{background:#fff;border:1px solid #dde1e6;padding:.2em 1em 1em}
+.actions{background:#fff;border:1px solid #dde1e6;padding:.2em 1em 1em;margin:1.2em 0}
 .actions form{margin:.6em 0}
 textarea{display:block;width:100%;max-width:40em;margin:.3em 0}
 button{font:inherit;padding:.35em .9em;border-radius:.3em;border:1px solid #12355b;background:#fff;cursor:pointer}

@@ -221,3 +221,9 @@ def test_pages_show_what_a_patient_typed_as_text_never_as_html(sessions, inbox) 
         inbox.listing(JO, Filters(participant='"><script>')), Filters(participant='"><script>'), JO, "t", now
     )
     assert "<script>" not in listed
+
+
+def test_a_report_page_cites_its_rules_source_as_the_patients_reply_did(sessions, inbox) -> None:
+    report = add(sessions, URGENT, NORTH, 1)
+    view = inbox.view(JO, report)
+    assert view.source == triage(URGENT).source_line and view.source.startswith("Source: ")
