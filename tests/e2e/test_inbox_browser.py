@@ -116,7 +116,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
         driver.quit()
 
 
-def wait_for(driver: WebDriver, css: str, containing: str = "", timeout: float = 30) -> WebElement:
+def wait_for(driver: WebDriver, css: str, containing: str = "", timeout: float = 60) -> WebElement:
     """The first element matching `css` whose text contains `containing`, once the page after a
     form's redirect has loaded (an element of the page before is stale: look again)."""
 
