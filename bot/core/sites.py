@@ -1,6 +1,7 @@
 """Per-site configuration (sites.yml): emergency number, trial-site phone, how long an
 alert may wait for "I'm on it" before it escalates, and where its alerts go (`alerts`: the
-incoming webhook of $IAR_ALERT_WEBHOOK_URL by default, or a Teams channel the bot posts to).
+incoming webhook of $IAR_ALERT_WEBHOOK_URL by default, or a Teams channel the bot posts to),
+and which staff groups see its reports in the inbox.
 
 The file is ROOT/sites.yml, or the one named by $IAR_SITES_FILE (a deployment's mounted
 copy, a test's shortened escalation limits)."""
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -114,6 +116,18 @@ def teams_alert_sites(path: Path | None = None) -> dict[str, TeamsAlerts]:
         }
         found[str(site_id)] = TeamsAlerts(str(site_id), **fields, **levels)
     return found
+
+
+def staff_sites(groups: Iterable[str], path: Path | None = None) -> frozenset[str]:
+    """The ids of the sites whose `staff_groups` (sites.yml) name any of `groups`: the values
+    of the staff member's ID token claim. A site without `staff_groups` admits nobody."""
+    data = read_yaml(path or sites_file()) or {}
+    wanted = {str(g) for g in groups}
+    return frozenset(
+        str(site_id)
+        for site_id, raw in (data.get("sites") or {}).items()
+        if wanted & {str(g) for g in ((raw or {}).get("staff_groups") or [])}
+    )
 
 
 def load_sites(path: Path | None = None) -> tuple[dict[str, Site], str]:

@@ -246,6 +246,19 @@ def cmd_participants(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_inbox_log(args: argparse.Namespace) -> int:
+    """The report inbox's access log: who (ID token subject and email or name) signed in,
+    listed, viewed, exported or changed which report, and when; oldest first."""
+    from bot.patient.inbox import Inbox
+
+    for line in Inbox(_app().sessions).access_log(args.report)[-args.last :]:
+        print(
+            f"{line.at:%Y-%m-%d %H:%M:%S} UTC\t{line.sub} ({line.who})\t{line.action}"
+            f"\t{'-' if line.report_id is None else f'#{line.report_id}'}\t{line.detail or ''}"
+        )
+    return 0
+
+
 def cmd_db(args: argparse.Namespace) -> int:
     """The user database's schema: `upgrade` migrates it to the newest revision (a database
     made before Alembic is adopted, its rows kept); `current` prints its revision."""
@@ -357,6 +370,13 @@ def main(argv: list[str] | None = None) -> int:
     participants.add_parser("list", help="participants and their live links").set_defaults(
         func=cmd_participants
     )
+    inbox = sub.add_parser("inbox", help="the site staff's report inbox").add_subparsers(
+        dest="inbox_command", required=True
+    )
+    inbox_log = inbox.add_parser("log", help=cmd_inbox_log.__doc__)
+    inbox_log.add_argument("--report", type=int, help="only this report's lines")
+    inbox_log.add_argument("--last", type=int, default=200, help="the newest N lines (default 200)")
+    inbox_log.set_defaults(func=cmd_inbox_log)
     db = sub.add_parser("db", help=cmd_db.__doc__).add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="migrate to the newest revision").set_defaults(func=cmd_db)
     db.add_parser("current", help="print the revision").set_defaults(func=cmd_db)

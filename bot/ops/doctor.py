@@ -161,6 +161,7 @@ def check(
     findings += list(_chat_credentials(value))
     findings += list(_teams_alerts(value, roles, probes, teams_sites, teams_error))
     findings += list(_personal_links(value))
+    findings += list(_inbox(value, probes if "rasa" in roles else None))
     return findings
 
 
@@ -457,6 +458,61 @@ def _personal_links(value: Callable[[str], str | None]) -> Iterator[Finding]:
             "must be the bot's public https:// address: "
             "personal links and the alerts' inbox links start with it",
         )
+
+
+def _inbox(value: Callable[[str], str | None], probes: Probes | None) -> Iterator[Finding]:
+    """The report inbox is optional; when on, it needs all four settings, a strong session
+    secret, https addresses, a site that admits some staff group and (for the Rasa server,
+    which serves it) a reachable identity provider."""
+    from bot.core.sites import SiteConfigError, sites_file
+    from bot.core.yamlfile import read_yaml
+    from bot.patient.inbox_login import (
+        CLIENT_ID_ENV,
+        CLIENT_SECRET_ENV,
+        ISSUER_ENV,
+        MIN_SECRET_CHARS,
+        SESSION_SECRET_ENV,
+    )
+
+    names = (ISSUER_ENV, CLIENT_ID_ENV, CLIENT_SECRET_ENV, SESSION_SECRET_ENV)
+    if not any(value(n) for n in names):
+        yield Finding(ISSUER_ENV, True, "unset: the report inbox is off (its pages answer 503)")
+        return
+    for name in names:
+        if not value(name):
+            yield Finding(name, False, "is not set; the report inbox needs all of " + ", ".join(names))
+    secret = value(SESSION_SECRET_ENV) or ""
+    if secret and len(secret) < MIN_SECRET_CHARS:
+        yield Finding(
+            SESSION_SECRET_ENV,
+            False,
+            f"is {len(secret)} characters; use at least {MIN_SECRET_CHARS} (openssl rand -base64 48)",
+        )
+    issuer = (value(ISSUER_ENV) or "").rstrip("/")
+    if issuer and not issuer.startswith("https://"):
+        yield Finding(ISSUER_ENV, False, "must be the identity provider's https:// issuer URL")
+    if not (value("IAR_PUBLIC_URL") or "").startswith("https://"):
+        yield Finding(
+            "IAR_PUBLIC_URL",
+            False,
+            "must be the bot's public https:// address: the inbox's login returns to "
+            "<IAR_PUBLIC_URL>/webhooks/inbox/callback (register it with the identity provider)",
+        )
+    try:
+        sites = (read_yaml(sites_file()) or {}).get("sites") or {}
+    except (OSError, SiteConfigError) as exc:
+        sites = {}
+        yield Finding("IAR_SITES_FILE", False, str(exc))
+    if not any((raw or {}).get("staff_groups") for raw in sites.values()):
+        yield Finding(
+            "sites.yml",
+            False,
+            "no site has staff_groups: nobody can sign in to the report inbox "
+            f"(the values of the ID token's claim {value('IAR_OIDC_SITE_CLAIM') or 'groups'})",
+        )
+    if probes and issuer:
+        found = probes.http(f"{issuer}/.well-known/openid-configuration")
+        yield _reachable(ISSUER_ENV, "identity provider's discovery document", found)
 
 
 def report(findings: list[Finding]) -> tuple[str, int]:

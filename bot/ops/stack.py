@@ -234,13 +234,15 @@ def start_bot(
     *,
     rasa_env: dict[str, str] | None = None,
     dispatcher_interval: float | None = None,
+    rasa_port: int | None = None,
 ) -> Stack:
     """The one stack starter of tests, benchmarks and tools: the action server and the Rasa
     server (every channel of credentials.yml) on free ports, with a fresh tracker store, user
     database and spool in `work`, and, with `dispatcher_interval`, the alert dispatcher; all up
     when it returns (all stopped if one fails). Use it as `with start_bot(work) as stack:`.
-    `env` adds or overrides variables for every server, `rasa_env` for the Rasa server only."""
-    action_port, rasa_port = free_port(), free_port()
+    `env` adds or overrides variables for every server, `rasa_env` for the Rasa server only;
+    `rasa_port` fixes the Rasa server's port (a test whose IAR_PUBLIC_URL must be its address)."""
+    action_port, rasa_port = free_port(), rasa_port or free_port()
     endpoints = write_endpoints(work / "endpoints.yml", action_port, work / "tracker.db")
     env = {
         "IAR_USER_DB_URL": f"sqlite:///{work / 'userdata.db'}",

@@ -10,7 +10,7 @@ up to 5 min). So a webhook that is down loses nothing: the alert waits.
 An alert names the participant by study ID (a report through a personal link; otherwise
 "unidentified"), never by name, and gives the site, disposition, rule, symptoms, the
 patient's words (capped at WORDS_CHARS), the days from the infusion to the report and a
-link to the report in the inbox (IAR_PUBLIC_URL + /inbox/reports/<id>). A report the bot
+link to the report in the inbox (IAR_PUBLIC_URL + /webhooks/inbox/reports/<id>). A report the bot
 did not understand (a rule with `review: true` in knowledge/triage.yml) is alerted as
 "needs review": its words are all that tells the team what is wrong.
 
@@ -54,7 +54,7 @@ MAX_DELAY = 300.0  # retries never wait longer than this
 TIMEOUT = 10.0  # seconds for one webhook call
 WORDS_CHARS = 500  # the patient's words quoted in an alert
 UNIDENTIFIED = "unidentified"  # the participant of a report not made through a personal link
-INBOX_PATH = "/inbox/reports/"
+INBOX_PATH = "/webhooks/inbox/reports/"  # the inbox page (bot.rasa.channels.inbox)
 BURST_WINDOW = 15.0  # seconds: at most one post per site in this time
 DETAILED = 10  # a burst post shows this many alerts in full, the others as their first line
 TEAMS_CARDS = 5  # a Teams burst message holds this many cards (Teams caps a message at 28 KB)

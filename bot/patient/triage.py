@@ -389,6 +389,20 @@ def _names(ids: list[str], config: TriageConfig, lexicon: Lexicon) -> str:
     return config.reply["symptom_join"].join(lexicon.symptoms[i].name for i in dict.fromkeys(ids))
 
 
+def _source_line(rule: Rule, config: TriageConfig) -> str:
+    """ "Source: <the rule's source> [1][3]", the line every triage reply ends with."""
+    tags = "".join(config.source_tags.get(c, f"[{c}]") for c in rule.cites)
+    return config.reply["source"].format(source=rule.source, tags=tags)
+
+
+def rule_source(rule_id: str) -> str:
+    """The source line of a rule by id (what the report's triage cited), or "" for an unknown id
+    (a rule renamed since the report was made)."""
+    config = load_triage()
+    rule = next((r for r in config.rules if r.id == rule_id), None)
+    return _source_line(rule, config) if rule else ""
+
+
 def _decide(report: Report, config: TriageConfig, lexicon: Lexicon) -> Decision:
     fired = [
         (rule, found)
@@ -399,7 +413,6 @@ def _decide(report: Report, config: TriageConfig, lexicon: Lexicon) -> Decision:
         raise TriageConfigError("no triage rule holds for this report; add a fallback rule")
     rule, found = min(fired, key=lambda rf: DISPOSITIONS.index(rf[0].disposition))
     names = _names([f.symptom for f in found], config, lexicon)
-    tags = "".join(config.source_tags.get(c, f"[{c}]") for c in rule.cites)
     return Decision(
         disposition=rule.disposition,
         rule_id=rule.id,
@@ -408,7 +421,7 @@ def _decide(report: Report, config: TriageConfig, lexicon: Lexicon) -> Decision:
         worse_advice=_fill(rule.worse_advice, names),
         source=rule.source,
         cites=rule.cites,
-        source_line=config.reply["source"].format(source=rule.source, tags=tags),
+        source_line=_source_line(rule, config),
         present=tuple(dict.fromkeys(f.symptom for f in report.present())),
         rules_fired=tuple(r.id for r, _ in fired),
         contact=rule.contact,

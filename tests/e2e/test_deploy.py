@@ -172,7 +172,12 @@ def test_only_rasa_pods_reach_the_action_server(rendered: dict[str, str], overla
 def test_ingress_exposes_only_the_public_channels(rendered: dict[str, str], overlay: str) -> None:
     for ingress in docs(rendered[overlay], "Ingress"):
         paths = {p["path"] for rule in ingress["spec"]["rules"] for p in rule["http"]["paths"]}
-        assert paths == {"/webhooks/webchat/", "/webhooks/slack/webhook", "/webhooks/teams/webhook"}
+        assert paths == {
+            "/webhooks/webchat/",
+            "/webhooks/inbox/",
+            "/webhooks/slack/webhook",
+            "/webhooks/teams/webhook",
+        }
         assert ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/affinity"] == "cookie"
 
 

@@ -123,7 +123,7 @@ def test_enrol_open_the_link_report_and_the_alert_names_the_participant(bot: Bot
     assert (report.disposition, report.site_id) == ("urgent", get_site().id)
     alert = bot.hook.wait_for(f"report #{report.id}\n")
     assert "Participant: P-0042" in alert and f"Site: {get_site().name}" in alert
-    assert f"Report: {PUBLIC_URL}/inbox/reports/{report.id}" in alert
+    assert f"Report: {PUBLIC_URL}/webhooks/inbox/reports/{report.id}" in alert
     assert "Time since infusion: 2 day(s)" in alert and "38.6" in alert
     assert "fever 38.6 since last night" in alert
 

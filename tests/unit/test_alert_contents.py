@@ -57,7 +57,7 @@ def test_an_alert_names_the_participant_and_links_to_the_inbox(tmp_path: Path) -
         "Temperature: 38.6 °C",
         "Time since infusion: 2 day(s) when reported",
         f'Patient\'s words: "{words}"',
-        f"Report: https://iar.example.org/inbox/reports/{report_id}",
+        f"Report: https://iar.example.org/webhooks/inbox/reports/{report_id}",
     ):
         assert fact in text, fact
     assert "webchat-x" not in text

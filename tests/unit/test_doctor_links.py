@@ -22,3 +22,27 @@ def test_a_short_secret_and_a_local_address_are_named() -> None:
 def test_a_strong_secret_and_a_public_address_pass() -> None:
     found = problems({"IAR_LINK_SECRET": "k" * 48, "IAR_PUBLIC_URL": "https://iar.example.org"})
     assert "IAR_LINK_SECRET" not in found and "IAR_PUBLIC_URL" not in found
+
+
+INBOX = {
+    "IAR_OIDC_ISSUER": "https://login.microsoftonline.com/tenant/v2.0",
+    "IAR_OIDC_CLIENT_ID": "client",
+    "IAR_OIDC_CLIENT_SECRET": "secret",
+    "IAR_INBOX_SESSION_SECRET": "k" * 48,
+    "IAR_PUBLIC_URL": "https://iar.example.org",
+}
+
+
+def test_the_inbox_off_is_no_problem_and_complete_settings_pass() -> None:
+    assert not [k for k in problems({}) if "INBOX" in k or "OIDC" in k]
+    assert problems(INBOX) == {}
+
+
+def test_a_half_configured_inbox_a_weak_session_secret_and_http_addresses_are_named() -> None:
+    found = problems({**INBOX, "IAR_OIDC_CLIENT_SECRET": "", "IAR_INBOX_SESSION_SECRET": "short"})
+    assert (
+        "is not set" in found["IAR_OIDC_CLIENT_SECRET"]
+        and "5 characters" in found["IAR_INBOX_SESSION_SECRET"]
+    )
+    found = problems({**INBOX, "IAR_OIDC_ISSUER": "http://idp", "IAR_PUBLIC_URL": "http://127.0.0.1:5005"})
+    assert "https://" in found["IAR_OIDC_ISSUER"] and "/webhooks/inbox/callback" in found["IAR_PUBLIC_URL"]

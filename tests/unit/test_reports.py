@@ -82,7 +82,7 @@ def test_emergency_report_and_its_alert_are_saved_together(sessions) -> None:
     assert "Test Site" in text and "drooping or numbness of the face" in text
     assert "patient-1" not in text  # the conversation's id is not the participant's
     assert "Participant: unidentified" in text and '"my face is drooping"' in text
-    assert f"Report: http://127.0.0.1:5005/inbox/reports/{saved.report_id}" in text
+    assert f"Report: http://127.0.0.1:5005/webhooks/inbox/reports/{saved.report_id}" in text
 
 
 def test_urgent_report_is_alerted_and_routine_is_not(sessions) -> None:

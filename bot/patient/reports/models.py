@@ -122,3 +122,18 @@ class ReportOutcome(UserBase):
     by = Column(String, nullable=False)
     via = Column(String, nullable=False)
     at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class InboxAccess(UserBase):
+    """One line of the inbox's access log: who (the staff member's ID token subject and
+    email or name) viewed, exported or changed what, and when. No foreign key: the log
+    outlives a report erased later, and records refusals of ids that never existed."""
+
+    __tablename__ = "inbox_access_log"
+    id = Column(Integer, primary_key=True)
+    at = Column(DateTime, nullable=False, default=utcnow, index=True)
+    sub = Column(String, nullable=False)  # the identity provider's subject
+    who = Column(String, nullable=False)  # email, else name
+    action = Column(String, nullable=False)  # login, list, view, export, acknowledge, note, close, refused
+    report_id = Column(Integer, index=True)
+    detail = Column(Text)  # the filters of a list or export, the outcome of a close
