@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from bot.core.paths import ROOT
 from bot.ops.stack import start_bot
+from bot.patient.alerts import INBOX_PATH
 from bot.patient.reports.models import AlertAcknowledgement, AlertEscalation, AlertOutbox, ReportOutcome
 from tests.e2e.test_personal_links import FEVER, PUBLIC_URL, SECRET, Bot
 from tests.support.alert_webhook import AlertWebhook
@@ -179,7 +180,7 @@ def test_an_urgent_report_reaches_teams_as_a_card_and_is_acknowledged_and_closed
     assert link == {
         "type": "Action.OpenUrl",
         "title": "Open the report in the inbox",
-        "url": f"{PUBLIC_URL}/inbox/reports/{report.id}",
+        "url": f"{PUBLIC_URL}{INBOX_PATH}{report.id}",
     }
     with session_factory(loop.db_url)() as session:
         alert = session.execute(select(AlertOutbox).where(AlertOutbox.report_id == report.id)).scalar_one()
