@@ -14,7 +14,7 @@ from bot.core.roles import AFTER_INFUSION
 from bot.kb.queries import KbEntry, KnowledgeBase, SearchHit
 from bot.staff import ask, reaction
 from bot.staff.entities import normalize_entities, normalize_grade
-from bot.staff.scope import other_drug_mentioned
+from bot.staff.scope import drug_dose_asked, other_drug_mentioned
 from bot.staff.shorthand import expand
 
 # NLU confidence below which a staff question is treated as unclear.
@@ -42,6 +42,8 @@ MANAGE, GRADING, DELAYED = "ask_manage_reaction", "ask_grading", "ask_delayed_re
 # Questions whose entries have no grade: naming a grade makes them a grading question.
 GRADE_DEFINITION_INTENTS = {"ask_what_is_iar"}
 RESTART_INTENTS = {"ask_restart_rate", "ask_rechallenge"}
+# Questions for a figure: naming anaphylaxis in one asks how common it is, not what to do.
+FIGURE_INTENTS = {"ask_incidence", "ask_serious_iars", "ask_iar_trend"}
 ANAPHYLAXIS_ENTRY = "manage-anaphylaxis"
 # Outcomes of airway, breathing or circulation signs (knowledge/reaction_grading.yml).
 AIRWAY_OUTCOMES = ("3-4", "4")
@@ -196,9 +198,20 @@ def answer_question(
             if intent and intent.startswith("ask_")
             else _search(kb, expanded, found, offer=False)
         )
+    dosed = drug_dose_asked(
+        text,
+        kb.vocabulary("this_drug"),
+        {**kb.vocabulary("other_drugs"), **kb.vocabulary("undosed_drugs")},
+        kb.vocabulary("other_drug_suffixes"),
+        kb.vocabulary("dose_words"),
+    )
+    if dosed:
+        return Reply("outside", asked=f"the dose of {dosed}")
     if ask.asks_for_quiz(expanded):
         return Reply("quiz")
     assessment = reaction.assess(expanded, found.get("grade"))
+    if assessment and not assessment.emergency and found.get("reaction") == "anaphylaxis":
+        assessment = None  # "anaphylaxis vs just a rash": a question on anaphylaxis, not a rash to grade
     if not assessment and ask.asks_for_grade(expanded):
         assessment = reaction.assess_unnamed(expanded, found.get("grade"))
     after = bool(AFTER_INFUSION.search(text)) or ask.after_infusion(expanded)
@@ -282,7 +295,7 @@ def answer_question(
         reply = reply if followed or cued else _closer_passage(kb, expanded, found, reply)
         return _remembered(_anaphylaxis_first(kb, intent, found, reply, airway), expanded)
     reply = _search(kb, expanded, found)
-    if airway:
+    if airway or found.get("reaction") == "anaphylaxis":
         return _remembered(
             _anaphylaxis_first(kb, MANAGE, {"reaction": "anaphylaxis"}, reply, airway), expanded
         )
@@ -308,11 +321,11 @@ def _several_grades(kb: KnowledgeBase, entities: Iterable[Mapping[str, Any]]) ->
 def _anaphylaxis_first(
     kb: KnowledgeBase, intent: str, found: Mapping[str, str], reply: Reply, airway: bool = False
 ) -> Reply:
-    """A restart or management question naming anaphylaxis ("suspected anaphylaxis - restart
-    once settled?"), or any question naming airway, breathing or circulation signs, leads
-    with the anaphylaxis management entry: its emergency steps come before anything else
-    (alone when the reply would only offer entries)."""
-    named = found.get("reaction") == "anaphylaxis" and intent in RESTART_INTENTS | {MANAGE}
+    """A question naming anaphylaxis ("suspected anaphylaxis - restart once settled?", "sats
+    target in anaphylaxis"), unless it asks for a figure, or any question naming airway,
+    breathing or circulation signs, leads with the anaphylaxis management entry: its
+    emergency steps come before anything else (alone when the reply would only offer entries)."""
+    named = found.get("reaction") == "anaphylaxis" and intent not in FIGURE_INTENTS
     if not (named or airway) or ANAPHYLAXIS_ENTRY in reply.entry_ids:
         return reply
     first = kb.entries[ANAPHYLAXIS_ENTRY]

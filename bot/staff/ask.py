@@ -53,6 +53,7 @@ class Cues:
     anaphylaxis: tuple[str, ...]
     about_signs: tuple[str, ...]
     grade_definition: tuple[str, ...]
+    small_talk: Mapping[str, tuple[str, ...]]
 
 
 @lru_cache(maxsize=1)
@@ -74,6 +75,7 @@ def cues(path: Path = CUES_FILE) -> Cues:
         tuple(data["anaphylaxis_words"]),
         tuple(data["about_signs_words"]),
         tuple(data["grade_definition_words"]),
+        {intent: tuple(words) for intent, words in data["small_talk_words"].items()},
     )
 
 
@@ -178,6 +180,16 @@ def restart_question(text: str) -> str | None:
 
 def asks_for_quiz(text: str) -> bool:
     return _has_phrase(text, cues().quiz)
+
+
+def small_talk_without_cue(intent: str | None, text: str) -> bool:
+    """The classifier read small talk (a greeting, thanks, quiz progress) but the message holds
+    none of that intent's words: it is a question put in words the classifier lacks."""
+    words = cues().small_talk.get(intent or "")
+    if words is None:
+        return False
+    lowered = text.lower().replace("\u2019", "'")
+    return not any(re.search(rf"(?<![\w']){re.escape(w)}(?![\w'])", lowered) for w in words)
 
 
 def is_elliptical(text: str) -> bool:
