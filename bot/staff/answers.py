@@ -45,6 +45,7 @@ RESTART_INTENTS = {"ask_restart_rate", "ask_rechallenge"}
 # Questions for a figure: naming anaphylaxis in one asks how common it is, not what to do.
 FIGURE_INTENTS = {"ask_incidence", "ask_serious_iars", "ask_iar_trend"}
 ANAPHYLAXIS_ENTRY = "manage-anaphylaxis"
+TITLE_WORD = re.compile(r"[a-z0-9+]+")
 # Outcomes of airway, breathing or circulation signs (knowledge/reaction_grading.yml).
 AIRWAY_OUTCOMES = ("3-4", "4")
 
@@ -212,7 +213,11 @@ def answer_question(
     assessment = reaction.assess(expanded, found.get("grade"))
     if assessment and not assessment.emergency and found.get("reaction") == "anaphylaxis":
         assessment = None  # "anaphylaxis vs just a rash": a question on anaphylaxis, not a rash to grade
-    if not assessment and ask.asks_for_grade(expanded):
+    if not assessment and (
+        ask.asks_for_grade(expanded)
+        or ("grade" in found and reaction.says_it_went_on(expanded) and reaction.describes_reaction(expanded))
+    ):
+        # "needed ICU - grade?", "gr 2, settled, now recurred": the reaction told by its course
         assessment = reaction.assess_unnamed(expanded, found.get("grade"))
     after = bool(AFTER_INFUSION.search(text)) or ask.after_infusion(expanded)
     delayed = reaction.delayed_event_entries(
@@ -229,6 +234,7 @@ def answer_question(
     if (
         assessment
         and not assessment.emergency
+        and not ask.asks_for_grade(expanded)
         and (after or intent == DELAYED)
         and (intent in SYMPTOM_INTENTS | UNCLEAR_INTENTS | {DELAYED} or reaction.describes_reaction(expanded))
     ):
@@ -449,6 +455,7 @@ def _search(kb: KnowledgeBase, text: str, found: Mapping[str, str], offer: bool 
     explicit = [h for h in hits if set(h.entry.when) & set(found)]
     if len(explicit) == 1:  # the one entry written for the grade, course or dose asked
         hits = explicit
+    hits = _titled(hits)
     if len(hits) > 1 and (not offer or hits[0].coverage > DOMINANCE * hits[1].coverage):
         hits = hits[:1]
     if len(hits) == 1:
@@ -469,6 +476,28 @@ def _search(kb: KnowledgeBase, text: str, found: Mapping[str, str], offer: bool 
     if offer and closest:
         return Reply("closest", offers=tuple((h.entry.id, h.entry.title) for h in closest))
     return Reply("unknown", topics=tuple(label for _, label in kb.topics))
+
+
+def _title_words(entry: KbEntry) -> set[str]:
+    return set(TITLE_WORD.findall(entry.title.lower()))
+
+
+def _titled(hits: list[SearchHit]) -> list[SearchHit]:
+    """Of the passages holding as much of the question as each other, the one whose title
+    names more of the question's words is what the question is about ("signs of HLH": the
+    HLH entry, not the overview that lists HLH among others)."""
+    if len(hits) < 2:
+        return hits
+    top = max(h.coverage for h in hits)
+    tied = [h for h in hits if h.coverage >= top]
+    named = sorted(
+        ((len(set(h.matched) & _title_words(h.entry)), h) for h in tied),
+        key=lambda pair: pair[0],
+        reverse=True,
+    )
+    if len(named) > 1 and named[0][0] > named[1][0]:
+        return [named[0][1]]
+    return hits
 
 
 def _offer_or_answer(kb: KnowledgeBase, hits: list[SearchHit], found: Mapping[str, str]) -> Reply:

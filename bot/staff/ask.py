@@ -186,9 +186,9 @@ def small_talk_without_cue(intent: str | None, text: str) -> bool:
     """The classifier read small talk (a greeting, thanks, quiz progress) but the message holds
     none of that intent's words: it is a question put in words the classifier lacks."""
     words = cues().small_talk.get(intent or "")
-    if words is None:
-        return False
     lowered = text.lower().replace("\u2019", "'")
+    if words is None or len(WORD.findall(lowered)) < 2:
+        return False
     return not any(re.search(rf"(?<![\w']){re.escape(w)}(?![\w'])", lowered) for w in words)
 
 

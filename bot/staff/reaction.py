@@ -279,6 +279,11 @@ def says_how_it_responded(text: str, grading: GradingRules | None = None) -> boo
     return any(_has(text, grading, kind) for kind in ("responded", "prolonged"))
 
 
+def says_it_went_on(text: str, grading: GradingRules | None = None) -> bool:
+    """True when the text tells a reaction did not settle or came back ("now recurred")."""
+    return _has(text, grading or rules(), "prolonged")
+
+
 def after_infusion_entries(assessment: Assessment, grading: GradingRules | None = None) -> list[str]:
     """The delayed-reaction entries for signs reported after the infusion (fever: same-day
     contact with the site)."""
@@ -325,8 +330,12 @@ def assess(
         outcome = "3-4"
     elif any(f.outcome for f in findings):
         return Assessment(next(f.outcome for f in findings if f.outcome), findings, stated_grade)
+    elif _has(text, grading, "life_threatening"):
+        outcome = "4"
     elif _has(text, grading, "prolonged"):
         outcome = "3"
+    elif _has(text, grading, "untreated"):
+        outcome = "1"
     elif _has(text, grading, "responded") or _has(text, grading, "treated"):
         outcome = "2"
     elif all(f.grade == "1" for f in findings) or _has(text, grading, "transient"):
@@ -344,13 +353,18 @@ def assess_unnamed(
     text: str, stated_grade: str | None = None, grading: GradingRules | None = None
 ) -> Assessment | None:
     """The grade of a reaction told only by how it responded ("needed IV fluids, settled
-    quickly - grade?"): not settling or back again 3, settled after a pause or treatment 2,
-    mild and transient 1; None when the text tells neither signs nor response."""
+    quickly - grade?"): life-threatening (intensive care) 4, not settling or back again 3,
+    no pause or treatment needed 1, settled after a pause or treatment 2, mild and
+    transient 1; None when the text tells neither signs nor response."""
     grading = grading or rules()
     if not grading.unnamed:
         return None
-    if _has(text, grading, "prolonged"):
+    if _has(text, grading, "life_threatening"):
+        outcome = "4"
+    elif _has(text, grading, "prolonged"):
         outcome = "3"
+    elif _has(text, grading, "untreated"):
+        outcome = "1"
     elif _has(text, grading, "responded") or _has(text, grading, "treated"):
         outcome = "2"
     elif _has(text, grading, "transient"):

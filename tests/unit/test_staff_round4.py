@@ -106,6 +106,8 @@ def test_questions_are_not_quiz_requests(text: str) -> None:
     "intent, text, without",
     [
         ("greet", "dose for a 9 year old", True),
+        ("greet", "infusion time for a 12 yo", True),  # "yo" is years old here
+        ("greet", "yo", False),
         ("greet", "morning, quick question", False),
         ("my_progress", "EDSS score for pt 7", True),
         ("my_progress", "how did I do", False),
@@ -115,3 +117,87 @@ def test_questions_are_not_quiz_requests(text: str) -> None:
 )
 def test_small_talk_without_its_words(intent: str, text: str, without: bool) -> None:
     assert ask.small_talk_without_cue(intent, text) is without
+
+
+# --- a reaction told by its course is graded (CTCAE v5.0 infusion related reaction)
+
+
+def grade_line(text: str) -> str:
+    return next(line for line in text.split("\n") if "CTCAE grade" in line)
+
+
+@pytest.mark.parametrize(
+    "intent, text, grade",
+    [
+        ("ask_grading", "went to intensive care after the reaction - what grade is that", "grade 4"),
+        ("ask_grading", "she needed intubating, grade?", "grade 4"),
+        ("ask_grading", "kept in hospital overnight for the reaction, what grade", "grade 3"),
+        ("ask_grading", "symptoms returned once they'd settled, does that change the grade?", "grade 3"),
+        ("ask_grading", "the hives needed no treatment and no pause - grade?", "grade 1"),
+        ("ask_restart_rate", "grade 2 earlier, settled, but it recurred now on restarting", "grade 3"),
+    ],
+)
+def test_reaction_told_by_its_course_is_graded(kb: KnowledgeBase, intent: str, text: str, grade: str) -> None:
+    reply = answer_question(kb, intent, [], text, confidence=0.7)
+    assert reply.kind == "reaction" and grade in grade_line(reply.text).lower(), reply.text
+
+
+def test_recurrence_is_named_with_the_grade_3_criteria(kb: KnowledgeBase) -> None:
+    reply = answer_question(kb, "ask_grading", [], "flushing came back after it had gone - what grade?")
+    assert "recurrence" in reply.text and "grade 3" in reply.text.lower()
+
+
+def test_a_grade_2_answer_names_no_other_grade(kb: KnowledgeBase) -> None:
+    reply = answer_question(kb, "ask_grading", [], "rash, paused 10 min and piriton, gone - which grade?")
+    assert "grade 2" in reply.text and "grade 3" not in reply.text.lower()
+
+
+# --- delayed events relayed by staff get their own entry (clinical reference, US label)
+
+
+@pytest.mark.parametrize(
+    "symptom, entry",
+    [("palpitations", "delayed-heart-rhythm"), ("swollen_glands", "delayed-hlh")],
+)
+def test_delayed_signs_point_to_their_entry(symptom: str, entry: str) -> None:
+    from bot.staff import reaction
+
+    assert entry in reaction.delayed_event_entries([symptom])
+
+
+@pytest.mark.parametrize(
+    "intent, text, fact",
+    [
+        ("ask_delayed_reactions", "warning signs of PML for the leaflet", "clumsiness"),
+        ("ask_delayed_reactions", "fever cut-off for phoning the site in fahrenheit", "100.4"),
+    ],
+)
+def test_delayed_event_questions_get_their_facts(
+    kb: KnowledgeBase, intent: str, text: str, fact: str
+) -> None:
+    assert fact in answer_question(kb, intent, [], text, confidence=0.7).text
+
+
+def test_epinephrine_route_and_daily_steroid_dose_are_stated(kb: KnowledgeBase) -> None:
+    anaphylaxis = answer_question(kb, "ask_manage_reaction", [], "where does the adrenaline go in")
+    assert "thigh" in anaphylaxis.text and "airway" in anaphylaxis.text
+    steroid = answer_question(kb, "ask_premedication", [], "methylpred 1 g - every day of the course?")
+    assert "once a day" in steroid.text
+
+
+# --- of equally close passages, the one titled by the question's words
+
+
+@pytest.mark.parametrize(
+    "text, entry",
+    [
+        ("HLH - signs?", "delayed-hlh"),
+        ("aciclovir - how long for", "delayed-herpes-prophylaxis"),
+        ("antiviral cover with each course?", "delayed-herpes-prophylaxis"),
+    ],
+)
+def test_equally_close_passages_go_to_the_one_titled_by_the_question(
+    kb: KnowledgeBase, text: str, entry: str
+) -> None:
+    reply = answer_question(kb, "nlu_fallback", [], text, confidence=0.4)
+    assert reply.entry_ids[:1] == (entry,), reply
