@@ -54,6 +54,7 @@ class Cues:
     about_signs: tuple[str, ...]
     grade_definition: tuple[str, ...]
     small_talk: Mapping[str, tuple[str, ...]]
+    all_courses: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -76,6 +77,7 @@ def cues(path: Path = CUES_FILE) -> Cues:
         tuple(data["about_signs_words"]),
         tuple(data["grade_definition_words"]),
         {intent: tuple(words) for intent, words in data["small_talk_words"].items()},
+        tuple(data["all_courses_words"]),
     )
 
 
@@ -240,6 +242,8 @@ def follow_up(
     ):
         return intent, values, False
     before = dict(previous.get("constraints") or {})
+    if _has_phrase(text, cues().all_courses):
+        before.pop("course", None)  # "what about overall": every course, not the previous one
     number = bare_number(text) if not values and not UNIT_NUMBER.search(text.lower()) else None
     if number is not None:
         kind = (

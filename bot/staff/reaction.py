@@ -256,14 +256,17 @@ def _baseline(text: str, systolic: dict[str, Any]) -> float | None:
 
 
 def _fall(text: str, systolic: dict[str, Any]) -> tuple[float, float] | None:
-    """(from, to) of a systolic pressure written as a change: "BP dropped from 150 to 100"."""
+    """(from, to) of a systolic pressure written as a change: "BP dropped from 150 to 100",
+    "BP 140/85 -> 92/60" (an arrow needs no "from")."""
     names = "|".join(re.escape(n) for n in sorted(systolic["names"], key=len, reverse=True))
     match = re.search(
-        rf"(?<![\w'])(?:{names})\b[^\d\n,;]{{0,25}}?\bfrom\s+(\d{{2,3}})"
-        rf"(?:\s*/\s*\d{{2,3}})?\s*(?:to|->|→)\s*(\d{{2,3}})",
+        rf"(?<![\w'])(?:{names})\b[^\d\n,;]{{0,25}}?(?:\bfrom\s+(\d{{2,3}})(?:\s*/\s*\d{{2,3}})?\s*(?:to|->|→)"
+        rf"|(\d{{2,3}})(?:\s*/\s*\d{{2,3}})?\s*(?:->|→|=>))\s*(\d{{2,3}})",
         text,
     )
-    return (float(match.group(1)), float(match.group(2))) if match else None
+    if not match:
+        return None
+    return float(match.group(1) or match.group(2)), float(match.group(3))
 
 
 def describes_reaction(text: str, grading: GradingRules | None = None) -> bool:

@@ -86,10 +86,12 @@ def test_how_common_anaphylaxis_is_stays_a_figure(kb: KnowledgeBase) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["could you ask me a few things on premeds", "fire some qs on grading at me", "one q about restarting"],
+    ["could you ask me a few things on premeds", "give me a few qs on grading", "one q about restarting"],
 )
 def test_quiz_requests_in_other_words(text: str) -> None:
-    assert ask.asks_for_quiz(text)
+    from bot.staff.shorthand import expand
+
+    assert ask.asks_for_quiz(expand(text))
 
 
 @pytest.mark.parametrize(
@@ -201,3 +203,52 @@ def test_equally_close_passages_go_to_the_one_titled_by_the_question(
 ) -> None:
     reply = answer_question(kb, "nlu_fallback", [], text, confidence=0.4)
     assert reply.entry_ids[:1] == (entry,), reply
+
+
+# --- shorthand, blood pressure falls and cues in other words
+
+
+@pytest.mark.parametrize(
+    "text, expanded",
+    [
+        ("lip swelling and diff breathing", "lip swelling and difficulty breathing"),
+        ("no resp sx", "no respiratory symptoms"),
+        ("red pee 2 yrs post", "red urine 2 years after the infusion"),
+        ("hives in the 3rd hr", "hives in the third hour"),
+        ("bruises 8 mo after c2", "bruises 8 months after course 2"),
+    ],
+)
+def test_more_shorthand(text: str, expanded: str) -> None:
+    from bot.staff.shorthand import expand
+
+    assert expand(text) == expanded
+
+
+def test_a_fall_written_with_an_arrow_is_more_than_30_percent(kb: KnowledgeBase) -> None:
+    reply = answer_question(kb, "ask_manage_reaction", [], "itchy, BP 150/90 -> 98/60 after a fluid bolus")
+    assert reply.kind == "reaction" and leads_with_emergency(reply.text), reply.text
+
+
+def test_difficulty_breathing_in_shorthand_leads_with_the_emergency(kb: KnowledgeBase) -> None:
+    reply = answer_question(kb, "ask_manage_reaction", [], "puffy face and diff breathing on day 2")
+    assert leads_with_emergency(reply.text), reply.text
+
+
+def test_quiz_request_read_on_the_expanded_words(kb: KnowledgeBase) -> None:
+    assert answer_question(kb, "ask_grading", [], "can you ask me some qs on grading").kind == "quiz"
+
+
+def test_carrying_on_later_the_same_day_after_a_severe_reaction_is_a_restart(kb: KnowledgeBase) -> None:
+    reply = answer_question(
+        kb,
+        "ask_delayed_reactions",
+        [{"entity": "grade", "value": "severe"}],
+        "severe one this am - ok later today?",
+    )
+    assert "that day" in reply.text and "grade 3" in reply.text, reply
+
+
+def test_a_follow_up_asking_overall_drops_the_course(kb: KnowledgeBase) -> None:
+    first = answer_question(kb, "ask_incidence", [], "IAR % course 2 at 24mg")
+    reply = answer_question(kb, "ask_incidence", [], "and in total?", confidence=0.6, previous=first.context)
+    assert "96.9" in reply.text and "course" not in (reply.context or {})["constraints"], reply.text
