@@ -45,6 +45,9 @@ RESTART_INTENTS = {"ask_restart_rate", "ask_rechallenge"}
 # Questions for a figure: naming anaphylaxis in one asks how common it is, not what to do.
 FIGURE_INTENTS = {"ask_incidence", "ask_serious_iars", "ask_iar_trend"}
 ANAPHYLAXIS_ENTRY = "manage-anaphylaxis"
+# CTCAE v6.0 "Allergic reaction" grades (knowledge/grading.yml), given with a grading answer
+# that names an allergic reaction or an IV intervention.
+ALLERGIC_ENTRY = "grading-allergic-reaction-v6"
 TITLE_WORD = re.compile(r"[a-z0-9+]+")
 # Outcomes of airway, breathing or circulation signs (knowledge/reaction_grading.yml).
 AIRWAY_OUTCOMES = ("3-4", "4")
@@ -242,7 +245,7 @@ def answer_question(
     if assessment and _describes_reaction_now(
         intent, expanded, assessment, confidence >= CONFIDENCE_THRESHOLD
     ):
-        return _reaction(kb, assessment, expanded)
+        return _with_allergic_grades(kb, _reaction(kb, assessment, expanded), expanded)
     earlier = (previous or {}).get("description")
     if earlier and not assessment and reaction.says_how_it_responded(expanded):
         # "it settled after piriton": the same reaction, regraded with how it went
@@ -299,6 +302,7 @@ def answer_question(
         reply = _answer_for(kb, intent, found)
         cued = severe or (restart is not None and intent == restart)  # the words chose the question
         reply = reply if followed or cued else _closer_passage(kb, expanded, found, reply)
+        reply = _with_allergic_grades(kb, reply, expanded) if intent == GRADING else reply
         return _remembered(_anaphylaxis_first(kb, intent, found, reply, airway), expanded)
     reply = _search(kb, expanded, found)
     if airway or found.get("reaction") == "anaphylaxis":
@@ -347,6 +351,23 @@ def _anaphylaxis_first(
         kind="answer",
         text=f"{format_entries([first])}\n\n{reply.text}",
         entry_ids=(first.id, *reply.entry_ids),
+    )
+
+
+def _with_allergic_grades(kb: KnowledgeBase, reply: Reply, text: str) -> Reply:
+    """A grade asked or given for a reaction named allergic, or treated with an IV drug, also
+    gets the CTCAE Allergic reaction grades: IV intervention is its grade 3, while the Infusion
+    related reaction term grades a prompt response 2."""
+    if (
+        reply.kind not in ("answer", "reaction")
+        or not ask.names_allergic_reaction(text)
+        or ALLERGIC_ENTRY in reply.entry_ids
+        or ALLERGIC_ENTRY not in kb.entries
+    ):
+        return reply
+    entry = kb.entries[ALLERGIC_ENTRY]
+    return replace(
+        reply, text=f"{reply.text}\n\n{format_entries([entry])}", entry_ids=(*reply.entry_ids, entry.id)
     )
 
 

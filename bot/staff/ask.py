@@ -55,6 +55,7 @@ class Cues:
     grade_definition: tuple[str, ...]
     small_talk: Mapping[str, tuple[str, ...]]
     all_courses: tuple[str, ...]
+    allergic: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -78,6 +79,7 @@ def cues(path: Path = CUES_FILE) -> Cues:
         tuple(data["grade_definition_words"]),
         {intent: tuple(words) for intent, words in data["small_talk_words"].items()},
         tuple(data["all_courses_words"]),
+        tuple(data["allergic_words"]),
     )
 
 
@@ -153,6 +155,11 @@ def asks_about_signs(text: str) -> bool:
 def asks_grade_definition(text: str) -> bool:
     """The message asks what a grade is by its criteria ("does CTCAE grade 2 include …")."""
     return _has_phrase(text, cues().grade_definition)
+
+
+def names_allergic_reaction(text: str) -> bool:
+    """The message names an allergic reaction or an IV intervention for one."""
+    return _has_phrase(text, cues().allergic)
 
 
 def asks_for_grade(text: str) -> bool:

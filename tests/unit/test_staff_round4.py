@@ -252,3 +252,17 @@ def test_a_follow_up_asking_overall_drops_the_course(kb: KnowledgeBase) -> None:
     first = answer_question(kb, "ask_incidence", [], "IAR % course 2 at 24mg")
     reply = answer_question(kb, "ask_incidence", [], "and in total?", confidence=0.6, previous=first.context)
     assert "96.9" in reply.text and "course" not in (reply.context or {})["constraints"], reply.text
+
+
+@pytest.mark.parametrize(
+    "intent, text",
+    [
+        ("ask_grading", "hives treated with IV antihistamine - which grade?"),
+        ("ask_grading", "grade 2 allergic reaction means what"),
+    ],
+)
+def test_allergic_or_iv_treated_reactions_get_the_allergic_reaction_grades(
+    kb: KnowledgeBase, intent: str, text: str
+) -> None:
+    reply = answer_question(kb, intent, [], text, confidence=0.7)
+    assert "grading-allergic-reaction-v6" in reply.entry_ids and "oral intervention" in reply.text, reply
