@@ -108,8 +108,9 @@ def _describes_reaction_now(
     intent: str | None, text: str, assessment: reaction.Assessment, confident: bool = True
 ) -> bool:
     """A described sign is a reaction at the chair when the message is a symptom report,
-    gives a reading, speaks of a patient now, asks its grade or only tells what is seen
-    ("hives + itchy, obs fine"); an unclear message also when the sign is an emergency. A
+    gives a reading, speaks of a patient now, asks its grade or what to do ("temp spiking,
+    what do we give") or only tells what is seen ("hives + itchy, obs fine"); an unclear
+    message also when the sign is an emergency. A
     question about signs ("what BP counts as hypotension") is not one."""
     vitals_given = reaction.vital_findings(text, reaction.rules())[1]
     if (
@@ -117,6 +118,7 @@ def _describes_reaction_now(
         or vitals_given
         or reaction.describes_reaction(text)
         or ask.asks_for_grade(text)
+        or (ask.asks_what_to_do(text) and not ask.asks_about_signs(text))
     ):
         return True
     if ask.is_statement(text, topic_words=not assessment.emergency):

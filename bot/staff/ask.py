@@ -30,6 +30,7 @@ UNIT_NUMBER = re.compile(
     r"\b(?:day|days|hour|hours|week|weeks|month|months)\s*\d|"
     r"\d\s*(?:h|hr|hrs|hours?|min|mins|minutes?|days?|weeks?|wks?|months?)\b"
 )
+VITAL_RATE = re.compile(r"\b(?:heart|respiratory|pulse|breathing)\s+rate\b")
 BARE_NUMBER = re.compile(r"^\D*?(\d+(?:\.\d+)?)\D*$")
 WORD = re.compile(r"[a-z0-9']+")
 # Alemtuzumab doses are tens of mg; larger figures (the steroid premedication's dose) are not.
@@ -172,10 +173,11 @@ def is_statement(text: str, topic_words: bool = True) -> bool:
     a list, a figure): a message that tells what is seen rather than asks. With
     `topic_words` False (emergency signs) only a question mark or question word makes it a
     question: "BP unrecordable, heart rate 150" names a rate but describes a patient."""
+    lowered = VITAL_RATE.sub(" ", text.lower())  # "heart rate 105" describes, "rate" asks
     return (
         "?" not in text
-        and not set(re.findall(r"[a-z]+", text.lower())) & cues().question_words
-        and not (topic_words and _has_phrase(text, cues().topic_words))
+        and not set(re.findall(r"[a-z]+", lowered)) & cues().question_words
+        and not (topic_words and _has_phrase(lowered, cues().topic_words))
     )
 
 

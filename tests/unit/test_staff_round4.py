@@ -266,3 +266,33 @@ def test_allergic_or_iv_treated_reactions_get_the_allergic_reaction_grades(
 ) -> None:
     reply = answer_question(kb, intent, [], text, confidence=0.7)
     assert "grading-allergic-reaction-v6" in reply.entry_ids and "oral intervention" in reply.text, reply
+
+
+# --- descriptions in other words
+
+
+def test_a_heart_rate_in_a_description_does_not_make_it_a_rate_question(kb: KnowledgeBase) -> None:
+    reply = answer_question(
+        kb, "ask_vital_signs", [], "red face + HR 110 + itchy arms, BP ok", confidence=0.6
+    )
+    assert reply.kind == "reaction" and "grade 1" in reply.text.lower(), reply
+
+
+def test_a_rising_temperature_is_a_fever_to_treat(kb: KnowledgeBase) -> None:
+    reply = answer_question(kb, "ask_vital_signs", [], "temp spiking an hour in - what do we give")
+    assert reply.kind == "reaction" and "antipyretic" in reply.text, reply
+
+
+def test_sleeplessness_after_the_infusion_is_the_steroid_effect(kb: KnowledgeBase) -> None:
+    reply = answer_question(kb, "ask_delayed_reactions", [], "pt rang, couldn't sleep the night after")
+    assert "steroid" in reply.text, reply
+
+
+def test_grade_2_what_to_do_is_its_management(kb: KnowledgeBase) -> None:
+    reply = answer_question(kb, "ask_grading", [], "gr 2 IRR - what to do", confidence=0.8)
+    assert "50 %" in reply.text, reply
+
+
+def test_the_stroke_signs_before_discharge_name_arm_and_leg(kb: KnowledgeBase) -> None:
+    reply = answer_question(kb, "ask_delayed_reactions", [], "stroke signs to teach before they go home")
+    assert "arm or leg" in reply.text, reply
