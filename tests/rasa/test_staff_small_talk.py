@@ -24,6 +24,8 @@ def guard() -> StaffSmallTalkGuard:
         ("what's the disability score for subject 2031", "my_progress", STAFF, "out_of_scope"),
         ("box sizes of the concentrate", "thank", STAFF, "out_of_scope"),
         ("storage fridge temperature", "goodbye", STAFF, "out_of_scope"),
+        ("work out creatinine clearance for me", "skip_question", STAFF, "out_of_scope"),
+        ("dunno, skip it", "skip_question", STAFF, "skip_question"),
         ("hiya, got a question", "greet", STAFF, "greet"),
         ("good morning from the day unit", "greet", STAFF, "greet"),
         ("cheers, that's really useful", "thank", STAFF, "thank"),

@@ -114,6 +114,8 @@ def test_questions_are_not_quiz_requests(text: str) -> None:
         ("my_progress", "EDSS score for pt 7", True),
         ("my_progress", "how did I do", False),
         ("thank", "ta", False),
+        ("skip_question", "work out creatinine clearance for me", True),
+        ("skip_question", "no idea, next one", False),
         ("ask_grading", "grade 2?", False),
     ],
 )
