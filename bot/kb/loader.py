@@ -48,6 +48,8 @@ VOCABULARY_KEYS = {
     "stop_words",
     "comparison_words",
     "outside_topics",
+    "undosed_drugs",
+    "dose_words",
 }
 
 

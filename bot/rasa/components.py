@@ -42,11 +42,12 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.core.roles import PATIENT, reports_symptoms, role_of
+from bot.core.roles import PATIENT, STAFF, reports_symptoms, role_of
 from bot.patient.findings import LANGUAGE_ENTITY, entities_from, entity
 from bot.patient.nlp.extract import extract, get_extractor
 from bot.patient.nlp.language import detect_language, names_red_flag
 from bot.patient.small_talk import says_more, vocabularies
+from bot.staff.ask import small_talk_without_cue
 
 WRITER_ENTITY = "writer"
 METADATA = "metadata"
@@ -208,6 +209,52 @@ class SymptomIntentGuard(GraphComponent):
                     },
                     add_to_output=True,
                 )
+        return messages
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class StaffSmallTalkGuard(GraphComponent):
+    """Turns a staff message read as small talk, but holding none of its words, into
+    `out_of_scope`, which the answer logic handles (a passage, "not covered" or "I don't
+    know"): "paediatric dose for a 14 yo" is no greeting to say hello to. Patients' messages
+    are left to SymptomIntentGuard and the patient rules. Put it before FallbackClassifier."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        """`intent`: the intent to use instead of small talk without its words."""
+        return {"intent": "out_of_scope"}
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> StaffSmallTalkGuard:
+        """Build the component from its config."""
+        return cls(config)
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self.intent = config["intent"]
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Replace the small-talk intent of a staff message that holds none of its words."""
+        for message in messages:
+            intent = message.get(INTENT) or {}
+            text = message.get(TEXT) or ""
+            if role_of(text, message.get(METADATA)) != STAFF or not small_talk_without_cue(
+                intent.get(INTENT_NAME_KEY), text
+            ):
+                continue
+            message.set(
+                INTENT,
+                {
+                    INTENT_NAME_KEY: self.intent,
+                    PREDICTED_CONFIDENCE_KEY: intent.get(PREDICTED_CONFIDENCE_KEY, 1.0),
+                },
+                add_to_output=True,
+            )
         return messages
 
 

@@ -14,7 +14,7 @@ from bot.core.roles import AFTER_INFUSION
 from bot.kb.queries import KbEntry, KnowledgeBase, SearchHit
 from bot.staff import ask, reaction
 from bot.staff.entities import normalize_entities, normalize_grade
-from bot.staff.scope import other_drug_mentioned
+from bot.staff.scope import drug_dose_asked, other_drug_mentioned
 from bot.staff.shorthand import expand
 
 # NLU confidence below which a staff question is treated as unclear.
@@ -42,7 +42,13 @@ MANAGE, GRADING, DELAYED = "ask_manage_reaction", "ask_grading", "ask_delayed_re
 # Questions whose entries have no grade: naming a grade makes them a grading question.
 GRADE_DEFINITION_INTENTS = {"ask_what_is_iar"}
 RESTART_INTENTS = {"ask_restart_rate", "ask_rechallenge"}
+# Questions for a figure: naming anaphylaxis in one asks how common it is, not what to do.
+FIGURE_INTENTS = {"ask_incidence", "ask_serious_iars", "ask_iar_trend"}
 ANAPHYLAXIS_ENTRY = "manage-anaphylaxis"
+# CTCAE v6.0 "Allergic reaction" grades (knowledge/grading.yml), given with a grading answer
+# that names an allergic reaction or an IV intervention.
+ALLERGIC_ENTRY = "grading-allergic-reaction-v6"
+TITLE_WORD = re.compile(r"[a-z0-9+]+")
 # Outcomes of airway, breathing or circulation signs (knowledge/reaction_grading.yml).
 AIRWAY_OUTCOMES = ("3-4", "4")
 
@@ -102,8 +108,9 @@ def _describes_reaction_now(
     intent: str | None, text: str, assessment: reaction.Assessment, confident: bool = True
 ) -> bool:
     """A described sign is a reaction at the chair when the message is a symptom report,
-    gives a reading, speaks of a patient now, asks its grade or only tells what is seen
-    ("hives + itchy, obs fine"); an unclear message also when the sign is an emergency. A
+    gives a reading, speaks of a patient now, asks its grade or what to do ("temp spiking,
+    what do we give") or only tells what is seen ("hives + itchy, obs fine"); an unclear
+    message also when the sign is an emergency. A
     question about signs ("what BP counts as hypotension") is not one."""
     vitals_given = reaction.vital_findings(text, reaction.rules())[1]
     if (
@@ -111,6 +118,7 @@ def _describes_reaction_now(
         or vitals_given
         or reaction.describes_reaction(text)
         or ask.asks_for_grade(text)
+        or (ask.asks_what_to_do(text) and not ask.asks_about_signs(text))
     ):
         return True
     if ask.is_statement(text, topic_words=not assessment.emergency):
@@ -196,10 +204,25 @@ def answer_question(
             if intent and intent.startswith("ask_")
             else _search(kb, expanded, found, offer=False)
         )
+    dosed = drug_dose_asked(
+        text,
+        kb.vocabulary("this_drug"),
+        {**kb.vocabulary("other_drugs"), **kb.vocabulary("undosed_drugs")},
+        kb.vocabulary("other_drug_suffixes"),
+        kb.vocabulary("dose_words"),
+    )
+    if dosed:
+        return Reply("outside", asked=f"the dose of {dosed}")
     if ask.asks_for_quiz(expanded):
         return Reply("quiz")
     assessment = reaction.assess(expanded, found.get("grade"))
-    if not assessment and ask.asks_for_grade(expanded):
+    if assessment and not assessment.emergency and found.get("reaction") == "anaphylaxis":
+        assessment = None  # "anaphylaxis vs just a rash": a question on anaphylaxis, not a rash to grade
+    if not assessment and (
+        ask.asks_for_grade(expanded)
+        or ("grade" in found and reaction.says_it_went_on(expanded) and reaction.describes_reaction(expanded))
+    ):
+        # "needed ICU - grade?", "gr 2, settled, now recurred": the reaction told by its course
         assessment = reaction.assess_unnamed(expanded, found.get("grade"))
     after = bool(AFTER_INFUSION.search(text)) or ask.after_infusion(expanded)
     delayed = reaction.delayed_event_entries(
@@ -216,6 +239,7 @@ def answer_question(
     if (
         assessment
         and not assessment.emergency
+        and not ask.asks_for_grade(expanded)
         and (after or intent == DELAYED)
         and (intent in SYMPTOM_INTENTS | UNCLEAR_INTENTS | {DELAYED} or reaction.describes_reaction(expanded))
     ):
@@ -223,7 +247,7 @@ def answer_question(
     if assessment and _describes_reaction_now(
         intent, expanded, assessment, confidence >= CONFIDENCE_THRESHOLD
     ):
-        return _reaction(kb, assessment, expanded)
+        return _with_allergic_grades(kb, _reaction(kb, assessment, expanded), expanded)
     earlier = (previous or {}).get("description")
     if earlier and not assessment and reaction.says_how_it_responded(expanded):
         # "it settled after piriton": the same reaction, regraded with how it went
@@ -280,9 +304,10 @@ def answer_question(
         reply = _answer_for(kb, intent, found)
         cued = severe or (restart is not None and intent == restart)  # the words chose the question
         reply = reply if followed or cued else _closer_passage(kb, expanded, found, reply)
+        reply = _with_allergic_grades(kb, reply, expanded) if intent == GRADING else reply
         return _remembered(_anaphylaxis_first(kb, intent, found, reply, airway), expanded)
     reply = _search(kb, expanded, found)
-    if airway:
+    if airway or found.get("reaction") == "anaphylaxis":
         return _remembered(
             _anaphylaxis_first(kb, MANAGE, {"reaction": "anaphylaxis"}, reply, airway), expanded
         )
@@ -308,11 +333,11 @@ def _several_grades(kb: KnowledgeBase, entities: Iterable[Mapping[str, Any]]) ->
 def _anaphylaxis_first(
     kb: KnowledgeBase, intent: str, found: Mapping[str, str], reply: Reply, airway: bool = False
 ) -> Reply:
-    """A restart or management question naming anaphylaxis ("suspected anaphylaxis - restart
-    once settled?"), or any question naming airway, breathing or circulation signs, leads
-    with the anaphylaxis management entry: its emergency steps come before anything else
-    (alone when the reply would only offer entries)."""
-    named = found.get("reaction") == "anaphylaxis" and intent in RESTART_INTENTS | {MANAGE}
+    """A question naming anaphylaxis ("suspected anaphylaxis - restart once settled?", "sats
+    target in anaphylaxis"), unless it asks for a figure, or any question naming airway,
+    breathing or circulation signs, leads with the anaphylaxis management entry: its
+    emergency steps come before anything else (alone when the reply would only offer entries)."""
+    named = found.get("reaction") == "anaphylaxis" and intent not in FIGURE_INTENTS
     if not (named or airway) or ANAPHYLAXIS_ENTRY in reply.entry_ids:
         return reply
     first = kb.entries[ANAPHYLAXIS_ENTRY]
@@ -328,6 +353,23 @@ def _anaphylaxis_first(
         kind="answer",
         text=f"{format_entries([first])}\n\n{reply.text}",
         entry_ids=(first.id, *reply.entry_ids),
+    )
+
+
+def _with_allergic_grades(kb: KnowledgeBase, reply: Reply, text: str) -> Reply:
+    """A grade asked or given for a reaction named allergic, or treated with an IV drug, also
+    gets the CTCAE Allergic reaction grades: IV intervention is its grade 3, while the Infusion
+    related reaction term grades a prompt response 2."""
+    if (
+        reply.kind not in ("answer", "reaction")
+        or not ask.names_allergic_reaction(text)
+        or ALLERGIC_ENTRY in reply.entry_ids
+        or ALLERGIC_ENTRY not in kb.entries
+    ):
+        return reply
+    entry = kb.entries[ALLERGIC_ENTRY]
+    return replace(
+        reply, text=f"{reply.text}\n\n{format_entries([entry])}", entry_ids=(*reply.entry_ids, entry.id)
     )
 
 
@@ -436,6 +478,7 @@ def _search(kb: KnowledgeBase, text: str, found: Mapping[str, str], offer: bool 
     explicit = [h for h in hits if set(h.entry.when) & set(found)]
     if len(explicit) == 1:  # the one entry written for the grade, course or dose asked
         hits = explicit
+    hits = _titled(hits)
     if len(hits) > 1 and (not offer or hits[0].coverage > DOMINANCE * hits[1].coverage):
         hits = hits[:1]
     if len(hits) == 1:
@@ -456,6 +499,28 @@ def _search(kb: KnowledgeBase, text: str, found: Mapping[str, str], offer: bool 
     if offer and closest:
         return Reply("closest", offers=tuple((h.entry.id, h.entry.title) for h in closest))
     return Reply("unknown", topics=tuple(label for _, label in kb.topics))
+
+
+def _title_words(entry: KbEntry) -> set[str]:
+    return set(TITLE_WORD.findall(entry.title.lower()))
+
+
+def _titled(hits: list[SearchHit]) -> list[SearchHit]:
+    """Of the passages holding as much of the question as each other, the one whose title
+    names more of the question's words is what the question is about ("signs of HLH": the
+    HLH entry, not the overview that lists HLH among others)."""
+    if len(hits) < 2:
+        return hits
+    top = max(h.coverage for h in hits)
+    tied = [h for h in hits if h.coverage >= top]
+    named = sorted(
+        ((len(set(h.matched) & _title_words(h.entry)), h) for h in tied),
+        key=lambda pair: pair[0],
+        reverse=True,
+    )
+    if len(named) > 1 and named[0][0] > named[1][0]:
+        return [named[0][1]]
+    return hits
 
 
 def _offer_or_answer(kb: KnowledgeBase, hits: list[SearchHit], found: Mapping[str, str]) -> Reply:

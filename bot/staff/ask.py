@@ -30,6 +30,7 @@ UNIT_NUMBER = re.compile(
     r"\b(?:day|days|hour|hours|week|weeks|month|months)\s*\d|"
     r"\d\s*(?:h|hr|hrs|hours?|min|mins|minutes?|days?|weeks?|wks?|months?)\b"
 )
+VITAL_RATE = re.compile(r"\b(?:heart|respiratory|pulse|breathing)\s+rate\b")
 BARE_NUMBER = re.compile(r"^\D*?(\d+(?:\.\d+)?)\D*$")
 WORD = re.compile(r"[a-z0-9']+")
 # Alemtuzumab doses are tens of mg; larger figures (the steroid premedication's dose) are not.
@@ -53,6 +54,9 @@ class Cues:
     anaphylaxis: tuple[str, ...]
     about_signs: tuple[str, ...]
     grade_definition: tuple[str, ...]
+    small_talk: Mapping[str, tuple[str, ...]]
+    all_courses: tuple[str, ...]
+    allergic: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -74,6 +78,9 @@ def cues(path: Path = CUES_FILE) -> Cues:
         tuple(data["anaphylaxis_words"]),
         tuple(data["about_signs_words"]),
         tuple(data["grade_definition_words"]),
+        {intent: tuple(words) for intent, words in data["small_talk_words"].items()},
+        tuple(data["all_courses_words"]),
+        tuple(data["allergic_words"]),
     )
 
 
@@ -151,6 +158,11 @@ def asks_grade_definition(text: str) -> bool:
     return _has_phrase(text, cues().grade_definition)
 
 
+def names_allergic_reaction(text: str) -> bool:
+    """The message names an allergic reaction or an IV intervention for one."""
+    return _has_phrase(text, cues().allergic)
+
+
 def asks_for_grade(text: str) -> bool:
     """The message asks which grade something is."""
     return _has_phrase(text, cues().grade_question)
@@ -161,10 +173,11 @@ def is_statement(text: str, topic_words: bool = True) -> bool:
     a list, a figure): a message that tells what is seen rather than asks. With
     `topic_words` False (emergency signs) only a question mark or question word makes it a
     question: "BP unrecordable, heart rate 150" names a rate but describes a patient."""
+    lowered = VITAL_RATE.sub(" ", text.lower())  # "heart rate 105" describes, "rate" asks
     return (
         "?" not in text
-        and not set(re.findall(r"[a-z]+", text.lower())) & cues().question_words
-        and not (topic_words and _has_phrase(text, cues().topic_words))
+        and not set(re.findall(r"[a-z]+", lowered)) & cues().question_words
+        and not (topic_words and _has_phrase(lowered, cues().topic_words))
     )
 
 
@@ -178,6 +191,16 @@ def restart_question(text: str) -> str | None:
 
 def asks_for_quiz(text: str) -> bool:
     return _has_phrase(text, cues().quiz)
+
+
+def small_talk_without_cue(intent: str | None, text: str) -> bool:
+    """The classifier read small talk (a greeting, thanks, quiz progress) but the message holds
+    none of that intent's words: it is a question put in words the classifier lacks."""
+    words = cues().small_talk.get(intent or "")
+    lowered = text.lower().replace("\u2019", "'")
+    if words is None or len(WORD.findall(lowered)) < 2:
+        return False
+    return not any(re.search(rf"(?<![\w']){re.escape(w)}(?![\w'])", lowered) for w in words)
 
 
 def is_elliptical(text: str) -> bool:
@@ -228,6 +251,8 @@ def follow_up(
     ):
         return intent, values, False
     before = dict(previous.get("constraints") or {})
+    if _has_phrase(text, cues().all_courses):
+        before.pop("course", None)  # "what about overall": every course, not the previous one
     number = bare_number(text) if not values and not UNIT_NUMBER.search(text.lower()) else None
     if number is not None:
         kind = (

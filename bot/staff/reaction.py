@@ -256,14 +256,17 @@ def _baseline(text: str, systolic: dict[str, Any]) -> float | None:
 
 
 def _fall(text: str, systolic: dict[str, Any]) -> tuple[float, float] | None:
-    """(from, to) of a systolic pressure written as a change: "BP dropped from 150 to 100"."""
+    """(from, to) of a systolic pressure written as a change: "BP dropped from 150 to 100",
+    "BP 140/85 -> 92/60" (an arrow needs no "from")."""
     names = "|".join(re.escape(n) for n in sorted(systolic["names"], key=len, reverse=True))
     match = re.search(
-        rf"(?<![\w'])(?:{names})\b[^\d\n,;]{{0,25}}?\bfrom\s+(\d{{2,3}})"
-        rf"(?:\s*/\s*\d{{2,3}})?\s*(?:to|->|→)\s*(\d{{2,3}})",
+        rf"(?<![\w'])(?:{names})\b[^\d\n,;]{{0,25}}?(?:\bfrom\s+(\d{{2,3}})(?:\s*/\s*\d{{2,3}})?\s*(?:to|->|→)"
+        rf"|(\d{{2,3}})(?:\s*/\s*\d{{2,3}})?\s*(?:->|→|=>))\s*(\d{{2,3}})",
         text,
     )
-    return (float(match.group(1)), float(match.group(2))) if match else None
+    if not match:
+        return None
+    return float(match.group(1) or match.group(2)), float(match.group(3))
 
 
 def describes_reaction(text: str, grading: GradingRules | None = None) -> bool:
@@ -277,6 +280,11 @@ def says_how_it_responded(text: str, grading: GradingRules | None = None) -> boo
     """True when the text tells how a reaction went ("settled after piriton", "came back")."""
     grading = grading or rules()
     return any(_has(text, grading, kind) for kind in ("responded", "prolonged"))
+
+
+def says_it_went_on(text: str, grading: GradingRules | None = None) -> bool:
+    """True when the text tells a reaction did not settle or came back ("now recurred")."""
+    return _has(text, grading or rules(), "prolonged")
 
 
 def after_infusion_entries(assessment: Assessment, grading: GradingRules | None = None) -> list[str]:
@@ -325,8 +333,12 @@ def assess(
         outcome = "3-4"
     elif any(f.outcome for f in findings):
         return Assessment(next(f.outcome for f in findings if f.outcome), findings, stated_grade)
+    elif _has(text, grading, "life_threatening"):
+        outcome = "4"
     elif _has(text, grading, "prolonged"):
         outcome = "3"
+    elif _has(text, grading, "untreated"):
+        outcome = "1"
     elif _has(text, grading, "responded") or _has(text, grading, "treated"):
         outcome = "2"
     elif all(f.grade == "1" for f in findings) or _has(text, grading, "transient"):
@@ -344,13 +356,18 @@ def assess_unnamed(
     text: str, stated_grade: str | None = None, grading: GradingRules | None = None
 ) -> Assessment | None:
     """The grade of a reaction told only by how it responded ("needed IV fluids, settled
-    quickly - grade?"): not settling or back again 3, settled after a pause or treatment 2,
-    mild and transient 1; None when the text tells neither signs nor response."""
+    quickly - grade?"): life-threatening (intensive care) 4, not settling or back again 3,
+    no pause or treatment needed 1, settled after a pause or treatment 2, mild and
+    transient 1; None when the text tells neither signs nor response."""
     grading = grading or rules()
     if not grading.unnamed:
         return None
-    if _has(text, grading, "prolonged"):
+    if _has(text, grading, "life_threatening"):
+        outcome = "4"
+    elif _has(text, grading, "prolonged"):
         outcome = "3"
+    elif _has(text, grading, "untreated"):
+        outcome = "1"
     elif _has(text, grading, "responded") or _has(text, grading, "treated"):
         outcome = "2"
     elif _has(text, grading, "transient"):

@@ -30,3 +30,22 @@ def other_drug_mentioned(
         if word in other_drugs or any(word.endswith(s) and len(word) > len(s) + 3 for s in suffixes):
             return str(word)
     return None
+
+
+def drug_dose_asked(
+    text: str,
+    this_drug: Mapping[str, str],
+    drugs: Mapping[str, str],
+    suffixes: Mapping[str, str],
+    dose_words: Mapping[str, str],
+) -> str | None:
+    """The drug whose dose a question asks, when it is not alemtuzumab and the entries give it
+    no dose ("max dose of diphenhydramine IV", "tocilizumab dose for CRS from lemtrada"):
+    naming alemtuzumab as well does not make another drug's dose a protocol question."""
+    lowered = text.lower()
+    if not any(re.search(rf"(?<![\w']){re.escape(w)}(?![\w'])", lowered) for w in dose_words):
+        return None
+    for word in (w for w in WORD.findall(lowered) if w not in this_drug):
+        if word in drugs or any(word.endswith(s) and len(word) > len(s) + 3 for s in suffixes):
+            return str(word)
+    return None

@@ -22,14 +22,22 @@ pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
 # any change for it (74.0 %, 24/26, 5; 87.9 % after). staff_final2.yml (225 cases) was
 # written blind after the second round and scored 84.9 %, 16/18, 2 wrong; the third round
 # used it as dev material: 95.1 %, 18/18, 0 (and 89.4 %, 89.4 %, 91.0 % on the other three).
+# staff_final3.yml (281 cases) was written blind after the third round and scored 81.5 %,
+# 20/28, 2 wrong on main at the end of it (82.9 %, 24/28, 2 with main's later fixes at the
+# start of the fourth round); staff_dev4.yml (200 cases) was written blind during the fourth
+# round and measured once before any change for it (86.0 %, 14/15, 0). After the fourth
+# round: final3 93.2 % (262/281), 28/28, 0; dev4 91.0 % (182/200), 15/15, 0; staff 92.8 %,
+# final 90.5 %, dev3 91.9 %, final2 97.3 %, all leading 100 %, 0 wrong.
 # The gates hold today's figures a little lower, not the targets (see README).
 @pytest.mark.parametrize(
     "blind_set, min_pass_rate, min_lead_rate, max_wrong",
     [
-        ("staff.yml", 0.88, 1.0, 0),
-        ("staff_final.yml", 0.87, 1.0, 0),
-        ("staff_dev3.yml", 0.88, 1.0, 0),
-        ("staff_final2.yml", 0.93, 1.0, 0),
+        ("staff.yml", 0.90, 1.0, 0),
+        ("staff_final.yml", 0.88, 1.0, 0),
+        ("staff_dev3.yml", 0.90, 1.0, 0),
+        ("staff_final2.yml", 0.95, 1.0, 0),
+        ("staff_final3.yml", 0.91, 1.0, 0),
+        ("staff_dev4.yml", 0.89, 1.0, 0),
     ],
 )
 def test_blind_staff_set_meets_the_gate(
