@@ -1,10 +1,12 @@
 """The report inbox in headless Chromium (Debian's chromium and chromedriver, via Selenium), on
 the real Rasa server, logged in through the local OIDC stand-in: open the link of an alert,
 sign in, read the report, list, acknowledge, close; another site's report refused. Screenshots
-go to docs/img/inbox-*.png (shown in the README)."""
+go to tests/artifacts/inbox-*.png; with IAR_UPDATE_SCREENSHOTS=1 to docs/img/ (shown in the
+README), so that a test run does not change the committed images."""
 
 from __future__ import annotations
 
+import os
 import secrets
 import subprocess
 from collections.abc import Iterator
@@ -33,7 +35,7 @@ from tests.support.oidc_provider import CLIENT_ID, CLIENT_SECRET, OidcProvider
 from tests.support.userdb import session_factory
 
 pytestmark = pytest.mark.e2e
-SCREENSHOTS = ROOT / "docs" / "img"
+SCREENSHOTS = ROOT / ("docs/img" if os.environ.get("IAR_UPDATE_SCREENSHOTS") == "1" else "tests/artifacts")
 FEVER = Report((Finding("fever", "fever", 0, 0),), temperature_c=38.6, days_since_infusion=2)
 EMERGENCY = Report((Finding("chest_pain", "chest_pain", 0, 0),), days_since_infusion=1)
 UNCLEAR = Report(())
