@@ -200,6 +200,7 @@ class Reading:
     names: tuple[str, ...]
     below: float
     at_least: float
+    pressure: bool = False  # a blood-pressure pair ("75/45"): `below` applies to the systolic
 
 
 @dataclass(frozen=True)
@@ -225,6 +226,9 @@ class ContextConfig:
     list_lookahead: int
     # category -> the only symptom ids its cues modify (ConText allowed_types)
     applies_to: dict[str, frozenset[str]] = field(default_factory=dict)
+    # (categories, status): a status set only when all the categories modify a finding,
+    # checked before `status_by_category`
+    together: tuple[tuple[frozenset[str], str], ...] = ()
 
 
 def _words_only(words: list[Any], where: str) -> None:
@@ -284,6 +288,7 @@ def load_lexicon(path: Path = SYMPTOMS_FILE) -> Lexicon:
             tuple(str(n).lower() for n in r["names"]),
             float(r["below"]),
             float(r["at_least"]),
+            bool(r.get("pressure", False)),
         )
         for r in data.get("readings") or ()
     )
@@ -321,4 +326,5 @@ def load_context_config(path: Path = CONTEXT_FILE) -> ContextConfig:
         list_words=frozenset(str(w).lower() for w in reach.get("list_words") or ()),
         list_lookahead=int(reach.get("lookahead", 3)),
         applies_to={k: frozenset(str(s) for s in v) for k, v in (data.get("applies_to") or {}).items()},
+        together=tuple((frozenset(t["categories"]), str(t["status"])) for t in data.get("together") or ()),
     )
