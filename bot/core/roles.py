@@ -68,10 +68,11 @@ def staff_intent(
 
 def reports_symptoms(entities: Iterable[Mapping[str, Any]]) -> bool:
     """True when the message names a symptom someone has now (the patient, or someone
-    with them) or that just came and went: a message like that is a symptom report,
-    whatever its intent (bot.rasa.components.SymptomIntentGuard)."""
+    with them), that just came and went, or that the patient calls their usual one: a
+    message like that is a symptom report, whatever its intent, and gets a triage, not a
+    "Goodbye." (bot.rasa.components.SymptomIntentGuard)."""
     return any(
         e.get("entity") == "symptom"
-        and (e.get("role") or "present") in ("present", "family", "resolved", "gradual")
+        and (e.get("role") or "present") in ("present", "family", "resolved", "gradual", "usual")
         for e in entities
     )

@@ -111,6 +111,9 @@ SMALL_TALK_INTENTS = [
     "skip_question",
     "quiz_answer",
     "my_progress",
+    # an erasure request that names a present red flag is a symptom report first: a
+    # report and its alert are never lost to an erasure
+    "forget_me",
 ]
 
 

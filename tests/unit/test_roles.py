@@ -84,6 +84,8 @@ def test_staff_intent(intent: str | None, text: str, entities: list, expected: s
         ([{"entity": "symptom", "value": "rash", "role": "present"}], True),
         ([{"entity": "symptom", "value": "face_droop", "role": "family"}], True),
         ([{"entity": "symptom", "value": "rash"}], True),  # no role: present
+        # the patient's usual sign is still a report to triage, not a "Goodbye."
+        ([{"entity": "symptom", "value": "vision_loss", "role": "usual"}], True),
         ([{"entity": "symptom", "value": "chest_pain", "role": "hypothetical"}], False),
         ([{"entity": "symptom", "value": "chest_pain", "role": "negated"}], False),
         ([{"entity": "symptom", "value": "stroke", "role": "historical"}], False),
