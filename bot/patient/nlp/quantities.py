@@ -166,20 +166,23 @@ def parse_reading(text: str, names: tuple[str, ...], at_least: float) -> tuple[f
     return min(plausible) if plausible else None
 
 
-_PRESSURE_PAIR = r"(\d{2,3})\s*(?:/|over|\\)\s*(\d{2,3})(?!\d)"
+_PRESSURE_PAIR = re.compile(r"(?<![\d/])(\d{2,3})\s*(?:/|over)\s*(\d{2,3})(?![\d/])", re.I)
+_SENTENCE_END = re.compile(r"[.!?\n](?!\d)")
 
 
 def parse_blood_pressure(text: str, names: tuple[str, ...]) -> tuple[float, int, int] | None:
     """The lowest plausible systolic value of a blood-pressure pair ("75/45", "82 over 50")
-    said within a few words after one of `names` ("bp machine says 75/45"), with its
-    span. A pair needs a diastolic below the systolic, so "50/50" and "7/10" are not one."""
-    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-    pattern = re.compile(rf"(?<![\w])(?:{alternatives})\b[^\d!?\n]{{0,40}}?{_PRESSURE_PAIR}", re.I)
-    pairs = [(float(m.group(1)), float(m.group(2)), m.start(1), m.end(2)) for m in pattern.finditer(text)]
-    plausible = [
-        (high, start, end) for high, low, start, end in pairs if 40 <= high <= 300 and 20 <= low < high
-    ]
-    return min(plausible) if plausible else None
+    with one of `names` before it in the same sentence, within 60 characters ("usual bp
+    140/90, now 88/60"), with its span. A pair needs a diastolic below the systolic, so
+    "50/50" and "7/10" are not one."""
+    named = re.compile(r"(?<![\w])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w])", re.I)
+    found = []
+    for m in _PRESSURE_PAIR.finditer(text):
+        high, low = float(m.group(1)), float(m.group(2))
+        before = _SENTENCE_END.split(text[max(0, m.start() - 60) : m.start()])[-1]
+        if 40 <= high <= 300 and 20 <= low < high and named.search(before):
+            found.append((high, m.start(1), m.end(2)))
+    return min(found) if found else None
 
 
 def parse_temperature(text: str) -> Quantity | None:
