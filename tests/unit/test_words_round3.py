@@ -79,6 +79,8 @@ NOT_EMERGENCY = [
     "my dad had a heart attack at 55, does that put me at higher risk on this drug?",
     "my neighbour had a stroke after the same treatment, how likely is it for me",
     "my cousin had anaphylaxis to it, am I at risk too",
+    "my uncle had a stroke at 64, will I get one too on this?",
+    "my sister had anaphylaxis to a wasp sting, should I worry about my next infusion",
     # suppositions
     "in theory, if I coughed blood would that be an emergency",
     "hypothetically if my throat swelled up would I get an ambulance",
@@ -101,6 +103,7 @@ NOT_EMERGENCY = [
     "what does the heart attack bit in the leaflet mean for me?",
     # signs creeping on over more than a week (PML: same day)
     "for the last 9 days my left hand has been weaker each day",
+    "my right leg is heavier by the day, no sudden change",
 ]
 
 
