@@ -153,6 +153,9 @@ def test_blood_pressure_pairs_are_read(text: str, systolic: float | None) -> Non
         ("me pica mucho el brazo desde ayer por la tarde", "es", False),
         ("ik heb sinds gisteren keelpijn en een beetje koorts", "nl", False),
         ("no puedo mover el brazo izquierdo desde hace una hora", "es", True),
+        # an Italian message with few of the common words placed as Italian
+        ("stanotte vomito sempre, anche adesso", "it", False),
+        ("ancora vomito dopo la flebo, tutta la notte", "it", False),
     ],
 )
 def test_other_languages_place_and_deny_the_sign(text: str, code: str, red_flag: bool) -> None:
