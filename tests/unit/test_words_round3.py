@@ -45,6 +45,10 @@ RED_FLAGS = [
     ("cant finish my sentences since this afternoon", "breathing-anaphylaxis"),
     ("I'm puffed out just walking to the bathroom", "breathing-anaphylaxis"),
     ("got winded climbing four steps, never like this", "breathing-anaphylaxis"),
+    # a collapse told by where the patient ended up or how long they were out
+    ("my knees just gave way under me in the shop", "breathing-anaphylaxis"),
+    ("I came round on the bathroom floor, no idea how long", "breathing-anaphylaxis"),
+    ("my wife says I was out for about 20 seconds after standing", "breathing-anaphylaxis"),
     # a home blood-pressure reading below 90 systolic
     ("my blood pressure cuff says 80/50 and I'm clammy", "breathing-anaphylaxis"),
     ("bp 86 over 52 on the home monitor, feel awful", "breathing-anaphylaxis"),
