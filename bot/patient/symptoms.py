@@ -92,6 +92,9 @@ class GrammarRule:
     signs: frozenset[str]
     window: int
     needs_lead: bool = False  # the sign counts only right after a lead word ("won't stop")
+    part_first: bool = (
+        False  # the sign counts only after the part ("face going huge", not "huge spots on my face")
+    )
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,7 @@ def load_grammar(path: Path = GRAMMAR_FILE, symptoms: Path = SYMPTOMS_FILE) -> G
                 frozenset(str(w).lower() for w in raw["signs"]),
                 int(raw.get("window", window)),
                 bool(raw.get("needs_lead", False)),
+                bool(raw.get("part_first", False)),
             )
         )
     if not rules:

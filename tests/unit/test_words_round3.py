@@ -96,6 +96,8 @@ NOT_EMERGENCY = [
     "my mouth droops on the left since Bell's palsy",
     # puffy eyes are not a swelling face
     "my eyes look puffy from crying last night",
+    # a size word before the part is not the part swelling
+    "huge itchy hives on my face and neck since this morning",
     # readings that are not a low blood pressure
     "bp 122/78 this morning, all good",
     "pain is about 7/10 in my knees, 50/50 whether to take paracetamol",
