@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.patient import FORM as SYMPTOM_REPORT_FORM
 from actions.patient import message_role
 from actions.runtime import app
-from bot.core.roles import STAFF
+from bot.core.roles import STAFF, bare_answer
 from bot.staff.answers import Reply
 
 CONTEXT_SLOT = "staff_context"
@@ -91,7 +91,10 @@ class ActionAnswerQuestion(Action):
     ) -> list[dict[str, Any]]:
         if message_role(tracker) == STAFF:
             return answer_staff_question(dispatcher, tracker)
-        if (tracker.latest_message.get("intent") or {}).get("name") in YES_NO:
+        message = tracker.latest_message
+        if (message.get("intent") or {}).get("name") in YES_NO and bare_answer(
+            message.get("text") or "", message.get("entities") or []
+        ):
             dispatcher.utter_message(response="utter_ok")
             return []
         return [FollowupAction(SYMPTOM_REPORT_FORM)]

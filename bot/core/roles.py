@@ -68,10 +68,29 @@ def staff_intent(
 
 def reports_symptoms(entities: Iterable[Mapping[str, Any]]) -> bool:
     """True when the message names a symptom someone has now (the patient, or someone
-    with them) or that just came and went: a message like that is a symptom report,
-    whatever its intent (bot.rasa.components.SymptomIntentGuard)."""
+    with them), that just came and went, or that the patient calls their usual one: a
+    message like that is a symptom report, whatever its intent, and gets a triage, not a
+    "Goodbye." (bot.rasa.components.SymptomIntentGuard)."""
     return any(
         e.get("entity") == "symptom"
-        and (e.get("role") or "present") in ("present", "family", "resolved", "gradual")
+        and (e.get("role") or "present") in ("present", "family", "resolved", "gradual", "usual")
         for e in entities
     )
+
+
+# At most this many words, with nothing read from them, is a bare "yes" or "no";
+# a longer message read as yes/no ("Temperature 38C, thats it, otherwise fine",
+# "cough for 3 weeks, no blood") is a report the triage must see.
+BARE_ANSWER_WORDS = 5
+_ANSWER_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+
+
+def bare_answer(text: str, entities: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether a patient's yes/no outside any question is just that ("no thanks", "ok
+    yes"), to get a short reply, rather than a report read as yes or no: a message that
+    names a symptom in any status, a temperature or a time since the infusion, or has
+    more than a few words, goes to the symptom report (never a silent "all right")."""
+    facts = {"symptom", "temperature", "days_since_infusion", "language"}
+    if any(e.get("entity") in facts for e in entities):
+        return False
+    return len(_ANSWER_WORD.findall(text)) <= BARE_ANSWER_WORDS

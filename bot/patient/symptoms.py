@@ -92,6 +92,9 @@ class GrammarRule:
     signs: frozenset[str]
     window: int
     needs_lead: bool = False  # the sign counts only right after a lead word ("won't stop")
+    part_first: bool = (
+        False  # the sign counts only after the part ("face going huge", not "huge spots on my face")
+    )
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,7 @@ def load_grammar(path: Path = GRAMMAR_FILE, symptoms: Path = SYMPTOMS_FILE) -> G
                 frozenset(str(w).lower() for w in raw["signs"]),
                 int(raw.get("window", window)),
                 bool(raw.get("needs_lead", False)),
+                bool(raw.get("part_first", False)),
             )
         )
     if not rules:
@@ -200,6 +204,7 @@ class Reading:
     names: tuple[str, ...]
     below: float
     at_least: float
+    pressure: bool = False  # a blood-pressure pair ("75/45"): `below` applies to the systolic
 
 
 @dataclass(frozen=True)
@@ -225,6 +230,9 @@ class ContextConfig:
     list_lookahead: int
     # category -> the only symptom ids its cues modify (ConText allowed_types)
     applies_to: dict[str, frozenset[str]] = field(default_factory=dict)
+    # (categories, status): a status set only when all the categories modify a finding,
+    # checked before `status_by_category`
+    together: tuple[tuple[frozenset[str], str], ...] = ()
 
 
 def _words_only(words: list[Any], where: str) -> None:
@@ -284,6 +292,7 @@ def load_lexicon(path: Path = SYMPTOMS_FILE) -> Lexicon:
             tuple(str(n).lower() for n in r["names"]),
             float(r["below"]),
             float(r["at_least"]),
+            bool(r.get("pressure", False)),
         )
         for r in data.get("readings") or ()
     )
@@ -321,4 +330,5 @@ def load_context_config(path: Path = CONTEXT_FILE) -> ContextConfig:
         list_words=frozenset(str(w).lower() for w in reach.get("list_words") or ()),
         list_lookahead=int(reach.get("lookahead", 3)),
         applies_to={k: frozenset(str(s) for s in v) for k, v in (data.get("applies_to") or {}).items()},
+        together=tuple((frozenset(t["categories"]), str(t["status"])) for t in data.get("together") or ()),
     )

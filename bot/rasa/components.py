@@ -115,6 +115,8 @@ SMALL_TALK_INTENTS = [
     "skip_question",
     "quiz_answer",
     "my_progress",
+    # an erasure request that names a present red flag is a symptom report first: a
+    # report and its alert are never lost to an erasure
     "forget_me",
 ]
 VOCABULARY_FILE = "small_talk_vocabulary.json"

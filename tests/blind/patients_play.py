@@ -129,7 +129,8 @@ def play(say: Say, case: dict[str, Any], questions: dict[str, str], screen: Scre
                 asked.append("?")
                 break
             asked.append(slot)
-            answer = str(followups.get(FOLLOWUP_FOR_SLOT.get(slot, ""), "no"))  # e.g. "forget me?": no
+            # a question the set has no answer for (e.g. confirming an erasure): "no"
+            answer = str(followups.get(FOLLOWUP_FOR_SLOT.get(slot, ""), "no"))
         replies = say(sender, answer)
         turns += 1
         final, rule = _disposition(replies)

@@ -1,5 +1,5 @@
-"""Gate on the blind patient set (tests/blind/patients.yml, written by someone who never
-saw knowledge/, bot/ or tests/), played over REST as each patient would, against the real
+"""Gate on the blind patient sets (tests/blind/patients*.yml, each written by someone who
+never saw knowledge/, bot/ or tests/), played over REST as each patient would, against the real
 trained model and servers (tests/blind/patients_play.py).
 
 Safety figures have no slack: every red flag reaches `emergency` by the end of the
@@ -36,8 +36,14 @@ def blind_rest(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) ->
 # generalisation work (README): patients.yml 98.9 %, patients_final.yml 98.9 % (84.4 %
 # when it was still blind), patients_dev3.yml (a third blind helper's set, 87.0 % when
 # first measured) 97.4 %; patients_final2.yml (a fourth blind helper's set, 92.1 % and
-# 9.3 % over-triage when first measured) 100 % and 0.7 % after the second round. All four
-# have been read while building: the figure that counts is on a set nobody here has seen.
+# 9.3 % over-triage when first measured) 100 % and 0.7 % after the second round.
+# Third round: patients_final3.yml (a fifth blind helper's, 256 cases, 114 red flags)
+# 92.1 % (105/114) first reply, 99.1 % by the end, 8.5 % (12/142) over-triage when it was
+# scored blind; 100 % (114/114), 100 %, 2.8 % (4/142) after. patients_dev4.yml (a sixth
+# blind helper's, 240 cases, 109 red flags) scored once on arrival, before any change for
+# it: 97.2 % (106/109), 98.2 % (107/109) by the end, 6.1 % (8/131); 100 % (109/109),
+# 100 %, 0.8 % (1/131) after. All six have been read while building: the figure that
+# counts is on a set nobody here has seen.
 @pytest.mark.parametrize(
     "blind_set, min_first_reply",
     [
@@ -45,6 +51,8 @@ def blind_rest(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) ->
         ("patients_final.yml", 0.96),
         ("patients_dev3.yml", 0.94),
         ("patients_final2.yml", 0.97),
+        ("patients_final3.yml", 0.97),
+        ("patients_dev4.yml", 0.97),
     ],
 )
 def test_blind_patient_set_meets_the_gates(

@@ -35,6 +35,12 @@ def components() -> tuple[SymptomExtractor, SymptomIntentGuard]:
         ("hello", "greet", "greet"),
         ("patient has chest pain, what grade?", "ask_grading", "ask_grading"),  # not small talk
         ("I have a rash", "inform", "inform"),
+        # an erasure request, or a foreign message read as one, never drops a red flag
+        ("forget me, my chest is crushing", "forget_me", "report_symptoms"),
+        ("mi marido no puede mover el brazo y habla raro", "forget_me", "report_symptoms"),
+        ("forget me please", "forget_me", "forget_me"),
+        # the patient's usual sign gets a triage, not a goodbye
+        ("bye, my vision is blurry as always", "goodbye", "report_symptoms"),
     ],
 )
 def test_guard(components, text: str, intent: str, expected: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.roles import reports_symptoms, role_of, staff_intent
+from bot.core.roles import bare_answer, reports_symptoms, role_of, staff_intent
 
 # (message, metadata, role)
 ROLE_CASES = [
@@ -84,6 +84,8 @@ def test_staff_intent(intent: str | None, text: str, entities: list, expected: s
         ([{"entity": "symptom", "value": "rash", "role": "present"}], True),
         ([{"entity": "symptom", "value": "face_droop", "role": "family"}], True),
         ([{"entity": "symptom", "value": "rash"}], True),  # no role: present
+        # the patient's usual sign is still a report to triage, not a "Goodbye."
+        ([{"entity": "symptom", "value": "vision_loss", "role": "usual"}], True),
         ([{"entity": "symptom", "value": "chest_pain", "role": "hypothetical"}], False),
         ([{"entity": "symptom", "value": "chest_pain", "role": "negated"}], False),
         ([{"entity": "symptom", "value": "stroke", "role": "historical"}], False),
@@ -93,3 +95,24 @@ def test_staff_intent(intent: str | None, text: str, entities: list, expected: s
 )
 def test_reports_symptoms(entities: list, expected: bool) -> None:
     assert reports_symptoms(entities) is expected
+
+
+@pytest.mark.parametrize(
+    "text, entities, bare",
+    [
+        ("no", [], True),
+        ("no thanks, I'm fine", [], True),
+        ("ok yes", [], True),
+        # read as yes/no, but a report the triage must see
+        ("Temperature 38C, thats it", [{"entity": "temperature", "value": "38.0"}], False),
+        ("cough for weeks that won't go away, no blood", [], False),
+        (
+            "no, my usual numbness",
+            [{"entity": "symptom", "value": "limb_weakness_one_side", "role": "usual"}],
+            False,
+        ),
+        ("non riesco", [{"entity": "language", "value": "it"}], False),
+    ],
+)
+def test_bare_answer(text: str, entities: list, bare: bool) -> None:
+    assert bare_answer(text, entities) is bare

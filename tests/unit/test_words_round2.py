@@ -130,7 +130,9 @@ LANGUAGES = [
     ("no puedo respirar y me duele el pecho", "es", True),
     ("J'ai de la fièvre, pas de saignement, pas de gonflement", "fr", False),
     ("je ne peux plus parler correctement depuis ce matin", "fr", True),
-    ("Ich habe Fieber, aber keine Brustschmerzen und keine Atemnot", "de", True),  # Atemnot: never denied
+    # "keine Atemnot" is "no breathlessness": a denial, as "keine Brustschmerzen" (round 3;
+    # was True here while Atemnot was listed as never denied, like "keine Luft")
+    ("Ich habe Fieber, aber keine Brustschmerzen und keine Atemnot", "de", False),
     ("Mir ist heiß, die Brust tut nicht weh", "de", False),
     ("Was mache ich, wenn meine Lippen anschwellen?", "de", False),
     ("Ich bekomme seit heute Morgen keine Luft mehr", "de", True),

@@ -14,6 +14,7 @@ from bot.patient.nlp.pipeline import NOT_SYMPTOM, build_pipeline
 from bot.patient.nlp.quantities import (
     Quantity,
     SeverityReader,
+    parse_blood_pressure,
     parse_days_since_infusion,
     parse_reading,
     parse_temperature,
@@ -47,6 +48,9 @@ class _Extractor:
     def status(self, span: Span) -> str:
         """Highest-priority status among the ConText modifiers of a symptom span."""
         categories = {modifier.category for modifier in span._.modifiers}
+        both = next((status for needed, status in self.context.together if needed <= categories), None)
+        if both is not None:
+            return both
         return next((s for c, s in self.context.status_by_category.items() if c in categories), "present")
 
     def findings(self, text: str, cues: list[Quantity]) -> tuple[tuple[Finding, ...], Doc]:
@@ -78,7 +82,11 @@ class _Extractor:
         present symptom: a number is not negated or hypothetical the way words are."""
         found = []
         for reading in self.readings:
-            read = parse_reading(text, reading.names, reading.at_least)
+            read = (
+                parse_blood_pressure(text, reading.names)
+                if reading.pressure
+                else parse_reading(text, reading.names, reading.at_least)
+            )
             if read is not None and read[0] < reading.below:
                 _, start, end = read
                 found.append(Finding(reading.symptom, text[start:end], start, end, "present"))

@@ -55,7 +55,12 @@ class SymptomGrammar:
         for p in parts:
             for s in signs:
                 lo, hi = min(p, s), max(p, s)
-                if p == s or hi - lo - 1 > rule.window or sentence[lo] != sentence[hi]:
+                if (
+                    p == s
+                    or hi - lo - 1 > rule.window
+                    or sentence[lo] != sentence[hi]
+                    or (rule.part_first and s < p)
+                ):
                     continue
                 between = range(lo + 1, hi)
                 if any(

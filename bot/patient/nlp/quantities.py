@@ -166,6 +166,25 @@ def parse_reading(text: str, names: tuple[str, ...], at_least: float) -> tuple[f
     return min(plausible) if plausible else None
 
 
+_PRESSURE_PAIR = re.compile(r"(?<![\d/])(\d{2,3})\s*(?:/|over)\s*(\d{2,3})(?![\d/])", re.I)
+_SENTENCE_END = re.compile(r"[.!?\n](?!\d)")
+
+
+def parse_blood_pressure(text: str, names: tuple[str, ...]) -> tuple[float, int, int] | None:
+    """The lowest plausible systolic value of a blood-pressure pair ("75/45", "82 over 50")
+    with one of `names` before it in the same sentence, within 60 characters ("usual bp
+    140/90, now 88/60"), with its span. A pair needs a diastolic below the systolic, so
+    "50/50" and "7/10" are not one."""
+    named = re.compile(r"(?<![\w])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w])", re.I)
+    found = []
+    for m in _PRESSURE_PAIR.finditer(text):
+        high, low = float(m.group(1)), float(m.group(2))
+        before = _SENTENCE_END.split(text[max(0, m.start() - 60) : m.start()])[-1]
+        if 40 <= high <= 300 and 20 <= low < high and named.search(before):
+            found.append((high, m.start(1), m.end(2)))
+    return min(found) if found else None
+
+
 def parse_temperature(text: str) -> Quantity | None:
     """Highest body temperature mentioned, in °C (°F converted), with the span of the number."""
     readings: list[tuple[float | None, int, int]] = []  # None: implausible as a temperature
