@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
+import requests
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -56,7 +57,6 @@ from bench.vs_stock import (  # noqa: E402
     cold_start,
     cpu_seconds,
     rest_url,
-    say,
     start_ours,
     start_stock,
 )
@@ -231,6 +231,17 @@ async def profile_in_process(
 def rest_figures(bot: Bot, turns: int) -> tuple[float, dict[str, float]]:
     """The same turns over REST to real servers: p50 wall (ms) and CPU ms per turn per process."""
     stack, _ = cold_start(bot, Path(tempfile.mkdtemp(prefix=f"iar-profile-{bot.name}-")))
+
+    def say(url: str, bot: Bot, sender: str, text: str) -> float:
+        t0 = time.perf_counter()
+        reply = requests.post(
+            url, json={"sender": sender, "message": text, "metadata": bot.metadata}, timeout=60
+        )
+        reply.raise_for_status()
+        if not reply.json() and bot.name != "bare":  # the bare bot's memoization may not know a turn
+            raise RuntimeError(f"{bot.name}: no reply to {text!r}")
+        return (time.perf_counter() - t0) * 1000
+
     try:
         url = rest_url(stack)
         for text in itertools.islice(itertools.cycle(bot.messages), 20):
@@ -328,6 +339,8 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=200)
     parser.add_argument("--bare", action="store_true", help="also the bare Rasa bot (the floor)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--only", nargs="+", choices=["stock", "ours", "bare"], help="only these bots")
+    parser.add_argument("--rest-only", action="store_true", help="skip the in-process part")
     parser.add_argument("--no-rest", action="store_true", help="skip the REST part")
     args = parser.parse_args()
     if args.child:
@@ -335,9 +348,9 @@ def main() -> None:
         return
     print(f"load average {os.getloadavg()[0]:.2f} at start", flush=True)
     stock_model = build_stock_bot()
-    names = ["stock", "ours"] + (["bare"] if args.bare else [])
+    names = [n for n in args.only or ["stock", "ours", "bare"] if n != "bare" or args.bare]
     bare_model = build_bare_bot() if args.bare else None
-    for name in names:
+    for name in names if not args.rest_only else []:
         print(f"\n{name}: in process, {args.turns} sequential turns", flush=True)
         subprocess.run(
             [sys.executable, __file__, "--child", name, "--turns", str(args.turns)],
@@ -350,7 +363,8 @@ def main() -> None:
         "stock": Bot("stock", start_stock(stock_model), STOCK_MESSAGES, {}),
         "ours": Bot("ours", start_ours, holdout_questions(), {"role": "staff"}),
     }
-    if bare_model:
+    bots = {name: bot for name, bot in bots.items() if name in names}
+    if bare_model and "bare" in names:
         bots["bare"] = Bot("bare", start_stock(bare_model), STOCK_MESSAGES, {})
     print()
     for name, bot in bots.items():
