@@ -9,8 +9,9 @@ next server in turn, as a load balancer without sticky sessions would send it, s
 with two servers each conversation jumps between them and relies on shared state.
 
 Prints, for one and for two servers: turns, throughput (turns/s), latency p50 / p95
-/ p99 and errors (HTTP errors, timeouts, empty or safe-reply answers), then the
-throughput ratio.
+/ p99 and errors (HTTP errors, timeouts, empty or safe-reply answers), the CPU ms per
+turn of each server process over the measured window (so a site can size replicas),
+then the throughput ratio.
 
 Usage: .venv/bin/python bench/load.py [--concurrency 20] [--duration 30] [--think 0]
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import os
 import random
 import re
 import sys
@@ -64,6 +66,7 @@ class Results:
 
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
+    cpu_seconds: dict[str, float] = field(default_factory=dict)  # per server process, in the window
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -115,20 +118,38 @@ async def user(
                 await asyncio.sleep(rng.uniform(0.5, 1.5) * think)
 
 
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds of a process (all its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def count_cpu(stack: Stack, window: tuple, results: Results) -> None:
+    """CPU seconds each server process used inside the measurement window."""
+    start, end = window
+    await asyncio.sleep(max(0.0, start - time.monotonic()))
+    names = [f"{s.name} {i // 2}" for i, s in enumerate(stack.servers)]
+    before = [process_cpu(s.process.pid) for s in stack.servers]
+    await asyncio.sleep(max(0.0, end - time.monotonic()))
+    results.cpu_seconds = {
+        name: process_cpu(s.process.pid) - b for name, s, b in zip(names, stack.servers, before)
+    }
+
+
 async def load(
-    urls: list[str], concurrency: int, warmup: float, duration: float, think: float, run_id: str
+    stack: Stack, concurrency: int, warmup: float, duration: float, think: float, run_id: str
 ) -> Results:
     """Run `concurrency` users; measure from `warmup` s after the start for `duration` s."""
+    urls = [s.url for s in stack.servers[1::2]]
     results, questions = Results(), staff_questions()
     targets = itertools.cycle([f"{u}/webhooks/rest/webhook" for u in urls])
     start = time.monotonic() + warmup
+    window = (start, start + duration)
     connector = aiohttp.TCPConnector(limit=concurrency * 2)
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as http:
         await asyncio.gather(
-            *(
-                user(i, http, targets, (start, start + duration), results, think, run_id, questions)
-                for i in range(concurrency)
-            )
+            count_cpu(stack, window, results),
+            *(user(i, http, targets, window, results, think, run_id, questions) for i in range(concurrency)),
         )
     return results
 
@@ -162,6 +183,9 @@ def report(count: int, results: Results, duration: float) -> float:
         f"errors {results.errors}",
         flush=True,
     )
+    if lat:
+        cpu = ", ".join(f"{name} {sec * 1000 / len(lat):.1f}" for name, sec in results.cpu_seconds.items())
+        print(f"          CPU ms per turn: {cpu}", flush=True)
     return throughput
 
 
@@ -184,6 +208,7 @@ def main() -> None:
         f"logs in {work}",
         flush=True,
     )
+    print(f"load average {os.getloadavg()[0]:.2f} at start", flush=True)
     throughputs = {}
     try:
         for count in args.servers:
@@ -191,7 +216,7 @@ def main() -> None:
             try:
                 results = asyncio.run(
                     load(
-                        [s.url for s in stack.servers[1::2]],
+                        stack,
                         args.concurrency,
                         args.warmup,
                         args.duration,
@@ -204,6 +229,7 @@ def main() -> None:
                 stack.stop()
     finally:
         services.remove()
+    print(f"load average {os.getloadavg()[0]:.2f} at end")
     if {1, 2} <= throughputs.keys():
         print(f"two servers / one: {throughputs[2] / throughputs[1]:.2f}x throughput")
 

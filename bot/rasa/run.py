@@ -13,6 +13,7 @@
   patient-facing channels, which then add the safe reply (bot.rasa.channels.safety).
 * A long conversation rolls over to a new session at a quiet point, so a turn's
   cost stays flat however long a Slack DM or thread lives (bot.rasa.session_rollover).
+* Rasa's own per-turn work is trimmed where it pays (bot.rasa.speedups, pinned to 3.6.21).
 * Log records are redacted (bot.core.logs: no message text, slots or trackers) and the
   files Rasa creates (the SQLite tracker store) are private (umask 077).
 """
@@ -74,13 +75,14 @@ def main() -> None:
     from rasa.__main__ import main as rasa_main
 
     from bot.core.logs import install_redaction
-    from bot.rasa import session_rollover
+    from bot.rasa import session_rollover, speedups
 
     os.umask(0o077)
     install_redaction()
     check_action_responses_fast()
     note_action_failures()
     session_rollover.install()
+    speedups.install()
     extra = api_args() if sys.argv[1:2] == ["run"] else []
     sys.argv = ["rasa", *sys.argv[1:], *extra]
     rasa_main()
