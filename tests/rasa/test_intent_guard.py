@@ -85,8 +85,9 @@ def trained_guard(tmp_path_factory: pytest.TempPathFactory) -> SymptomIntentGuar
         ("thanks so much", "thank", "patient", "thank"),
         ("bye for now", "goodbye", "patient", "goodbye"),
         ("no", "deny", "patient", "deny"),
-        # staff are not triaged
-        ("suddenly cant see the right half of things, like its cut off", "goodbye", "staff", "goodbye"),
+        # the same words from staff are not triaged (StaffSmallTalkGuard has its own rule)
+        ("see you at the huddle after the ward round", "goodbye", "patient", "report_symptoms"),
+        ("see you at the huddle after the ward round", "goodbye", "staff", "goodbye"),
     ],
 )
 def test_trained_guard_sends_what_a_patient_says_beyond_small_talk_to_triage(
