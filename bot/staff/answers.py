@@ -263,6 +263,9 @@ def answer_question(
         and intent not in RESTART_INTENTS
     ):
         intent = MANAGE  # "anaphylaxis - what's the algorithm" asks its management, not its rate
+    premedication = ask.premedication_question(intent, confidence, CONFIDENCE_THRESHOLD, expanded)
+    if premedication and not restart and "grade" not in found and "reaction" not in found:
+        intent = premedication  # "pre meds on day 3 of round 2?": the words name the question
     if intent in GRADE_DEFINITION_INTENTS and "grade" in found:
         intent = GRADING
     if (

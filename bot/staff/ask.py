@@ -57,6 +57,11 @@ class Cues:
     small_talk: Mapping[str, tuple[str, ...]]
     all_courses: tuple[str, ...]
     allergic: tuple[str, ...]
+    premedication: tuple[str, ...]
+    optional_premedication: tuple[str, ...]
+    steroid: tuple[str, ...]
+    premedication_neighbours: frozenset[str]
+    premedication_override: float
 
 
 @lru_cache(maxsize=1)
@@ -81,6 +86,11 @@ def cues(path: Path = CUES_FILE) -> Cues:
         {intent: tuple(words) for intent, words in data["small_talk_words"].items()},
         tuple(data["all_courses_words"]),
         tuple(data["allergic_words"]),
+        tuple(data["premedication_words"]),
+        tuple(data["optional_premedication_words"]),
+        tuple(data["steroid_words"]),
+        frozenset(data["premedication_neighbours"]),
+        float(data["premedication_override_confidence"]),
     )
 
 
@@ -187,6 +197,25 @@ def restart_question(text: str) -> str | None:
     if _has_phrase(text, cues().rechallenge):
         return "ask_rechallenge"
     return "ask_restart_rate" if _has_phrase(text, cues().restart) else None
+
+
+PREMEDICATION, OPTIONAL_PREMEDICATION = "ask_premedication", "ask_optional_premedication"
+
+
+def premedication_question(intent: str | None, confidence: float, threshold: float, text: str) -> str | None:
+    """The premedication question a message naming the premedication asks, when the classifier
+    is unsure of its own reading: below `threshold`, or a neighbouring question type (the
+    schedule, the infusion) below the cue list's override confidence. None when the words or
+    the classifier's confidence leave the reading as it is."""
+    cue = cues()
+    if intent in (PREMEDICATION, OPTIONAL_PREMEDICATION) or not _has_phrase(text, cue.premedication):
+        return None
+    unsure = not (intent or "").startswith("ask_") or confidence < threshold
+    neighbour = intent in cue.premedication_neighbours and confidence < cue.premedication_override
+    if not (unsure or neighbour):
+        return None
+    optional = _has_phrase(text, cue.optional_premedication) and not _has_phrase(text, cue.steroid)
+    return OPTIONAL_PREMEDICATION if optional else PREMEDICATION
 
 
 def asks_for_quiz(text: str) -> bool:

@@ -1,0 +1,48 @@
+"""Issue 11, fifth round: causes found with blind staff sets final 3 and dev 4, each tested
+in other words than the sets' (facts from the seed and ../shared/clinical-reference.md)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.kb import KnowledgeBase
+from bot.staff.answers import answer_question
+
+# --- premedication questions: the words decide when the classifier is unsure
+
+
+@pytest.mark.parametrize(
+    "intent, confidence, text, entry",
+    [
+        ("nlu_fallback", 0.5, "steroid premed for the third infusion of year 2?", "protocol1-premedication"),
+        (
+            "ask_course_schedule",
+            0.55,
+            "are premeds in cycle 2 different to cycle 1",
+            "protocol1-premedication",
+        ),
+        (
+            "nlu_fallback",
+            0.4,
+            "forgot the MP today and the infusion is ready, go ahead?",
+            "protocol1-premedication",
+        ),
+        (
+            "nlu_fallback",
+            0.5,
+            "H1 or H2 blocker premedication, thoughts?",
+            "protocol1-optional-premedication",
+        ),
+        ("out_of_scope", 0.6, "premedicate with paracetamol, yes or no", "protocol1-optional-premedication"),
+    ],
+)
+def test_premedication_words_decide_when_the_classifier_is_unsure(
+    kb: KnowledgeBase, intent: str, confidence: float, text: str, entry: str
+) -> None:
+    reply = answer_question(kb, intent, [], text, confidence=confidence)
+    assert reply.entry_ids[:1] == (entry,), reply
+
+
+def test_a_confident_schedule_question_naming_the_premedication_stays_one(kb: KnowledgeBase) -> None:
+    reply = answer_question(kb, "ask_course_schedule", [], "how many days of MP in cycle 2", confidence=0.95)
+    assert kb.entries[reply.entry_ids[0]].intent == "ask_course_schedule", reply
