@@ -62,7 +62,7 @@ class Reply:
     entries to choose from, as (id, title) pairs), "not_covered" (a grade, course or
     dose the entries do not cover), "closest" (nothing relevant enough, the nearest
     entries as (id, title) pairs), "outside" (a subject outside the protocol: `asked`),
-    "quiz" (a quiz asked for in other words),
+    "quiz" (a quiz asked for in other words), "no_quiz" (a quiz choice with no question open),
     "other_drug" (declined: names another drug) or "unknown" (nothing relevant).
     `context` is the topic and constraints a follow-up question reuses.
     """

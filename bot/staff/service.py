@@ -11,7 +11,11 @@ from typing import Any
 
 from bot.core.roles import staff_intent
 from bot.kb.queries import KnowledgeBase
+from bot.quiz.answers import reads_as_choice
 from bot.staff.answers import Reply, answer_question
+
+# Question types of a reply to a quiz question.
+QUIZ_INTENTS = ("quiz_answer", "skip_question")
 
 
 class StaffService:
@@ -32,7 +36,17 @@ class StaffService:
         confidence: float,
         previous: Mapping[str, Any] | None,
     ) -> Reply:
-        """The reply to a staff message: a symptom description becomes a reaction question."""
+        """The reply to a staff message: a symptom description becomes a reaction question.
+
+        Called for a message read as a quiz reply only when no quiz question is open: a choice
+        ("b", "skip", a button's payload) gets "no_quiz", anything else is a question
+        ("calc eGFR for creat 120" is declined as one, not told there is no quiz open)."""
+        if intent in QUIZ_INTENTS and (
+            text.startswith("/")
+            or any(e.get("entity") == "choice" for e in entities)
+            or reads_as_choice(text)
+        ):
+            return Reply("no_quiz")
         return answer_question(
             self.kb,
             staff_intent(intent, text, entities),

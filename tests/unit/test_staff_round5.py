@@ -7,6 +7,7 @@ import pytest
 
 from bot.kb import KnowledgeBase
 from bot.staff.answers import answer_question
+from bot.staff.service import StaffService
 
 # --- premedication questions: the words decide when the classifier is unsure
 
@@ -46,3 +47,29 @@ def test_premedication_words_decide_when_the_classifier_is_unsure(
 def test_a_confident_schedule_question_naming_the_premedication_stays_one(kb: KnowledgeBase) -> None:
     reply = answer_question(kb, "ask_course_schedule", [], "how many days of MP in cycle 2", confidence=0.95)
     assert kb.entries[reply.entry_ids[0]].intent == "ask_course_schedule", reply
+
+
+# --- a message read as a quiz reply with no quiz question open
+
+
+@pytest.mark.parametrize(
+    "intent, text, entities",
+    [
+        ("quiz_answer", "c", []),
+        ("quiz_answer", "my answer is a", []),
+        ("skip_question", "pass", []),
+        ("quiz_answer", '/quiz_answer{"choice": "B"}', [{"entity": "choice", "value": "B"}]),
+    ],
+)
+def test_a_quiz_choice_with_no_question_open_is_told_so(
+    kb: KnowledgeBase, intent: str, text: str, entities: list[dict[str, str]]
+) -> None:
+    assert StaffService(kb).answer(intent, text, entities, 0.9, None).kind == "no_quiz"
+
+
+@pytest.mark.parametrize(
+    "text", ["work out creatinine clearance for a 90 kg man", "bmi for 70 kg 1.8 m please"]
+)
+def test_a_sentence_read_as_a_quiz_reply_is_a_question(kb: KnowledgeBase, text: str) -> None:
+    reply = StaffService(kb).answer("quiz_answer", text, [], 0.8, None)
+    assert reply.kind in ("unknown", "outside", "closest"), reply
