@@ -164,10 +164,13 @@ class KnowledgeBase:
         return SearchHit(self.entries[entry_id], 0.0, matched, informative, weights)
 
     def _spelled(self, term: str) -> str:
-        """The term, or the passages' word it misspells ("managment" → "management")."""
+        """The term, or the passages' word it misspells ("managment" → "management"). A typo
+        keeps the word's first letter: a word another letter begins is another word
+        ("reacting" is not "treating")."""
         if self._document_frequency(term) or term.isdigit() or len(term) < 5:
             return term
-        close = get_close_matches(term, self._words, n=1, cutoff=SPELLING_CUTOFF)
+        same_start = [w for w in self._words if w[:1] == term[:1]]
+        close = get_close_matches(term, same_start, n=1, cutoff=SPELLING_CUTOFF)
         return close[0] if close else term
 
     def _row_matches(self, entry_id: str, term: str) -> bool:

@@ -73,3 +73,18 @@ def test_a_quiz_choice_with_no_question_open_is_told_so(
 def test_a_sentence_read_as_a_quiz_reply_is_a_question(kb: KnowledgeBase, text: str) -> None:
     reply = StaffService(kb).answer("quiz_answer", text, [], 0.8, None)
     assert reply.kind in ("unknown", "outside", "closest"), reply
+
+
+# --- search: a typo keeps its first letter
+
+
+def test_a_word_is_not_corrected_into_one_that_begins_otherwise(kb: KnowledgeBase) -> None:
+    assert all("treating" not in h.matched for h in kb.search("pt reacting on the drip", limit=6))
+    assert any(h.entry.intent == "ask_manage_reaction" for h in kb.search("iar managment", limit=6))
+
+
+def test_what_to_do_first_when_someone_reacts_is_the_management(kb: KnowledgeBase) -> None:
+    reply = answer_question(
+        kb, "ask_manage_reaction", [], "step one when somebody begins reacting?", confidence=0.95
+    )
+    assert kb.entries[reply.entry_ids[0]].intent == "ask_manage_reaction", reply
