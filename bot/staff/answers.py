@@ -266,6 +266,8 @@ def answer_question(
     premedication = ask.premedication_question(intent, confidence, CONFIDENCE_THRESHOLD, expanded)
     if premedication and not restart and "grade" not in found and "reaction" not in found:
         intent = premedication  # "pre meds on day 3 of round 2?": the words name the question
+    if ask.asks_what_to_do_not_what_it_is(intent, expanded):
+        intent = MANAGE  # "first thing to do at onset of any IAR sx" asks what to do, not the signs
     if intent in GRADE_DEFINITION_INTENTS and "grade" in found:
         intent = GRADING
     if (

@@ -62,6 +62,7 @@ class Cues:
     steroid: tuple[str, ...]
     premedication_neighbours: frozenset[str]
     premedication_override: float
+    descriptive_intents: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -91,6 +92,7 @@ def cues(path: Path = CUES_FILE) -> Cues:
         tuple(data["steroid_words"]),
         frozenset(data["premedication_neighbours"]),
         float(data["premedication_override_confidence"]),
+        frozenset(data["descriptive_intents"]),
     )
 
 
@@ -216,6 +218,12 @@ def premedication_question(intent: str | None, confidence: float, threshold: flo
         return None
     optional = _has_phrase(text, cue.optional_premedication) and not _has_phrase(text, cue.steroid)
     return OPTIONAL_PREMEDICATION if optional else PREMEDICATION
+
+
+def asks_what_to_do_not_what_it_is(intent: str | None, text: str) -> bool:
+    """The classifier read a question describing IARs (their signs, what they are) but the
+    message asks what to do, and not about the signs in general."""
+    return intent in cues().descriptive_intents and asks_what_to_do(text) and not asks_about_signs(text)
 
 
 def asks_for_quiz(text: str) -> bool:

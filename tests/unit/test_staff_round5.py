@@ -88,3 +88,22 @@ def test_what_to_do_first_when_someone_reacts_is_the_management(kb: KnowledgeBas
         kb, "ask_manage_reaction", [], "step one when somebody begins reacting?", confidence=0.95
     )
     assert kb.entries[reply.entry_ids[0]].intent == "ask_manage_reaction", reply
+
+
+@pytest.mark.parametrize(
+    "intent, text",
+    [
+        ("ask_common_symptoms", "what do we do as soon as IAR symptoms appear"),
+        ("ask_what_is_iar", "an IAR begins - what should i do first"),
+    ],
+)
+def test_asking_what_to_do_read_as_a_description_is_the_management(
+    kb: KnowledgeBase, intent: str, text: str
+) -> None:
+    reply = answer_question(kb, intent, [], text, confidence=0.95)
+    assert kb.entries[reply.entry_ids[0]].intent == "ask_manage_reaction", reply
+
+
+def test_signs_of_iars_stay_the_signs(kb: KnowledgeBase) -> None:
+    reply = answer_question(kb, "ask_common_symptoms", [], "signs of IAR to treat", confidence=0.95)
+    assert kb.entries[reply.entry_ids[0]].intent == "ask_common_symptoms", reply
