@@ -111,6 +111,15 @@ class KnowledgeBase:
         """A word list from the knowledge files (word → value)."""
         return self._vocabulary.get(kind, {})
 
+    def names_a_subject(self, text: str) -> bool:
+        """The text holds a word that picks passages out (a word few passages hold), rather than
+        only words most passages share ("infusion", "days") or none holds ("mostly")."""
+        with self._lock:
+            return any(
+                self._is_informative(self._spelled(t))
+                for t in query_terms(text, self.vocabulary("stop_words"))
+            )
+
     def answers_for(self, intent: str, entities: dict[str, str]) -> list[KbEntry]:
         """The most specific entries for an intent whose `when` constraints all hold.
 

@@ -20,6 +20,9 @@ from bot.staff.shorthand import expand
 # NLU confidence below which a staff question is treated as unclear.
 CONFIDENCE_THRESHOLD = 0.5
 MAX_OFFERS = 3
+# A question type read this surely, whose answer holds the message's words, is the message's
+# own question even when short and in words most passages share ("why do IARs happen").
+SURE = 0.8
 SEARCH_DEPTH = 6
 # A passage whose weighted coverage of the question is this many times the next one's is
 # clearly the closest: it is given as it is rather than offered among others.
@@ -162,6 +165,23 @@ def answer_question(
     previous: Mapping[str, Any] | None = None,
     staff: bool = True,
 ) -> Reply:
+    """Pick the reply for a staff question (`_answer`); its context keeps the entries given, for
+    a follow-up that asks more of the same answer ("in F?")."""
+    reply = _answer(kb, intent, entities, text, confidence, previous, staff)
+    if reply.context is None or not reply.entry_ids:
+        return reply
+    return replace(reply, context={**reply.context, "entries": list(reply.entry_ids)})
+
+
+def _answer(
+    kb: KnowledgeBase,
+    intent: str | None,
+    entities: Iterable[Mapping[str, Any]],
+    text: str,
+    confidence: float = 1.0,
+    previous: Mapping[str, Any] | None = None,
+    staff: bool = True,
+) -> Reply:
     """Pick the reply for a staff question: an entry by id, a reaction graded from its
     description, the intent's entry for the constraints asked (or the previous question's,
     for a follow-up), "not covered", offers of close entries, or an honest unknown.
@@ -288,6 +308,18 @@ def answer_question(
         k for k in ("grade", "course", "dose", "reaction") if intent and kb.constraint_values(intent, k)
     }
     intent, found, followed = ask.follow_up(intent, confident, expanded, found, previous, constrained)
+    if (
+        not followed
+        and not found
+        and not assessment
+        and previous
+        and previous.get("entries")
+        and ask.is_elliptical(expanded)
+        and not ask.acknowledges(expanded)
+        and not kb.names_a_subject(expanded)
+        and not _surely_its_own(kb, intent, confidence, expanded)
+    ):
+        return _read_with_previous(kb, previous, expanded)
     severe = intent in RESTART_INTENTS and found.get("reaction") == "anaphylaxis" and "grade" not in found
     if severe:  # restarting after anaphylaxis is restarting after a grade 3-4 reaction
         found = {**found, "grade": kb.vocabulary("severity_words")["anaphylaxis"]}
@@ -323,6 +355,26 @@ def answer_question(
         if again.kind in ("search", "offer"):
             return _remembered(again, f"{earlier_question} {expanded}")
     return _remembered(reply, expanded)
+
+
+def _surely_its_own(kb: KnowledgeBase, intent: str | None, confidence: float, text: str) -> bool:
+    """The classifier is sure of a question type whose answer holds the message's words: "why do
+    IARs happen" is its own question even after another one; "in F?" (no word) is not."""
+    if not (intent and intent.startswith("ask_") and confidence >= SURE):
+        return False
+    hits = (kb.coverage(text, e.id) for e in kb.answers_for(intent, {}))
+    return any(hit is not None and hit.matched for hit in hits)
+
+
+def _read_with_previous(kb: KnowledgeBase, previous: Mapping[str, Any], text: str) -> Reply:
+    """A short follow-up naming no subject of its own ("in F?", "how long before the bag?",
+    "how many days after, mostly?") asks about what the previous answer was about: that answer's
+    entries again, which hold the detail asked for (another unit, the timing)."""
+    ids = tuple(i for i in previous["entries"] if i in kb.entries)
+    if not ids:
+        return Reply("unknown", topics=tuple(label for _, label in kb.topics))
+    context = {k: v for k, v in previous.items() if k != "question"}
+    return Reply("answer", format_entries(kb.entries[i] for i in ids), ids, context=context)
 
 
 def _several_grades(kb: KnowledgeBase, entities: Iterable[Mapping[str, Any]]) -> set[str]:

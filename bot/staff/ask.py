@@ -240,6 +240,12 @@ def small_talk_without_cue(intent: str | None, text: str) -> bool:
     return not any(re.search(rf"(?<![\w']){re.escape(w)}(?![\w'])", lowered) for w in words)
 
 
+def acknowledges(text: str) -> bool:
+    """Only words acknowledging an answer ("ok thanks")."""
+    words = WORD.findall(text.lower())
+    return bool(words) and all(w in cues().acknowledgements for w in words)
+
+
 def is_elliptical(text: str) -> bool:
     """A short message, or one opening like a follow-up ("and for course 2?")."""
     words = WORD.findall(text.lower())

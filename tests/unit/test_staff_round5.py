@@ -107,3 +107,29 @@ def test_asking_what_to_do_read_as_a_description_is_the_management(
 def test_signs_of_iars_stay_the_signs(kb: KnowledgeBase) -> None:
     reply = answer_question(kb, "ask_common_symptoms", [], "signs of IAR to treat", confidence=0.95)
     assert kb.entries[reply.entry_ids[0]].intent == "ask_common_symptoms", reply
+
+
+# --- a short follow-up naming no subject of its own asks more of the previous answer
+
+
+@pytest.mark.parametrize(
+    "first, intent, follow, fact",
+    [
+        ("temperature at which a patient should ring the site", "inform", "and in F", "100.4"),
+        ("herpes cover from which day", "ask_infusion_administration", "how long for?", "2 months"),
+        ("MP dose", "ask_infusion_administration", "how soon before the drip", "immediately before"),
+        ("premeds?", "report_symptoms", "day 5 as well?", "not on days"),
+    ],
+)
+def test_a_follow_up_naming_no_subject_asks_more_of_the_previous_answer(
+    kb: KnowledgeBase, first: str, intent: str, follow: str, fact: str
+) -> None:
+    previous = answer_question(kb, "nlu_fallback", [], first, confidence=0.5).context
+    reply = answer_question(kb, intent, [], follow, confidence=0.7, previous=previous)
+    assert fact in reply.text, reply
+
+
+def test_a_short_question_naming_its_own_subject_is_answered_for_itself(kb: KnowledgeBase) -> None:
+    previous = answer_question(kb, "ask_premedication", [], "MP dose", confidence=0.9).context
+    reply = answer_question(kb, "ask_mechanism", [], "why do IARs happen", confidence=0.9, previous=previous)
+    assert kb.entries[reply.entry_ids[0]].intent == "ask_mechanism", reply
