@@ -275,8 +275,10 @@ def _answer(
         if regraded:
             return _reaction(kb, regraded, f"{earlier}. {expanded}")
     restart = ask.restart_question(expanded)
-    if restart and ("grade" in found or "reaction" in found) and intent not in RESTART_INTENTS:
-        intent = restart  # "gr 3 this morning, restart this afternoon?" is no definition
+    if restart and ("grade" in found or "reaction" in found) and intent != restart:
+        # "gr 3 this morning, restart this afternoon?" is no definition; "later the same day"
+        # is a restart, "yesterday ... today" a re-challenge, whichever the classifier read
+        intent = restart
     if (
         found.get("reaction") == "anaphylaxis"
         and ask.asks_what_to_do(expanded)

@@ -133,3 +133,19 @@ def test_a_short_question_naming_its_own_subject_is_answered_for_itself(kb: Know
     previous = answer_question(kb, "ask_premedication", [], "MP dose", confidence=0.9).context
     reply = answer_question(kb, "ask_mechanism", [], "why do IARs happen", confidence=0.9, previous=previous)
     assert kb.entries[reply.entry_ids[0]].intent == "ask_mechanism", reply
+
+
+# --- restart (same day) or re-challenge (another day): the words decide
+
+
+@pytest.mark.parametrize(
+    "intent, text, fact",
+    [
+        ("ask_rechallenge", "severe IAR, ok to resume later that day?", "for that day"),
+        ("ask_delayed_reactions", "grade 3 yesterday - do we give d2 today?", "risk"),
+    ],
+)
+def test_restart_or_rechallenge_by_its_words(kb: KnowledgeBase, intent: str, text: str, fact: str) -> None:
+    entities = [{"entity": "grade", "value": "severe" if "severe" in text else "grade 3"}]
+    reply = answer_question(kb, intent, entities, text, confidence=0.75)
+    assert fact in reply.text, reply
