@@ -149,3 +149,12 @@ def test_restart_or_rechallenge_by_its_words(kb: KnowledgeBase, intent: str, tex
     entities = [{"entity": "grade", "value": "severe" if "severe" in text else "grade 3"}]
     reply = answer_question(kb, intent, entities, text, confidence=0.75)
     assert fact in reply.text, reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["slight nausea, vitals ok, should we slow down?", "a bit flushed only, obs normal, keep it running?"],
+)
+def test_asking_whether_to_slow_or_go_on_grades_the_reaction(kb: KnowledgeBase, text: str) -> None:
+    reply = answer_question(kb, "nlu_fallback", [], text, confidence=0.5)
+    assert reply.kind == "reaction", reply
