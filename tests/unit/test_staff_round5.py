@@ -158,3 +158,9 @@ def test_restart_or_rechallenge_by_its_words(kb: KnowledgeBase, intent: str, tex
 def test_asking_whether_to_slow_or_go_on_grades_the_reaction(kb: KnowledgeBase, text: str) -> None:
     reply = answer_question(kb, "nlu_fallback", [], text, confidence=0.5)
     assert reply.kind == "reaction", reply
+
+
+def test_dark_urine_after_the_infusion_names_kidney_and_liver(kb: KnowledgeBase) -> None:
+    entities = [{"entity": "symptom", "value": "dark_urine", "role": "present"}]
+    reply = answer_question(kb, "report_symptoms", entities, "pt texted: urine dark as tea, 8 months after")
+    assert {"delayed-kidney", "delayed-liver"} <= set(reply.entry_ids), reply
