@@ -42,6 +42,7 @@ CLOSEST_WORDS = 2
 SYMPTOM_INTENTS = {"ask_manage_reaction", "report_symptoms", "inform"}
 UNCLEAR_INTENTS = {"nlu_fallback", "out_of_scope", "quiz_answer", "skip_question", "affirm", "deny"}
 MANAGE, GRADING, DELAYED = "ask_manage_reaction", "ask_grading", "ask_delayed_reactions"
+RECHALLENGE = "ask_rechallenge"
 # Questions whose entries have no grade: naming a grade makes them a grading question.
 GRADE_DEFINITION_INTENTS = {"ask_what_is_iar"}
 RESTART_INTENTS = {"ask_restart_rate", "ask_rechallenge"}
@@ -288,6 +289,8 @@ def _answer(
     premedication = ask.premedication_question(intent, confidence, CONFIDENCE_THRESHOLD, expanded)
     if premedication and not restart and "grade" not in found and "reaction" not in found:
         intent = premedication  # "pre meds on day 3 of round 2?": the words name the question
+    if ask.names_trial_rule(expanded) and intent not in RESTART_INTENTS:
+        intent = restart or RECHALLENGE  # "where's the 2 h rule from?": the rule, with its origin
     if ask.asks_what_to_do_not_what_it_is(intent, expanded):
         intent = MANAGE  # "first thing to do at onset of any IAR sx" asks what to do, not the signs
     if intent in GRADE_DEFINITION_INTENTS and "grade" in found:

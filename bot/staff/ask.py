@@ -63,6 +63,7 @@ class Cues:
     premedication_neighbours: frozenset[str]
     premedication_override: float
     descriptive_intents: frozenset[str]
+    trial_rule: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -93,6 +94,7 @@ def cues(path: Path = CUES_FILE) -> Cues:
         frozenset(data["premedication_neighbours"]),
         float(data["premedication_override_confidence"]),
         frozenset(data["descriptive_intents"]),
+        tuple(data["trial_rule_words"]),
     )
 
 
@@ -224,6 +226,11 @@ def asks_what_to_do_not_what_it_is(intent: str | None, text: str) -> bool:
     """The classifier read a question describing IARs (their signs, what they are) but the
     message asks what to do, and not about the signs in general."""
     return intent in cues().descriptive_intents and asks_what_to_do(text) and not asks_about_signs(text)
+
+
+def names_trial_rule(text: str) -> bool:
+    """The message names the published restart/withdraw rule ("the 2 h rule")."""
+    return _has_phrase(text, cues().trial_rule)
 
 
 def asks_for_quiz(text: str) -> bool:

@@ -164,3 +164,19 @@ def test_dark_urine_after_the_infusion_names_kidney_and_liver(kb: KnowledgeBase)
     entities = [{"entity": "symptom", "value": "dark_urine", "role": "present"}]
     reply = answer_question(kb, "report_symptoms", entities, "pt texted: urine dark as tea, 8 months after")
     assert {"delayed-kidney", "delayed-liver"} <= set(reply.entry_ids), reply
+
+
+# --- the published trial rule, named in a question, is stated with its origin
+
+
+@pytest.mark.parametrize(
+    "intent, text",
+    [
+        ("ask_infusion_administration", "the two-hour rule, is that a lemtrada thing?"),
+        ("nlu_fallback", "what's the evidence behind the withdrawal rule"),
+        ("ask_grading", "who wrote the half-rate rule"),
+    ],
+)
+def test_the_trial_rule_is_stated_with_its_origin(kb: KnowledgeBase, intent: str, text: str) -> None:
+    reply = answer_question(kb, intent, [], text, confidence=0.8)
+    assert "not from alemtuzumab" in reply.text, reply
