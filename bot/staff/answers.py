@@ -541,6 +541,9 @@ def _search(kb: KnowledgeBase, text: str, found: Mapping[str, str], offer: bool 
     if len(explicit) == 1:  # the one entry written for the grade, course or dose asked
         hits = explicit
     hits = _titled(hits)
+    whole = [h for h in hits if h.coverage >= 1.0]
+    if len(whole) == 1:  # the one passage holding every word of the question ("are most IARs mild?")
+        hits = whole
     if len(hits) > 1 and (not offer or hits[0].coverage > DOMINANCE * hits[1].coverage):
         hits = hits[:1]
     if len(hits) == 1:

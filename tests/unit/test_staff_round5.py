@@ -180,3 +180,8 @@ def test_dark_urine_after_the_infusion_names_kidney_and_liver(kb: KnowledgeBase)
 def test_the_trial_rule_is_stated_with_its_origin(kb: KnowledgeBase, intent: str, text: str) -> None:
     reply = answer_question(kb, intent, [], text, confidence=0.8)
     assert "not from alemtuzumab" in reply.text, reply
+
+
+def test_the_one_passage_holding_every_word_is_given_not_offered(kb: KnowledgeBase) -> None:
+    reply = answer_question(kb, "nlu_fallback", [], "most reactions mild or not", confidence=0.5)
+    assert reply.kind == "search" and "mild to moderate" in reply.text, reply
