@@ -185,3 +185,8 @@ def test_the_trial_rule_is_stated_with_its_origin(kb: KnowledgeBase, intent: str
 def test_the_one_passage_holding_every_word_is_given_not_offered(kb: KnowledgeBase) -> None:
     reply = answer_question(kb, "nlu_fallback", [], "most reactions mild or not", confidence=0.5)
     assert reply.kind == "search" and "mild to moderate" in reply.text, reply
+
+
+def test_grade_1_management_names_the_symptomatic_drugs(kb: KnowledgeBase) -> None:
+    reply = answer_question(kb, "ask_manage_reaction", [], "how do we handle a grade 1", confidence=0.9)
+    assert "antihistamine" in reply.text and "antipyretic" in reply.text, reply
