@@ -289,6 +289,9 @@ def _answer(
     premedication = ask.premedication_question(intent, confidence, CONFIDENCE_THRESHOLD, expanded)
     if premedication and not restart and "grade" not in found and "reaction" not in found:
         intent = premedication  # "pre meds on day 3 of round 2?": the words name the question
+    named = ask.intent_by_words(intent, confidence, CONFIDENCE_THRESHOLD, expanded)
+    if named and not restart and not premedication and not found:
+        intent = named  # "iv push ok?": the words name the question the classifier could not
     if ask.names_trial_rule(expanded) and intent not in RESTART_INTENTS:
         intent = restart or RECHALLENGE  # "where's the 2 h rule from?": the rule, with its origin
     if ask.asks_what_to_do_not_what_it_is(intent, expanded):

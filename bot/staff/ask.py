@@ -64,6 +64,7 @@ class Cues:
     premedication_override: float
     descriptive_intents: frozenset[str]
     trial_rule: tuple[str, ...]
+    unsure_intents: Mapping[str, tuple[str, ...]]
 
 
 @lru_cache(maxsize=1)
@@ -95,6 +96,7 @@ def cues(path: Path = CUES_FILE) -> Cues:
         float(data["premedication_override_confidence"]),
         frozenset(data["descriptive_intents"]),
         tuple(data["trial_rule_words"]),
+        {intent: tuple(words) for intent, words in data["unsure_intent_words"].items()},
     )
 
 
@@ -231,6 +233,14 @@ def asks_what_to_do_not_what_it_is(intent: str | None, text: str) -> bool:
 def names_trial_rule(text: str) -> bool:
     """The message names the published restart/withdraw rule ("the 2 h rule")."""
     return _has_phrase(text, cues().trial_rule)
+
+
+def intent_by_words(intent: str | None, confidence: float, threshold: float, text: str) -> str | None:
+    """The question type the message's words name (knowledge/staff_cues.yml
+    `unsure_intent_words`) when the classifier is unsure of its own reading; else None."""
+    if (intent or "").startswith("ask_") and confidence >= threshold:
+        return None
+    return next((i for i, words in cues().unsure_intents.items() if _has_phrase(text, words)), None)
 
 
 def asks_for_quiz(text: str) -> bool:

@@ -190,3 +190,9 @@ def test_the_one_passage_holding_every_word_is_given_not_offered(kb: KnowledgeBa
 def test_grade_1_management_names_the_symptomatic_drugs(kb: KnowledgeBase) -> None:
     reply = answer_question(kb, "ask_manage_reaction", [], "how do we handle a grade 1", confidence=0.9)
     assert "antihistamine" in reply.text and "antipyretic" in reply.text, reply
+
+
+@pytest.mark.parametrize("text", ["can it go as a slow push", "pump wants ml/hr - what do i set"])
+def test_words_name_the_administration_question_the_classifier_missed(kb: KnowledgeBase, text: str) -> None:
+    reply = answer_question(kb, "nlu_fallback", [], text, confidence=0.5)
+    assert reply.entry_ids[:1] == ("protocol1-infusion",), reply
