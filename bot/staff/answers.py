@@ -296,6 +296,10 @@ def _answer(
         intent = restart or RECHALLENGE  # "where's the 2 h rule from?": the rule, with its origin
     if ask.asks_what_to_do_not_what_it_is(intent, expanded):
         intent = MANAGE  # "first thing to do at onset of any IAR sx" asks what to do, not the signs
+    if (intent in GRADE_DEFINITION_INTENTS or (intent == MANAGE and not assessment)) and (
+        ask.asks_how_it_is_graded(expanded)
+    ):
+        intent = GRADING  # "IRR vs allergic reaction term", "meds needed up to 24 h - which grade"
     if intent in GRADE_DEFINITION_INTENTS and "grade" in found:
         intent = GRADING
     if (

@@ -65,6 +65,7 @@ class Cues:
     descriptive_intents: frozenset[str]
     trial_rule: tuple[str, ...]
     unsure_intents: Mapping[str, tuple[str, ...]]
+    grading: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -97,6 +98,7 @@ def cues(path: Path = CUES_FILE) -> Cues:
         frozenset(data["descriptive_intents"]),
         tuple(data["trial_rule_words"]),
         {intent: tuple(words) for intent, words in data["unsure_intent_words"].items()},
+        tuple(data["grading_words"]),
     )
 
 
@@ -241,6 +243,11 @@ def intent_by_words(intent: str | None, confidence: float, threshold: float, tex
     if (intent or "").startswith("ask_") and confidence >= threshold:
         return None
     return next((i for i, words in cues().unsure_intents.items() if _has_phrase(text, words)), None)
+
+
+def asks_how_it_is_graded(text: str) -> bool:
+    """The message asks how a reaction is classed (its CTCAE term or grade), not what to do."""
+    return _has_phrase(text, cues().grading) and not asks_what_to_do(text)
 
 
 def asks_for_quiz(text: str) -> bool:

@@ -196,3 +196,20 @@ def test_grade_1_management_names_the_symptomatic_drugs(kb: KnowledgeBase) -> No
 def test_words_name_the_administration_question_the_classifier_missed(kb: KnowledgeBase, text: str) -> None:
     reply = answer_question(kb, "nlu_fallback", [], text, confidence=0.5)
     assert reply.entry_ids[:1] == ("protocol1-infusion",), reply
+
+
+@pytest.mark.parametrize(
+    "intent, text",
+    [
+        ("ask_what_is_iar", "infusion reaction or allergic reaction - what term do we record"),
+        ("ask_manage_reaction", "preventive drugs indicated for no more than a day, which grade"),
+    ],
+)
+def test_how_a_reaction_is_classed_is_a_grading_question(kb: KnowledgeBase, intent: str, text: str) -> None:
+    reply = answer_question(kb, intent, [], text, confidence=0.95)
+    assert kb.entries[reply.entry_ids[0]].intent == "ask_grading", reply
+
+
+def test_long_term_is_no_grading_term(kb: KnowledgeBase) -> None:
+    reply = answer_question(kb, "ask_what_is_iar", [], "what is an IAR, long-term", confidence=0.95)
+    assert kb.entries[reply.entry_ids[0]].intent == "ask_what_is_iar", reply
