@@ -579,14 +579,15 @@ def _title_words(entry: KbEntry) -> set[str]:
 
 def _titled(hits: list[SearchHit]) -> list[SearchHit]:
     """Of the passages holding as much of the question as each other, the one whose title
-    names more of the question's words is what the question is about ("signs of HLH": the
-    HLH entry, not the overview that lists HLH among others)."""
+    names more of the question's informative words is what the question is about ("signs of
+    HLH": the HLH entry, not the overview that lists HLH among others; a word most passages
+    hold, like the drug's name, tells none apart)."""
     if len(hits) < 2:
         return hits
     top = max(h.coverage for h in hits)
     tied = [h for h in hits if h.coverage >= top]
     named = sorted(
-        ((len(set(h.matched) & _title_words(h.entry)), h) for h in tied),
+        ((len(set(h.matched) & set(h.informative) & _title_words(h.entry)), h) for h in tied),
         key=lambda pair: pair[0],
         reverse=True,
     )

@@ -213,3 +213,8 @@ def test_how_a_reaction_is_classed_is_a_grading_question(kb: KnowledgeBase, inte
 def test_long_term_is_no_grading_term(kb: KnowledgeBase) -> None:
     reply = answer_question(kb, "ask_what_is_iar", [], "what is an IAR, long-term", confidence=0.95)
     assert kb.entries[reply.entry_ids[0]].intent == "ask_what_is_iar", reply
+
+
+def test_a_title_is_told_apart_by_its_informative_words(kb: KnowledgeBase) -> None:
+    reply = answer_question(kb, "nlu_fallback", [], "alemtuzumab and aciclovir - required?", confidence=0.5)
+    assert reply.entry_ids[:1] == ("delayed-herpes-prophylaxis",), reply
