@@ -326,7 +326,6 @@ def _answer(
         and not assessment
         and previous
         and previous.get("entries")
-        and ask.is_elliptical(expanded)
         and not ask.acknowledges(expanded)
         and not kb.names_a_subject(expanded)
         and not _surely_its_own(kb, intent, confidence, expanded)

@@ -119,6 +119,12 @@ def test_signs_of_iars_stay_the_signs(kb: KnowledgeBase) -> None:
         ("herpes cover from which day", "ask_infusion_administration", "how long for?", "2 months"),
         ("MP dose", "ask_infusion_administration", "how soon before the drip", "immediately before"),
         ("premeds?", "report_symptoms", "day 5 as well?", "not on days"),
+        (
+            "signs of a stroke to teach at discharge",
+            "nlu_fallback",
+            "how soon after the drip would that normally happen",
+            "1–3 days",
+        ),
     ],
 )
 def test_a_follow_up_naming_no_subject_asks_more_of_the_previous_answer(
