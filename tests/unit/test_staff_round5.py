@@ -224,3 +224,20 @@ def test_long_term_is_no_grading_term(kb: KnowledgeBase) -> None:
 def test_a_title_is_told_apart_by_its_informative_words(kb: KnowledgeBase) -> None:
     reply = answer_question(kb, "nlu_fallback", [], "alemtuzumab and aciclovir - required?", confidence=0.5)
     assert reply.entry_ids[:1] == ("delayed-herpes-prophylaxis",), reply
+
+
+# --- more cue words for readings the classifier is unsure of
+
+
+@pytest.mark.parametrize(
+    "text, fact",
+    [
+        ("steroid first or alemtuzumab first on day 2?", "immediately before"),
+        ("she'd like to go home straight after the infusion, fine?", "2 hours"),
+        ("moderate IAR, what is the protocol", "50 %"),
+        ("still grade 3 after two hours of stopping - now?", "withdraw"),
+    ],
+)
+def test_cue_words_decide_an_unsure_reading(kb: KnowledgeBase, text: str, fact: str) -> None:
+    reply = answer_question(kb, "nlu_fallback", [], text, confidence=0.5)
+    assert fact in reply.text, reply
