@@ -6,23 +6,31 @@ question's context) into a Reply from the knowledge base; `topics` lists what it
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from bot.core.roles import staff_intent
 from bot.kb.queries import KnowledgeBase
-from bot.quiz.answers import reads_as_choice
 from bot.staff.answers import Reply, answer_question
 
 # Question types of a reply to a quiz question.
 QUIZ_INTENTS = ("quiz_answer", "skip_question")
 
 
-class StaffService:
-    """Answers staff questions from one knowledge base."""
+def _no_choice(text: str) -> bool:
+    return False
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+
+class StaffService:
+    """Answers staff questions from one knowledge base.
+
+    `is_quiz_choice` tells a reply that picks a quiz option ("b", "skip") from a sentence; the
+    quiz package knows its forms (bot.app passes bot.quiz.answers.reads_as_choice), and is not
+    imported here, which would make the two packages depend on each other."""
+
+    def __init__(self, kb: KnowledgeBase, is_quiz_choice: Callable[[str], bool] = _no_choice) -> None:
         self.kb = kb
+        self.is_quiz_choice = is_quiz_choice
 
     def topics(self) -> list[str]:
         """The labels of the topics the knowledge base covers."""
@@ -44,7 +52,7 @@ class StaffService:
         if intent in QUIZ_INTENTS and (
             text.startswith("/")
             or any(e.get("entity") == "choice" for e in entities)
-            or reads_as_choice(text)
+            or self.is_quiz_choice(text)
         ):
             return Reply("no_quiz")
         return answer_question(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.kb import KnowledgeBase
+from bot.quiz.answers import reads_as_choice
 from bot.staff.answers import answer_question
 from bot.staff.service import StaffService
 
@@ -64,14 +65,14 @@ def test_a_confident_schedule_question_naming_the_premedication_stays_one(kb: Kn
 def test_a_quiz_choice_with_no_question_open_is_told_so(
     kb: KnowledgeBase, intent: str, text: str, entities: list[dict[str, str]]
 ) -> None:
-    assert StaffService(kb).answer(intent, text, entities, 0.9, None).kind == "no_quiz"
+    assert StaffService(kb, reads_as_choice).answer(intent, text, entities, 0.9, None).kind == "no_quiz"
 
 
 @pytest.mark.parametrize(
     "text", ["work out creatinine clearance for a 90 kg man", "bmi for 70 kg 1.8 m please"]
 )
 def test_a_sentence_read_as_a_quiz_reply_is_a_question(kb: KnowledgeBase, text: str) -> None:
-    reply = StaffService(kb).answer("quiz_answer", text, [], 0.8, None)
+    reply = StaffService(kb, reads_as_choice).answer("quiz_answer", text, [], 0.8, None)
     assert reply.kind in ("unknown", "outside", "closest"), reply
 
 
