@@ -242,3 +242,14 @@ def test_a_title_is_told_apart_by_its_informative_words(kb: KnowledgeBase) -> No
 def test_cue_words_decide_an_unsure_reading(kb: KnowledgeBase, text: str, fact: str) -> None:
     reply = answer_question(kb, "nlu_fallback", [], text, confidence=0.5)
     assert fact in reply.text, reply
+
+
+def test_where_it_may_be_given_is_the_administration(kb: KnowledgeBase) -> None:
+    reply = answer_question(
+        kb,
+        "nlu_fallback",
+        [],
+        "community hospital, no ITU on site - is that allowed for lemtrada",
+        confidence=0.5,
+    )
+    assert "intensive care" in reply.text, reply
