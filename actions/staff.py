@@ -15,7 +15,6 @@ from bot.core.roles import STAFF, bare_answer
 from bot.staff.answers import Reply
 
 CONTEXT_SLOT = "staff_context"
-QUIZ_INTENTS = ("quiz_answer", "skip_question")
 YES_NO = ("affirm", "deny")
 
 
@@ -49,7 +48,7 @@ def utter_reply(
         dispatcher.utter_message(response="utter_other_drug", drug=reply.drug)
     elif reply.kind == "quiz":
         return [FollowupAction("action_start_quiz")]
-    elif raw_intent in QUIZ_INTENTS:
+    elif reply.kind == "no_quiz":
         dispatcher.utter_message(response="utter_quiz_no_active")
     elif raw_intent in YES_NO:
         dispatcher.utter_message(response="utter_ok")

@@ -25,6 +25,7 @@ from bot.core.userdb import engine_for, sessions_on
 from bot.kb.queries import KnowledgeBase
 from bot.patient.participants import ParticipantService
 from bot.patient.service import PatientService
+from bot.quiz.answers import reads_as_choice
 from bot.quiz.bank import QUIZ_FILE, load_bank
 from bot.quiz.service import QuizService
 from bot.staff.service import StaffService
@@ -84,7 +85,7 @@ class App:
 
     @cached_property
     def staff(self) -> StaffService:
-        return StaffService(self.knowledge_base)
+        return StaffService(self.knowledge_base, reads_as_choice)
 
     @cached_property
     def quiz(self) -> QuizService:

@@ -111,6 +111,15 @@ class KnowledgeBase:
         """A word list from the knowledge files (word → value)."""
         return self._vocabulary.get(kind, {})
 
+    def names_a_subject(self, text: str) -> bool:
+        """The text holds a word that picks passages out (a word few passages hold), rather than
+        only words most passages share ("infusion", "days") or none holds ("mostly")."""
+        with self._lock:
+            return any(
+                self._is_informative(self._spelled(t))
+                for t in query_terms(text, self.vocabulary("stop_words"))
+            )
+
     def answers_for(self, intent: str, entities: dict[str, str]) -> list[KbEntry]:
         """The most specific entries for an intent whose `when` constraints all hold.
 
@@ -164,10 +173,13 @@ class KnowledgeBase:
         return SearchHit(self.entries[entry_id], 0.0, matched, informative, weights)
 
     def _spelled(self, term: str) -> str:
-        """The term, or the passages' word it misspells ("managment" → "management")."""
+        """The term, or the passages' word it misspells ("managment" → "management"). A typo
+        keeps the word's first letter: a word another letter begins is another word
+        ("reacting" is not "treating")."""
         if self._document_frequency(term) or term.isdigit() or len(term) < 5:
             return term
-        close = get_close_matches(term, self._words, n=1, cutoff=SPELLING_CUTOFF)
+        same_start = [w for w in self._words if w[:1] == term[:1]]
+        close = get_close_matches(term, same_start, n=1, cutoff=SPELLING_CUTOFF)
         return close[0] if close else term
 
     def _row_matches(self, entry_id: str, term: str) -> bool:

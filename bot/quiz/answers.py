@@ -53,6 +53,14 @@ def _by_words(text: str, options: Sequence[str]) -> int | None:
     return None
 
 
+def reads_as_choice(text: str) -> bool:
+    """The reply picks an option by its letter or number, or skips ("b", "the answer is c",
+    "2.", "pass"), whatever the question: with no question open it can only be a quiz reply,
+    while a sentence the classifier read as an answer may be a question."""
+    raw = " ".join(text.lower().split())
+    return bool(raw) and bool(_SKIP.match(raw) or _LETTER.match(raw) or _NUMBER.match(raw))
+
+
 def parse_answer(text: str, options: Sequence[str]) -> int | str | None:
     """The chosen option's index, SKIP, or None when the reply does not pick one option."""
     raw = " ".join(text.lower().split())

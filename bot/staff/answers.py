@@ -20,6 +20,9 @@ from bot.staff.shorthand import expand
 # NLU confidence below which a staff question is treated as unclear.
 CONFIDENCE_THRESHOLD = 0.5
 MAX_OFFERS = 3
+# A question type read this surely, whose answer holds the message's words, is the message's
+# own question even when short and in words most passages share ("why do IARs happen").
+SURE = 0.8
 SEARCH_DEPTH = 6
 # A passage whose weighted coverage of the question is this many times the next one's is
 # clearly the closest: it is given as it is rather than offered among others.
@@ -39,6 +42,7 @@ CLOSEST_WORDS = 2
 SYMPTOM_INTENTS = {"ask_manage_reaction", "report_symptoms", "inform"}
 UNCLEAR_INTENTS = {"nlu_fallback", "out_of_scope", "quiz_answer", "skip_question", "affirm", "deny"}
 MANAGE, GRADING, DELAYED = "ask_manage_reaction", "ask_grading", "ask_delayed_reactions"
+RECHALLENGE = "ask_rechallenge"
 # Questions whose entries have no grade: naming a grade makes them a grading question.
 GRADE_DEFINITION_INTENTS = {"ask_what_is_iar"}
 RESTART_INTENTS = {"ask_restart_rate", "ask_rechallenge"}
@@ -62,7 +66,7 @@ class Reply:
     entries to choose from, as (id, title) pairs), "not_covered" (a grade, course or
     dose the entries do not cover), "closest" (nothing relevant enough, the nearest
     entries as (id, title) pairs), "outside" (a subject outside the protocol: `asked`),
-    "quiz" (a quiz asked for in other words),
+    "quiz" (a quiz asked for in other words), "no_quiz" (a quiz choice with no question open),
     "other_drug" (declined: names another drug) or "unknown" (nothing relevant).
     `context` is the topic and constraints a follow-up question reuses.
     """
@@ -154,6 +158,23 @@ def _reaction(kb: KnowledgeBase, assessment: reaction.Assessment, description: s
 
 
 def answer_question(
+    kb: KnowledgeBase,
+    intent: str | None,
+    entities: Iterable[Mapping[str, Any]],
+    text: str,
+    confidence: float = 1.0,
+    previous: Mapping[str, Any] | None = None,
+    staff: bool = True,
+) -> Reply:
+    """Pick the reply for a staff question (`_answer`); its context keeps the entries given, for
+    a follow-up that asks more of the same answer ("in F?")."""
+    reply = _answer(kb, intent, entities, text, confidence, previous, staff)
+    if reply.context is None or not reply.entry_ids:
+        return reply
+    return replace(reply, context={**reply.context, "entries": list(reply.entry_ids)})
+
+
+def _answer(
     kb: KnowledgeBase,
     intent: str | None,
     entities: Iterable[Mapping[str, Any]],
@@ -255,14 +276,30 @@ def answer_question(
         if regraded:
             return _reaction(kb, regraded, f"{earlier}. {expanded}")
     restart = ask.restart_question(expanded)
-    if restart and ("grade" in found or "reaction" in found) and intent not in RESTART_INTENTS:
-        intent = restart  # "gr 3 this morning, restart this afternoon?" is no definition
+    if restart and ("grade" in found or "reaction" in found) and intent != restart:
+        # "gr 3 this morning, restart this afternoon?" is no definition; "later the same day"
+        # is a restart, "yesterday ... today" a re-challenge, whichever the classifier read
+        intent = restart
     if (
         found.get("reaction") == "anaphylaxis"
         and ask.asks_what_to_do(expanded)
         and intent not in RESTART_INTENTS
     ):
         intent = MANAGE  # "anaphylaxis - what's the algorithm" asks its management, not its rate
+    premedication = ask.premedication_question(intent, confidence, CONFIDENCE_THRESHOLD, expanded)
+    if premedication and not restart and "grade" not in found and "reaction" not in found:
+        intent = premedication  # "pre meds on day 3 of round 2?": the words name the question
+    named = ask.intent_by_words(intent, confidence, CONFIDENCE_THRESHOLD, expanded)
+    if named and not restart and not premedication and not found:
+        intent = named  # "iv push ok?": the words name the question the classifier could not
+    if ask.names_trial_rule(expanded) and intent not in RESTART_INTENTS:
+        intent = restart or RECHALLENGE  # "where's the 2 h rule from?": the rule, with its origin
+    if ask.asks_what_to_do_not_what_it_is(intent, expanded):
+        intent = MANAGE  # "first thing to do at onset of any IAR sx" asks what to do, not the signs
+    if (intent in GRADE_DEFINITION_INTENTS or (intent == MANAGE and not assessment)) and (
+        ask.asks_how_it_is_graded(expanded)
+    ):
+        intent = GRADING  # "IRR vs allergic reaction term", "meds needed up to 24 h - which grade"
     if intent in GRADE_DEFINITION_INTENTS and "grade" in found:
         intent = GRADING
     if (
@@ -283,6 +320,17 @@ def answer_question(
         k for k in ("grade", "course", "dose", "reaction") if intent and kb.constraint_values(intent, k)
     }
     intent, found, followed = ask.follow_up(intent, confident, expanded, found, previous, constrained)
+    if (
+        not followed
+        and not found
+        and not assessment
+        and previous
+        and previous.get("entries")
+        and not ask.acknowledges(expanded)
+        and not kb.names_a_subject(expanded)
+        and not _surely_its_own(kb, intent, confidence, expanded)
+    ):
+        return _read_with_previous(kb, previous, expanded)
     severe = intent in RESTART_INTENTS and found.get("reaction") == "anaphylaxis" and "grade" not in found
     if severe:  # restarting after anaphylaxis is restarting after a grade 3-4 reaction
         found = {**found, "grade": kb.vocabulary("severity_words")["anaphylaxis"]}
@@ -318,6 +366,26 @@ def answer_question(
         if again.kind in ("search", "offer"):
             return _remembered(again, f"{earlier_question} {expanded}")
     return _remembered(reply, expanded)
+
+
+def _surely_its_own(kb: KnowledgeBase, intent: str | None, confidence: float, text: str) -> bool:
+    """The classifier is sure of a question type whose answer holds the message's words: "why do
+    IARs happen" is its own question even after another one; "in F?" (no word) is not."""
+    if not (intent and intent.startswith("ask_") and confidence >= SURE):
+        return False
+    hits = (kb.coverage(text, e.id) for e in kb.answers_for(intent, {}))
+    return any(hit is not None and hit.matched for hit in hits)
+
+
+def _read_with_previous(kb: KnowledgeBase, previous: Mapping[str, Any], text: str) -> Reply:
+    """A short follow-up naming no subject of its own ("in F?", "how long before the bag?",
+    "how many days after, mostly?") asks about what the previous answer was about: that answer's
+    entries again, which hold the detail asked for (another unit, the timing)."""
+    ids = tuple(i for i in previous["entries"] if i in kb.entries)
+    if not ids:
+        return Reply("unknown", topics=tuple(label for _, label in kb.topics))
+    context = {k: v for k, v in previous.items() if k != "question"}
+    return Reply("answer", format_entries(kb.entries[i] for i in ids), ids, context=context)
 
 
 def _several_grades(kb: KnowledgeBase, entities: Iterable[Mapping[str, Any]]) -> set[str]:
@@ -479,6 +547,9 @@ def _search(kb: KnowledgeBase, text: str, found: Mapping[str, str], offer: bool 
     if len(explicit) == 1:  # the one entry written for the grade, course or dose asked
         hits = explicit
     hits = _titled(hits)
+    whole = [h for h in hits if h.coverage >= 1.0]
+    if len(whole) == 1:  # the one passage holding every word of the question ("are most IARs mild?")
+        hits = whole
     if len(hits) > 1 and (not offer or hits[0].coverage > DOMINANCE * hits[1].coverage):
         hits = hits[:1]
     if len(hits) == 1:
@@ -507,14 +578,15 @@ def _title_words(entry: KbEntry) -> set[str]:
 
 def _titled(hits: list[SearchHit]) -> list[SearchHit]:
     """Of the passages holding as much of the question as each other, the one whose title
-    names more of the question's words is what the question is about ("signs of HLH": the
-    HLH entry, not the overview that lists HLH among others)."""
+    names more of the question's informative words is what the question is about ("signs of
+    HLH": the HLH entry, not the overview that lists HLH among others; a word most passages
+    hold, like the drug's name, tells none apart)."""
     if len(hits) < 2:
         return hits
     top = max(h.coverage for h in hits)
     tied = [h for h in hits if h.coverage >= top]
     named = sorted(
-        ((len(set(h.matched) & _title_words(h.entry)), h) for h in tied),
+        ((len(set(h.matched) & set(h.informative) & _title_words(h.entry)), h) for h in tied),
         key=lambda pair: pair[0],
         reverse=True,
     )

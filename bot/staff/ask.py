@@ -57,6 +57,15 @@ class Cues:
     small_talk: Mapping[str, tuple[str, ...]]
     all_courses: tuple[str, ...]
     allergic: tuple[str, ...]
+    premedication: tuple[str, ...]
+    optional_premedication: tuple[str, ...]
+    steroid: tuple[str, ...]
+    premedication_neighbours: frozenset[str]
+    premedication_override: float
+    descriptive_intents: frozenset[str]
+    trial_rule: tuple[str, ...]
+    unsure_intents: Mapping[str, tuple[str, ...]]
+    grading: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -81,6 +90,15 @@ def cues(path: Path = CUES_FILE) -> Cues:
         {intent: tuple(words) for intent, words in data["small_talk_words"].items()},
         tuple(data["all_courses_words"]),
         tuple(data["allergic_words"]),
+        tuple(data["premedication_words"]),
+        tuple(data["optional_premedication_words"]),
+        tuple(data["steroid_words"]),
+        frozenset(data["premedication_neighbours"]),
+        float(data["premedication_override_confidence"]),
+        frozenset(data["descriptive_intents"]),
+        tuple(data["trial_rule_words"]),
+        {intent: tuple(words) for intent, words in data["unsure_intent_words"].items()},
+        tuple(data["grading_words"]),
     )
 
 
@@ -189,6 +207,49 @@ def restart_question(text: str) -> str | None:
     return "ask_restart_rate" if _has_phrase(text, cues().restart) else None
 
 
+PREMEDICATION, OPTIONAL_PREMEDICATION = "ask_premedication", "ask_optional_premedication"
+
+
+def premedication_question(intent: str | None, confidence: float, threshold: float, text: str) -> str | None:
+    """The premedication question a message naming the premedication asks, when the classifier
+    is unsure of its own reading: below `threshold`, or a neighbouring question type (the
+    schedule, the infusion) below the cue list's override confidence. None when the words or
+    the classifier's confidence leave the reading as it is."""
+    cue = cues()
+    if intent in (PREMEDICATION, OPTIONAL_PREMEDICATION) or not _has_phrase(text, cue.premedication):
+        return None
+    unsure = not (intent or "").startswith("ask_") or confidence < threshold
+    neighbour = intent in cue.premedication_neighbours and confidence < cue.premedication_override
+    if not (unsure or neighbour):
+        return None
+    optional = _has_phrase(text, cue.optional_premedication) and not _has_phrase(text, cue.steroid)
+    return OPTIONAL_PREMEDICATION if optional else PREMEDICATION
+
+
+def asks_what_to_do_not_what_it_is(intent: str | None, text: str) -> bool:
+    """The classifier read a question describing IARs (their signs, what they are) but the
+    message asks what to do, and not about the signs in general."""
+    return intent in cues().descriptive_intents and asks_what_to_do(text) and not asks_about_signs(text)
+
+
+def names_trial_rule(text: str) -> bool:
+    """The message names the published restart/withdraw rule ("the 2 h rule")."""
+    return _has_phrase(text, cues().trial_rule)
+
+
+def intent_by_words(intent: str | None, confidence: float, threshold: float, text: str) -> str | None:
+    """The question type the message's words name (knowledge/staff_cues.yml
+    `unsure_intent_words`) when the classifier is unsure of its own reading; else None."""
+    if (intent or "").startswith("ask_") and confidence >= threshold:
+        return None
+    return next((i for i, words in cues().unsure_intents.items() if _has_phrase(text, words)), None)
+
+
+def asks_how_it_is_graded(text: str) -> bool:
+    """The message asks how a reaction is classed (its CTCAE term or grade), not what to do."""
+    return _has_phrase(text, cues().grading) and not asks_what_to_do(text)
+
+
 def asks_for_quiz(text: str) -> bool:
     return _has_phrase(text, cues().quiz)
 
@@ -201,6 +262,12 @@ def small_talk_without_cue(intent: str | None, text: str) -> bool:
     if words is None or len(WORD.findall(lowered)) < 2:
         return False
     return not any(re.search(rf"(?<![\w']){re.escape(w)}(?![\w'])", lowered) for w in words)
+
+
+def acknowledges(text: str) -> bool:
+    """Only words acknowledging an answer ("ok thanks")."""
+    words = WORD.findall(text.lower())
+    return bool(words) and all(w in cues().acknowledgements for w in words)
 
 
 def is_elliptical(text: str) -> bool:

@@ -6,19 +6,31 @@ question's context) into a Reply from the knowledge base; `topics` lists what it
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from bot.core.roles import staff_intent
 from bot.kb.queries import KnowledgeBase
 from bot.staff.answers import Reply, answer_question
 
+# Question types of a reply to a quiz question.
+QUIZ_INTENTS = ("quiz_answer", "skip_question")
+
+
+def _no_choice(text: str) -> bool:
+    return False
+
 
 class StaffService:
-    """Answers staff questions from one knowledge base."""
+    """Answers staff questions from one knowledge base.
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    `is_quiz_choice` tells a reply that picks a quiz option ("b", "skip") from a sentence; the
+    quiz package knows its forms (bot.app passes bot.quiz.answers.reads_as_choice), and is not
+    imported here, which would make the two packages depend on each other."""
+
+    def __init__(self, kb: KnowledgeBase, is_quiz_choice: Callable[[str], bool] = _no_choice) -> None:
         self.kb = kb
+        self.is_quiz_choice = is_quiz_choice
 
     def topics(self) -> list[str]:
         """The labels of the topics the knowledge base covers."""
@@ -32,7 +44,17 @@ class StaffService:
         confidence: float,
         previous: Mapping[str, Any] | None,
     ) -> Reply:
-        """The reply to a staff message: a symptom description becomes a reaction question."""
+        """The reply to a staff message: a symptom description becomes a reaction question.
+
+        Called for a message read as a quiz reply only when no quiz question is open: a choice
+        ("b", "skip", a button's payload) gets "no_quiz", anything else is a question
+        ("calc eGFR for creat 120" is declined as one, not told there is no quiz open)."""
+        if intent in QUIZ_INTENTS and (
+            text.startswith("/")
+            or any(e.get("entity") == "choice" for e in entities)
+            or self.is_quiz_choice(text)
+        ):
+            return Reply("no_quiz")
         return answer_question(
             self.kb,
             staff_intent(intent, text, entities),

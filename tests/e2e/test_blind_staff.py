@@ -27,17 +27,20 @@ pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
 # start of the fourth round); staff_dev4.yml (200 cases) was written blind during the fourth
 # round and measured once before any change for it (86.0 %, 14/15, 0). After the fourth
 # round: final3 93.2 % (262/281), 28/28, 0; dev4 91.0 % (182/200), 15/15, 0; staff 92.8 %,
-# final 90.5 %, dev3 91.9 %, final2 97.3 %, all leading 100 %, 0 wrong.
+# final 90.5 %, dev3 91.9 %, final2 97.3 %, all leading 100 %, 0 wrong. After the fifth round
+# (fixes to causes found with dev4 and final3, both dev material): dev4 98.0 % (196/200), final3
+# 97.9 % (275/281), staff 93.3 %, final 93.7 %, dev3 93.3 %, final2 98.2 %, all leading 100 %,
+# 0 wrong.
 # The gates hold today's figures a little lower, not the targets (see README).
 @pytest.mark.parametrize(
     "blind_set, min_pass_rate, min_lead_rate, max_wrong",
     [
-        ("staff.yml", 0.90, 1.0, 0),
-        ("staff_final.yml", 0.88, 1.0, 0),
-        ("staff_dev3.yml", 0.90, 1.0, 0),
-        ("staff_final2.yml", 0.95, 1.0, 0),
-        ("staff_final3.yml", 0.91, 1.0, 0),
-        ("staff_dev4.yml", 0.89, 1.0, 0),
+        ("staff.yml", 0.92, 1.0, 0),
+        ("staff_final.yml", 0.93, 1.0, 0),
+        ("staff_dev3.yml", 0.92, 1.0, 0),
+        ("staff_final2.yml", 0.97, 1.0, 0),
+        ("staff_final3.yml", 0.97, 1.0, 0),
+        ("staff_dev4.yml", 0.97, 1.0, 0),
     ],
 )
 def test_blind_staff_set_meets_the_gate(

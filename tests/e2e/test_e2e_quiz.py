@@ -85,6 +85,14 @@ def test_topic_quiz_pause_and_resume(rest: RestClient, bank: QuizBank) -> None:
     assert "epinephrine" in joined(replies).lower() and asked(replies, bank)[0] == 2
 
 
+def test_a_sentence_read_as_a_quiz_answer_with_no_quiz_open_is_a_question(rest: RestClient) -> None:
+    """Issue 11: a staff message the classifier reads as a quiz answer while no quiz question
+    is open is answered as a question, not with "no quiz question open"; a letter still is."""
+    reply = rest.text("e2e-quiz-none-open", "what is 15% of 240", role="staff")
+    assert reply and "no quiz question open" not in reply
+    assert "no quiz question open" in rest.text("e2e-quiz-none-open", "c", role="staff")
+
+
 def _start(work: Path, model: Path, user_db_url: str) -> tuple[Stack, RestClient]:
     """An action server and a Rasa server with a fresh tracker store and the given user DB."""
     work.mkdir(parents=True)
