@@ -30,7 +30,10 @@ pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
 # final 90.5 %, dev3 91.9 %, final2 97.3 %, all leading 100 %, 0 wrong. After the fifth round
 # (fixes to causes found with dev4 and final3, both dev material): dev4 98.0 % (196/200), final3
 # 97.9 % (275/281), staff 93.3 %, final 93.7 %, dev3 93.3 %, final2 98.2 %, all leading 100 %,
-# 0 wrong.
+# 0 wrong. staff_final4.yml (220 cases) was written blind at the end of the fifth round and
+# scored once: 90.5 % (199/220), 17/18 leading (the one that did not lead is in French: the
+# staff side reads English only), 0 wrong; 85.9 % (189/220), 17/18, 0 on main at the start
+# of the fourth round.
 # The gates hold today's figures a little lower, not the targets (see README).
 @pytest.mark.parametrize(
     "blind_set, min_pass_rate, min_lead_rate, max_wrong",
@@ -41,6 +44,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
         ("staff_final2.yml", 0.97, 1.0, 0),
         ("staff_final3.yml", 0.97, 1.0, 0),
         ("staff_dev4.yml", 0.97, 1.0, 0),
+        ("staff_final4.yml", 0.89, 0.94, 0),
     ],
 )
 def test_blind_staff_set_meets_the_gate(

@@ -163,6 +163,20 @@ LANGUAGES = [
     ("Mam lekki ból głowy od rana", "pl", False),
     ("Od godziny nie czuję lewej ręki", "pl", True),
     ("Ik voel mijn arm niet meer sinds vanochtend", "nl", True),
+    # "sudden" and "the worst" in every language (a French thunderclap headache of the final
+    # blind set 4 ended urgent); "worse" alone, where it is the same word, is no warning sign
+    ("Mon mari a eu d'un coup un mal de tête terrible", "fr", True),
+    ("J'ai tout à coup très mal à la tête", "fr", True),
+    ("C'est le pire mal de tête de ma vie", "fr", True),
+    ("Je me sens un peu pire qu'hier, je suis fatiguée", "fr", False),
+    ("Me dio de golpe un dolor de cabeza horrible", "es", True),
+    ("Es el peor dolor de cabeza de mi vida", "es", True),
+    ("Hoy estoy peor que ayer, con fiebre", "es", False),
+    ("Mi è venuto di colpo un mal di testa", "it", True),
+    ("È il peggior mal di testa della mia vita", "it", True),
+    ("É a pior dor de cabeça da minha vida", "pt", True),
+    ("Ik kreeg ineens hele erge hoofdpijn", "nl", True),
+    ("Auf einmal habe ich starke Kopfschmerzen", "de", True),
 ]
 
 

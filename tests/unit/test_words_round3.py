@@ -68,6 +68,10 @@ RED_FLAGS = [
     # bleeding from a tooth socket that will not stop
     ("my tooth socket has bled since the dentist this morning, I can't stop it", "bleeding-wont-stop"),
     ("been bleeding from the gap where my tooth was taken out for 3 hrs, cant stop it", "bleeding-wont-stop"),
+    # "I suppose" hedges what came before; it is no supposition of what follows (a coughed-up
+    # blood after it was read as hypothetical in the final blind set 4)
+    ("bit achy, the usual I suppose, and there was blood when I coughed just now", "coughing-blood"),
+    ("tired, normal for me i suppose, but i spat out blood twice this morning", "coughing-blood"),
 ]
 
 
