@@ -122,6 +122,17 @@ SMALL_TALK_INTENTS = [
 VOCABULARY_FILE = "small_talk_vocabulary.json"
 
 
+def replace_intent(message: Message, name: str) -> None:
+    """Give `message` the intent `name`, keeping the classifier's confidence (the fallback
+    threshold still applies to it)."""
+    intent = message.get(INTENT) or {}
+    message.set(
+        INTENT,
+        {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: intent.get(PREDICTED_CONFIDENCE_KEY, 1.0)},
+        add_to_output=True,
+    )
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class SymptomIntentGuard(GraphComponent):
     """Turns small talk from a patient that says more than small talk into `report_symptoms`.
@@ -203,14 +214,7 @@ class SymptomIntentGuard(GraphComponent):
                     role_of(text, message.get(METADATA)) == PATIENT and says_more(text, name, self.vocabulary)
                 )
             ):
-                message.set(
-                    INTENT,
-                    {
-                        INTENT_NAME_KEY: self.intent,
-                        PREDICTED_CONFIDENCE_KEY: intent.get(PREDICTED_CONFIDENCE_KEY, 1.0),
-                    },
-                    add_to_output=True,
-                )
+                replace_intent(message, self.intent)
         return messages
 
 
@@ -249,14 +253,7 @@ class StaffSmallTalkGuard(GraphComponent):
                 intent.get(INTENT_NAME_KEY), text
             ):
                 continue
-            message.set(
-                INTENT,
-                {
-                    INTENT_NAME_KEY: self.intent,
-                    PREDICTED_CONFIDENCE_KEY: intent.get(PREDICTED_CONFIDENCE_KEY, 1.0),
-                },
-                add_to_output=True,
-            )
+            replace_intent(message, self.intent)
         return messages
 
 
