@@ -64,7 +64,10 @@ class SymptomGrammar:
                     continue
                 between = range(lo + 1, hi)
                 if any(
-                    doc[j].lower_ in self.grammar.breaks or j in taken or self._denies(doc, j, s)
+                    doc[j].lower_ in self.grammar.breaks
+                    or j in taken
+                    or self._denies(doc, j, s)
+                    or self._claims(rule, keys[j], keys[s])
                     for j in between
                 ):
                     continue
@@ -78,6 +81,15 @@ class SymptomGrammar:
                 ):
                     start -= 1
                 yield start, hi + 1
+
+    def _claims(self, rule: GrammarRule, between: frozenset[str], sign: frozenset[str]) -> bool:
+        """Whether a word between part and sign is the part of another symptom that the
+        sign also describes: the sign then belongs to that nearer part ("eyes look
+        yellow and my wee is dark": dark is the urine's, not the eyes')."""
+        return any(
+            other.symptom != rule.symptom and between & other.parts and sign & other.signs
+            for other in self.grammar.rules
+        )
 
     def _unable(self, key: frozenset[str]) -> bool:
         """Whether a sign is one a lead word belongs to ("can't lift"): only those take it
