@@ -67,6 +67,9 @@ NOT_EMERGENCY = [
     # the usual MS sign after a "but"
     ("my arms feel heavy but that's my normal ms, no change", None),
     ("left leg is a bit numb but thats my usual, same as always", None),
+    # an arm resting in a sling; words of an email that will not come right
+    ("my arm is hanging in a sling since the fall, it's sore", None),
+    ("I can't get the words right in my email, just tired", None),
 ]
 
 
