@@ -40,6 +40,8 @@ RED_FLAGS = [
     ("her leg went limp all of a sudden", "stroke-signs"),
     ("my hand suddenly went floppy and I dropped my tea", "stroke-signs"),
     ("out of nowhere my arm feels like a dead weight", "stroke-signs"),
+    # a sudden cue after a sign that crept on: the new sign is sudden
+    ("my leg has got weaker over the last two weeks, now suddenly my arm is dead", "stroke-signs"),
     # sudden confusion told as not understanding or not knowing where one is
     ("my wife suddenly can't understand what I'm saying to her", "someone-else-red-flag"),
     ("mum suddenly doesn't know where she is", "stroke-signs"),
@@ -56,6 +58,9 @@ def test_red_flags_in_new_words_are_an_emergency(text: str, rule: str) -> None:
 
 # messages with no red flag: never an emergency, never routine when a same-day sign
 NOT_EMERGENCY = [
+    # a sign told again where a course of days has got to: PML, same day
+    ("numbness in my left hand crept up over the last week, now my whole hand is numb", "urgent"),
+    ("my left hand has got weaker over the last two weeks, now I keep dropping things", "urgent"),
     # yellow eyes and dark urine: the liver, same day; "dark" belongs to the urine
     ("the whites of his eyes have gone yellow and his pee is dark", "urgent"),
     ("eyes look yellow and my pee is dark brown", "urgent"),
