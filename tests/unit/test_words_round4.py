@@ -42,6 +42,9 @@ RED_FLAGS = [
     ("out of nowhere my arm feels like a dead weight", "stroke-signs"),
     # a sudden cue after a sign that crept on: the new sign is sudden
     ("my leg has got weaker over the last two weeks, now suddenly my arm is dead", "stroke-signs"),
+    # "nothing" denies a sign word after it, but completes "nothing stops the bleeding"
+    ("nothing stops the bleeding from my gums", "bleeding-wont-stop"),
+    ("my gums have bled all day and nothing stops it", "bleeding-wont-stop"),
     # sudden confusion told as not understanding or not knowing where one is
     ("my wife suddenly can't understand what I'm saying to her", "someone-else-red-flag"),
     ("mum suddenly doesn't know where she is", "stroke-signs"),
