@@ -53,26 +53,6 @@ class _Extractor:
             return both
         return next((s for c, s in self.context.status_by_category.items() if c in categories), "present")
 
-    def courses(self, doc: Doc, ents: list[Span], statuses: list[str]) -> list[str]:
-        """A sign told again later in the sentence of one that crept on over days is where
-        that course has got to ("weakness crept up over 10 days, now dragging my foot"),
-        not a new sudden sign, unless a sudden cue comes between them."""
-        creeping = self.context.applies_to.get("GRADUAL", frozenset())
-        sudden = [m.modifier_span[0] for m in doc._.context_graph.modifiers if m.category == "BREAK_SUDDEN"]
-        result = list(statuses)
-        for i, ent in enumerate(ents):
-            if result[i] != "present" or ent.label_ not in creeping:
-                continue
-            if any(
-                result[j] == "gradual"
-                and earlier.label_ == ent.label_
-                and earlier.sent.start == ent.sent.start
-                and not any(earlier.end <= k < ent.start for k in sudden)
-                for j, earlier in enumerate(ents[:i])
-            ):
-                result[i] = "gradual"
-        return result
-
     def findings(self, text: str, cues: list[Quantity]) -> tuple[tuple[Finding, ...], Doc]:
         """One finding per symptom span (offsets in `text`), with its status and the
         severity said in its clause; also the processed Doc."""
@@ -81,9 +61,9 @@ class _Extractor:
         clean, index = respell(*normalise(text), spelling)
         doc = self.nlp(clean)
         found = []
-        ents = [ent for ent in doc.ents if ent.label_ != NOT_SYMPTOM]
-        statuses = self.courses(doc, ents, [self.status(ent) for ent in ents])
-        for ent, status in zip(ents, statuses):
+        for ent in doc.ents:
+            if ent.label_ == NOT_SYMPTOM:
+                continue
             start, end = index[ent.start_char], index[ent.end_char - 1] + 1
             found.append(
                 Finding(
@@ -91,7 +71,7 @@ class _Extractor:
                     text=text[start:end],
                     start=start,
                     end=end,
-                    status=status,
+                    status=self.status(ent),
                     severity=self.severity.near(text, start, end, cues),
                 )
             )
