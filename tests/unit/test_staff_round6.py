@@ -1,0 +1,59 @@
+"""Issue 11, sixth round: causes found with the final blind staff set 4, each tested in other
+words than the set's (facts from the seed and ../shared/clinical-reference.md)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.kb import KnowledgeBase
+from bot.quiz.answers import reads_as_choice
+from bot.staff.foreign import lines
+from bot.staff.service import StaffService
+
+# --- a staff message not in English: said so, and a warning sign in it answered first
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "La paciente tiene hinchazón de la lengua y no puede respirar, ¿qué hacemos?",
+        "Patient sous perfusion: il a du mal à respirer et la tension chute, on fait quoi?",
+        "Der Patient hat Atemnot und Schwellung im Gesicht während der Infusion, was tun?",
+    ],
+)
+def test_a_foreign_warning_sign_leads_with_the_severe_reaction_management(
+    kb: KnowledgeBase, text: str
+) -> None:
+    reply = StaffService(kb, reads_as_choice).answer("nlu_fallback", text, [], 0.3, None)
+    english_only, warning = lines()
+    assert reply.kind == "answer" and reply.entry_ids == ("manage-anaphylaxis",), reply
+    head = reply.text[:400].lower()
+    assert reply.text.startswith(warning) and "stop" in head and "emergency" in head and "epinephrine" in head
+    assert kb.entries["manage-anaphylaxis"].source_line in reply.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "¿Cuánto tiempo dura la infusión en el primer ciclo?",
+        "Quelle est la durée de la perfusion pour le premier cycle?",
+    ],
+)
+def test_a_foreign_question_without_a_warning_sign_is_told_the_assistant_reads_english(
+    kb: KnowledgeBase, text: str
+) -> None:
+    reply = StaffService(kb, reads_as_choice).answer("nlu_fallback", text, [], 0.3, None)
+    assert (reply.kind, reply.text, reply.entry_ids) == ("answer", lines()[0], ()), reply
+
+
+@pytest.mark.parametrize(
+    "intent, text",
+    [
+        ("ask_infusion_administration", "how long does the infusion take?"),
+        ("ask_optional_premedication", "pt do we give para as premed too"),  # shares words with Portuguese
+        ("ask_optional_premedication", "do ppl use h1 blockers as premed"),
+    ],
+)
+def test_an_english_question_is_not_told_so(kb: KnowledgeBase, intent: str, text: str) -> None:
+    reply = StaffService(kb, reads_as_choice).answer(intent, text, [], 0.9, None)
+    assert reply.text != lines()[0] and reply.entry_ids, reply
