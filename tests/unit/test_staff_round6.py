@@ -57,3 +57,20 @@ def test_a_foreign_question_without_a_warning_sign_is_told_the_assistant_reads_e
 def test_an_english_question_is_not_told_so(kb: KnowledgeBase, intent: str, text: str) -> None:
     reply = StaffService(kb, reads_as_choice).answer(intent, text, [], 0.9, None)
     assert reply.text != lines()[0] and reply.entry_ids, reply
+
+
+# --- a quiz asked for as a case to grade or a question to stay sharp
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "throw a scenario at me and I'll say the grade",
+        "give me a case and I'll tell you what I would do",
+        "one IAR question to keep me on my toes before clinic",
+        "any questions to keep me fresh on infusion reactions?",
+    ],
+)
+def test_a_case_to_grade_or_a_question_to_stay_sharp_is_a_quiz(kb: KnowledgeBase, text: str) -> None:
+    reply = StaffService(kb, reads_as_choice).answer("nlu_fallback", text, [], 0.4, None)
+    assert reply.kind == "quiz", reply
