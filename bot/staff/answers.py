@@ -521,9 +521,18 @@ def _uncovered(kb: KnowledgeBase, found: Mapping[str, str]) -> Reply | None:
 
 def _outside_topic(kb: KnowledgeBase, text: str) -> str | None:
     """A subject the protocol entries do not cover (knowledge/scope.yml: another indication,
-    children, pregnancy, vaccination, cost) named in a question."""
-    words = set(re.findall(r"[a-z][a-z-]+", text.lower()))
-    return next((w for w in kb.vocabulary("outside_topics") if w in words), None)
+    children, pregnancy, vaccination, cost) named in a question: a word, or a phrase whose
+    words alone are not outside ("who won", "the match": "does it match grade 3" is a question)."""
+    lowered = text.lower()
+    words = set(re.findall(r"[a-z][a-z-]+", lowered))
+    return next(
+        (
+            w
+            for w in kb.vocabulary("outside_topics")
+            if w in words or (" " in w and re.search(rf"(?<![\w']){re.escape(w)}(?![\w'])", lowered))
+        ),
+        None,
+    )
 
 
 def _listing(kind: str, values: set[str]) -> str:

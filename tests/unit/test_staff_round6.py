@@ -74,3 +74,29 @@ def test_an_english_question_is_not_told_so(kb: KnowledgeBase, intent: str, text
 def test_a_case_to_grade_or_a_question_to_stay_sharp_is_a_quiz(kb: KnowledgeBase, text: str) -> None:
     reply = StaffService(kb, reads_as_choice).answer("nlu_fallback", text, [], 0.4, None)
     assert reply.kind == "quiz", reply
+
+
+# --- another treatment's grading, or chat outside work, is said to be not covered
+
+
+@pytest.mark.parametrize(
+    "intent, text",
+    [
+        ("ask_grading", "how do we grade grade 3 CRS after CAR-T cells"),
+        ("ask_grading", "bispecific CRS grade 2 criteria?"),
+        ("ask_delayed_reactions", "did you see who won the game on saturday night"),
+        ("nlu_fallback", "any idea what the weather will do tomorrow"),
+    ],
+)
+def test_another_treatment_or_chat_outside_work_is_not_covered(
+    kb: KnowledgeBase, intent: str, text: str
+) -> None:
+    reply = StaffService(kb, reads_as_choice).answer(intent, text, [], 0.7, None)
+    assert reply.kind == "outside", reply
+
+
+def test_signs_matching_a_grade_are_still_a_question(kb: KnowledgeBase) -> None:
+    reply = StaffService(kb, reads_as_choice).answer(
+        "ask_grading", "does a rash needing an antihistamine match grade 2?", [], 0.8, None
+    )
+    assert reply.kind != "outside", reply
