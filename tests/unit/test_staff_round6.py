@@ -100,3 +100,23 @@ def test_signs_matching_a_grade_are_still_a_question(kb: KnowledgeBase) -> None:
         "ask_grading", "does a rash needing an antihistamine match grade 2?", [], 0.8, None
     )
     assert reply.kind != "outside", reply
+
+
+# --- signs placed after a course by "post" get the delayed event they point to
+
+
+@pytest.mark.parametrize(
+    "text, symptom, entry",
+    [
+        ("yellow sclera, 4 months post course 1", "jaundice", "delayed-liver"),
+        ("easy bruising noted, 2 months post-course 1", "bruising", "delayed-itp"),
+        ("pink urine, 5 wks post c2", "blood_in_urine", "delayed-kidney"),
+    ],
+)
+def test_signs_placed_after_a_course_get_their_delayed_event(
+    kb: KnowledgeBase, text: str, symptom: str, entry: str
+) -> None:
+    reply = StaffService(kb, reads_as_choice).answer(
+        "report_symptoms", text, [{"entity": "symptom", "value": symptom}], 0.7, None
+    )
+    assert reply.entry_ids[:1] == (entry,), reply
