@@ -120,3 +120,19 @@ def test_signs_placed_after_a_course_get_their_delayed_event(
         "report_symptoms", text, [{"entity": "symptom", "value": symptom}], 0.7, None
     )
     assert reply.entry_ids[:1] == (entry,), reply
+
+
+# --- a reaction back on restarting is recurring (grade 3): stop the infusion
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "went back on at 50% after the chills, now fever back at 39.4",
+        "temp 39.1 and shaking, it's back and worse on the slower rate",
+        "restarted slower after the rash and the rash is back, itchy all over",
+    ],
+)
+def test_a_reaction_back_on_restarting_is_stopped(kb: KnowledgeBase, text: str) -> None:
+    reply = StaffService(kb, reads_as_choice).answer("report_symptoms", text, [], 0.7, None)
+    assert reply.kind == "reaction" and "stop" in reply.text.lower(), reply
