@@ -48,6 +48,7 @@ VOCABULARY_KEYS = {
     "stop_words",
     "comparison_words",
     "outside_topics",
+    "chat_topics",
     "undosed_drugs",
     "dose_words",
 }

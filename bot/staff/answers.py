@@ -348,6 +348,8 @@ def _answer(
     outside = _outside_topic(kb, expanded)
     if outside:
         return Reply("outside", asked=outside)
+    if _outside_topic(kb, expanded, "chat_topics"):  # "who won the match": no entry to guess
+        return Reply("unknown", topics=tuple(label for _, label in kb.topics))
     if intent and intent.startswith("ask_"):
         reply = _answer_for(kb, intent, found)
         cued = severe or (restart is not None and intent == restart)  # the words chose the question
@@ -519,11 +521,20 @@ def _uncovered(kb: KnowledgeBase, found: Mapping[str, str]) -> Reply | None:
     return None
 
 
-def _outside_topic(kb: KnowledgeBase, text: str) -> str | None:
+def _outside_topic(kb: KnowledgeBase, text: str, kind: str = "outside_topics") -> str | None:
     """A subject the protocol entries do not cover (knowledge/scope.yml: another indication,
-    children, pregnancy, vaccination, cost) named in a question."""
-    words = set(re.findall(r"[a-z][a-z-]+", text.lower()))
-    return next((w for w in kb.vocabulary("outside_topics") if w in words), None)
+    children, pregnancy, vaccination, cost; or `chat_topics`) named in a question: a word, or a
+    phrase whose words alone are not outside ("the match": "does it match grade 3" asks)."""
+    lowered = text.lower()
+    words = set(re.findall(r"[a-z][a-z-]+", lowered))
+    return next(
+        (
+            w
+            for w in kb.vocabulary(kind)
+            if w in words or (" " in w and re.search(rf"(?<![\w']){re.escape(w)}(?![\w'])", lowered))
+        ),
+        None,
+    )
 
 
 def _listing(kind: str, values: set[str]) -> str:

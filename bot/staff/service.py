@@ -12,6 +12,7 @@ from typing import Any
 from bot.core.roles import staff_intent
 from bot.kb.queries import KnowledgeBase
 from bot.staff.answers import Reply, answer_question
+from bot.staff.foreign import foreign_reply
 
 # Question types of a reply to a quiz question.
 QUIZ_INTENTS = ("quiz_answer", "skip_question")
@@ -48,13 +49,16 @@ class StaffService:
 
         Called for a message read as a quiz reply only when no quiz question is open: a choice
         ("b", "skip", a button's payload) gets "no_quiz", anything else is a question
-        ("calc eGFR for creat 120" is declined as one, not told there is no quiz open)."""
+        ("calc eGFR for creat 120" is declined as one, not told there is no quiz open). A message
+        not in English is told so (bot.staff.foreign), a warning sign in it first answered."""
         if intent in QUIZ_INTENTS and (
             text.startswith("/")
             or any(e.get("entity") == "choice" for e in entities)
             or self.is_quiz_choice(text)
         ):
             return Reply("no_quiz")
+        if foreign := foreign_reply(self.kb, text):
+            return foreign
         return answer_question(
             self.kb,
             staff_intent(intent, text, entities),

@@ -33,7 +33,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
 # 0 wrong. staff_final4.yml (220 cases) was written blind at the end of the fifth round and
 # scored once: 90.5 % (199/220), 17/18 leading (the one that did not lead is in French: the
 # staff side reads English only), 0 wrong; 85.9 % (189/220), 17/18, 0 on main at the start
-# of the fourth round.
+# of the fourth round. After the sixth round (final4 then dev material): 93.6 % (206/220),
+# 18/18 leading (a staff message not in English naming a warning sign leads with the
+# anaphylaxis management), 0 wrong.
 # The gates hold today's figures a little lower, not the targets (see README).
 @pytest.mark.parametrize(
     "blind_set, min_pass_rate, min_lead_rate, max_wrong",
@@ -44,7 +46,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
         ("staff_final2.yml", 0.97, 1.0, 0),
         ("staff_final3.yml", 0.97, 1.0, 0),
         ("staff_dev4.yml", 0.97, 1.0, 0),
-        ("staff_final4.yml", 0.89, 0.94, 0),
+        ("staff_final4.yml", 0.92, 1.0, 0),
     ],
 )
 def test_blind_staff_set_meets_the_gate(
