@@ -35,7 +35,11 @@ SELF_AS_PATIENT = re.compile(r"\b(?:i'?m|i\s+am|im)\s+(?:the|a|your)\s+patient\b
 AFTER_INFUSION = re.compile(
     r"\b(?:at home|home|rang|rung|called|phoned|calls|overnight|next day|the day after|"
     r"(?:days?|weeks?|wks?|months?|years?) (?:later|after)|after (?:discharge|the infusion|going home)|"
-    r"since|texting|texted|messaged)\b",
+    # "since" dates a sign from earlier days ("since yesterday"), not from the restart or the
+    # start of the bag at the chair ("sats dropping since we restarted")
+    r"since(?!\s+(?:(?:we|they|i|you|she|he|it|the|starting|restarting)\s+)?(?:re-?)?start)"
+    r"(?!\s+(?:the\s+)?(?:bag|drip|infusion|rate|restart)\b)(?!\s+\d+\s*(?:mins?|minutes)\b)|"
+    r"texting|texted|messaged)\b",
     re.IGNORECASE,
 )
 SYMPTOM_INTENTS = ("report_symptoms", "inform")

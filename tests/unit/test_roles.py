@@ -68,6 +68,12 @@ STAFF_INTENT_CASES = [
         "ask_manage_reaction",
     ),
     ("inform", "the patient has had a fever since yesterday", [], "ask_delayed_reactions"),
+    # "since" the restart or the bag is at the chair, not after the infusion
+    ("report_symptoms", "pt rigors again since we restarted", [], "ask_manage_reaction"),
+    ("report_symptoms", "sats dropping since the restart", [], "ask_manage_reaction"),
+    ("inform", "patient flushed since the bag went up", [], "ask_manage_reaction"),
+    ("inform", "pt itchy since 20 mins in", [], "ask_manage_reaction"),
+    ("inform", "my patient has had a rash since Tuesday", [], "ask_delayed_reactions"),
     ("ask_premedication", "premeds?", [], "ask_premedication"),
     (None, "hello", [], None),
 ]
