@@ -13,23 +13,11 @@ tests/e2e/test_blind_patients.py).
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
-from bot.patient.nlp.extract import extract
 from bot.patient.nlp.language import detect_language, names_red_flag
 from bot.patient.nlp.quantities import parse_blood_pressure
-from bot.patient.triage import Report, triage
-
-TODAY = date(2026, 11, 30)
-
-
-def read(text: str) -> tuple[str, str, dict[str, str]]:
-    extraction = extract(text, TODAY)
-    decision = triage(Report.from_extraction(extraction))
-    return decision.disposition, decision.rule_id, {f.symptom: f.status for f in extraction.findings}
-
+from tests.support.first_reply import read
 
 # (message, rule): red flags that must be an emergency in the first reply
 RED_FLAGS = [

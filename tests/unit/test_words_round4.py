@@ -11,21 +11,9 @@ The figures that count are on the blind sets (bench/red_flag_rules.py).
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
-from bot.patient.nlp.extract import extract
-from bot.patient.triage import Report, triage
-
-TODAY = date(2026, 11, 30)
-
-
-def read(text: str) -> tuple[str, str, dict[str, str]]:
-    extraction = extract(text, TODAY)
-    decision = triage(Report.from_extraction(extraction))
-    return decision.disposition, decision.rule_id, {f.symptom: f.status for f in extraction.findings}
-
+from tests.support.first_reply import read
 
 # (message, rule): red flags that must be an emergency in the first reply
 RED_FLAGS = [
