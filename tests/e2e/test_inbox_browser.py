@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -123,7 +123,13 @@ def wait_for(driver: WebDriver, css: str, containing: str = "", timeout: float =
     form's redirect has loaded (an element of the page before is stale: look again)."""
 
     def found(d: WebDriver) -> WebElement | bool:
-        return next((e for e in d.find_elements(By.CSS_SELECTOR, css) if containing in e.text), False)
+        try:
+            return next((e for e in d.find_elements(By.CSS_SELECTOR, css) if containing in e.text), False)
+        except WebDriverException as error:
+            # Chromium's own word for a stale element, met while the next page replaces the old
+            if "does not belong to the document" in str(error):
+                return False
+            raise
 
     return WebDriverWait(driver, timeout, ignored_exceptions=[StaleElementReferenceException]).until(found)
 
