@@ -24,7 +24,12 @@ SEVERITY = ("1", "1-2", "2", "3", "3-4", "4")
 # (knowledge file) is a possible stroke, meningitis or another grade 3-4 emergency.
 EMERGENCY_OUTCOMES = ("3-4", "4", "severe", "stroke", "meningitis")
 EMERGENCY_SYSTEMS = ("airway", "breathing", "circulation")
+# The outcome of a circulation sign that responded promptly to treatment (grade 2).
+PROMPT = "2-prompt"
 CLAUSE = re.compile(r"[,;.!?()\n]|\bbut\b|\band\b|\+")
+# A stretch between punctuation, where a sign told in two words ("face puffy around eyes and
+# lips") is read: "and" does not part them.
+STRETCH = re.compile(r"[,;.!?()\n]")
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,8 @@ class GradingRules:
     after_infusion: dict[str, list[str]]
     unnamed: dict[str, Any] = field(default_factory=dict)
     after_infusion_symptoms: dict[str, list[str]] = field(default_factory=dict)
+    together: tuple[dict[str, Any], ...] = ()
+    prompt_response: dict[str, Any] = field(default_factory=dict)
     _patterns: dict[str, re.Pattern[str]] = field(default_factory=dict, compare=False)
 
     def words(self, key: str, words: tuple[str, ...]) -> re.Pattern[str]:
@@ -95,7 +102,7 @@ def load_rules(path: Path = GRADING_FILE) -> GradingRules:
         raise ValueError(f"{path}: missing {', '.join(sorted(missing))}")
     unknown = [
         s.get("id")
-        for s in data["signs"]
+        for s in [*data["signs"], *(data.get("together") or ())]
         if s.get("grade") not in SEVERITY or s.get("outcome", "1") not in data["outcomes"]
     ]
     if unknown or set(SEVERITY) - data["outcomes"].keys():
@@ -112,6 +119,8 @@ def load_rules(path: Path = GRADING_FILE) -> GradingRules:
         after_infusion_symptoms={
             str(k): list(v) for k, v in (data.get("after_infusion_symptoms") or {}).items()
         },
+        together=tuple(data.get("together") or ()),
+        prompt_response=dict(data.get("prompt_response") or {}),
     )
 
 
@@ -131,26 +140,58 @@ def _negated(clause: str, start: int, negations: tuple[str, ...]) -> bool:
     return any(re.search(rf"(?<![\w']){re.escape(n)}(?![\w'])", before) for n in negations)
 
 
+def _finding(sign: dict[str, Any]) -> Finding:
+    return Finding(
+        sign["id"],
+        sign["system"],
+        sign["label"],
+        sign["grade"],
+        tuple(sign.get("cites", ())),
+        sign.get("outcome"),
+    )
+
+
+def _named(text: str, key: str, words: tuple[str, ...], grading: GradingRules) -> bool:
+    """One of the words, not negated, in a clause of the text."""
+    return any(
+        not _negated(clause, match.start(), grading.negations)
+        for clause in _clauses(text)
+        for match in grading.words(key, words).finditer(clause)
+    )
+
+
+def _paired(text: str, sign: dict[str, Any], grading: GradingRules) -> bool:
+    """A word of each of the sign's two lists in one stretch between punctuation ("face puffy
+    around eyes and lips"), with no negation before the first of them."""
+    if not sign.get("pairs"):
+        return False
+    first, second = (tuple(words) for words in sign["pairs"])
+    for stretch in STRETCH.split(text.lower()):
+        a = grading.words(f"{sign['id']}_pair_a", first).search(stretch)
+        b = grading.words(f"{sign['id']}_pair_b", second).search(stretch)
+        if a and b and not _negated(stretch, min(a.start(), b.start()), grading.negations):
+            return True
+    return False
+
+
 def sign_findings(text: str, grading: GradingRules) -> list[Finding]:
     """The sign groups named, and not negated, in the text."""
-    found: dict[str, Finding] = {}
-    for clause in _clauses(text):
-        for sign in grading.signs:
-            for match in grading.words(sign["id"], tuple(sign["words"])).finditer(clause):
-                if not _negated(clause, match.start(), grading.negations):
-                    found.setdefault(
-                        sign["id"],
-                        Finding(
-                            sign["id"],
-                            sign["system"],
-                            sign["label"],
-                            sign["grade"],
-                            tuple(sign.get("cites", ())),
-                            sign.get("outcome"),
-                        ),
-                    )
-                    break
-    return list(found.values())
+    return [
+        _finding(sign)
+        for sign in grading.signs
+        if _named(text, sign["id"], tuple(sign["words"]), grading) or _paired(text, sign, grading)
+    ]
+
+
+def together_findings(text: str, found: list[Finding], grading: GradingRules) -> list[Finding]:
+    """Signs that count only with another one found ("temp 38.9, confused": a possible
+    meningitis, not a grade 1-2 fever)."""
+    ids = {f.id for f in found}
+    return [
+        _finding(rule)
+        for rule in grading.together
+        if rule["with"] in ids and _named(text, rule["id"], tuple(rule["words"]), grading)
+    ]
 
 
 def _reading(
@@ -299,10 +340,33 @@ def after_infusion_entries(assessment: Assessment, grading: GradingRules | None 
 
 
 def _has(text: str, grading: GradingRules, kind: str) -> bool:
-    return any(
-        not _negated(c, m.start(), grading.negations)
-        for c in _clauses(text)
-        for m in grading.words(f"_{kind}", grading.course_words[kind]).finditer(c)
+    """A course word of the kind, not negated; a prolonged word inside a reading told back to
+    normal ("now back to 120") is no recurrence, and such a reading is a response."""
+    recovered = grading.course_words.get("recovered", ())
+    found = False
+    for clause in _clauses(text):
+        back = (
+            [m.span() for m in grading.words("_recovered", recovered).finditer(clause)] if recovered else []
+        )
+        for m in grading.words(f"_{kind}", grading.course_words[kind]).finditer(clause):
+            inside = any(m.start() < end and start < m.end() for start, end in back)
+            if not _negated(clause, m.start(), grading.negations) and not (kind == "prolonged" and inside):
+                found = True
+        if kind == "responded" and any(not _negated(clause, start, grading.negations) for start, _ in back):
+            found = True
+    return found
+
+
+def _responded_promptly(findings: tuple[Finding, ...], text: str, grading: GradingRules) -> bool:
+    """Only circulation (and general) signs, and they came back promptly with treatment, with
+    no sign of going on: CTCAE grade 2, not anaphylaxis."""
+    systems = set(grading.prompt_response.get("systems", ()))
+    return bool(
+        systems
+        and all(f.system in systems and f.grade != "4" for f in findings)
+        and _has(text, grading, "responded")
+        and not _has(text, grading, "prolonged")
+        and not _has(text, grading, "life_threatening")
     )
 
 
@@ -321,14 +385,18 @@ def assess(
     grading = grading or rules()
     signs = sign_findings(text, grading)
     vitals, _ = vital_findings(text, grading)
-    findings = tuple(
-        vitals + [s for s in signs if not (s.id == "fever" and any(v.id == "fever" for v in vitals))]
-    )
+    seen = vitals + [s for s in signs if not (s.id == "fever" and any(v.id == "fever" for v in vitals))]
+    findings = tuple(seen + together_findings(text, seen, grading))
     if not findings:
         return None
     systems = {f.system for f in findings}
     if any(f.grade == "4" for f in findings):
         outcome = "4"
+    elif systems & set(EMERGENCY_SYSTEMS) and _responded_promptly(findings, text, grading):
+        response = grading.prompt_response
+        prompt = Finding("prompt-response", "general", response["label"], "2", tuple(response["cites"]))
+        stated = stated_grade in SEVERITY and SEVERITY.index(str(stated_grade)) > SEVERITY.index("2")
+        return Assessment(str(stated_grade) if stated else PROMPT, (*findings, prompt), stated_grade)
     elif systems & set(EMERGENCY_SYSTEMS):
         outcome = "3-4"
     elif any(f.outcome for f in findings):

@@ -60,6 +60,28 @@ CASES = [
     ("rigors eased with pethidine, then spiked again to 39", "3"),
     ("temp 39 after the pause, the registrar wants her admitted", "3"),
     ("shivering, temp 38.4 HR 118 and the fever is persisting", "3"),
+    ("temp still 39.4 after paracetamol and a 1h pause, rigors continuing", "3"),
+    # a circulation sign that responded promptly to treatment: CTCAE grade 2, not anaphylaxis
+    ("BP dropped to 84/50 30 min in, paused and 500ml saline, back to 118/70 in 10 minutes", "2-prompt"),
+    ("sbp 130 -> 82, pale, fluid bolus and now back to 125, nothing else", "2-prompt"),
+    ("needed IV fluids for low bp but responded quickly, grade?", "2-prompt"),
+    ("felt faint, lay flat with fluids running and recovered within minutes", "2-prompt"),
+    # ... unless it goes on, comes back, or comes with skin, airway or breathing signs
+    ("BP 78/40 after 500ml bolus still low, clammy", "3-4"),
+    ("BP 85/50, came up with fluids but dropped again", "3-4"),
+    ("hives and BP 80/50, back to 110 after fluids", "3-4"),
+    ("wheeze and BP 85, settled with fluids", "3-4"),
+    ("collapsed, BP back to 100 after fluids", "4"),
+    # a fever with confusion, drowsiness or a stiff neck: possible Listeria meningitis
+    ("temp 39 and she seems confused, 3 h in", "meningitis"),
+    ("febrile 38.7, drowsy and neck stiff on day 4", "meningitis"),
+    ("BP 80/50, temp 39.5, confused", "3-4"),  # the circulation sign leads
+    ("temp 38.6 with a headache", "1-2"),  # headache with a fever: a common reaction
+    # swelling told apart from where it is, within one stretch of text
+    ("face puffy around eyes and lips, no breathing issue yet", "3-4"),
+    ("her mouth is swollen up", "3-4"),
+    ("puffy eyes, lips fine", "1-2"),
+    ("no swelling of the lips, hives on arms", "1-2"),
 ]
 
 
@@ -75,6 +97,29 @@ def test_description_gets_the_grade_it_supports(text: str, outcome: str) -> None
 def test_no_sign_no_assessment_or_only_a_question(text: str) -> None:
     assessment = assess(expand(text))
     assert assessment is None or not assessment.findings or text.startswith("what")
+
+
+@pytest.mark.parametrize(
+    "text", ["drowsy after the antihistamine, obs normal", "bit confused about the rota"]
+)
+def test_confusion_or_drowsiness_without_a_fever_is_no_meningitis(text: str) -> None:
+    assessment = assess(expand(text))
+    assert assessment is None or assessment.outcome != "meningitis"
+
+
+def test_prompt_response_reply_is_grade_2_and_says_what_would_make_it_3(kb: KnowledgeBase) -> None:
+    text = "sbp went 128 -> 85 over 10 min, pt pale, got 500ml bolus and back to 120 within 10 min"
+    reply = answer_question(kb, "report_symptoms", [], text)
+    head = reply.text.split("\n")[0]
+    assert reply.kind == "reaction" and head.startswith("CTCAE grade 2"), reply.text
+    assert "epinephrine" not in head and "grade 3" in reply.text and "50 %" in reply.text
+    assert "prompt response" in reply.text and reply.context["constraints"]["grade"] == "2"
+
+
+def test_fever_with_confusion_at_the_chair_says_stop_and_emergency(kb: KnowledgeBase) -> None:
+    reply = answer_question(kb, "report_symptoms", [], "pt drowsy + confused 3h in, temp 38.9")
+    assert reply.kind == "reaction" and "meningitis" in reply.text.lower()
+    assert "stop the infusion" in reply.text and "emergency" in reply.text
 
 
 def test_stated_grade_is_kept_unless_the_signs_support_a_higher_one() -> None:
