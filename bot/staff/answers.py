@@ -54,7 +54,7 @@ ANAPHYLAXIS_ENTRY = "manage-anaphylaxis"
 ALLERGIC_ENTRY = "grading-allergic-reaction-v6"
 TITLE_WORD = re.compile(r"[a-z0-9+]+")
 # Outcomes of airway, breathing or circulation signs (knowledge/reaction_grading.yml).
-AIRWAY_OUTCOMES = ("3-4", "4")
+AIRWAY_OUTCOMES = reaction.ANAPHYLAXIS_OUTCOMES
 
 
 @dataclass(frozen=True)
@@ -98,8 +98,11 @@ def reaction_text(
     grading = grading or reaction.rules()
     outcome = grading.outcomes[assessment.outcome]
     seen = "; ".join(dict.fromkeys(f.label for f in assessment.findings))
-    tags = "".join(kb.source_tags.get(c, "") for c in outcome["cites"])
+    notes = [f for f in assessment.findings if f.note]
+    cites = dict.fromkeys([*outcome["cites"], *(c for f in notes for c in f.note_cites)])
+    tags = "".join(kb.source_tags.get(c, "") for c in cites)
     lines = [f"{outcome['grade']}: {outcome['meaning']}", f"What you describe: {seen}."]
+    lines += list(dict.fromkeys(str(f.note) for f in notes))  # what to watch for with a sign
     if outcome.get("decide"):
         lines.append(outcome["decide"])
     grading_text = " ".join(lines) + f"\nSource: {outcome['source']} {tags}"
@@ -146,7 +149,7 @@ def _reaction(kb: KnowledgeBase, assessment: reaction.Assessment, description: s
     grade = assessment.outcome.split("-")[0] if assessment.outcome[0].isdigit() else "3"
     constraints = {
         "grade": grade,
-        **({"reaction": "anaphylaxis"} if assessment.outcome in ("3-4", "4") else {}),
+        **({"reaction": "anaphylaxis"} if assessment.outcome in reaction.ANAPHYLAXIS_OUTCOMES else {}),
     }
     ids = reaction.rules().outcomes[assessment.outcome]["entries"]
     return Reply(

@@ -22,10 +22,13 @@ GRADING_FILE = KNOWLEDGE_DIR / "reaction_grading.yml"
 SEVERITY = ("1", "1-2", "2", "3", "3-4", "4")
 # Outcomes that are emergencies: airway/breathing/circulation, and signs whose own outcome
 # (knowledge file) is a possible stroke, meningitis or another grade 3-4 emergency.
-EMERGENCY_OUTCOMES = ("3-4", "4", "severe", "stroke", "meningitis")
+EMERGENCY_OUTCOMES = ("3-4", "4", "severe", "stroke", "meningitis", "settling")
+# Outcomes whose reply leads with the anaphylaxis management (airway, breathing, circulation).
+ANAPHYLAXIS_OUTCOMES = ("3-4", "4", "settling")
 EMERGENCY_SYSTEMS = ("airway", "breathing", "circulation")
-# The outcome of a circulation sign that responded promptly to treatment (grade 2).
-PROMPT = "2-prompt"
+# The outcome of a circulation sign that responded promptly to treatment (grade 2), and of
+# airway or breathing signs easing (anaphylaxis until settled, grade 2 if they did promptly).
+PROMPT, SETTLING = "2-prompt", "settling"
 CLAUSE = re.compile(r"[,;.!?()\n]|\bbut\b|\band\b|\+")
 # A stretch between punctuation, where a sign told in two words ("face puffy around eyes and
 # lips") is read: "and" does not part them.
@@ -42,6 +45,8 @@ class Finding:
     grade: str
     cites: tuple[str, ...]
     outcome: str | None = None
+    note: str | None = None
+    note_cites: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,7 @@ class GradingRules:
     after_infusion_symptoms: dict[str, list[str]] = field(default_factory=dict)
     together: tuple[dict[str, Any], ...] = ()
     prompt_response: dict[str, Any] = field(default_factory=dict)
+    settling_response: dict[str, Any] = field(default_factory=dict)
     _patterns: dict[str, re.Pattern[str]] = field(default_factory=dict, compare=False)
 
     def words(self, key: str, words: tuple[str, ...]) -> re.Pattern[str]:
@@ -121,6 +127,7 @@ def load_rules(path: Path = GRADING_FILE) -> GradingRules:
         },
         together=tuple(data.get("together") or ()),
         prompt_response=dict(data.get("prompt_response") or {}),
+        settling_response=dict(data.get("settling_response") or {}),
     )
 
 
@@ -148,6 +155,8 @@ def _finding(sign: dict[str, Any]) -> Finding:
         sign["grade"],
         tuple(sign.get("cites", ())),
         sign.get("outcome"),
+        sign.get("note"),
+        tuple(sign.get("note_cites", ())),
     )
 
 
@@ -339,28 +348,42 @@ def after_infusion_entries(assessment: Assessment, grading: GradingRules | None 
     )
 
 
+def _overlaps(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
+    return any(span[0] < end and start < span[1] for start, end in spans)
+
+
 def _has(text: str, grading: GradingRules, kind: str) -> bool:
     """A course word of the kind, not negated; a prolonged word inside a reading told back to
-    normal ("now back to 120") is no recurrence, and such a reading is a response."""
+    normal ("now back to 120") is no recurrence, and such a reading is a response; a response
+    word inside a sign ("her voice has gone hoarse") is no response."""
     recovered = grading.course_words.get("recovered", ())
     found = False
     for clause in _clauses(text):
         back = (
             [m.span() for m in grading.words("_recovered", recovered).finditer(clause)] if recovered else []
         )
+        signs = [
+            m.span()
+            for sign in (grading.signs if kind == "responded" else ())
+            for m in grading.words(sign["id"], tuple(sign["words"])).finditer(clause)
+        ]
         for m in grading.words(f"_{kind}", grading.course_words[kind]).finditer(clause):
-            inside = any(m.start() < end and start < m.end() for start, end in back)
-            if not _negated(clause, m.start(), grading.negations) and not (kind == "prolonged" and inside):
+            inside = _overlaps(m.span(), back if kind == "prolonged" else signs)
+            if not _negated(clause, m.start(), grading.negations) and not inside:
                 found = True
         if kind == "responded" and any(not _negated(clause, start, grading.negations) for start, _ in back):
             found = True
     return found
 
 
-def _responded_promptly(findings: tuple[Finding, ...], text: str, grading: GradingRules) -> bool:
-    """Only circulation (and general) signs, and they came back promptly with treatment, with
-    no sign of going on: CTCAE grade 2, not anaphylaxis."""
-    systems = set(grading.prompt_response.get("systems", ()))
+def _responded_promptly(
+    findings: tuple[Finding, ...], text: str, grading: GradingRules, response: dict[str, Any]
+) -> bool:
+    """Only signs of the response's systems (circulation and general for a prompt response;
+    airway, breathing, skin and general for signs easing), none of grade 4 or a reading below
+    its threshold for easing signs, and they came back or eased with treatment, with no sign of
+    going on."""
+    systems = set(response.get("systems", ()))
     return bool(
         systems
         and all(f.system in systems and f.grade != "4" for f in findings)
@@ -392,15 +415,28 @@ def assess(
     systems = {f.system for f in findings}
     if any(f.grade == "4" for f in findings):
         outcome = "4"
-    elif systems & set(EMERGENCY_SYSTEMS) and _responded_promptly(findings, text, grading):
+    elif systems & set(EMERGENCY_SYSTEMS) and _responded_promptly(
+        findings, text, grading, grading.prompt_response
+    ):
         response = grading.prompt_response
         prompt = Finding("prompt-response", "general", response["label"], "2", tuple(response["cites"]))
         stated = stated_grade in SEVERITY and SEVERITY.index(str(stated_grade)) > SEVERITY.index("2")
         return Assessment(str(stated_grade) if stated else PROMPT, (*findings, prompt), stated_grade)
+    elif (
+        systems & {"airway", "breathing"}
+        and not any(f.id in grading.vitals for f in findings)
+        and _responded_promptly(findings, text, grading, grading.settling_response)
+    ):
+        response = grading.settling_response
+        easing = Finding("settling", "general", response["label"], "2", tuple(response["cites"]))
+        return Assessment(SETTLING, (*findings, easing), stated_grade)
     elif systems & set(EMERGENCY_SYSTEMS):
         outcome = "3-4"
     elif any(f.outcome for f in findings):
-        return Assessment(next(f.outcome for f in findings if f.outcome), findings, stated_grade)
+        # an emergency outcome (meningitis) before another one (a rhythm to assess)
+        outcomes = [f.outcome for f in findings if f.outcome]
+        first = next((o for o in outcomes if o in EMERGENCY_OUTCOMES), outcomes[0])
+        return Assessment(first, findings, stated_grade)
     elif _has(text, grading, "life_threatening"):
         outcome = "4"
     elif _has(text, grading, "prolonged"):

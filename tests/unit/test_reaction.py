@@ -82,6 +82,18 @@ CASES = [
     ("her mouth is swollen up", "3-4"),
     ("puffy eyes, lips fine", "1-2"),
     ("no swelling of the lips, hives on arms", "1-2"),
+    # airway or breathing signs easing with the pause: anaphylaxis first, grade 2 if settled
+    ("mild chest tightness and flushing, sats 96, paused it and it's easing", "settling"),
+    ("bit wheezy, gave salbutamol and it settled", "settling"),
+    ("wheezy, sats 89, improving with oxygen", "3-4"),  # a reading below its threshold
+    ("chest tight, paused but getting worse", "3-4"),
+    # a new irregular heartbeat: a possible arrhythmia
+    ("HR 150 irregular, pt c/o palpitations, BP 108/70", "rhythm"),
+    ("pulse irregular and racing, 2 h in", "rhythm"),
+    ("new AF on the monitor", "rhythm"),
+    ("heart racing, temp 38.4", "1-2"),  # a fast heartbeat with a fever, regular
+    ("HR 140 irregular, chest pain", "severe"),
+    ("temp 39, HR 140 irregular, confused", "meningitis"),  # the emergency first
 ]
 
 
@@ -120,6 +132,39 @@ def test_fever_with_confusion_at_the_chair_says_stop_and_emergency(kb: Knowledge
     reply = answer_question(kb, "report_symptoms", [], "pt drowsy + confused 3h in, temp 38.9")
     assert reply.kind == "reaction" and "meningitis" in reply.text.lower()
     assert "stop the infusion" in reply.text and "emergency" in reply.text
+
+
+def test_easing_breathing_signs_lead_with_anaphylaxis_and_say_when_it_is_grade_2(kb: KnowledgeBase) -> None:
+    text = "pt c/o mild chest tightness + flushing, no wheeze, sats 96. paused it and it's easing"
+    reply = answer_question(kb, "report_symptoms", [], text)
+    head = reply.text.split("\n")[0].lower()
+    assert reply.kind == "reaction" and "epinephrine" in head and "stop the infusion" in head
+    assert "it is grade 2" in reply.text and "grade 3–4" in reply.text
+
+
+def test_irregular_heartbeat_at_the_chair_says_stop_and_physician(kb: KnowledgeBase) -> None:
+    reply = answer_question(kb, "report_symptoms", [], "HR 140 irregular, pt c/o palpitations, BP 102/70")
+    assert reply.kind == "reaction" and "arrhythmia" in reply.text
+    assert "stop" in reply.text and "physician" in reply.text and "grade 2" in reply.text
+
+
+def test_irregular_heartbeat_after_the_infusion_gets_the_delayed_entry(kb: KnowledgeBase) -> None:
+    reply = answer_question(
+        kb, "report_symptoms", [], "pt rang, heart irregular since yesterday after her infusion"
+    )
+    assert reply.entry_ids[0] == "delayed-heart-rhythm", reply
+
+
+def test_headache_reply_names_the_sudden_severe_headache_to_watch_for(kb: KnowledgeBase) -> None:
+    reply = answer_question(kb, "report_symptoms", [], "bad headache only, 7/10, vitals normal")
+    assert reply.kind == "reaction" and "grade 1–2" in reply.text
+    assert "sudden, severe" in reply.text and "stroke" in reply.text
+    assert "[FDA DSC 2018]" in reply.text or "FDA" in reply.text.split("Source: ")[1]
+
+
+def test_recurrence_asked_as_a_grade_is_grade_3(kb: KnowledgeBase) -> None:
+    reply = answer_question(kb, "ask_restart_rate", [], "if symptoms come back after we restart is that gr 3")
+    assert reply.kind == "reaction" and "recurrence" in reply.text
 
 
 def test_stated_grade_is_kept_unless_the_signs_support_a_higher_one() -> None:
