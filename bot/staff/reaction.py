@@ -33,6 +33,7 @@ CLAUSE = re.compile(r"[,;.!?()\n]|\bbut\b|\band\b|\+")
 # A stretch between punctuation, where a sign told in two words ("face puffy around eyes and
 # lips") is read: "and" does not part them.
 STRETCH = re.compile(r"[,;.!?()\n]")
+BRACKETED = re.compile(r"\s*\([^()]*\)")
 
 
 @dataclass(frozen=True)
@@ -390,6 +391,14 @@ def _responded_promptly(
         and _has(text, grading, "responded")
         and not _has(text, grading, "prolonged")
         and not _has(text, grading, "life_threatening")
+        and not (
+            response.get("unless")
+            # without the words a shorthand expansion keeps in brackets: "no adrenaline" reads
+            # "no epinephrine (adrenaline)", and the bracket would part it from its negation
+            and _named(
+                BRACKETED.sub("", text), f"_unless {response['label']}", tuple(response["unless"]), grading
+            )
+        )
     )
 
 

@@ -10,7 +10,7 @@ import yaml
 from bot.core.paths import KNOWLEDGE_DIR
 from bot.kb import KnowledgeBase
 from bot.staff.answers import answer_question, reaction_text
-from bot.staff.reaction import Assessment, assess, load_rules, rules
+from bot.staff.reaction import Assessment, assess, assess_unnamed, load_rules, rules
 from bot.staff.shorthand import expand
 
 CASES = [
@@ -72,6 +72,10 @@ CASES = [
     ("hives and BP 80/50, back to 110 after fluids", "3-4"),
     ("wheeze and BP 85, settled with fluids", "3-4"),
     ("collapsed, BP back to 100 after fluids", "4"),
+    ("BP 80/50, back to 115 after IM adrenaline", "3-4"),  # the anaphylaxis management itself
+    ("BP 82/50, no adrenaline needed, back to 120 with a fluid bolus", "2-prompt"),
+    ("wheeze eased after adrenaline", "3-4"),
+    ("BP 70/40, needed a noradrenaline infusion, now back to 100", "3-4"),
     # a fever with confusion, drowsiness or a stiff neck: possible Listeria meningitis
     ("temp 39 and she seems confused, 3 h in", "meningitis"),
     ("febrile 38.7, drowsy and neck stiff on day 4", "meningitis"),
@@ -165,6 +169,22 @@ def test_headache_reply_names_the_sudden_severe_headache_to_watch_for(kb: Knowle
 def test_recurrence_asked_as_a_grade_is_grade_3(kb: KnowledgeBase) -> None:
     reply = answer_question(kb, "ask_restart_rate", [], "if symptoms come back after we restart is that gr 3")
     assert reply.kind == "reaction" and "recurrence" in reply.text
+
+
+@pytest.mark.parametrize(
+    "text, outcome",
+    [
+        ("reaction needed pressors, what grade", "4"),
+        ("pt needed hospitalisation after the reaction - grade?", "3"),
+        ("IRR with no interruption needed, which grade", "1"),
+        ("symptoms recurred after initial improvement, what grade", "3"),
+        ("prolonged reaction not responding to meds, grade?", "3"),
+        ("needed a pause and an antihistamine and it went within 20 min - grade?", "2"),
+    ],
+)
+def test_a_reaction_told_by_its_course_gets_its_grade(text: str, outcome: str) -> None:
+    assessment = assess_unnamed(expand(text))
+    assert assessment is not None and assessment.outcome == outcome, (text, assessment)
 
 
 def test_stated_grade_is_kept_unless_the_signs_support_a_higher_one() -> None:
