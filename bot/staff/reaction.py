@@ -393,8 +393,8 @@ def _responded_promptly(
         and not _has(text, grading, "life_threatening")
         and not (
             response.get("unless")
-            # without the words a shorthand expansion keeps in brackets: "no adrenaline" reads
-            # "no epinephrine (adrenaline)", and the bracket would part it from its negation
+            # without the words a shorthand expansion keeps in brackets: "no piriton" reads
+            # "no antihistamine (piriton)", and the bracket would part it from its negation
             and _named(
                 BRACKETED.sub("", text), f"_unless {response['label']}", tuple(response["unless"]), grading
             )
