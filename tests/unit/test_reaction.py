@@ -146,10 +146,10 @@ def test_easing_breathing_signs_lead_with_anaphylaxis_and_say_when_it_is_grade_2
     assert "it is grade 2" in reply.text and "grade 3–4" in reply.text
 
 
-def test_irregular_heartbeat_at_the_chair_says_stop_and_physician(kb: KnowledgeBase) -> None:
+def test_irregular_heartbeat_at_the_chair_says_stop_and_emergency_signs(kb: KnowledgeBase) -> None:
     reply = answer_question(kb, "report_symptoms", [], "HR 140 irregular, pt c/o palpitations, BP 102/70")
     assert reply.kind == "reaction" and "arrhythmia" in reply.text
-    assert "stop" in reply.text and "physician" in reply.text and "grade 2" in reply.text
+    assert "stop" in reply.text and "grade 2" in reply.text and "fainting" in reply.text
 
 
 def test_irregular_heartbeat_after_the_infusion_gets_the_delayed_entry(kb: KnowledgeBase) -> None:
