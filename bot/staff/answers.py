@@ -265,8 +265,13 @@ def _answer(
         and (intent in SYMPTOM_INTENTS | UNCLEAR_INTENTS | {DELAYED} or reaction.describes_reaction(expanded))
     ):
         return _after_infusion(kb, assessment)
-    if assessment and not assessment.emergency and ask.asks_about_signs(expanded):
-        # "fever threshold for pt to call site": a question on the subject named, not a reaction
+    if (
+        assessment
+        and not assessment.emergency
+        and (ask.asks_about_signs(expanded) or subjects.asks_if_expected(expanded))
+    ):
+        # "fever threshold for pt to call site", "can't sleep after the steroids, normal?": a
+        # question on the subject named, not a reaction to grade
         on_subject = _on_subject(kb, expanded, Reply("unknown"))
         if on_subject.kind == "answer":
             return _remembered(on_subject, expanded)

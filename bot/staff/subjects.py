@@ -21,8 +21,9 @@ from bot.core.yamlfile import read_yaml
 SUBJECTS_FILE = KNOWLEDGE_DIR / "subjects.yml"
 # A figure quoted with a decimal point ("68.6", "90.1"): it names one published value.
 DECIMAL = re.compile(r"(?<![\d.])(\d{1,3}\.\d)(?![\d])")
-# Whole figures quoted beside a decimal one ("92 and the table says 90.1").
-WHOLE = re.compile(r"(?<![\d.])(\d{1,3})(?![\d.])")
+# Whole figures quoted beside a decimal one ("92 and the table says 90.1"); a course, grade
+# or day number (one digit) or a dose (mg) is none.
+WHOLE = re.compile(r"(?<![\d.])(\d{2,3})(?![\d.])(?!\s*mg)")
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,17 @@ def subjects(path: Path = SUBJECTS_FILE) -> tuple[Subject, ...]:
 def _words(words: Iterable[str]) -> re.Pattern[str]:
     """Any of the words or phrases, whole."""
     return re.compile(r"(?<![\w'-])(?:" + "|".join(re.escape(w.lower()) for w in words) + r")(?![\w-])")
+
+
+@lru_cache(maxsize=1)
+def _expected(path: Path = SUBJECTS_FILE) -> re.Pattern[str]:
+    return _words(read_yaml(Path(path))["expected_words"])
+
+
+def asks_if_expected(text: str) -> bool:
+    """The message asks whether what it tells is expected ("can't sleep after the steroids,
+    normal?"): a question about its subject, not a reaction to grade."""
+    return bool(_expected().search(text.lower().replace("\u2019", "'")))
 
 
 def named_entries(text: str, table: Iterable[Subject] | None = None) -> list[str]:
