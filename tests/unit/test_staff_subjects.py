@@ -143,6 +143,12 @@ def test_a_course_number_is_no_quoted_figure() -> None:
         ("ask_delayed_reactions", "what do pts watch for once home", ["stroke", "chest", "breathing"]),
         ("ask_restart_rate", "reaction settled, back on at full speed?", ["reduced rate", "full rate"]),
         ("ask_restart_rate", "at half rate does the bag take longer", ["extended"]),
+        ("ask_restart_rate", "once restarted at half speed can we turn it back up", ["does not specify"]),
+        (
+            "ask_post_infusion_observation",
+            "ok to send her home as soon as the drip ends?",
+            ["not discharge", "2 hours"],
+        ),
         ("ask_serious_iars", "anti-GBM frequency and signs", ["0.3 %", "urine"]),
         ("ask_incidence", "which target does alemtuzumab bind", ["cd52"]),
         ("ask_infusion_administration", "labs long term after the course?", ["48 months"]),
