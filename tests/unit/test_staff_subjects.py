@@ -152,6 +152,11 @@ def test_a_course_number_is_no_quoted_figure() -> None:
         ("ask_serious_iars", "anti-GBM frequency and signs", ["0.3 %", "urine"]),
         ("ask_incidence", "which target does alemtuzumab bind", ["cd52"]),
         ("ask_infusion_administration", "labs long term after the course?", ["48 months"]),
+        (
+            "ask_infusion_administration",
+            "what to have on hand in the chair area before we start",
+            ["epinephrine", "intensive care"],
+        ),
     ],
 )
 def test_the_fact_is_in_the_answer(kb: KnowledgeBase, intent: str, text: str, words: list[str]) -> None:
