@@ -39,6 +39,7 @@ OTHER_LOADERS = {
     "shorthand.yml",
     "reaction_grading.yml",
     "staff_cues.yml",
+    "subjects.yml",
 }
 VOCABULARY_KEYS = {
     "severity_words",

@@ -12,7 +12,7 @@ from typing import Any, Iterable, Mapping
 
 from bot.core.roles import AFTER_INFUSION
 from bot.kb.queries import KbEntry, KnowledgeBase, SearchHit
-from bot.staff import ask, reaction
+from bot.staff import ask, reaction, subjects
 from bot.staff.entities import normalize_entities, normalize_grade
 from bot.staff.scope import drug_dose_asked, other_drug_mentioned
 from bot.staff.shorthand import expand
@@ -268,6 +268,16 @@ def _answer(
         and (intent in SYMPTOM_INTENTS | UNCLEAR_INTENTS | {DELAYED} or reaction.describes_reaction(expanded))
     ):
         return _after_infusion(kb, assessment)
+    if (
+        assessment
+        and not assessment.emergency
+        and (ask.asks_about_signs(expanded) or subjects.asks_if_expected(expanded))
+    ):
+        # "fever threshold for pt to call site", "can't sleep after the steroids, normal?": a
+        # question on the subject named, not a reaction to grade
+        on_subject = _on_subject(kb, expanded, Reply("unknown"))
+        if on_subject.kind == "answer":
+            return _remembered(on_subject, expanded)
     if assessment and _describes_reaction_now(
         intent, expanded, assessment, confidence >= CONFIDENCE_THRESHOLD
     ):
@@ -357,9 +367,10 @@ def _answer(
         reply = _answer_for(kb, intent, found)
         cued = severe or (restart is not None and intent == restart)  # the words chose the question
         reply = reply if followed or cued else _closer_passage(kb, expanded, found, reply)
+        reply = reply if followed or cued else _on_subject(kb, expanded, reply)
         reply = _with_allergic_grades(kb, reply, expanded) if intent == GRADING else reply
         return _remembered(_anaphylaxis_first(kb, intent, found, reply, airway), expanded)
-    reply = _search(kb, expanded, found)
+    reply = _on_subject(kb, expanded, _search(kb, expanded, found))
     if airway or found.get("reaction") == "anaphylaxis":
         return _remembered(
             _anaphylaxis_first(kb, MANAGE, {"reaction": "anaphylaxis"}, reply, airway), expanded
@@ -489,6 +500,32 @@ def _closer_passage(kb: KnowledgeBase, text: str, found: Mapping[str, str], repl
         format_entries([best.entry]),
         (best.entry.id,),
         context={"intent": best.entry.intent, "constraints": {}},
+    )
+
+
+def _on_subject(kb: KnowledgeBase, text: str, reply: Reply) -> Reply:
+    """The entries about the subject the question names (knowledge/subjects.yml: "stroke risk -
+    time window?", "anti-GBM - how common") or the passage holding the figures it quotes, when
+    the reply chosen holds none of them: the subject named decides, not a neighbouring entry
+    that mentions it in passing."""
+    ids = [i for i in subjects.named_entries(text) if i in kb.entries]
+    if ids and set(ids) & set(reply.entry_ids):
+        return reply
+    if not ids:
+        held = subjects.quoted_figure_entries(text, {i: e.answer for i, e in kb.entries.items()})
+        if set(held) & set(reply.entry_ids):
+            return reply
+        scored = [(hit.coverage if hit else 0.0, i) for i in held for hit in [kb.coverage(text, i)]]
+        ids = [max(scored)[1]] if scored else []
+    if not ids:
+        return reply
+    first = kb.entries[ids[0]]
+    return Reply(
+        "answer",
+        format_entries(kb.entries[i] for i in ids),
+        tuple(ids),
+        # an entry without a question type keeps the one read ("when are they most likely" next)
+        context={"intent": first.intent or (reply.context or {}).get("intent"), "constraints": {}},
     )
 
 

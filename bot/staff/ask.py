@@ -256,11 +256,14 @@ def asks_for_quiz(text: str) -> bool:
 
 def small_talk_without_cue(intent: str | None, text: str) -> bool:
     """The classifier read small talk (a greeting, thanks, quiz progress) but the message holds
-    none of that intent's words: it is a question put in words the classifier lacks."""
+    none of that intent's words, or asks whether to restart ("this morning ... restart this
+    afternoon?" holds greeting words): it is a question put in words the classifier lacks."""
     words = cues().small_talk.get(intent or "")
     lowered = text.lower().replace("\u2019", "'")
     if words is None or len(WORD.findall(lowered)) < 2:
         return False
+    if _has_phrase(lowered, cues().restart):  # "gr 3 this morning - restart this afternoon?"
+        return True
     return not any(re.search(rf"(?<![\w']){re.escape(w)}(?![\w'])", lowered) for w in words)
 
 

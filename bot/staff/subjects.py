@@ -1,0 +1,93 @@
+"""The subject a staff question names decides its entry (issue 11).
+
+A question naming a delayed event, the long-term tests or the drug's target ("stroke risk -
+time window?", "ITP risk %?") was often given a neighbouring entry that mentions the word
+in passing (the serious-IAR figures list stroke). The cue words and the entries about each
+subject are reviewed data in knowledge/subjects.yml; a question quoting figures ("is 68.6
+or 68.8 right?") gets the entry that holds them all. Pure functions over the expanded text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from bot.core.paths import KNOWLEDGE_DIR
+from bot.core.yamlfile import read_yaml
+
+SUBJECTS_FILE = KNOWLEDGE_DIR / "subjects.yml"
+# A figure quoted with a decimal point ("68.6", "90.1"): it names one published value.
+DECIMAL = re.compile(r"(?<![\d.])(\d{1,3}\.\d)(?![\d])")
+# Whole figures quoted beside a decimal one ("92 and the table says 90.1"); a course, grade
+# or day number (one digit) or a dose (mg) is none.
+WHOLE = re.compile(r"(?<![\d.])(\d{2,3})(?![\d.])(?!\s*mg)")
+
+
+@dataclass(frozen=True)
+class Subject:
+    name: str
+    pattern: re.Pattern[str]
+    entries: tuple[str, ...]
+    unless: re.Pattern[str] | None = None
+
+
+@lru_cache(maxsize=1)
+def subjects(path: Path = SUBJECTS_FILE) -> tuple[Subject, ...]:
+    data = read_yaml(Path(path))["subjects"]
+    return tuple(
+        Subject(
+            name,
+            _words(spec["words"]),
+            tuple(spec["entries"]),
+            _words(spec["unless"]) if spec.get("unless") else None,
+        )
+        for name, spec in data.items()
+    )
+
+
+def _words(words: Iterable[str]) -> re.Pattern[str]:
+    """Any of the words or phrases, whole."""
+    return re.compile(r"(?<![\w'-])(?:" + "|".join(re.escape(w.lower()) for w in words) + r")(?![\w-])")
+
+
+@lru_cache(maxsize=1)
+def _expected(path: Path = SUBJECTS_FILE) -> re.Pattern[str]:
+    return _words(read_yaml(Path(path))["expected_words"])
+
+
+def asks_if_expected(text: str) -> bool:
+    """The message asks whether what it tells is expected ("can't sleep after the steroids,
+    normal?"): a question about its subject, not a reaction to grade."""
+    return bool(_expected().search(text.lower().replace("\u2019", "'")))
+
+
+def named_entries(text: str, table: Iterable[Subject] | None = None) -> list[str]:
+    """The entries about each subject the text names, in the order the subjects are named,
+    each once; [] when it names none."""
+    lowered = text.lower().replace("\u2019", "'")
+    found = []
+    for subject in subjects() if table is None else table:
+        match = subject.pattern.search(lowered)
+        if match and not (subject.unless and subject.unless.search(lowered)):
+            found.append((match.start(), subject.entries))
+    return list(dict.fromkeys(e for _, entries in sorted(found) for e in entries))
+
+
+def quoted_figure_entries(text: str, answers: Mapping[str, str]) -> list[str]:
+    """Entries holding every figure the text quotes as a percentage, when it quotes at least
+    one with a decimal point ("is 68.6 or 68.8 the right course 2 figure?"): the passages
+    that give them side by side with their sources."""
+    decimals = DECIMAL.findall(text)
+    if not decimals:
+        return []
+    whole = set(WHOLE.findall(DECIMAL.sub(" ", text)))
+    # every figure quoted, else the decimal ones alone ("course 2" quotes no figure)
+    for figures in (set(decimals) | whole, set(decimals)):
+        wanted = [re.compile(rf"(?<![\d.]){re.escape(f)}\s*%") for f in figures]
+        held = [i for i, answer in answers.items() if all(w.search(answer) for w in wanted)]
+        if held:
+            return held
+    return []
