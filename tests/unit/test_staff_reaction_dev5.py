@@ -157,3 +157,11 @@ def test_no_rate_is_worked_out_after_a_severe_reaction_or_from_two_rates(kb: Kno
     )
     assert "40 mL/h" not in reply.text, reply
     assert restart_rate("was 100 ml/h then 50 ml/h") is None
+
+
+def test_pink_urine_is_no_skin_sign(kb: KnowledgeBase) -> None:
+    reply = answer_question(
+        kb, "ask_delayed_reactions", [], "pt says her urine looks pink and ankles are puffy", 0.6
+    )
+    assert assess(expand("pt says her urine looks pink")) is None
+    assert reply.kind != "reaction", reply
