@@ -52,6 +52,9 @@ ANAPHYLAXIS_ENTRY = "manage-anaphylaxis"
 # CTCAE v6.0 "Allergic reaction" grades (knowledge/grading.yml), given with a grading answer
 # that names an allergic reaction or an IV intervention.
 ALLERGIC_ENTRY = "grading-allergic-reaction-v6"
+# Entries that restart a grade 1-2 reaction at a reduced rate: with a previous rate in mL/h
+# given, the reply also says the rate worked out (knowledge/reaction_grading.yml).
+REDUCED_RATE_ENTRIES = ("manage-restart-grade-1-2", "manage-grade-1-2")
 TITLE_WORD = re.compile(r"[a-z0-9+]+")
 # Outcomes of airway, breathing or circulation signs (knowledge/reaction_grading.yml).
 AIRWAY_OUTCOMES = reaction.ANAPHYLAXIS_OUTCOMES
@@ -172,6 +175,8 @@ def answer_question(
     """Pick the reply for a staff question (`_answer`); its context keeps the entries given, for
     a follow-up that asks more of the same answer ("in F?")."""
     reply = _answer(kb, intent, entities, text, confidence, previous, staff)
+    if staff:
+        reply = _with_restart_rate(kb, reply, expand(text))
     if reply.context is None or not reply.entry_ids:
         return reply
     return replace(reply, context={**reply.context, "entries": list(reply.entry_ids)})
@@ -328,6 +333,18 @@ def _answer(
         and (ask.asks_what_to_do(expanded) or reaction.describes_reaction(expanded))
     ):
         intent = MANAGE
+    if (
+        intent
+        and intent.startswith("ask_")
+        and intent not in RESTART_INTENTS
+        and confidence < SURE
+        and "grade" in found
+        and not kb.constraint_values(intent, "grade")
+        and ask.asks_what_to_do(expanded)
+    ):
+        # "once the bag is off for a gr3, what supportive tx": what to do for a grade, read by an
+        # unsure classifier as a question type whose entries know no grade (the infusion)
+        intent = MANAGE
     confident = bool(intent and intent.startswith("ask_")) and confidence >= CONFIDENCE_THRESHOLD
     constrained = {
         k for k in ("grade", "course", "dose", "reaction") if intent and kb.constraint_values(intent, k)
@@ -455,6 +472,18 @@ def _with_allergic_grades(kb: KnowledgeBase, reply: Reply, text: str) -> Reply:
     return replace(
         reply, text=f"{reply.text}\n\n{format_entries([entry])}", entry_ids=(*reply.entry_ids, entry.id)
     )
+
+
+def _with_restart_rate(kb: KnowledgeBase, reply: Reply, text: str) -> Reply:
+    """A reply restarting a grade 1-2 reaction at the reduced rate, to a message giving the
+    previous rate ("was at 50 mL/h, restart at what rate?"), also says that rate worked out."""
+    if not set(REDUCED_RATE_ENTRIES) & set(reply.entry_ids):
+        return reply
+    rate = reaction.restart_rate(text)
+    if rate is None:
+        return reply
+    tags = "".join(kb.source_tags.get(c, "") for c in rate.cites)
+    return replace(reply, text=f"{rate.text}\nSource: {rate.source} {tags}\n\n{reply.text}")
 
 
 def _remembered(reply: Reply, question: str) -> Reply:

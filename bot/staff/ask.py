@@ -12,6 +12,7 @@ from typing import Any, Mapping
 
 from bot.core.paths import KNOWLEDGE_DIR
 from bot.core.yamlfile import read_yaml
+from bot.patient.nlp.typos import one_edit
 from bot.staff.entities import NUMBER_WORDS, ROMAN
 
 CUES_FILE = KNOWLEDGE_DIR / "staff_cues.yml"
@@ -35,6 +36,9 @@ BARE_NUMBER = re.compile(r"^\D*?(\d+(?:\.\d+)?)\D*$")
 WORD = re.compile(r"[a-z0-9']+")
 # Alemtuzumab doses are tens of mg; larger figures (the steroid premedication's dose) are not.
 MAX_DOSE_MG = 100
+# A one-word cue this long is also read misspelt by one letter ("anaphalaxis"): long words
+# are seldom one letter from another word.
+MIN_FUZZY_CUE = 7
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,7 @@ class Cues:
     trial_rule: tuple[str, ...]
     unsure_intents: Mapping[str, tuple[str, ...]]
     grading: tuple[str, ...]
+    small_talk_times: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -99,6 +104,7 @@ def cues(path: Path = CUES_FILE) -> Cues:
         tuple(data["trial_rule_words"]),
         {intent: tuple(words) for intent, words in data["unsure_intent_words"].items()},
         tuple(data["grading_words"]),
+        tuple(data["small_talk_times"]),
     )
 
 
@@ -128,9 +134,24 @@ def constraints(text: str) -> dict[str, str]:
     doses = sorted({f"{float(d):g}" for d in DOSE.findall(lowered) if float(d) < MAX_DOSE_MG})
     if doses and "dose" not in several:
         found["dose"] = doses[0]
-    if _has_phrase(lowered, cues().anaphylaxis):
+    if names_anaphylaxis(lowered):
         found["reaction"] = "anaphylaxis"
     return found
+
+
+def names_anaphylaxis(text: str) -> bool:
+    """The message names anaphylaxis or its drug, also misspelt by one letter ("anaphalaxis",
+    "anaphlaxis"): a misspelling must not cost the emergency steps their place first."""
+    if _has_phrase(text, cues().anaphylaxis):
+        return True
+    stems = [c for c in cues().anaphylaxis if " " not in c and len(c) >= MIN_FUZZY_CUE]
+    return any(
+        one_edit(word[:size], stem)
+        for word in WORD.findall(text.lower())
+        for stem in stems
+        if len(word) >= len(stem) - 1
+        for size in (len(stem) - 1, len(stem), len(stem) + 1)
+    )
 
 
 def several_named(text: str) -> set[str]:
@@ -260,6 +281,8 @@ def small_talk_without_cue(intent: str | None, text: str) -> bool:
     afternoon?" holds greeting words): it is a question put in words the classifier lacks."""
     words = cues().small_talk.get(intent or "")
     lowered = text.lower().replace("\u2019", "'")
+    for time in cues().small_talk_times:  # "this afternoon" is a time, not a greeting
+        lowered = re.sub(rf"(?<![\w']){re.escape(time)}(?![\w'])", " ", lowered)
     if words is None or len(WORD.findall(lowered)) < 2:
         return False
     if _has_phrase(lowered, cues().restart):  # "gr 3 this morning - restart this afternoon?"

@@ -79,6 +79,7 @@ class GradingRules:
     together: tuple[dict[str, Any], ...] = ()
     prompt_response: dict[str, Any] = field(default_factory=dict)
     settling_response: dict[str, Any] = field(default_factory=dict)
+    restart: dict[str, Any] = field(default_factory=dict)
     _patterns: dict[str, re.Pattern[str]] = field(default_factory=dict, compare=False)
 
     def words(self, key: str, words: tuple[str, ...]) -> re.Pattern[str]:
@@ -129,6 +130,7 @@ def load_rules(path: Path = GRADING_FILE) -> GradingRules:
         together=tuple(data.get("together") or ()),
         prompt_response=dict(data.get("prompt_response") or {}),
         settling_response=dict(data.get("settling_response") or {}),
+        restart=dict(data.get("restart_rate") or {}),
     )
 
 
@@ -325,6 +327,38 @@ def describes_reaction(text: str, grading: GradingRules | None = None) -> bool:
     grading = grading or rules()
     alternatives = "|".join(re.escape(w.lower()) for w in grading.present_words)
     return re.search(rf"(?<![\w'])(?:{alternatives})(?![\w'])", text.lower()) is not None
+
+
+@dataclass(frozen=True)
+class RestartRate:
+    """The reduced restart rate worked out for the previous rate a message gives."""
+
+    text: str
+    source: str
+    cites: tuple[str, ...]
+
+
+def restart_rate(text: str, grading: GradingRules | None = None) -> RestartRate | None:
+    """The restart rate for a previous rate written in mL/h ("was running at 50 mL/h"), at the
+    protocol's share of it (knowledge/reaction_grading.yml `restart_rate`); None without one.
+    Said as a figure so that nobody works out a rate at the chair; two rates name no one."""
+    rule = (grading or rules()).restart
+    if not rule:
+        return None
+    units = "|".join(re.escape(u) for u in sorted(rule["units"], key=len, reverse=True))
+    found = {
+        float(m.group(1))
+        for m in re.finditer(rf"(?<![\d.])(\d{{1,4}}(?:\.\d+)?)\s*(?:{units})(?![a-z])", text.lower())
+    }
+    if len(found) != 1:
+        return None
+    previous = found.pop()
+    restart = round(previous * float(rule["percent"]) / 100, 1)
+    return RestartRate(
+        rule["text"].format(previous=f"{previous:g}", restart=f"{restart:g}"),
+        str(rule["source"]),
+        tuple(rule["cites"]),
+    )
 
 
 def says_how_it_responded(text: str, grading: GradingRules | None = None) -> bool:
