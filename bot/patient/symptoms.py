@@ -233,6 +233,9 @@ class ContextConfig:
     # (categories, status): a status set only when all the categories modify a finding,
     # checked before `status_by_category`
     together: tuple[tuple[frozenset[str], str], ...] = ()
+    # categories that count for `together` wherever their cue is in the message (a question
+    # asked in the next sentence: "My mum had a stroke at 70. Am I more likely to have one?")
+    message_wide: frozenset[str] = frozenset()
 
 
 def _words_only(words: list[Any], where: str) -> None:
@@ -331,4 +334,5 @@ def load_context_config(path: Path = CONTEXT_FILE) -> ContextConfig:
         list_lookahead=int(reach.get("lookahead", 3)),
         applies_to={k: frozenset(str(s) for s in v) for k, v in (data.get("applies_to") or {}).items()},
         together=tuple((frozenset(t["categories"]), str(t["status"])) for t in data.get("together") or ()),
+        message_wide=frozenset(data.get("message_wide") or ()),
     )

@@ -129,8 +129,19 @@ class Report:
         )
 
     def present(self) -> list[Finding]:
-        """Findings the patient has now (not negated, hypothetical, historical or someone else's)."""
-        return [f for f in self.findings if f.is_present]
+        """Findings the patient has now (not negated, hypothetical, historical or resolved).
+
+        Someone else's sign that is not a red flag counts: whoever writes "my wife keeps
+        throwing up" is most often caring for the patient, and leaving it out would end
+        an understood report routine. Someone else's red flag keeps its own rule
+        (someone-else-red-flag: "call for them").
+        """
+        symptoms = load_lexicon().symptoms
+        return [
+            f
+            for f in self.findings
+            if f.is_present or (f.status == "family" and symptoms[f.symptom].cls != "emergency")
+        ]
 
     def with_status(self, status: str) -> list[str]:
         """Symptom ids with the given status that are not also present, in order, no repeats."""
