@@ -194,6 +194,17 @@ class Lexicon:
     severity_source: str
     severity_cites: tuple[str, ...]
     readings: tuple["Reading", ...] = ()
+    complaints: "Complaints | None" = None
+
+
+@dataclass(frozen=True)
+class Complaints:
+    """Words that say something is wrong, for a message no symptom was read from
+    (bot/patient/unplaced.py), with the words that deny one before it or end it after it."""
+
+    words: frozenset[str]
+    denials: frozenset[str]
+    endings: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -302,8 +313,21 @@ def load_lexicon(path: Path = SYMPTOMS_FILE) -> Lexicon:
     unknown = [r.symptom for r in readings if r.symptom not in symptoms]
     if unknown:
         raise LexiconError(f"{path.name}: readings name unknown symptoms {unknown}")
+    raw_complaints = data.get("complaints") or {}
+    complaints = Complaints(
+        *(
+            frozenset(str(w).lower() for w in raw_complaints.get(k) or ())
+            for k in ("words", "denials", "endings")
+        )
+    )
     return Lexicon(
-        symptoms, words, scores, str(severity.get("source", "")), tuple(severity.get("cites") or ()), readings
+        symptoms,
+        words,
+        scores,
+        str(severity.get("source", "")),
+        tuple(severity.get("cites") or ()),
+        readings,
+        complaints,
     )
 
 

@@ -122,13 +122,45 @@ def test_other_languages_place_and_name_the_sign(text: str, code: str, red_flag:
     assert names_red_flag(text, code) == red_flag
 
 
+# Something read but nothing present, and a complaint outside all of it: part of the
+# message was not understood, never routine (it ended "nothing-present")
+PART_NOT_UNDERSTOOD = [
+    "temp 37.2, and my gums feel weird",
+    "had a headache yesterday, gone now, but my wee burns and smells odd",
+    "had hives yesterday but they went away, now my knee is swollen",
+    "temp 36.9 this morning, my side hurts when I breathe in",
+]
+
+
+@pytest.mark.parametrize("text", PART_NOT_UNDERSTOOD)
+def test_a_complaint_outside_what_was_read_is_not_routine(text: str) -> None:
+    disposition, rule_id, found = read(text)
+    assert (disposition, rule_id) == ("urgent", "not-understood-part"), found
+
+
+# ...while a message that only says what is not wrong, or what has passed, stays routine
+ALL_UNDERSTOOD = [
+    "temp 37.3, feel fine otherwise",
+    "had a headache yesterday, the pain has gone now",
+    "the hives from yesterday are all gone, no pain, no swelling",
+]
+
+
+@pytest.mark.parametrize("text", ALL_UNDERSTOOD)
+def test_what_was_read_and_denied_stays_routine(text: str) -> None:
+    disposition, rule_id, found = read(text)
+    assert disposition == "routine", (rule_id, found)
+
+
 # A patient message with content never ends routine after the red-flag screen: a carer's
-# same-day sign was read as someone else's and the report ended "nothing-present".
+# same-day sign was read as someone else's and the report ended "nothing-present"; a
+# complaint the lexicon does not know next to a temperature did too.
 @pytest.mark.parametrize(
     "text",
     [
         "my husband keeps vomiting, even a sip of water comes back up",
         "my wife's eyes have gone yellow since the weekend",
+        "temperature 37.1 and my gums feel weird since the drip",
     ],
 )
 def test_a_carers_report_is_not_routine_after_the_screen(text: str) -> None:
