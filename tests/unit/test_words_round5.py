@@ -59,6 +59,15 @@ SAME_DAY = [
     ("the hives have come back tonight all over, throat fine now", "widespread-hives"),
     ("hives bad all over again, breathing ok now", "widespread-hives"),
     ("welts literally everywhere today, lips are fine", "widespread-hives"),
+    ("the rash has spread all over me since lunch, throat ok", "widespread-hives"),
+    ("covered from head to toe in red lumps, breathing ok", "widespread-hives"),
+    # the liver: pain under the right ribs with nausea, looking yellowish
+    ("aching under my right ribs and I feel queasy", "liver-stomach"),
+    ("pain in the upper right of my belly, feel sick", "liver-stomach"),
+    ("my partner says I'm looking a bit yellowish", "liver-signs"),
+    # the glass test in the patient's words, purple blotches
+    ("red dots on my ankles, they don't fade when I press a glass on them", "bleeding-bruising"),
+    ("a few purple blotches on my arms this week", "bleeding-bruising"),
 ]
 
 
