@@ -37,6 +37,7 @@ from bot.patient.nlp.quantities import parse_bare_temperature
 from bot.patient.screen import UNCLEAR, load_screen, read_answer
 from bot.patient.symptoms import load_lexicon
 from bot.patient.triage import Decision, Report, missing_facts, triage
+from bot.patient.unplaced import unplaced_complaint
 
 ANYTHING_ELSE = "anything_else"
 SCREEN = "red_flag_screen"
@@ -188,7 +189,10 @@ def merged_entities(turns: Iterable[Turn]) -> list[dict[str, Any]]:
 def report_of(turns: Iterable[Turn], screen: str | None = None) -> Report:
     """The report all turns describe so far, with the screen's answer: an option the
     patient said yes to counts as its first sign being present."""
+    turns = tuple(turns)
     report = Report.from_entities(merged_entities(turns))
+    read = ((t.text, [(int(e.get("start", 0)), int(e.get("end", 0))) for e in t.entities]) for t in turns)
+    report = replace(report, unplaced=any(unplaced_complaint(text, spans) for text, spans in read))
     option = load_screen().option(screen) if screen else None
     if option is not None:
         said = Finding(option.symptoms[0], option.label, 0, 0, "present")

@@ -194,6 +194,17 @@ class Lexicon:
     severity_source: str
     severity_cites: tuple[str, ...]
     readings: tuple["Reading", ...] = ()
+    complaints: "Complaints | None" = None
+
+
+@dataclass(frozen=True)
+class Complaints:
+    """Words that say something is wrong, for a message no symptom was read from
+    (bot/patient/unplaced.py), with the words that deny one before it or end it after it."""
+
+    words: frozenset[str]
+    denials: frozenset[str]
+    endings: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -233,6 +244,9 @@ class ContextConfig:
     # (categories, status): a status set only when all the categories modify a finding,
     # checked before `status_by_category`
     together: tuple[tuple[frozenset[str], str], ...] = ()
+    # categories that count for `together` wherever their cue is in the message (a question
+    # asked in the next sentence: "My mum had a stroke at 70. Am I more likely to have one?")
+    message_wide: frozenset[str] = frozenset()
 
 
 def _words_only(words: list[Any], where: str) -> None:
@@ -299,8 +313,21 @@ def load_lexicon(path: Path = SYMPTOMS_FILE) -> Lexicon:
     unknown = [r.symptom for r in readings if r.symptom not in symptoms]
     if unknown:
         raise LexiconError(f"{path.name}: readings name unknown symptoms {unknown}")
+    raw_complaints = data.get("complaints") or {}
+    complaints = Complaints(
+        *(
+            frozenset(str(w).lower() for w in raw_complaints.get(k) or ())
+            for k in ("words", "denials", "endings")
+        )
+    )
     return Lexicon(
-        symptoms, words, scores, str(severity.get("source", "")), tuple(severity.get("cites") or ()), readings
+        symptoms,
+        words,
+        scores,
+        str(severity.get("source", "")),
+        tuple(severity.get("cites") or ()),
+        readings,
+        complaints,
     )
 
 
@@ -331,4 +358,5 @@ def load_context_config(path: Path = CONTEXT_FILE) -> ContextConfig:
         list_lookahead=int(reach.get("lookahead", 3)),
         applies_to={k: frozenset(str(s) for s in v) for k, v in (data.get("applies_to") or {}).items()},
         together=tuple((frozenset(t["categories"]), str(t["status"])) for t in data.get("together") or ()),
+        message_wide=frozenset(data.get("message_wide") or ()),
     )

@@ -26,6 +26,7 @@ from bot.patient.findings import (
 )
 from bot.patient.nlp.language import foreign_reply
 from bot.patient.symptoms import CLASSES, SEVERITY_LEVELS, Lexicon, load_lexicon
+from bot.patient.unplaced import unplaced_complaint
 
 TRIAGE_FILE = KNOWLEDGE_DIR / "triage.yml"
 SOURCES_FILE = KNOWLEDGE_DIR / "sources.yml"
@@ -52,6 +53,7 @@ CONDITIONS = {
     "screen",
     "not_english",
     "foreign_red_flag",
+    "unplaced",
 }
 SCREEN_ANSWERS = ("none", "yes", "unclear")  # besides a screen option id
 # A report with a finding of one of these statuses, or a temperature, was understood;
@@ -77,16 +79,19 @@ class Report:
     screen: str | None = None  # the red-flag screen's answer: none | yes | unclear | an option id
     language: str | None = None  # ISO code of a message not in English (bot.patient.nlp.language)
     foreign_red_flag: bool = False  # that message uses a warning sign's word
+    unplaced: bool = False  # a complaint word outside everything read (bot.patient.unplaced)
 
     @classmethod
     def from_extraction(cls, extraction: Extraction, course: int | None = None) -> Report:
         """A report holding everything read from one message."""
+        read = [(f.start, f.end) for f in extraction.findings] + list(extraction.spans.values())
         return cls(
             extraction.findings,
             extraction.severity,
             extraction.temperature_c,
             extraction.days_since_infusion,
             course,
+            unplaced=unplaced_complaint(extraction.text, read),
         )
 
     @classmethod
@@ -129,8 +134,19 @@ class Report:
         )
 
     def present(self) -> list[Finding]:
-        """Findings the patient has now (not negated, hypothetical, historical or someone else's)."""
-        return [f for f in self.findings if f.is_present]
+        """Findings the patient has now (not negated, hypothetical, historical or resolved).
+
+        Someone else's sign that is not a red flag counts: whoever writes "my wife keeps
+        throwing up" is most often caring for the patient, and leaving it out would end
+        an understood report routine. Someone else's red flag keeps its own rule
+        (someone-else-red-flag: "call for them").
+        """
+        symptoms = load_lexicon().symptoms
+        return [
+            f
+            for f in self.findings
+            if f.is_present or (f.status == "family" and symptoms[f.symptom].cls != "emergency")
+        ]
 
     def with_status(self, status: str) -> list[str]:
         """Symptom ids with the given status that are not also present, in order, no repeats."""
@@ -375,6 +391,7 @@ def _holds(condition: str, value: Any, report: Report) -> bool:
         "screen": lambda: report.screen == value,
         "not_english": lambda: (report.language is not None) == value,
         "foreign_red_flag": lambda: report.foreign_red_flag == value,
+        "unplaced": lambda: report.unplaced == value,
     }
     return checks[condition]() if condition in checks else True
 

@@ -46,8 +46,11 @@ def blind_rest(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) ->
 # 112 red flags, written at the end of the fourth round and scored once): 96.4 % (108/112)
 # first reply, 99.1 % (111/112) by the end (a French sudden headache ended urgent: the
 # words for "sudden" and "the worst" were added to languages.yml after scoring), 4.3 %
-# (6/138) over-triage. All seven have been read while building: the figure that counts is
-# on a set nobody here has seen.
+# (6/138) over-triage. patients_dev5.yml (an eighth blind helper's, 180 cases, 81 red
+# flags) scored once on arrival: 95.1 % (77/81) first reply, 98.8 % (80/81) by the end,
+# 3.0 % (3/99) over-triage, 4 cases below the expected disposition; 100 % (81/81), 100 %,
+# 0 % (0/99), none below after round 5. All eight have been read while building: the
+# figure that counts is on a set nobody here has seen.
 @pytest.mark.parametrize(
     "blind_set, min_first_reply",
     [
@@ -58,6 +61,7 @@ def blind_rest(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) ->
         ("patients_final3.yml", 0.97),
         ("patients_dev4.yml", 0.97),
         ("patients_final4.yml", 0.95),
+        ("patients_dev5.yml", 0.97),
     ],
 )
 def test_blind_patient_set_meets_the_gates(

@@ -261,7 +261,9 @@ REPORT_CASES = [
     (Report(present("chest_pain", status="negated")), "urgent", "not-understood"),
     (Report(present("face_droop", status="historical")), "urgent", "not-understood"),
     (Report(present("face_droop", status="family")), "emergency", "someone-else-red-flag"),
-    (Report(present("fever", status="family")), "routine", "nothing-present"),
+    # someone else's sign that is not a red flag is read as the patient's (a carer writing:
+    # "my wife has a fever"); it was routine "nothing-present" before round 5 of issue 9
+    (Report(present("fever", status="family")), "urgent", "fever-no-reading"),
     (Report(present("face_droop", status="family") + present("face_droop")), "emergency", "stroke-signs"),
     (Report(present("coughing_blood"), days_since_infusion=200), "emergency", "coughing-blood"),
 ]

@@ -45,10 +45,11 @@ class _Extractor:
         self.hypothetical = {c for c, s in self.context.status_by_category.items() if s == "hypothetical"}
         self.typos = TypoReader(vocabulary(lexicon, load_grammar()), english_words())
 
-    def status(self, span: Span) -> str:
-        """Highest-priority status among the ConText modifiers of a symptom span."""
+    def status(self, span: Span, wide: frozenset[str] = frozenset()) -> str:
+        """Highest-priority status among the ConText modifiers of a symptom span; `wide`
+        holds the message-wide categories found anywhere in the message (for `together`)."""
         categories = {modifier.category for modifier in span._.modifiers}
-        both = next((status for needed, status in self.context.together if needed <= categories), None)
+        both = next((status for needed, status in self.context.together if needed <= categories | wide), None)
         if both is not None:
             return both
         return next((s for c, s in self.context.status_by_category.items() if c in categories), "present")
@@ -60,6 +61,7 @@ class _Extractor:
         spelling = {**self.typos.corrections(WORD.findall(text), spelling), **spelling}
         clean, index = respell(*normalise(text), spelling)
         doc = self.nlp(clean)
+        wide = frozenset(m.category for m in doc._.context_graph.modifiers) & self.context.message_wide
         found = []
         for ent in doc.ents:
             if ent.label_ == NOT_SYMPTOM:
@@ -71,7 +73,7 @@ class _Extractor:
                     text=text[start:end],
                     start=start,
                     end=end,
-                    status=self.status(ent),
+                    status=self.status(ent, wide),
                     severity=self.severity.near(text, start, end, cues),
                 )
             )
