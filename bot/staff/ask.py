@@ -66,6 +66,8 @@ class Cues:
     trial_rule: tuple[str, ...]
     unsure_intents: Mapping[str, tuple[str, ...]]
     grading: tuple[str, ...]
+    figure: tuple[str, ...]
+    figure_neighbours: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -99,6 +101,8 @@ def cues(path: Path = CUES_FILE) -> Cues:
         tuple(data["trial_rule_words"]),
         {intent: tuple(words) for intent, words in data["unsure_intent_words"].items()},
         tuple(data["grading_words"]),
+        tuple(data["figure_words"]),
+        frozenset(data["figure_neighbours"]),
     )
 
 
@@ -224,6 +228,13 @@ def premedication_question(intent: str | None, confidence: float, threshold: flo
         return None
     optional = _has_phrase(text, cue.optional_premedication) and not _has_phrase(text, cue.steroid)
     return OPTIONAL_PREMEDICATION if optional else PREMEDICATION
+
+
+def figure_question(intent: str | None, text: str) -> bool:
+    """The message asks how many patients have IARs ("what % got an IAR in the second course",
+    "odds of a reaction in C3") though the classifier read a neighbouring question type (what
+    to do, the schedule): the figure is the question."""
+    return intent in cues().figure_neighbours and _has_phrase(text, cues().figure)
 
 
 def asks_what_to_do_not_what_it_is(intent: str | None, text: str) -> bool:
