@@ -62,6 +62,14 @@ COURSE_2 = [{"entity": "course", "value": "course 2"}]
             "problem1-cause",
             ["cytokine", "reduces"],
         ),
+        # new signs told apart from the usual MS ones: both subjects' entries, in the order named
+        (
+            "ask_delayed_reactions",
+            [],
+            "how do we tell stroke signs from their usual MS symptoms?",
+            "delayed-stroke-timing",
+            ["unchanged usual MS symptom", "sudden"],
+        ),
         # how often the vital signs are checked
         (
             "nlu_fallback",
