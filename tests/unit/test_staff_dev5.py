@@ -130,6 +130,14 @@ def test_work_rota_questions_are_not_answered_from_the_protocol(
         ),
         # "summarise" alone, with one part, is no day summary
         ("ask_vital_signs", [], "summarise the vital signs checks", "answer", "protocol1-vital-signs"),
+        # the antiviral named beside the line asks about mixing, not the prophylaxis
+        (
+            "ask_infusion_administration",
+            [],
+            "ok to run acyclovir through the same line?",
+            "answer",
+            "protocol1-infusion",
+        ),
         # the rationale of something else than the premedication
         ("ask_restart_rate", [], "rationale for restarting at half the rate?", "answer", None),
     ],
