@@ -517,6 +517,8 @@ def _on_subject(kb: KnowledgeBase, text: str, reply: Reply) -> Reply:
     given = set(reply.entry_ids)
     if ids and (set(ids) <= given if subjects.wants_every_entry(text) else set(ids) & given):
         return reply
+    if subjects.answering_entries(text) & given:
+        return reply
     if not ids:
         held = subjects.quoted_figure_entries(text, {i: e.answer for i, e in kb.entries.items()})
         if set(held) & set(reply.entry_ids):

@@ -34,6 +34,9 @@ class Subject:
     unless: re.Pattern[str] | None = None
     # a compound subject: named only with one of these words too ("why" + the premedication)
     also: re.Pattern[str] | None = None
+    # other entries that already answer a question on it (the course's schedule names its
+    # premedication days): a reply holding one is kept
+    answered_by: tuple[str, ...] = ()
 
     def named_in(self, lowered: str) -> re.Match[str] | None:
         """Where the (lower-case) text names this subject, or None."""
@@ -53,6 +56,7 @@ def subjects(path: Path = SUBJECTS_FILE) -> tuple[Subject, ...]:
             tuple(spec["entries"]),
             _words(spec["unless"]) if spec.get("unless") else None,
             _words(spec["also"]) if spec.get("also") else None,
+            tuple(spec.get("answered_by", ())),
         )
         for name, spec in data.items()
     )
@@ -89,6 +93,11 @@ def named_entries(text: str, table: Iterable[Subject] | None = None) -> list[str
     """The entries about each subject the text names, in the order the subjects are named,
     each once; [] when it names none."""
     return list(dict.fromkeys(e for subject in named(text, table) for e in subject.entries))
+
+
+def answering_entries(text: str, table: Iterable[Subject] | None = None) -> set[str]:
+    """Entries outside the subjects' own that already answer a question on them."""
+    return {e for subject in named(text, table) for e in subject.answered_by}
 
 
 def wants_every_entry(text: str, table: Iterable[Subject] | None = None) -> bool:
