@@ -43,6 +43,7 @@ SYMPTOM_INTENTS = {"ask_manage_reaction", "report_symptoms", "inform"}
 UNCLEAR_INTENTS = {"nlu_fallback", "out_of_scope", "quiz_answer", "skip_question", "affirm", "deny"}
 MANAGE, GRADING, DELAYED = "ask_manage_reaction", "ask_grading", "ask_delayed_reactions"
 RECHALLENGE = "ask_rechallenge"
+INCIDENCE = "ask_incidence"
 # Questions whose entries have no grade: naming a grade makes them a grading question.
 GRADE_DEFINITION_INTENTS = {"ask_what_is_iar"}
 RESTART_INTENTS = {"ask_restart_rate", "ask_rechallenge"}
@@ -307,6 +308,8 @@ def _answer(
     premedication = ask.premedication_question(intent, confidence, CONFIDENCE_THRESHOLD, expanded)
     if premedication and not restart and "grade" not in found and "reaction" not in found:
         intent = premedication  # "pre meds on day 3 of round 2?": the words name the question
+    if not assessment and not restart and "grade" not in found and ask.figure_question(intent, expanded):
+        intent = INCIDENCE  # "what % got an IAR in the second course": a figure, whatever was read
     named = ask.intent_by_words(intent, confidence, CONFIDENCE_THRESHOLD, expanded)
     if named and not restart and not premedication and not found:
         intent = named  # "iv push ok?": the words name the question the classifier could not
@@ -382,6 +385,7 @@ def _answer(
         return Reply("unknown", topics=tuple(label for _, label in kb.topics))
     if intent and intent.startswith("ask_"):
         reply = _answer_for(kb, intent, found)
+        reply = _covered_elsewhere(kb, expanded, found, reply) if reply.kind == "not_covered" else reply
         cued = severe or (restart is not None and intent == restart)  # the words chose the question
         reply = reply if followed or cued else _closer_passage(kb, expanded, found, reply)
         reply = reply if followed or cued else _on_subject(kb, expanded, reply)
@@ -535,10 +539,14 @@ def _closer_passage(kb: KnowledgeBase, text: str, found: Mapping[str, str], repl
 def _on_subject(kb: KnowledgeBase, text: str, reply: Reply) -> Reply:
     """The entries about the subject the question names (knowledge/subjects.yml: "stroke risk -
     time window?", "anti-GBM - how common") or the passage holding the figures it quotes, when
-    the reply chosen holds none of them: the subject named decides, not a neighbouring entry
-    that mentions it in passing."""
+    the reply chosen holds none of them (not all of them, for a question that wants every one:
+    several subjects named, or a compound one): the subject named decides, not a neighbouring
+    entry that mentions it in passing."""
     ids = [i for i in subjects.named_entries(text) if i in kb.entries]
-    if ids and set(ids) & set(reply.entry_ids):
+    given = set(reply.entry_ids)
+    if ids and (set(ids) <= given if subjects.wants_every_entry(text) else set(ids) & given):
+        return reply
+    if subjects.answering_entries(text) & given:
         return reply
     if not ids:
         held = subjects.quoted_figure_entries(text, {i: e.answer for i, e in kb.entries.items()})
@@ -574,6 +582,34 @@ def _answer_for(kb: KnowledgeBase, intent: str, found: dict[str, str]) -> Reply:
     if entries:
         return Reply("answer", format_entries(entries), tuple(e.id for e in entries), context=context)
     return Reply("unknown", topics=tuple(label for _, label in kb.topics))
+
+
+def _covered_elsewhere(kb: KnowledgeBase, text: str, found: dict[str, str], reply: Reply) -> Reply:
+    """The entries of another question type written for the grade, course or dose the read type
+    does not cover ("any data on a 3rd course?" read as the schedule: the course 3 figures), when
+    they hold every informative word of the question the read type's entries hold: the
+    question's words do not tie it to the type read. Otherwise "not covered" stands."""
+    context = reply.context or {}
+    read = kb.answers_for(str(context.get("intent")), {})
+    held = {
+        w
+        for e in read
+        for hit in [kb.coverage(text, e.id)]
+        if hit
+        for w in set(hit.matched) & set(hit.informative)
+    }
+    for intent in dict.fromkeys(e.intent for e in kb.entries.values() if e.intent):
+        if intent == context.get("intent"):
+            continue
+        elsewhere = _answer_for(kb, intent, found)
+        written = [i for i in elsewhere.entry_ids if set(kb.entries[i].when) & set(found)]
+        if elsewhere.kind != "answer" or not written:
+            continue
+        hits = [kb.coverage(text, i) for i in written]
+        words = {w for hit in hits if hit for w in set(hit.matched) & set(hit.informative)}
+        if held <= words:
+            return elsewhere
+    return reply
 
 
 def _uncovered(kb: KnowledgeBase, found: Mapping[str, str]) -> Reply | None:

@@ -71,6 +71,8 @@ class Cues:
     unsure_intents: Mapping[str, tuple[str, ...]]
     grading: tuple[str, ...]
     small_talk_times: tuple[str, ...]
+    figure: tuple[str, ...]
+    figure_neighbours: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -105,6 +107,8 @@ def cues(path: Path = CUES_FILE) -> Cues:
         {intent: tuple(words) for intent, words in data["unsure_intent_words"].items()},
         tuple(data["grading_words"]),
         tuple(data["small_talk_times"]),
+        tuple(data["figure_words"]),
+        frozenset(data["figure_neighbours"]),
     )
 
 
@@ -245,6 +249,13 @@ def premedication_question(intent: str | None, confidence: float, threshold: flo
         return None
     optional = _has_phrase(text, cue.optional_premedication) and not _has_phrase(text, cue.steroid)
     return OPTIONAL_PREMEDICATION if optional else PREMEDICATION
+
+
+def figure_question(intent: str | None, text: str) -> bool:
+    """The message asks how many patients have IARs ("what % got an IAR in the second course",
+    "odds of a reaction in C3") though the classifier read a neighbouring question type (what
+    to do, the schedule): the figure is the question."""
+    return intent in cues().figure_neighbours and _has_phrase(text, cues().figure)
 
 
 def asks_what_to_do_not_what_it_is(intent: str | None, text: str) -> bool:

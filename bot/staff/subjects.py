@@ -32,6 +32,18 @@ class Subject:
     pattern: re.Pattern[str]
     entries: tuple[str, ...]
     unless: re.Pattern[str] | None = None
+    # a compound subject: named only with one of these words too ("why" + the premedication)
+    also: re.Pattern[str] | None = None
+    # other entries that already answer a question on it (the course's schedule names its
+    # premedication days): a reply holding one is kept
+    answered_by: tuple[str, ...] = ()
+
+    def named_in(self, lowered: str) -> re.Match[str] | None:
+        """Where the (lower-case) text names this subject, or None."""
+        match = self.pattern.search(lowered)
+        if not match or (self.unless and self.unless.search(lowered)):
+            return None
+        return match if not self.also or self.also.search(lowered) else None
 
 
 @lru_cache(maxsize=1)
@@ -43,6 +55,8 @@ def subjects(path: Path = SUBJECTS_FILE) -> tuple[Subject, ...]:
             _words(spec["words"]),
             tuple(spec["entries"]),
             _words(spec["unless"]) if spec.get("unless") else None,
+            _words(spec["also"]) if spec.get("also") else None,
+            tuple(spec.get("answered_by", ())),
         )
         for name, spec in data.items()
     )
@@ -64,16 +78,34 @@ def asks_if_expected(text: str) -> bool:
     return bool(_expected().search(text.lower().replace("\u2019", "'")))
 
 
-def named_entries(text: str, table: Iterable[Subject] | None = None) -> list[str]:
-    """The entries about each subject the text names, in the order the subjects are named,
-    each once; [] when it names none."""
+def named(text: str, table: Iterable[Subject] | None = None) -> list[Subject]:
+    """The subjects the text names, in the order they are named."""
     lowered = text.lower().replace("\u2019", "'")
     found = []
     for subject in subjects() if table is None else table:
-        match = subject.pattern.search(lowered)
-        if match and not (subject.unless and subject.unless.search(lowered)):
-            found.append((match.start(), subject.entries))
-    return list(dict.fromkeys(e for _, entries in sorted(found) for e in entries))
+        match = subject.named_in(lowered)
+        if match:
+            found.append((match.start(), subject))
+    return [subject for _, subject in sorted(found, key=lambda pair: pair[0])]
+
+
+def named_entries(text: str, table: Iterable[Subject] | None = None) -> list[str]:
+    """The entries about each subject the text names, in the order the subjects are named,
+    each once; [] when it names none."""
+    return list(dict.fromkeys(e for subject in named(text, table) for e in subject.entries))
+
+
+def answering_entries(text: str, table: Iterable[Subject] | None = None) -> set[str]:
+    """Entries outside the subjects' own that already answer a question on them."""
+    return {e for subject in named(text, table) for e in subject.answered_by}
+
+
+def wants_every_entry(text: str, table: Iterable[Subject] | None = None) -> bool:
+    """The question asks for every entry its subjects name, not any one of them: it names
+    several subjects ("premeds, infusion, monitoring") or a compound one ("why" + the
+    premedication), whose entries answer it together."""
+    found = named(text, table)
+    return len(found) > 1 or any(subject.also for subject in found)
 
 
 def quoted_figure_entries(text: str, answers: Mapping[str, str]) -> list[str]:

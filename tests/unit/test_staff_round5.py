@@ -16,12 +16,18 @@ from bot.staff.service import StaffService
 @pytest.mark.parametrize(
     "intent, confidence, text, entry",
     [
-        ("nlu_fallback", 0.5, "steroid premed for the third infusion of year 2?", "protocol1-premedication"),
+        # a course named: that course's premedication (issue 11, staff_dev5)
+        (
+            "nlu_fallback",
+            0.5,
+            "steroid premed for the third infusion of year 2?",
+            "protocol1-premedication-course2",
+        ),
         (
             "ask_course_schedule",
             0.55,
             "are premeds in cycle 2 different to cycle 1",
-            "protocol1-premedication",
+            "protocol1-premedication-course2",
         ),
         (
             "nlu_fallback",
