@@ -25,6 +25,8 @@ RED_FLAGS = [
     # a gauze pad soaked through is a wound's bleeding that will not stop
     ("the cut on my shin has soaked through the gauze and keeps going", "bleeding-wont-stop"),
     ("soaking through a towel, my nose won't stop", "bleeding-wont-stop"),
+    # a heavy period that is not slowing down is bleeding that will not stop: decided by the words
+    ("my period is soaking through pads every half hour and it's not slowing down", "bleeding-wont-stop"),
     # a family member's past stroke does not hide the patient's own, nor a carer's present one
     (
         "my husband is having a stroke right now, does lemtrada make that more likely?",
@@ -83,6 +85,7 @@ NOT_EMERGENCY = [
     "my dad had a stroke at 55, would lemtrada make that more likely for me?",
     "my mum had a heart attack at 60. does this drug make one more likely?",
     "my brother had a stroke last year, is it more likely for me now?",
+    "my mum had a stroke at 62, does this drug make strokes more likely?",
 ]
 
 
