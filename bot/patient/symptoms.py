@@ -195,6 +195,7 @@ class Lexicon:
     severity_cites: tuple[str, ...]
     readings: tuple["Reading", ...] = ()
     complaints: "Complaints | None" = None
+    not_temperature: tuple[str, ...] = ()  # names a bare decimal after them is not a temperature of
 
 
 @dataclass(frozen=True)
@@ -328,6 +329,7 @@ def load_lexicon(path: Path = SYMPTOMS_FILE) -> Lexicon:
         tuple(severity.get("cites") or ()),
         readings,
         complaints,
+        tuple(str(n).lower() for n in (data.get("decimal_temperature") or {}).get("not_after") or ()),
     )
 
 

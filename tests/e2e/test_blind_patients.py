@@ -49,8 +49,11 @@ def blind_rest(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) ->
 # (6/138) over-triage. patients_dev5.yml (an eighth blind helper's, 180 cases, 81 red
 # flags) scored once on arrival: 95.1 % (77/81) first reply, 98.8 % (80/81) by the end,
 # 3.0 % (3/99) over-triage, 4 cases below the expected disposition; 100 % (81/81), 100 %,
-# 0 % (0/99), none below after round 5. All eight have been read while building: the
-# figure that counts is on a set nobody here has seen.
+# 0 % (0/99), none below after round 5. patients_dev6.yml (a ninth blind helper's, 160
+# cases, 72 red flags) scored once on arrival on main before round 5 was merged: 98.6 %
+# (71/72) first reply, 100 % (72/72) by the end, 3.4 % (3/88) over-triage, 4 below the
+# expected disposition; after round 6: 100 % (72/72), 100 %, 0 % (0/88), none below. All
+# nine have been read while building: the figure that counts is on a set nobody here has seen.
 @pytest.mark.parametrize(
     "blind_set, min_first_reply",
     [
@@ -62,6 +65,7 @@ def blind_rest(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) ->
         ("patients_dev4.yml", 0.97),
         ("patients_final4.yml", 0.95),
         ("patients_dev5.yml", 0.97),
+        ("patients_dev6.yml", 0.97),
     ],
 )
 def test_blind_patient_set_meets_the_gates(

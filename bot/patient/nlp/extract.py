@@ -39,6 +39,8 @@ class _Extractor:
     def __init__(self) -> None:
         lexicon = load_lexicon()
         self.readings = lexicon.readings
+        # a bare decimal right after a device reading's name or another measure is not a temperature
+        self.not_temperature = lexicon.not_temperature + tuple(n for r in lexicon.readings for n in r.names)
         self.context: ContextConfig = load_context_config()
         self.nlp: Language = build_pipeline(lexicon, self.context)
         self.severity = SeverityReader(lexicon.severity_words, lexicon.severity_scores)
@@ -99,7 +101,7 @@ class _Extractor:
         findings, doc = self.findings(text, cues)
         asks_if = any(m.category in self.hypothetical for m in doc._.context_graph.modifiers)
         read = {
-            "temperature_c": parse_temperature(text),
+            "temperature_c": parse_temperature(text, self.not_temperature),
             "days_since_infusion": parse_days_since_infusion(text, today),
             "severity": SeverityReader.strongest(cues),
         }

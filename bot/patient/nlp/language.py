@@ -49,6 +49,8 @@ class Denials:
     questions: tuple[tuple[str, ...], ...] = ()
     look_alikes: tuple[str, ...] = ()  # redness, taste
     look_alike_parts: tuple[str, ...] = ()  # face, mouth
+    throat: tuple[str, ...] = ()  # a throat word with a pain word near it is a sore throat
+    throat_pains: tuple[str, ...] = ()
 
     @classmethod
     def from_entry(cls, entry: dict[str, Any]) -> Denials:
@@ -67,6 +69,8 @@ class Denials:
             questions=tuple(tuple(_WORD.findall(q)) for q in words("questions")),
             look_alikes=tuple(words("look_alikes")),
             look_alike_parts=tuple(words("look_alike_parts")),
+            throat=tuple(words("throat")),
+            throat_pains=tuple(words("throat_pains")),
         )
 
 
@@ -156,13 +160,22 @@ def _denied(tokens: list[str], i: int, denials: Denials) -> bool:
     inability word says the sign, or just after) or one "fine" after it, not both; within
     5 words before and 3 after ("pas de raideur dans la nuque", "klatka piersiowa mnie nie boli")."""
     before, after = tokens[max(0, i - 5) : i], tokens[i + 1 : i + 4]
+    negated = any(w in denials.negations for w in before + after)
+    if negated and any(w in denials.inability for w in before):
+        return False  # "no puedo tragar": an inability said outright, whatever is near
+    near = tokens[max(0, i - 4) : i + 4]
+    if (
+        denials.throat
+        and tokens[i].startswith(denials.throat)
+        and any(w.startswith(denials.throat_pains) for w in tokens)
+    ):
+        return True  # "me duele la garganta al tragar": a sore throat, an infection sign
     if tokens[i].startswith(denials.look_alike_parts) and any(
-        w.startswith(denials.look_alikes) for w in tokens[max(0, i - 4) : i + 4] if denials.look_alikes
+        w.startswith(denials.look_alikes) for w in near if denials.look_alikes
     ):
         return True
     if any(w in denials.inability for w in before):
         return False
-    negated = any(w in denials.negations for w in before + after)
     fine = any(w in denials.fine for w in after)
     return negated != fine
 

@@ -185,8 +185,10 @@ def parse_blood_pressure(text: str, names: tuple[str, ...]) -> tuple[float, int,
     return min(found) if found else None
 
 
-def parse_temperature(text: str) -> Quantity | None:
-    """Highest body temperature mentioned, in °C (°F converted), with the span of the number."""
+def parse_temperature(text: str, not_after: tuple[str, ...] | None = None) -> Quantity | None:
+    """Highest body temperature mentioned, in °C (°F converted), with the span of the number.
+
+    With `not_after` (other measures' names), a bare decimal in the body's range counts too."""
     readings: list[tuple[float | None, int, int]] = []  # None: implausible as a temperature
     for m in _UNIT_TEMP.finditer(text):
         unit = "f" if m.group(2).lower().startswith("f") else "c"
@@ -200,12 +202,33 @@ def parse_temperature(text: str) -> Quantity | None:
             (_as_celsius(_to_float(m.group(1)), None), m.start(1), m.end(1)) for m in pattern.finditer(text)
         ]
     valid = [Quantity(value, start, end) for value, start, end in readings if value is not None]
+    if not_after is not None:
+        valid += [q for q in _decimal_readings(text, not_after) if all(q.start != r.start for r in valid)]
     for reading in valid:  # grows while chained readings are found
         chained = _NEXT_READING.match(text, reading.end)
         value = _as_celsius(_to_float(chained.group(1)), None) if chained else None
         if chained and value is not None and all(r.start != chained.start(1) for r in valid):
             valid.append(Quantity(value, chained.start(1), chained.end(1)))
     return max(valid, key=lambda r: r.value) if valid else None
+
+
+# a bare number with one decimal in the body's range: "Is 38.4 a problem?", "37.8 yesterday now 38.4"
+_DECIMAL_TEMP = re.compile(r"(?<![\d.,])((?:3[5-9]|4[0-2])[.,]\d)(?![\d.,]?\d)" + _NOT_TEMP_UNIT, re.I)
+_NAME_BEFORE = 30  # characters before a decimal searched for another measure's name
+
+
+def _decimal_readings(text: str, not_after: tuple[str, ...]) -> list[Quantity]:
+    """Bare decimals read as °C, except right after another measure's name ("BMI 36.5",
+    "sats 96.5"): patients give a temperature as a number more than any other measure. A
+    number alone answers the question asked (bot.patient.intake), so it needs words."""
+    if not re.search(r"[^\W\d_]", text):
+        return []
+    found = []
+    for m in _DECIMAL_TEMP.finditer(text):
+        before = " ".join(re.findall(r"[\w/]+", text[max(0, m.start() - _NAME_BEFORE) : m.start()].lower()))
+        if not any(re.search(rf"(?<!\w){re.escape(name)}(?!\w)", before) for name in not_after):
+            found.append(Quantity(_to_float(m.group(1)), m.start(1), m.end(1)))
+    return found
 
 
 _BARE_NUM = re.compile(_NUM + _DEG + r"?" + _NOT_TEMP_UNIT)
