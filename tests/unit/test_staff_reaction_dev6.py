@@ -11,7 +11,7 @@ import pytest
 
 from bot.kb import KnowledgeBase
 from bot.staff.answers import answer_question
-from bot.staff.ask import asks_for_quiz, restart_question, small_talk_without_cue
+from bot.staff.ask import asks_for_grade, asks_for_quiz, restart_question, small_talk_without_cue
 from bot.staff.reaction import assess
 from bot.staff.shorthand import expand
 
@@ -198,3 +198,14 @@ def test_a_follow_up_changing_the_constraints_is_answered_for_them(kb: Knowledge
     }
     reply = answer_question(kb, "nlu_fallback", [], text, confidence=0.5, previous=previous)
     assert reply.entry_ids and reply.entry_ids != ("incidence-course1-24mg",), reply
+
+
+@pytest.mark.parametrize(
+    "text, question",
+    [
+        ("flared again after the restart despite piriton, gr 2 still?", True),
+        ("under that rule, gr 3 still there 2 h after stopping - and if down to gr 1?", False),
+    ],
+)
+def test_a_stated_grade_asked_as_still_is_a_grade_question(text: str, question: bool) -> None:
+    assert asks_for_grade(expand(text)) is question
