@@ -120,7 +120,8 @@ def _describes_reaction_now(
 ) -> bool:
     """A described sign is a reaction at the chair when the message is a symptom report,
     gives a reading, speaks of a patient now, asks its grade or what to do ("temp spiking,
-    what do we give") or only tells what is seen ("hives + itchy, obs fine"); an unclear
+    what do we give"), says it comes back on restarting (a recurrence: grade 3) or only tells
+    what is seen ("hives + itchy, obs fine"); an unclear
     message also when the sign is an emergency. A
     question about signs ("what BP counts as hypotension") is not one."""
     vitals_given = reaction.vital_findings(text, reaction.rules())[1]
@@ -130,6 +131,7 @@ def _describes_reaction_now(
         or reaction.describes_reaction(text)
         or ask.asks_for_grade(text)
         or (ask.asks_what_to_do(text) and not ask.asks_about_signs(text))
+        or ask.recurs_on_restarting(text)
     ):
         return True
     if ask.is_statement(text, topic_words=not assessment.emergency):
@@ -251,8 +253,10 @@ def _answer(
     if not assessment and (
         ask.asks_for_grade(expanded)
         or ("grade" in found and reaction.says_it_went_on(expanded) and reaction.describes_reaction(expanded))
+        or ask.recurs_on_restarting(expanded)
     ):
-        # "needed ICU - grade?", "gr 2, settled, now recurred": the reaction told by its course
+        # "needed ICU - grade?", "gr 2, settled, now recurred", "what if it comes back after we
+        # restart": the reaction told by its course
         assessment = reaction.assess_unnamed(expanded, found.get("grade"))
     after = bool(AFTER_INFUSION.search(text)) or ask.after_infusion(expanded)
     delayed = reaction.delayed_event_entries(
@@ -340,13 +344,14 @@ def _answer(
         intent
         and intent.startswith("ask_")
         and intent not in RESTART_INTENTS
-        and confidence < SURE
+        and (confidence < SURE or not ask.names_question_type(intent, expanded))
         and "grade" in found
         and not kb.constraint_values(intent, "grade")
         and ask.asks_what_to_do(expanded)
     ):
         # "once the bag is off for a gr3, what supportive tx": what to do for a grade, read by an
-        # unsure classifier as a question type whose entries know no grade (the infusion)
+        # unsure classifier as a question type whose entries know no grade (the infusion), or
+        # by a sure one as a type none of whose words it holds ("severe IAR steps" as premedication)
         intent = MANAGE
     confident = bool(intent and intent.startswith("ask_")) and confidence >= CONFIDENCE_THRESHOLD
     constrained = {
@@ -354,14 +359,29 @@ def _answer(
     }
     intent, found, followed = ask.follow_up(intent, confident, expanded, found, previous, constrained)
     if (
+        followed
+        and previous
+        and found == dict(previous.get("constraints") or {})
+        and not assessment
+        and previous.get("entries")
+        and intent == previous.get("intent")
+        and not subjects.named_entries(expanded)
+    ):
+        # "how common is it?" after the ITP entry: the same topic and constraints ("and if it's
+        # 24?" or "overall" change them), and the entries the previous answer gave (chosen for
+        # their subject) hold what is asked, not the topic's overview
+        return _read_with_previous(kb, previous, expanded)
+    if (
         not followed
         and not found
         and not assessment
         and previous
         and previous.get("entries")
         and not ask.acknowledges(expanded)
-        and not kb.names_a_subject(expanded)
-        and not _surely_its_own(kb, intent, confidence, expanded)
+        and (
+            ask.asks_if_it_changes(expanded)
+            or not (kb.names_a_subject(expanded) or _surely_its_own(kb, intent, confidence, expanded))
+        )
     ):
         return _read_with_previous(kb, previous, expanded)
     severe = intent in RESTART_INTENTS and found.get("reaction") == "anaphylaxis" and "grade" not in found

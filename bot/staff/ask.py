@@ -73,6 +73,9 @@ class Cues:
     small_talk_times: tuple[str, ...]
     figure: tuple[str, ...]
     figure_neighbours: frozenset[str]
+    asker_times: tuple[str, ...]
+    changes_answer: tuple[str, ...]
+    recurrence: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -109,6 +112,9 @@ def cues(path: Path = CUES_FILE) -> Cues:
         tuple(data["small_talk_times"]),
         tuple(data["figure_words"]),
         frozenset(data["figure_neighbours"]),
+        tuple(data["asker_times"]),
+        tuple(data["changes_answer_words"]),
+        tuple(data["recurrence_words"]),
     )
 
 
@@ -226,13 +232,27 @@ def is_statement(text: str, topic_words: bool = True) -> bool:
 
 def restart_question(text: str) -> str | None:
     """The restart intent a message asks about: going on a later day (re-challenge) or
-    restarting the infusion; None when it asks neither."""
-    if _has_phrase(text, cues().rechallenge):
+    restarting the infusion; None when it asks neither. The asker's own time ("before tomorrow")
+    is read past: it is no later day for the patient."""
+    lowered = text.lower()
+    for time in cues().asker_times:
+        lowered = re.sub(rf"(?<![\w']){re.escape(time)}(?![\w'])", " ", lowered)
+    if _has_phrase(lowered, cues().rechallenge):
         return "ask_rechallenge"
     return "ask_restart_rate" if _has_phrase(text, cues().restart) else None
 
 
 PREMEDICATION, OPTIONAL_PREMEDICATION = "ask_premedication", "ask_optional_premedication"
+
+
+def names_question_type(intent: str | None, text: str) -> bool:
+    """The message holds a word of the question type read (the premedication's, or the cue words
+    of `unsure_intent_words`); True for a type with no word list, which is left as read."""
+    cue = cues()
+    if intent in (PREMEDICATION, OPTIONAL_PREMEDICATION):
+        return _has_phrase(text, cue.premedication)
+    words = cue.unsure_intents.get(intent or "")
+    return words is None or _has_phrase(text, words)
 
 
 def premedication_question(intent: str | None, confidence: float, threshold: float, text: str) -> str | None:
@@ -299,6 +319,16 @@ def small_talk_without_cue(intent: str | None, text: str) -> bool:
     if _has_phrase(lowered, cues().restart):  # "gr 3 this morning - restart this afternoon?"
         return True
     return not any(re.search(rf"(?<![\w']){re.escape(w)}(?![\w'])", lowered) for w in words)
+
+
+def recurs_on_restarting(text: str) -> bool:
+    """The message tells (or asks about) a reaction coming back once the infusion is restarted."""
+    return restart_question(text) is not None and _has_phrase(text, cues().recurrence)
+
+
+def asks_if_it_changes(text: str) -> bool:
+    """The message asks whether a detail it gives changes the previous answer."""
+    return _has_phrase(text, cues().changes_answer)
 
 
 def acknowledges(text: str) -> bool:

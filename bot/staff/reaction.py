@@ -238,6 +238,8 @@ def vital_findings(text: str, grading: GradingRules) -> tuple[list[Finding], boo
             break
     systolic = grading.vitals["systolic"]
     readings = _reading(lowered, systolic["names"], with_diastolic=True)
+    if readings:  # "BP was 132/84 pre, now 84/50": later pressures need not repeat the name
+        readings += [r for r in _pressures(lowered) if r[2] > readings[0][2]]
     baseline = _baseline(lowered, systolic)
     fall = _fall(lowered, systolic)
     if fall:
@@ -295,6 +297,17 @@ def vital_findings(text: str, grading: GradingRules) -> tuple[list[Finding], boo
             )
             break
     return findings, any_reading
+
+
+def _pressures(text: str) -> list[tuple[float, float | None, int]]:
+    """Every systolic/diastolic pair written as one ("84/50"): (systolic, diastolic, position);
+    pairs that cannot be a pressure (a date, a fraction) are left out."""
+    pairs = re.finditer(r"(?<![\d/.])(\d{2,3})\s*/\s*(\d{2,3})(?![\d/])", text)
+    return [
+        (float(m.group(1)), float(m.group(2)), m.start())
+        for m in pairs
+        if 50 <= int(m.group(1)) <= 300 and 20 <= int(m.group(2)) < int(m.group(1))
+    ]
 
 
 def _baseline(text: str, systolic: dict[str, Any]) -> float | None:
