@@ -20,9 +20,12 @@ GRADE = re.compile(r"\bgrade\s*-?\s*(\d+|iv|v|i{1,3})\b")
 COURSE = re.compile(r"\bcourse\s*(\d+)\b")
 ORDINAL_COURSE = re.compile(
     r"\b(first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th|one|two|three)"
-    r"\s+(?:treatment\s+)?course\b"
+    r"\s+(?:treatment\s+)?(?:course|round|cycle)\b"
 )
 DOSE = re.compile(r"\b(\d+(?:\.\d+)?)\s*mg\b")
+# a dose written without its unit right after the word ("the higher dose (24)"): two digits, so
+# that "dose 2" (the second infusion) is none
+DOSE_BY_WORD = re.compile(r"\bdose\s*[(:=]?\s*(\d{2})\b(?!\s*(?:%|h\b|hours?|days?|min))")
 # the second of two values written once: "course 1 and 2", "12 vs 24 mg"
 COURSE_PAIR = re.compile(r"\bcourses?\s*\d+\s*(?:and|&|\+|vs\.?|versus|or|to|-|/)\s*(\d+)\b")
 DOSE_PAIR = re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:and|&|\+|vs\.?|versus|or|/)\s*\d+(?:\.\d+)?\s*mg\b")
@@ -76,6 +79,8 @@ class Cues:
     asker_times: tuple[str, ...]
     changes_answer: tuple[str, ...]
     recurrence: tuple[str, ...]
+    # a neighbour read only when none of its words is in the message (a serious figure asked)
+    figure_neighbour_words: Mapping[str, tuple[str, ...]]
 
 
 @lru_cache(maxsize=1)
@@ -115,6 +120,7 @@ def cues(path: Path = CUES_FILE) -> Cues:
         tuple(data["asker_times"]),
         tuple(data["changes_answer_words"]),
         tuple(data["recurrence_words"]),
+        {intent: tuple(words) for intent, words in data["figure_neighbour_words"].items()},
     )
 
 
@@ -141,7 +147,8 @@ def constraints(text: str) -> dict[str, str]:
     }
     if courses and "course" not in several:
         found["course"] = sorted(courses)[0]
-    doses = sorted({f"{float(d):g}" for d in DOSE.findall(lowered) if float(d) < MAX_DOSE_MG})
+    written = DOSE.findall(lowered) + DOSE_BY_WORD.findall(lowered)
+    doses = sorted({f"{float(d):g}" for d in written if float(d) < MAX_DOSE_MG})
     if doses and "dose" not in several:
         found["dose"] = doses[0]
     if names_anaphylaxis(lowered):
@@ -274,8 +281,12 @@ def premedication_question(intent: str | None, confidence: float, threshold: flo
 def figure_question(intent: str | None, text: str) -> bool:
     """The message asks how many patients have IARs ("what % got an IAR in the second course",
     "odds of a reaction in C3") though the classifier read a neighbouring question type (what
-    to do, the schedule): the figure is the question."""
-    return intent in cues().figure_neighbours and _has_phrase(text, cues().figure)
+    to do, the schedule), or the serious reactions' figure without naming serious ones ("how
+    many got a reaction on the higher dose"): the figure is the question."""
+    cue = cues()
+    own = cue.figure_neighbour_words.get(intent or "")
+    neighbour = intent in cue.figure_neighbours or (own is not None and not _has_phrase(text, own))
+    return neighbour and _has_phrase(text, cue.figure)
 
 
 def asks_what_to_do_not_what_it_is(intent: str | None, text: str) -> bool:
