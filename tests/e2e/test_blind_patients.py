@@ -52,8 +52,12 @@ def blind_rest(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) ->
 # 0 % (0/99), none below after round 5. patients_dev6.yml (a ninth blind helper's, 160
 # cases, 72 red flags) scored once on arrival on main before round 5 was merged: 98.6 %
 # (71/72) first reply, 100 % (72/72) by the end, 3.4 % (3/88) over-triage, 4 below the
-# expected disposition; after round 6: 100 % (72/72), 100 %, 0 % (0/88), none below. All
-# nine have been read while building: the figure that counts is on a set nobody here has seen.
+# expected disposition; after round 6: 100 % (72/72), 100 %, 0 % (0/88), none below.
+# patients_dev7.yml (a tenth blind helper's, 160 cases, 72 red flags) scored once on arrival
+# on main before round 6 was merged: 98.6 % (71/72) first reply, 100 % (72/72) by the end,
+# 6.8 % (6/88) over-triage, 2 below the expected disposition; after round 7: 100 % (72/72),
+# 100 %, 0 % (0/88), none below. All ten have been read while building: the figure that
+# counts is on a set nobody here has seen.
 @pytest.mark.parametrize(
     "blind_set, min_first_reply",
     [
@@ -66,6 +70,7 @@ def blind_rest(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) ->
         ("patients_final4.yml", 0.95),
         ("patients_dev5.yml", 0.97),
         ("patients_dev6.yml", 0.97),
+        ("patients_dev7.yml", 0.97),
     ],
 )
 def test_blind_patient_set_meets_the_gates(

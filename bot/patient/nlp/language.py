@@ -51,6 +51,9 @@ class Denials:
     look_alike_parts: tuple[str, ...] = ()  # face, mouth
     throat: tuple[str, ...] = ()  # a throat word with a pain word near it is a sore throat
     throat_pains: tuple[str, ...] = ()
+    same_day_signs: tuple[str, ...] = ()  # blood, swollen
+    same_day_parts: tuple[str, ...] = ()  # gums, legs, feet, urine
+    keeps_going: tuple[str, ...] = ()  # "won't stop": bleeding that will not stop stays a warning sign
 
     @classmethod
     def from_entry(cls, entry: dict[str, Any]) -> Denials:
@@ -71,6 +74,9 @@ class Denials:
             look_alike_parts=tuple(words("look_alike_parts")),
             throat=tuple(words("throat")),
             throat_pains=tuple(words("throat_pains")),
+            same_day_signs=tuple(words("same_day_signs")),
+            same_day_parts=tuple(words("same_day_parts")),
+            keeps_going=tuple(words("keeps_going")),
         )
 
 
@@ -123,12 +129,15 @@ def names_red_flag(text: str, code: str) -> bool:
     lowered = text.lower().replace("\u2019", "'")
     tokens = _WORD.findall(lowered)
     asked_from = _after_question(tokens, denials.questions)
+    keeps_going = _says(tokens, denials.keeps_going)
     clause_start = 0
     for words in _clauses(lowered, denials.breaks):
         for i in range(min(len(words), asked_from - clause_start)):
             rest = " ".join(words[i : i + 3])
             stem = next((s for s in stems if rest.startswith(s)), None)
-            if stem is not None and (rest.startswith(denials.never_denied) or not _denied(words, i, denials)):
+            if stem is None or (not keeps_going and _same_day_sign(words, i, denials)):
+                continue
+            if rest.startswith(denials.never_denied) or not _denied(words, i, denials):
                 return True
         clause_start += len(words)
     return False
@@ -144,6 +153,25 @@ def _clauses(text: str, breaks: frozenset[str]) -> list[list[str]]:
                 clauses.append([])
             clauses[-1].append(word)
     return clauses
+
+
+def _says(tokens: list[str], phrases: tuple[str, ...]) -> bool:
+    """Whether a phrase (word beginnings) starts at any word of the message."""
+    return bool(phrases) and any(" ".join(tokens[i : i + 4]).startswith(phrases) for i in range(len(tokens)))
+
+
+def _same_day_sign(words: list[str], i: int, denials: Denials) -> bool:
+    """Whether the warning-sign word at `i` is a blood or swelling word paired with a part
+    where it is a same-day sign, or that part paired with one ("mes gencives saignent",
+    "spuchnięte nogi"): bleeding gums, swollen legs, blood in the urine are urgent in the
+    reference, while swollen lips or a bleeding that will not stop stay warning signs."""
+    signs, parts = denials.same_day_signs, denials.same_day_parts
+    if not signs or not parts:
+        return False
+    near = words[max(0, i - 4) : i] + words[i + 1 : i + 5]
+    if words[i].startswith(signs):
+        return any(w.startswith(parts) for w in near)
+    return words[i].startswith(parts) and any(w.startswith(signs) for w in near)
 
 
 def _after_question(tokens: list[str], questions: tuple[tuple[str, ...], ...]) -> int:
