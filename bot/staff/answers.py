@@ -281,10 +281,12 @@ def _answer(
     if (
         assessment
         and not assessment.emergency
+        and not ask.asks_for_grade(expanded)
         and (ask.asks_about_signs(expanded) or subjects.asks_if_expected(expanded))
     ):
         # "fever threshold for pt to call site", "can't sleep after the steroids, normal?": a
-        # question on the subject named, not a reaction to grade
+        # question on the subject named, not a reaction to grade ("had the steroid this
+        # morning, headache now - grade-wise what is this?" asks the grade of what it tells)
         on_subject = _on_subject(kb, expanded, Reply("unknown"))
         if on_subject.kind == "answer":
             return _remembered(on_subject, expanded)
@@ -380,6 +382,7 @@ def _answer(
         and not ask.acknowledges(expanded)
         and (
             ask.asks_if_it_changes(expanded)
+            or ask.asks_a_detail(expanded)
             or not (kb.names_a_subject(expanded) or _surely_its_own(kb, intent, confidence, expanded))
         )
     ):
