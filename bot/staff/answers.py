@@ -23,6 +23,8 @@ MAX_OFFERS = 3
 # A question type read this surely, whose answer holds the message's words, is the message's
 # own question even when short and in words most passages share ("why do IARs happen").
 SURE = 0.8
+# words quoted from elsewhere: 'mild to moderate', "mild to moderate", ‘…’, “…”
+QUOTED = re.compile(r"(?<![\w])['‘\"“][^'‘’\"“”\n]{2,60}['’\"”](?![\w])")
 SEARCH_DEPTH = 6
 # A passage whose weighted coverage of the question is this many times the next one's is
 # clearly the closest: it is given as it is rather than offered among others.
@@ -221,7 +223,7 @@ def _answer(
             context={"intent": entry.intent, "constraints": {}},
         )
     expanded = expand(text)
-    several = ask.several_named(expanded) | _several_grades(kb, entities)
+    several = ask.several_named(expanded) | _several_grades(kb, entities, text)
     found = {
         k: v
         for k, v in {
@@ -448,12 +450,18 @@ def _read_with_previous(kb: KnowledgeBase, previous: Mapping[str, Any], text: st
     return Reply("answer", format_entries(kb.entries[i] for i in ids), ids, context=context)
 
 
-def _several_grades(kb: KnowledgeBase, entities: Iterable[Mapping[str, Any]]) -> set[str]:
+def _several_grades(kb: KnowledgeBase, entities: Iterable[Mapping[str, Any]], text: str = "") -> set[str]:
     """{"grade"} when two grades are named ("mild vs severe", "gr 2 or gr 3"): the question
-    is about both, so it is constrained to neither."""
+    is about both, so it is constrained to neither. A grade inside quotation marks is quoted
+    from elsewhere ("for a grade 1, the protocol says interrupt for 'mild to moderate'"), not
+    one asked about."""
     severity = kb.vocabulary("severity_words")
+    quoted = [m.span() for m in QUOTED.finditer(text)]
     grades = {
-        normalize_grade(str(e.get("value", "")), severity) for e in entities if e.get("entity") == "grade"
+        normalize_grade(str(e.get("value", "")), severity)
+        for e in entities
+        if e.get("entity") == "grade"
+        and not any(start <= int(e.get("start", -1)) < end for start, end in quoted)
     }
     return {"grade"} if len(grades - {None}) > 1 else set()
 

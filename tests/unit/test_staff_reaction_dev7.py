@@ -194,3 +194,33 @@ def test_follow_ups_keep_the_previous_question(
     reply = _then(kb, first, second)
     assert reply.entry_ids and reply.entry_ids[0] == entry, reply
     assert all(fact in reply.text for fact in facts), reply
+
+
+# --- a grade quoted from elsewhere ("the protocol says 'mild to moderate'") is not one asked
+# about; whether a grade needs interrupting asks its management
+
+
+@pytest.mark.parametrize(
+    "text, values, entry, facts",
+    [
+        (
+            "grade 1 IRR - do we need to interrupt? the SOP says pause for 'mild to moderate', confusing",
+            ("grade 1", "mild", "moderate"),
+            "manage-grade-1",
+            ("not indicated", "monitoring"),
+        ),
+        (
+            "does a mild IRR need pausing, or only a moderate one?",
+            ("mild", "moderate"),
+            "manage-overview",
+            (),
+        ),
+    ],
+)
+def test_a_quoted_grade_is_not_asked_about(
+    kb: KnowledgeBase, text: str, values: tuple[str, ...], entry: str, facts: tuple[str, ...]
+) -> None:
+    entities = [{"entity": "grade", "value": v, "start": text.index(v)} for v in values]
+    reply = answer_question(kb, "ask_manage_reaction", entities, text, confidence=0.9)
+    assert reply.entry_ids and reply.entry_ids[0] == entry, reply
+    assert all(fact in reply.text for fact in facts), reply
