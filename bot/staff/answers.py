@@ -452,17 +452,15 @@ def _read_with_previous(kb: KnowledgeBase, previous: Mapping[str, Any], text: st
 
 def _several_grades(kb: KnowledgeBase, entities: Iterable[Mapping[str, Any]], text: str = "") -> set[str]:
     """{"grade"} when two grades are named ("mild vs severe", "gr 2 or gr 3"): the question
-    is about both, so it is constrained to neither. A grade inside quotation marks is quoted
-    from elsewhere ("for a grade 1, the protocol says interrupt for 'mild to moderate'"), not
-    one asked about."""
+    is about both, so it is constrained to neither. Grades inside quotation marks beside one
+    outside are quoted from elsewhere ("for a grade 1, the protocol says interrupt for 'mild to
+    moderate'"), not asked about; quoted alone ("'mild to moderate' maps to which grades?")
+    they are what is asked."""
     severity = kb.vocabulary("severity_words")
     quoted = [m.span() for m in QUOTED.finditer(text)]
-    grades = {
-        normalize_grade(str(e.get("value", "")), severity)
-        for e in entities
-        if e.get("entity") == "grade"
-        and not any(start <= int(e.get("start", -1)) < end for start, end in quoted)
-    }
+    named = [e for e in entities if e.get("entity") == "grade"]
+    outside = [e for e in named if not any(start <= int(e.get("start", -1)) < end for start, end in quoted)]
+    grades = {normalize_grade(str(e.get("value", "")), severity) for e in outside or named}
     return {"grade"} if len(grades - {None}) > 1 else set()
 
 

@@ -224,3 +224,12 @@ def test_a_quoted_grade_is_not_asked_about(
     reply = answer_question(kb, "ask_manage_reaction", entities, text, confidence=0.9)
     assert reply.entry_ids and reply.entry_ids[0] == entry, reply
     assert all(fact in reply.text for fact in facts), reply
+
+
+def test_grades_quoted_alone_are_what_is_asked(kb: KnowledgeBase) -> None:
+    text = "the SOP says 'mild to moderate' and 'severe' - which CTCAE grades are they?"
+    entities = [
+        {"entity": "grade", "value": v, "start": text.index(v)} for v in ("mild", "moderate", "severe")
+    ]
+    reply = answer_question(kb, "ask_grading", entities, text, confidence=0.9)
+    assert "1–2" in reply.text and "3–4" in reply.text, reply
