@@ -23,6 +23,8 @@ MAX_OFFERS = 3
 # A question type read this surely, whose answer holds the message's words, is the message's
 # own question even when short and in words most passages share ("why do IARs happen").
 SURE = 0.8
+# words quoted from elsewhere: 'mild to moderate', "mild to moderate", ‘…’, “…”
+QUOTED = re.compile(r"(?<![\w])['‘\"“][^'‘’\"“”\n]{2,60}['’\"”](?![\w])")
 SEARCH_DEPTH = 6
 # A passage whose weighted coverage of the question is this many times the next one's is
 # clearly the closest: it is given as it is rather than offered among others.
@@ -221,7 +223,7 @@ def _answer(
             context={"intent": entry.intent, "constraints": {}},
         )
     expanded = expand(text)
-    several = ask.several_named(expanded) | _several_grades(kb, entities)
+    several = ask.several_named(expanded) | _several_grades(kb, entities, text)
     found = {
         k: v
         for k, v in {
@@ -281,10 +283,12 @@ def _answer(
     if (
         assessment
         and not assessment.emergency
+        and not ask.asks_for_grade(expanded)
         and (ask.asks_about_signs(expanded) or subjects.asks_if_expected(expanded))
     ):
         # "fever threshold for pt to call site", "can't sleep after the steroids, normal?": a
-        # question on the subject named, not a reaction to grade
+        # question on the subject named, not a reaction to grade ("had the steroid this
+        # morning, headache now - grade-wise what is this?" asks the grade of what it tells)
         on_subject = _on_subject(kb, expanded, Reply("unknown"))
         if on_subject.kind == "answer":
             return _remembered(on_subject, expanded)
@@ -380,6 +384,7 @@ def _answer(
         and not ask.acknowledges(expanded)
         and (
             ask.asks_if_it_changes(expanded)
+            or ask.asks_a_detail(expanded)
             or not (kb.names_a_subject(expanded) or _surely_its_own(kb, intent, confidence, expanded))
         )
     ):
@@ -445,13 +450,17 @@ def _read_with_previous(kb: KnowledgeBase, previous: Mapping[str, Any], text: st
     return Reply("answer", format_entries(kb.entries[i] for i in ids), ids, context=context)
 
 
-def _several_grades(kb: KnowledgeBase, entities: Iterable[Mapping[str, Any]]) -> set[str]:
+def _several_grades(kb: KnowledgeBase, entities: Iterable[Mapping[str, Any]], text: str = "") -> set[str]:
     """{"grade"} when two grades are named ("mild vs severe", "gr 2 or gr 3"): the question
-    is about both, so it is constrained to neither."""
+    is about both, so it is constrained to neither. Grades inside quotation marks beside one
+    outside are quoted from elsewhere ("for a grade 1, the protocol says interrupt for 'mild to
+    moderate'"), not asked about; quoted alone ("'mild to moderate' maps to which grades?")
+    they are what is asked."""
     severity = kb.vocabulary("severity_words")
-    grades = {
-        normalize_grade(str(e.get("value", "")), severity) for e in entities if e.get("entity") == "grade"
-    }
+    quoted = [m.span() for m in QUOTED.finditer(text)]
+    named = [e for e in entities if e.get("entity") == "grade"]
+    outside = [e for e in named if not any(start <= int(e.get("start", -1)) < end for start, end in quoted)]
+    grades = {normalize_grade(str(e.get("value", "")), severity) for e in outside or named}
     return {"grade"} if len(grades - {None}) > 1 else set()
 
 

@@ -22,6 +22,8 @@ ORDINAL_COURSE = re.compile(
     r"\b(first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th|one|two|three)"
     r"\s+(?:treatment\s+)?(?:course|round|cycle)\b"
 )
+# "and the second one?" after a course's answer: that course
+ORDINAL_ONE = re.compile(r"\b(first|second|third|1st|2nd|3rd)\s+one\b")
 DOSE = re.compile(r"\b(\d+(?:\.\d+)?)\s*mg\b")
 # a dose written without its unit right after the word ("the higher dose (24)"): two digits, so
 # that "dose 2" (the second infusion) is none
@@ -78,9 +80,16 @@ class Cues:
     figure_neighbours: frozenset[str]
     asker_times: tuple[str, ...]
     changes_answer: tuple[str, ...]
+    detail: tuple[str, ...]
     recurrence: tuple[str, ...]
     # a neighbour read only when none of its words is in the message (a serious figure asked)
     figure_neighbour_words: Mapping[str, tuple[str, ...]]
+    # "this morning" dates a sign told at the chair ("C1D2, rash this morning, we paused it")
+    # from earlier the same day, not after the infusion
+    same_day_times: tuple[str, ...]
+    at_chair: tuple[str, ...]
+    # "what's the very first step": what to do, even in the words of a "what is" question
+    first_step: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -119,8 +128,12 @@ def cues(path: Path = CUES_FILE) -> Cues:
         frozenset(data["figure_neighbours"]),
         tuple(data["asker_times"]),
         tuple(data["changes_answer_words"]),
+        tuple(data["detail_words"]),
         tuple(data["recurrence_words"]),
         {intent: tuple(words) for intent, words in data["figure_neighbour_words"].items()},
+        tuple(data["same_day_times"]),
+        tuple(data["at_chair_words"]),
+        tuple(data["first_step_words"]),
     )
 
 
@@ -199,8 +212,13 @@ def asks_what_to_do(text: str) -> bool:
 
 
 def after_infusion(text: str) -> bool:
-    """The message places what it describes after the infusion (home, next day)."""
-    return _has_phrase(text, cues().after_infusion)
+    """The message places what it describes after the infusion (home, next day); a time earlier
+    the same day does not when the message tells of the infusion at the chair ("rash this
+    morning, we paused and treated it - restart at what rate?")."""
+    later = tuple(w for w in cues().after_infusion if w not in cues().same_day_times)
+    if _has_phrase(text, later):
+        return True
+    return _has_phrase(text, cues().same_day_times) and not _has_phrase(text, cues().at_chair)
 
 
 def asks_about_signs(text: str) -> bool:
@@ -292,7 +310,11 @@ def figure_question(intent: str | None, text: str) -> bool:
 def asks_what_to_do_not_what_it_is(intent: str | None, text: str) -> bool:
     """The classifier read a question describing IARs (their signs, what they are) but the
     message asks what to do, and not about the signs in general."""
-    return intent in cues().descriptive_intents and asks_what_to_do(text) and not asks_about_signs(text)
+    return (
+        intent in cues().descriptive_intents
+        and asks_what_to_do(text)
+        and (not asks_about_signs(text) or _has_phrase(text, cues().first_step))
+    )
 
 
 def names_trial_rule(text: str) -> bool:
@@ -342,6 +364,12 @@ def asks_if_it_changes(text: str) -> bool:
     return _has_phrase(text, cues().changes_answer)
 
 
+def asks_a_detail(text: str) -> bool:
+    """A follow-up asking a detail of the previous answer ("dose and route?", "and over what
+    window is the risk highest?"), which that answer's entries hold."""
+    return is_elliptical(text) and _has_phrase(text, cues().detail)
+
+
 def acknowledges(text: str) -> bool:
     """Only words acknowledging an answer ("ok thanks")."""
     words = WORD.findall(text.lower())
@@ -368,6 +396,16 @@ def bare_number(text: str) -> str | None:
     """The one number of a message like "and 24?"."""
     match = BARE_NUMBER.match(text.lower())
     return f"{float(match.group(1)):g}" if match else None
+
+
+def only_all_courses(text: str) -> bool:
+    """Nothing but words naming every course (and filler words): "and for all courses together?"."""
+    if not _has_phrase(text, cues().all_courses):
+        return False
+    lowered = text.lower()
+    for phrase in sorted(cues().all_courses, key=len, reverse=True):
+        lowered = re.sub(rf"(?<![\w']){re.escape(phrase)}(?![\w'])", " ", lowered)
+    return only_constraints(lowered)
 
 
 def follow_up(
@@ -406,7 +444,13 @@ def follow_up(
             else next((k for k in ("course", "grade") if k in before), "course")
         )
         values[kind] = number
+    ordinal = ORDINAL_ONE.search(text.lower())
+    if ordinal and "course" in before and "course" not in values:
+        values["course"] = _ordinal(ordinal.group(1))
     if values and only_constraints(text):
+        return previous["intent"], {**before, **values}, True
+    if "course" in (previous.get("constraints") or {}) and only_all_courses(text):
+        # "and for all courses together?" after a course's figure: the same question, every course
         return previous["intent"], {**before, **values}, True
     if not confident and len(words) <= cues().max_words:
         return previous["intent"], {**before, **values}, True
