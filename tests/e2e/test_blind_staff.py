@@ -36,17 +36,23 @@ pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
 # of the fourth round. After the sixth round (final4 then dev material): 93.6 % (206/220),
 # 18/18 leading (a staff message not in English naming a warning sign leads with the
 # anaphylaxis management), 0 wrong.
+# staff_dev5.yml (220 cases, two blind writers, this session) scored once on arrival on
+# 2056293: 87.7 % (193/220), 15/16 leading, 0 wrong; staff_dev6.yml (200, two writers) on
+# arrival 90.5 % (181/200), 12/12, 0; staff_dev7.yml (200, two writers) on arrival 83.5 %
+# (167/200), 16/16, 0. All three were development material afterwards (rounds 7-10, README).
 # The gates hold today's figures a little lower, not the targets (see README).
 @pytest.mark.parametrize(
     "blind_set, min_pass_rate, min_lead_rate, max_wrong",
     [
-        ("staff.yml", 0.92, 1.0, 0),
-        ("staff_final.yml", 0.93, 1.0, 0),
-        ("staff_dev3.yml", 0.92, 1.0, 0),
+        ("staff.yml", 0.93, 1.0, 0),
+        ("staff_final.yml", 0.95, 1.0, 0),
+        ("staff_dev3.yml", 0.97, 1.0, 0),
         ("staff_final2.yml", 0.97, 1.0, 0),
         ("staff_final3.yml", 0.97, 1.0, 0),
         ("staff_dev4.yml", 0.97, 1.0, 0),
-        ("staff_final4.yml", 0.92, 1.0, 0),
+        ("staff_final4.yml", 0.97, 1.0, 0),
+        ("staff_dev5.yml", 0.97, 1.0, 0),
+        ("staff_dev6.yml", 0.97, 1.0, 0),
     ],
 )
 def test_blind_staff_set_meets_the_gate(
