@@ -141,9 +141,12 @@ def _describes_reaction_now(
     return (intent in UNCLEAR_INTENTS or not confident) and assessment.emergency
 
 
-def _after_infusion(kb: KnowledgeBase, assessment: reaction.Assessment) -> Reply:
-    """Signs after the infusion that are not an emergency: the delayed-reaction entries."""
-    ids = reaction.after_infusion_entries(assessment)
+def _after_infusion(kb: KnowledgeBase, assessment: reaction.Assessment, text: str) -> Reply:
+    """Signs after the infusion that are not an emergency: the delayed-reaction entries, after
+    those of a subject the message asks about with its case as an example ("can IARs start
+    after the patient's gone home? we had hives on day 2": the onset first)."""
+    named = [i for i in subjects.named_entries(text) if i in kb.entries]
+    ids = list(dict.fromkeys([*named, *reaction.after_infusion_entries(assessment)]))
     return Reply(
         "answer",
         format_entries(kb.entries[i] for i in ids),
@@ -279,7 +282,7 @@ def _answer(
         and (after or intent == DELAYED)
         and (intent in SYMPTOM_INTENTS | UNCLEAR_INTENTS | {DELAYED} or reaction.describes_reaction(expanded))
     ):
-        return _after_infusion(kb, assessment)
+        return _after_infusion(kb, assessment, expanded)
     if (
         assessment
         and not assessment.emergency

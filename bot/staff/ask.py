@@ -16,6 +16,10 @@ from bot.patient.nlp.typos import one_edit
 from bot.staff.entities import NUMBER_WORDS, ROMAN
 
 CUES_FILE = KNOWLEDGE_DIR / "staff_cues.yml"
+SCOPE_FILE = KNOWLEDGE_DIR / "scope.yml"
+# Read as a quiz request, a message naming chat outside work ("code for the staff car park?")
+# asks something: the answer logic declines it. The quiz's own words are many; the chat is not.
+QUIZ_START = "start_quiz"
 GRADE = re.compile(r"\bgrade\s*-?\s*(\d+|iv|v|i{1,3})\b")
 COURSE = re.compile(r"\bcourse\s*(\d+)\b")
 ORDINAL_COURSE = re.compile(
@@ -135,6 +139,11 @@ def cues(path: Path = CUES_FILE) -> Cues:
         tuple(data["at_chair_words"]),
         tuple(data["first_step_words"]),
     )
+
+
+@lru_cache(maxsize=1)
+def _chat_topics(path: Path = SCOPE_FILE) -> tuple[str, ...]:
+    return tuple(read_yaml(Path(path))["chat_topics"])
 
 
 def _has_phrase(text: str, phrases: tuple[str, ...]) -> bool:
@@ -345,6 +354,9 @@ def small_talk_without_cue(intent: str | None, text: str) -> bool:
     afternoon?" holds greeting words): it is a question put in words the classifier lacks."""
     words = cues().small_talk.get(intent or "")
     lowered = text.lower().replace("\u2019", "'")
+    if intent == QUIZ_START:
+        chat = any(re.search(rf"(?<![\w']){re.escape(t)}(?![\w'])", lowered) for t in _chat_topics())
+        return chat and not _has_phrase(lowered, cues().quiz)
     for time in cues().small_talk_times:  # "this afternoon" is a time, not a greeting
         lowered = re.sub(rf"(?<![\w']){re.escape(time)}(?![\w'])", " ", lowered)
     if words is None or len(WORD.findall(lowered)) < 2:
