@@ -40,6 +40,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
 # 2056293: 87.7 % (193/220), 15/16 leading, 0 wrong; staff_dev6.yml (200, two writers) on
 # arrival 90.5 % (181/200), 12/12, 0; staff_dev7.yml (200, two writers) on arrival 83.5 %
 # (167/200), 16/16, 0. All three were development material afterwards (rounds 7-10, README).
+# staff_final5.yml (220 cases, two writers who saw only the seed and the reference, written
+# during the last session and scored once per commit): 79.5 % (175/220), 16/16, 0 wrong on
+# 2056293 (the session's start) and 85.9 % (189/220), 16/16, 0 on a820fa1 (after rounds 7-10).
 # The gates hold today's figures a little lower, not the targets (see README).
 @pytest.mark.parametrize(
     "blind_set, min_pass_rate, min_lead_rate, max_wrong",
@@ -53,6 +56,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
         ("staff_final4.yml", 0.97, 1.0, 0),
         ("staff_dev5.yml", 0.97, 1.0, 0),
         ("staff_dev6.yml", 0.97, 1.0, 0),
+        ("staff_dev7.yml", 0.97, 1.0, 0),
+        ("staff_final5.yml", 0.84, 1.0, 0),
     ],
 )
 def test_blind_staff_set_meets_the_gate(
