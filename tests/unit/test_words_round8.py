@@ -60,6 +60,19 @@ def test_foreign_warning_signs(code: str, text: str, warning: bool) -> None:
     assert names_red_flag(text, code) is warning
 
 
+# widespread hives told with what they look like: the same day, whoever has them
+SAME_DAY = [
+    "I'm covered in huge raised welts since this morning, breathing ok",
+    "my daughter is covered in large red blotches across her chest and arms",
+]
+
+
+@pytest.mark.parametrize("text", SAME_DAY)
+def test_widespread_hives_described_are_urgent(text: str) -> None:
+    disposition, _, found = read(text)
+    assert disposition == "urgent" and "hives_widespread" in found, found
+
+
 # usual MS signs told "like they always are" are not new
 USUAL = [
     "my arms feel weak like they always are with the ms, nothing different",
