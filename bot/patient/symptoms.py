@@ -106,6 +106,7 @@ class Grammar:
     lead: frozenset[str]
     negations: frozenset[str] = frozenset()
     inability: frozenset[str] = frozenset()
+    fillers: frozenset[str] = frozenset()  # "can't get it to stop": between a negation and its sign
 
 
 @lru_cache(maxsize=None)
@@ -133,11 +134,11 @@ def load_grammar(path: Path = GRAMMAR_FILE, symptoms: Path = SYMPTOMS_FILE) -> G
         )
     if not rules:
         raise LexiconError(f"{path.name}: needs `rules`")
-    for key in ("breaks", "lead", "negations", "inability"):
+    for key in ("breaks", "lead", "negations", "inability", "fillers"):
         _words_only(data.get(key) or [], f"{path.name}: {key}")
     words = {
         key: frozenset(str(w).lower() for w in data.get(key) or ())
-        for key in ("breaks", "lead", "negations", "inability")
+        for key in ("breaks", "lead", "negations", "inability", "fillers")
     }
     return Grammar(tuple(rules), **words)
 

@@ -50,7 +50,7 @@ class SymptomGrammar:
             for i, k in enumerate(keys)
             if k & rule.signs
             and i not in taken
-            and (not rule.needs_lead or (i > 0 and doc[i - 1].lower_ in self.grammar.negations))
+            and (not rule.needs_lead or self._negation_before(doc, i) is not None)
         ]
         for p in parts:
             for s in signs:
@@ -101,8 +101,16 @@ class SymptomGrammar:
         ("face isn't drooping"), not one that completes it ("arm I can't lift")."""
         if doc[j].lower_ not in self.grammar.negations:
             return False
-        completes = j == sign - 1 and doc[sign].lower_ in self.grammar.inability
+        completes = self._negation_before(doc, sign) == j and doc[sign].lower_ in self.grammar.inability
         return not completes
+
+    def _negation_before(self, doc: Doc, i: int) -> int | None:
+        """The negation that completes the sign at i, right before it or before only filler
+        words ("won't stop", "can't get it to stop"), if there is one."""
+        j = i - 1
+        while j >= 0 and i - j <= 4 and doc[j].lower_ in self.grammar.fillers:
+            j -= 1
+        return j if j >= 0 and doc[j].lower_ in self.grammar.negations else None
 
     def _kept(self, doc: Doc, symptom: str) -> set[int]:
         """Tokens of the matches a pair for `symptom` may not overlap: look-alikes

@@ -49,6 +49,7 @@ class Denials:
     questions: tuple[tuple[str, ...], ...] = ()
     look_alikes: tuple[str, ...] = ()  # redness, taste
     look_alike_parts: tuple[str, ...] = ()  # face, mouth
+    skin_parts: tuple[str, ...] = ()  # chest: redness there is a rash unless a pain word is said
     throat: tuple[str, ...] = ()  # a throat word with a pain word near it is a sore throat
     throat_pains: tuple[str, ...] = ()
     same_day_signs: tuple[str, ...] = ()  # blood, swollen
@@ -72,6 +73,7 @@ class Denials:
             questions=tuple(tuple(_WORD.findall(q)) for q in words("questions")),
             look_alikes=tuple(words("look_alikes")),
             look_alike_parts=tuple(words("look_alike_parts")),
+            skin_parts=tuple(words("skin_parts")),
             throat=tuple(words("throat")),
             throat_pains=tuple(words("throat_pains")),
             same_day_signs=tuple(words("same_day_signs")),
@@ -202,6 +204,13 @@ def _denied(tokens: list[str], i: int, denials: Denials) -> bool:
         w.startswith(denials.look_alikes) for w in near if denials.look_alikes
     ):
         return True
+    if (
+        denials.skin_parts
+        and tokens[i].startswith(denials.skin_parts)
+        and any(w.startswith(denials.look_alikes) for w in near if denials.look_alikes)
+        and not any(w.startswith(denials.throat_pains) for w in tokens if denials.throat_pains)
+    ):
+        return True  # "rossore con prurito sul petto": a rash on the chest, not chest pain
     if any(w in denials.inability for w in before):
         return False
     fine = any(w in denials.fine for w in after)
