@@ -59,8 +59,11 @@ def blind_rest(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) ->
 # 100 %, 0 % (0/88), none below. patients_dev8.yml (an eleventh blind helper's, 200 cases,
 # 120 red flags) scored once on arrival on main: 89.2 % (107/120) first reply, 100 % by the
 # end, 2.5 % (2/80) over-triage; after round 8: 100 % (120/120), 100 %, 0 % (0/80), 1 below
-# the expected disposition (an urgent stopped nosebleed ending routine). All eleven have been read while
-# building: the figure that counts is on a set nobody here has seen.
+# the expected disposition (an urgent stopped nosebleed ending routine). All eleven have been
+# read while building. patients_final5.yml (a twelfth blind helper's, 240 cases, 108 red flags,
+# written during the last session and scored once per commit, nothing changed for it): 92.6 %
+# (100/108) first reply, 100 % by the end, 7.6 % (10/132) over-triage on 2056293 (the session's
+# start); 94.4 %, 100 %, 7.6 % on 38fd4b6; 95.4 % (103/108), 100 %, 6.8 % (9/132) on 7328ff3.
 @pytest.mark.parametrize(
     "blind_set, min_first_reply",
     [
@@ -75,6 +78,7 @@ def blind_rest(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) ->
         ("patients_dev6.yml", 0.97),
         ("patients_dev7.yml", 0.97),
         ("patients_dev8.yml", 0.98),
+        ("patients_final5.yml", 0.94),
     ],
 )
 def test_blind_patient_set_meets_the_gates(
