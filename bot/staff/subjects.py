@@ -19,9 +19,9 @@ from bot.core.paths import KNOWLEDGE_DIR
 from bot.core.yamlfile import read_yaml
 
 SUBJECTS_FILE = KNOWLEDGE_DIR / "subjects.yml"
-# A figure quoted with a decimal point ("68.6", "90.1"): it names one published value.
+# A figure quoted with a decimal point ("68.6", "62.3"): it names one published value.
 DECIMAL = re.compile(r"(?<![\d.])(\d{1,3}\.\d)(?![\d])")
-# Whole figures quoted beside a decimal one ("92 and the table says 90.1"); a course, grade
+# Whole figures quoted beside a decimal one ("68 and the table says 68.6"); a course, grade
 # or day number (one digit) or a dose (mg) is none.
 WHOLE = re.compile(r"(?<![\d.])(\d{2,3})(?![\d.])(?!\s*mg)")
 
