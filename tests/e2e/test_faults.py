@@ -208,6 +208,13 @@ class Output:
         )
 
 
+def ctrl_c_as_at_a_terminal() -> None:
+    """Ctrl-C (SIGINT) as a terminal delivers it. A suite started in the background by a
+    non-interactive shell (`make test &`, `nohup`) inherits SIGINT ignored, and Python then
+    leaves it ignored, so `make run` would never see the test's Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_make_run_restarts_a_killed_action_server_and_a_red_flag_meanwhile_is_not_lost(
     trained_model: Path, tmp_path: Path
 ) -> None:
@@ -231,6 +238,7 @@ def test_make_run_restarts_a_killed_action_server_and_a_red_flag_meanwhile_is_no
         text=True,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        preexec_fn=ctrl_c_as_at_a_terminal,
     )
     output, rest, who = Output(run), RestClient(f"http://127.0.0.1:{port}"), "patient-supervised"
     try:
