@@ -179,6 +179,29 @@ class ActionStartQuiz(Action):
         return [SlotSet(SLOT, None), FollowupAction(FORM_NAME)]
 
 
+class ActionReportDuringQuiz(Action):
+    """A message read as a symptom report while a quiz question is open (the rule has left
+    the form). Staff answering in an option's words ("medications for delayed rash, fever or
+    headache") are answering the quiz, not describing a patient: the answer is marked and the
+    quiz goes on. Anything else, and every patient's message, is answered as a report."""
+
+    def name(self) -> str:
+        return "action_report_during_quiz"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        marked = None
+        if message_role(tracker) == STAFF:
+            marked = app().quiz.answer(quiz_owner(tracker), tracker.latest_message.get("text") or "")
+        if marked is None or not marked.understood:
+            return [FollowupAction("action_answer_question")]
+        _feedback(dispatcher, marked.question, marked.choice)
+        if marked.finished:
+            return [SlotSet(SLOT, None), FollowupAction("action_finish_quiz")]
+        return [SlotSet(SLOT, None), FollowupAction(FORM_NAME)]
+
+
 class ActionAskQuizResponse(Action):
     """Ask the current question of the user's quiz (the form's request for its slot)."""
 

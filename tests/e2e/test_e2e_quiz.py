@@ -85,6 +85,20 @@ def test_topic_quiz_pause_and_resume(rest: RestClient, bank: QuizBank) -> None:
     assert "epinephrine" in joined(replies).lower() and asked(replies, bank)[0] == 2
 
 
+def test_answers_in_option_words_that_name_signs_are_marked(rest: RestClient, bank: QuizBank) -> None:
+    """The discharge questions' options name signs ("... rash, fever or headache"); answered in
+    those words they are marked as answers, not graded as a reaction at the chair."""
+    sender = "e2e-quiz-education"
+    replies = rest.say(sender, "quiz me on discharge education", role="staff")
+    total = len([q for q in bank.questions.values() if q.topic == "education"])
+    for number in range(1, total + 1):
+        shown, question, _ = asked(replies, bank)
+        assert shown == number and question.topic == "education"
+        replies = rest.say(sender, question.options[question.answer], role="staff")
+        assert "Correct." in joined(replies) and question.source in joined(replies), joined(replies)
+    assert f"Quiz complete: {total} of {total} correct (100%)" in joined(replies)
+
+
 def test_a_sentence_read_as_a_quiz_answer_with_no_quiz_open_is_a_question(rest: RestClient) -> None:
     """Issue 11: a staff message the classifier reads as a quiz answer while no quiz question
     is open is answered as a question, not with "no quiz question open"; a letter still is."""

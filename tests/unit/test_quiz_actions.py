@@ -15,6 +15,7 @@ from actions.quiz import (
     ActionAskQuizResponse,
     ActionFinishQuiz,
     ActionQuizProgress,
+    ActionReportDuringQuiz,
     ActionStartQuiz,
     ActionStopQuiz,
     ValidateQuizForm,
@@ -146,6 +147,53 @@ def test_protocol_question_mid_quiz_is_answered_and_the_question_repeated(bank: 
     assert value is None and "epinephrine" in messages[0]["text"].lower()
     assert "Source: " in messages[0]["text"]
     assert ask(bank)[0]["number"] == 1
+
+
+def test_an_answer_in_an_options_words_read_as_a_report_is_marked(bank: QuizBank) -> None:
+    """An option's words can name signs ("... rash, fever or headache"): the classifier reads
+    a report, the rule leaves the form, and the answer is still marked and the quiz goes on."""
+    run(ActionStartQuiz(), tracker("start the quiz", "start_quiz"))
+    _, question = ask(bank)
+    messages, events = run(
+        ActionReportDuringQuiz(), tracker(question.options[question.answer], "report_symptoms")
+    )
+    assert messages[0]["response"] == "utter_quiz_correct" and messages[0]["source"] == question.source
+    assert events[-1] == {"event": "followup", "timestamp": None, "name": "quiz_form"}
+    assert ask(bank)[0]["number"] == 2
+
+
+def test_a_reaction_reported_mid_quiz_is_answered_and_not_marked(bank: QuizBank) -> None:
+    run(ActionStartQuiz(), tracker("start the quiz", "start_quiz"))
+    _, question = ask(bank)
+    messages, events = run(ActionReportDuringQuiz(), tracker("pt wheezing, sats 89%", "report_symptoms"))
+    assert messages == [] and events == [
+        {"event": "followup", "timestamp": None, "name": "action_answer_question"}
+    ]
+    assert ask(bank)[1] == question
+
+
+def test_a_patients_report_mid_quiz_is_never_marked(bank: QuizBank) -> None:
+    patient = {"role": "patient"}
+    run(ActionStartQuiz(), tracker("start the quiz", "start_quiz", metadata=patient))
+    _, question = ask(bank, metadata=patient)
+    messages, events = run(
+        ActionReportDuringQuiz(),
+        tracker(question.options[question.answer], "report_symptoms", metadata=patient),
+    )
+    assert messages == [] and events[-1]["name"] == "action_answer_question"
+    assert ask(bank, metadata=patient)[0]["number"] == 1
+
+
+def test_the_last_answer_read_as_a_report_is_scored(bank: QuizBank) -> None:
+    run(ActionStartQuiz(), tracker("start the quiz", "start_quiz"))
+    for _ in range(9):
+        _, question = ask(bank)
+        reply("abcde"[question.answer])
+    _, question = ask(bank)
+    _, events = run(ActionReportDuringQuiz(), tracker(question.options[question.answer], "report_symptoms"))
+    assert events[-1]["name"] == "action_finish_quiz"
+    messages, _ = run(ActionFinishQuiz(), tracker("x", "report_symptoms"))
+    assert messages[0]["response"] == "utter_quiz_passed" and messages[0]["correct"] == 10
 
 
 def test_last_answer_ends_the_form_and_the_score_is_reported(bank: QuizBank) -> None:
