@@ -50,6 +50,12 @@ def normalise(text: str) -> tuple[str, list[int]]:
     return _WORD_HYPHEN.sub(" ", "".join(out)), index
 
 
+def _squash(text: str) -> str:
+    """`normalise` without the character map, stripped: expanding the lexicon squashes
+    ~130,000 phrases, and the map cost a second of every start-up."""
+    return _WORD_HYPHEN.sub(" ", " ".join(text.split()))
+
+
 def respell(text: str, index: list[int], words: dict[str, str]) -> tuple[str, list[int]]:
     """Replace whole words by their spelling in `words` (lower-case keys): "cant" ->
     "can't". `index` maps each character of `text` to the original message; the result
@@ -162,7 +168,7 @@ def expand(template: str) -> list[str]:
     parts = _GROUP.split(template)
     # even indexes are literal text, odd indexes are alternative groups
     choices = [[p] if i % 2 == 0 else p.split("|") for i, p in enumerate(parts)]
-    phrases = (normalise("".join(combo))[0].strip() for combo in itertools.product(*choices))
+    phrases = (_squash("".join(combo)) for combo in itertools.product(*choices))
     return list(dict.fromkeys(p for p in phrases if p))
 
 
