@@ -308,3 +308,17 @@ def test_no_phrase_names_two_symptoms() -> None:
 )
 def test_template_expansion(template: str, phrases: list[str]) -> None:
     assert expand(template) == phrases
+
+
+def test_every_phrase_of_the_lexicon_is_found_as_its_own_symptom(pipeline) -> None:
+    """The phrase trie tokenizes a phrase chunk by chunk; a message that is exactly the
+    phrase, tokenized whole as messages are, must be matched whole with its symptom's id."""
+    matcher = pipeline.nlp.get_pipe("iar_symptom_matcher")
+    lexicon = load_lexicon()
+    wrong = []
+    for symptom in lexicon.symptoms.values():
+        for phrase in symptom.phrases[::7]:
+            doc = pipeline.nlp.make_doc(phrase)
+            if (symptom.id, 0, len(doc)) not in matcher.matches(doc):
+                wrong.append((symptom.id, phrase))
+    assert not wrong, wrong[:10]

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import logging
 import warnings
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 import medspacy
 from loguru import logger
 from medspacy.common.util import prune_overlapping_matches
 from medspacy.context import ConTextRule
 from spacy.language import Language
-from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from bot.patient.nlp.grammar import SymptomGrammar, load_lemmas
@@ -32,21 +31,55 @@ def _not_pyfastner_syntax_note(record: logging.LogRecord) -> bool:
 
 class SymptomMatcher:
     """The lexicon's phrases on the lower-cased tokens, labelled with their symptom id; of
-    overlapping matches the longest is kept. It matches as medspaCy's TargetMatcher does,
-    but keys the phrases by symptom: the TargetMatcher keys each phrase apart, a new
-    vocabulary entry per phrase, which cost 2 s of every start-up for ~58,000 phrases."""
+    overlapping matches the longest is kept, as medspaCy's TargetMatcher does.
+
+    Phrases live in a trie of token texts instead of spaCy PhraseMatchers: building those
+    for ~58,000 phrases (a Doc each, a vocabulary entry per TargetRule) cost 4 s of every
+    start-up. A phrase is tokenized one space-separated chunk at a time, which is how the
+    tokenizer splits text anyway, so ~1,100 distinct chunks are tokenized once each."""
+
+    END = ""  # key of a trie node holding the label of the phrase that ends there
 
     def __init__(self, nlp: Language) -> None:
         self.tokenizer = nlp.tokenizer
-        self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.trie: dict[str, Any] = {}
+        self.chunks: dict[str, tuple[str, ...]] = {}
+
+    def _tokens(self, phrase: str) -> list[str]:
+        tokens: list[str] = []
+        for chunk in phrase.lower().split():
+            if chunk not in self.chunks:
+                self.chunks[chunk] = tuple(t.text for t in self.tokenizer(chunk))
+            tokens += self.chunks[chunk]
+        return tokens
 
     def add(self, label: str, phrases: Iterable[str]) -> None:
-        docs = [doc for doc in self.tokenizer.pipe(p.lower() for p in phrases) if len(doc)]
-        if docs:
-            self.matcher.add(label, docs)
+        for phrase in phrases:
+            tokens = self._tokens(phrase)
+            if not tokens:
+                continue
+            node = self.trie
+            for token in tokens:
+                node = node.setdefault(token, {})
+            node.setdefault(self.END, label)  # a phrase listed twice keeps its first label
+
+    def matches(self, doc: Doc) -> list[tuple[str, int, int]]:
+        """Every (label, start, end) of a phrase in the doc, overlapping ones included."""
+        found = []
+        words = [t.lower_ for t in doc]
+        for start in range(len(words)):
+            node = self.trie
+            for end in range(start, len(words)):
+                child = node.get(words[end])
+                if child is None:
+                    break
+                node = child
+                if self.END in node:
+                    found.append((node[self.END], start, end + 1))
+        return found
 
     def __call__(self, doc: Doc) -> Doc:
-        for label, start, end in prune_overlapping_matches(self.matcher(doc)):
+        for label, start, end in prune_overlapping_matches(self.matches(doc)):
             try:
                 doc.ents += (Span(doc, start, end, label=label),)
             except ValueError:  # its tokens are already in an entity: the earlier one stays
@@ -111,9 +144,9 @@ def build_pipeline(lexicon: Lexicon, config: ContextConfig) -> Language:
     """A blank-English medspaCy pipeline with the project's lexicon, symptom grammar
     (bot.patient.nlp.grammar) and ConText rules.
 
-    Phrases go to spaCy PhraseMatchers on the lower-cased tokens (case-insensitive,
-    tokenized like the messages). medspaCy runs the pipeline on each phrase when it
-    is added, so all components are switched off meanwhile.
+    Phrases are matched on the lower-cased tokens (case-insensitive, tokenized like the
+    messages). medspaCy's ConText runs the pipeline on each of its rules when they are
+    added, so all components are switched off meanwhile.
     """
     logger.disable("PyRuSH")  # PyRuSH logs every token at DEBUG level
     logging.getLogger().addFilter(_not_pyfastner_syntax_note)  # added once (addFilter skips repeats)
