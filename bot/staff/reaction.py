@@ -403,12 +403,19 @@ def _overlaps(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
 def _has(text: str, grading: GradingRules, kind: str) -> bool:
     """A course word of the kind, not negated; a prolonged word inside a reading told back to
     normal ("now back to 120") is no recurrence, and such a reading is a response; a response
-    word inside a sign ("her voice has gone hoarse") is no response."""
+    word inside a sign ("her voice has gone hoarse") is no response; nor is a prolonged word
+    inside going ahead with treatment ("still going ahead with course 2?")."""
     recovered = grading.course_words.get("recovered", ())
+    proceeding = grading.course_words.get("proceeding", ())
     found = False
     for clause in _clauses(text):
         back = (
             [m.span() for m in grading.words("_recovered", recovered).finditer(clause)] if recovered else []
+        )
+        ahead = (
+            [m.span() for m in grading.words("_proceeding", proceeding).finditer(clause)]
+            if proceeding
+            else []
         )
         signs = [
             m.span()
@@ -416,7 +423,7 @@ def _has(text: str, grading: GradingRules, kind: str) -> bool:
             for m in grading.words(sign["id"], tuple(sign["words"])).finditer(clause)
         ]
         for m in grading.words(f"_{kind}", grading.course_words[kind]).finditer(clause):
-            inside = _overlaps(m.span(), back if kind == "prolonged" else signs)
+            inside = _overlaps(m.span(), back + ahead if kind == "prolonged" else signs)
             if not _negated(clause, m.start(), grading.negations) and not inside:
                 found = True
         if kind == "responded" and any(not _negated(clause, start, grading.negations) for start, _ in back):

@@ -63,8 +63,11 @@ def subjects(path: Path = SUBJECTS_FILE) -> tuple[Subject, ...]:
 
 
 def _words(words: Iterable[str]) -> re.Pattern[str]:
-    """Any of the words or phrases, whole."""
-    return re.compile(r"(?<![\w'-])(?:" + "|".join(re.escape(w.lower()) for w in words) + r")(?![\w-])")
+    """Any of the words or phrases, whole: not inside a word ("don't"), but quoted ("'aggressive
+    support'")."""
+    return re.compile(
+        r"(?<![\w-])(?<!\w')(?:" + "|".join(re.escape(w.lower()) for w in words) + r")(?![\w-])"
+    )
 
 
 @lru_cache(maxsize=1)
