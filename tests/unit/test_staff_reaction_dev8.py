@@ -199,3 +199,39 @@ def test_cue_words_name_the_question(
 ) -> None:
     reply = answer_question(kb, intent, [], text, confidence=0.4 if intent == "nlu_fallback" else 0.7)
     assert entry in reply.entry_ids and fact in reply.text, reply
+
+
+# --- readings: "obs all normal" asks nothing, "temperature 36.9" quotes no figure; a patient
+# who wants nothing for it had no intervention (grade 1)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mild headache 2 hours in, obs all normal, temp 36.8, she doesn't want anything for it",
+        "bit nauseous at 1 h, vitals normal, T 36.8, declines treatment",
+    ],
+)
+def test_normal_readings_and_no_treatment_make_grade_1(kb: KnowledgeBase, text: str) -> None:
+    reply = answer_question(kb, "report_symptoms", [], text, confidence=0.9)
+    assert reply.kind == "reaction" and "grade 1 infusion" in reply.text, reply
+
+
+# --- a clear fall in blood pressure short of hypotension is treated: grade 2, IV fluids
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "systolic 140 -> 110 over the last half hour, she feels a bit woozy",
+        "BP was 125/80 at baseline, now 96/60, slightly lightheaded, no wheeze",
+    ],
+)
+def test_a_falling_pressure_is_grade_2_with_fluids(kb: KnowledgeBase, text: str) -> None:
+    reply = answer_question(kb, "report_symptoms", [], text, confidence=0.9)
+    assert reply.kind == "reaction" and "grade 2 infusion" in reply.text and "IV fluids" in reply.text, reply
+
+
+def test_a_small_change_in_pressure_is_no_fall() -> None:
+    found = assess(expand("BP 128/80 -> 118/76, mild headache"))
+    assert found is not None and found.outcome == "1", found
