@@ -335,6 +335,13 @@ def _answer(
     if intent in GRADE_DEFINITION_INTENTS and "grade" in found:
         intent = GRADING
     if (
+        (intent in UNCLEAR_INTENTS or confidence < CONFIDENCE_THRESHOLD)
+        and "grade" in found
+        and ask.asks_grade_definition(expanded)
+        and not ask.asks_what_to_do(expanded)
+    ):
+        intent = GRADING  # "def of a gr 4?" read as nothing: the grade's definition
+    if (
         intent == MANAGE
         and "grade" in found
         and ask.asks_grade_definition(expanded)

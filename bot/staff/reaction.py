@@ -273,6 +273,22 @@ def vital_findings(text: str, grading: GradingRules) -> tuple[list[Finding], boo
                 )
             )
             break
+        falling = systolic.get("falling")
+        if falling and baseline and (baseline - value) / baseline * 100 >= falling["percent"]:
+            # a fall short of hypotension still needs the infusion interrupted and fluids
+            percent = round((baseline - value) / baseline * 100)
+            findings.append(
+                Finding(
+                    "falling-pressure",
+                    "general",
+                    falling["label"].format(value=f"{value:g}", fall=percent, baseline=f"{baseline:g}"),
+                    "2",
+                    tuple(falling["cites"]),
+                    note=falling["note"],
+                    note_cites=tuple(falling["cites"]),
+                )
+            )
+            break
     temperature = grading.vitals["temperature"]
     units = "|".join(re.escape(u) for u in temperature.get("units", ()))
     with_unit = (
@@ -403,12 +419,19 @@ def _overlaps(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
 def _has(text: str, grading: GradingRules, kind: str) -> bool:
     """A course word of the kind, not negated; a prolonged word inside a reading told back to
     normal ("now back to 120") is no recurrence, and such a reading is a response; a response
-    word inside a sign ("her voice has gone hoarse") is no response."""
+    word inside a sign ("her voice has gone hoarse") is no response; nor is a prolonged word
+    inside going ahead with treatment ("still going ahead with course 2?")."""
     recovered = grading.course_words.get("recovered", ())
+    proceeding = grading.course_words.get("proceeding", ())
     found = False
     for clause in _clauses(text):
         back = (
             [m.span() for m in grading.words("_recovered", recovered).finditer(clause)] if recovered else []
+        )
+        ahead = (
+            [m.span() for m in grading.words("_proceeding", proceeding).finditer(clause)]
+            if proceeding
+            else []
         )
         signs = [
             m.span()
@@ -416,7 +439,7 @@ def _has(text: str, grading: GradingRules, kind: str) -> bool:
             for m in grading.words(sign["id"], tuple(sign["words"])).finditer(clause)
         ]
         for m in grading.words(f"_{kind}", grading.course_words[kind]).finditer(clause):
-            inside = _overlaps(m.span(), back if kind == "prolonged" else signs)
+            inside = _overlaps(m.span(), back + ahead if kind == "prolonged" else signs)
             if not _negated(clause, m.start(), grading.negations) and not inside:
                 found = True
         if kind == "responded" and any(not _negated(clause, start, grading.negations) for start, _ in back):
@@ -499,7 +522,11 @@ def assess(
         outcome = "3"
     elif _has(text, grading, "untreated"):
         outcome = "1"
-    elif _has(text, grading, "responded") or _has(text, grading, "treated"):
+    elif (
+        _has(text, grading, "responded")
+        or _has(text, grading, "treated")
+        or any(f.grade == "2" for f in findings)
+    ):
         outcome = "2"
     elif all(f.grade == "1" for f in findings) or _has(text, grading, "transient"):
         outcome = "1"

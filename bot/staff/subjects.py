@@ -23,6 +23,12 @@ SUBJECTS_FILE = KNOWLEDGE_DIR / "subjects.yml"
 DECIMAL = re.compile(r"(?<![\d.])(\d{1,3}\.\d)(?![\d])")
 # Whole figures quoted beside a decimal one ("68 and the table says 68.6"); a course, grade
 # or day number (one digit) or a dose (mg) is none.
+# a reading told with its name ("temperature 36.8", "heart rate 78", after shorthand expansion):
+# the patient's value, not a figure quoted from the entries
+READING = re.compile(
+    r"\b(?:temperature|blood pressure|heart rate|oxygen saturation|saturation|respiratory rate)"
+    r"\s*(?:of\s*|is\s*|was\s*)?\d+(?:\.\d+)?(?:/\d+)?"
+)
 WHOLE = re.compile(r"(?<![\d.])(\d{2,3})(?![\d.])(?!\s*mg)")
 
 
@@ -63,8 +69,11 @@ def subjects(path: Path = SUBJECTS_FILE) -> tuple[Subject, ...]:
 
 
 def _words(words: Iterable[str]) -> re.Pattern[str]:
-    """Any of the words or phrases, whole."""
-    return re.compile(r"(?<![\w'-])(?:" + "|".join(re.escape(w.lower()) for w in words) + r")(?![\w-])")
+    """Any of the words or phrases, whole: not inside a word ("don't"), but quoted ("'aggressive
+    support'")."""
+    return re.compile(
+        r"(?<![\w-])(?<!\w')(?:" + "|".join(re.escape(w.lower()) for w in words) + r")(?![\w-])"
+    )
 
 
 @lru_cache(maxsize=1)
@@ -72,10 +81,17 @@ def _expected(path: Path = SUBJECTS_FILE) -> re.Pattern[str]:
     return _words(read_yaml(Path(path))["expected_words"])
 
 
+@lru_cache(maxsize=1)
+def _readings_normal(path: Path = SUBJECTS_FILE) -> re.Pattern[str]:
+    return _words(read_yaml(Path(path))["readings_normal_words"])
+
+
 def asks_if_expected(text: str) -> bool:
     """The message asks whether what it tells is expected ("can't sleep after the steroids,
-    normal?"): a question about its subject, not a reaction to grade."""
-    return bool(_expected().search(text.lower().replace("\u2019", "'")))
+    normal?"): a question about its subject, not a reaction to grade. Readings told normal
+    ("obs all normal") ask nothing."""
+    lowered = _readings_normal().sub(" ", text.lower().replace("\u2019", "'"))
+    return bool(_expected().search(lowered))
 
 
 def named(text: str, table: Iterable[Subject] | None = None) -> list[Subject]:
@@ -112,6 +128,7 @@ def quoted_figure_entries(text: str, answers: Mapping[str, str]) -> list[str]:
     """Entries holding every figure the text quotes as a percentage, when it quotes at least
     one with a decimal point ("is 68.6 or 68.8 the right course 2 figure?"): the passages
     that give them side by side with their sources."""
+    text = READING.sub(" ", text)
     decimals = DECIMAL.findall(text)
     if not decimals:
         return []
