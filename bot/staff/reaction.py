@@ -274,15 +274,15 @@ def vital_findings(text: str, grading: GradingRules) -> tuple[list[Finding], boo
             )
             break
         falling = systolic.get("falling")
-        if falling and baseline and (baseline - value) / baseline * 100 >= falling["percent"]:
-            # a fall short of hypotension still needs the infusion interrupted and fluids
+        if falling and baseline and value < baseline:
+            # a fall short of hypotension: no grade of its own, but where hypotension begins
             percent = round((baseline - value) / baseline * 100)
             findings.append(
                 Finding(
                     "falling-pressure",
                     "general",
                     falling["label"].format(value=f"{value:g}", fall=percent, baseline=f"{baseline:g}"),
-                    "2",
+                    "1-2",
                     tuple(falling["cites"]),
                     note=falling["note"],
                     note_cites=tuple(falling["cites"]),
@@ -522,11 +522,7 @@ def assess(
         outcome = "3"
     elif _has(text, grading, "untreated"):
         outcome = "1"
-    elif (
-        _has(text, grading, "responded")
-        or _has(text, grading, "treated")
-        or any(f.grade == "2" for f in findings)
-    ):
+    elif _has(text, grading, "responded") or _has(text, grading, "treated"):
         outcome = "2"
     elif all(f.grade == "1" for f in findings) or _has(text, grading, "transient"):
         outcome = "1"

@@ -29,8 +29,7 @@ CASES = [
     # thresholds not crossed: not an emergency on their own
     ("flushed, sats 92", "1-2"),
     ("flushed, BP 90/60", "1-2"),
-    # a 27 % fall: short of hypotension, but interrupted and given fluids (grade 2, not 3-4)
-    ("flushed, BP 110/70, was 150/90 at baseline", "2"),
+    ("flushed, BP 110/70, was 150/90 at baseline", "1-2"),  # a 27 % fall
     # skin and general signs: grade 1-2, narrowed by how it responded
     ("hives all over, itchy", "1-2"),
     ("rigors and temp 38.9", "1-2"),
