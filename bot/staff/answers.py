@@ -416,7 +416,9 @@ def _answer(
         reply = _covered_elsewhere(kb, expanded, found, reply) if reply.kind == "not_covered" else reply
         cued = severe or (restart is not None and intent == restart)  # the words chose the question
         reply = reply if followed or cued else _closer_passage(kb, expanded, found, reply)
-        reply = reply if followed or cued else _on_subject(kb, expanded, reply)
+        # a follow-up naming a subject of its own ("anti-GBM?" after the ITP figure) gets its entry
+        named_here = bool(subjects.named_entries(expanded))
+        reply = reply if cued or (followed and not named_here) else _on_subject(kb, expanded, reply)
         reply = _with_allergic_grades(kb, reply, expanded) if intent == GRADING else reply
         return _remembered(_anaphylaxis_first(kb, intent, found, reply, airway), expanded)
     reply = _on_subject(kb, expanded, _search(kb, expanded, found))

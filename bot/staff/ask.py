@@ -41,7 +41,8 @@ UNIT_NUMBER = re.compile(
     r"\d\s*(?:h|hr|hrs|hours?|min|mins|minutes?|days?|weeks?|wks?|months?)\b"
 )
 VITAL_RATE = re.compile(r"\b(?:heart|respiratory|pulse|breathing)\s+rate\b")
-BARE_NUMBER = re.compile(r"^\D*?(\d+(?:\.\d+)?)\D*$")
+# a number standing alone, not one inside a name ("CD4 count?" names no course 4)
+BARE_NUMBER = re.compile(r"^\D*?(?<![a-z])(\d+(?:\.\d+)?)\D*$")
 WORD = re.compile(r"[a-z0-9']+")
 # Alemtuzumab doses are tens of mg; larger figures (the steroid premedication's dose) are not.
 MAX_DOSE_MG = 100
