@@ -95,6 +95,8 @@ class Cues:
     at_chair: tuple[str, ...]
     # "what's the very first step": what to do, even in the words of a "what is" question
     first_step: tuple[str, ...]
+    # "and how is it different from 3": the previous answer and the new one side by side
+    compare: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -139,6 +141,7 @@ def cues(path: Path = CUES_FILE) -> Cues:
         tuple(data["same_day_times"]),
         tuple(data["at_chair_words"]),
         tuple(data["first_step_words"]),
+        tuple(data["compare_words"]),
     )
 
 
@@ -381,6 +384,11 @@ def asks_a_detail(text: str) -> bool:
     """A follow-up asking a detail of the previous answer ("dose and route?", "and over what
     window is the risk highest?"), which that answer's entries hold."""
     return is_elliptical(text) and _has_phrase(text, cues().detail)
+
+
+def compares(text: str) -> bool:
+    """A follow-up comparing what it names with the previous answer ("and how does 3 differ")."""
+    return _has_phrase(text, cues().compare)
 
 
 def acknowledges(text: str) -> bool:

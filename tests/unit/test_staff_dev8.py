@@ -115,6 +115,30 @@ from bot.staff.answers import answer_question
             "problem1-cause",
             ["cytokine"],
         ),
+        # the serious reactions' figure for one dose, in words the classifier is unsure of
+        (
+            "nlu_fallback",
+            "do we have a serious reaction rate for the 24mg group?",
+            [{"entity": "dose", "value": "24mg"}],
+            "incidence-serious-24mg",
+            ["not specified"],
+        ),
+        # a patient wanting to leave before the observation time is up
+        (
+            "report_symptoms",
+            "she wants to go home early, says she feels great",
+            [],
+            "problem3-post-infusion-observation",
+            ["at least 2 hours"],
+        ),
+        # a sign a day and more after the bag: whether it still is an IAR
+        (
+            "nlu_fallback",
+            "hives 28 hours after the bag came down, is that still an IAR?",
+            [{"entity": "symptom", "value": "rash"}],
+            "delayed-overview",
+            ["24 hours or longer"],
+        ),
     ],
 )
 def test_the_question_gets_the_entry_holding_its_facts(
@@ -178,3 +202,46 @@ def test_a_question_read_as_stopping_the_quiz_is_a_question(text: str, question:
 )
 def test_a_time_after_the_course_in_short_is_after_the_infusion(text: str) -> None:
     assert ask.after_infusion(text)
+
+
+@pytest.mark.parametrize(
+    "first, then, entries",
+    [
+        # the observation during the infusion asked after the one afterwards
+        (
+            ("ask_post_infusion_observation", "obs after the bag finishes - how long?"),
+            ("nlu_fallback", "and how often during the drip?"),
+            ("protocol1-vital-signs",),
+        ),
+        # how long the infusion may run, read unsurely as what to do
+        (
+            ("ask_infusion_administration", "how long does the infusion run?"),
+            ("ask_manage_reaction", "ok to let it run longer if she needs it?"),
+            ("protocol1-infusion",),
+        ),
+        # when the events of the previous answer appear: that answer again
+        (
+            ("nlu_fallback", "liver problems %?"),
+            ("nlu_fallback", "when do they tend to appear"),
+            ("delayed-liver",),
+        ),
+        # a detail of the patient asked to change the dose: the dose again
+        (
+            ("ask_premedication", "steroid dose?"),
+            ("nlu_fallback", "she's only 40 kg, is it weight-based?"),
+            ("protocol1-premedication",),
+        ),
+        # a grade compared with the previous one: both definitions
+        (
+            ("ask_grading", "grade 2 definition?"),
+            ("nlu_fallback", "and how does 1 differ from it"),
+            ("grading-grade2", "grading-grade1"),
+        ),
+    ],
+)
+def test_a_follow_up_gets_what_it_asks_of_the_previous_answer(
+    kb: KnowledgeBase, first: tuple[str, str], then: tuple[str, str], entries: tuple[str, ...]
+) -> None:
+    before = answer_question(kb, first[0], [], first[1], 0.9)
+    reply = answer_question(kb, then[0], [], then[1], 0.55, previous=before.context)
+    assert reply.entry_ids == entries, reply
