@@ -139,6 +139,14 @@ from bot.staff.answers import answer_question
             "delayed-overview",
             ["24 hours or longer"],
         ),
+        # signs told with whether to ring the site: the patient is at home, the event they point to
+        (
+            "report_symptoms",
+            "heart racing on its own, nothing else - should he phone the site?",
+            [{"entity": "symptom", "value": "palpitations"}],
+            "delayed-heart-rhythm",
+            ["same day", "chest pain"],
+        ),
     ],
 )
 def test_the_question_gets_the_entry_holding_its_facts(
