@@ -321,7 +321,10 @@ def _answer(
         intent = premedication  # "pre meds on day 3 of round 2?": the words name the question
     if not assessment and not restart and "grade" not in found and ask.figure_question(intent, expanded):
         intent = INCIDENCE  # "what % got an IAR in the second course": a figure, whatever was read
-    named = ask.intent_by_words(intent, confidence, CONFIDENCE_THRESHOLD, expanded)
+    # what to do, read unsurely from a message that describes no reaction and asks nothing to do
+    # ("can it go longer if needed"): the classifier found no question type of its own
+    unsure = intent == MANAGE and not assessment and confidence < SURE and not ask.asks_what_to_do(expanded)
+    named = ask.intent_by_words(intent, 0.0 if unsure else confidence, CONFIDENCE_THRESHOLD, expanded)
     if named and not restart and not premedication and not found:
         intent = named  # "iv push ok?": the words name the question the classifier could not
     if ask.names_trial_rule(expanded) and intent not in RESTART_INTENTS:
@@ -423,8 +426,11 @@ def _answer(
         reply = _covered_elsewhere(kb, expanded, found, reply) if reply.kind == "not_covered" else reply
         cued = severe or (restart is not None and intent == restart)  # the words chose the question
         reply = reply if followed or cued else _closer_passage(kb, expanded, found, reply)
-        reply = reply if followed or cued else _on_subject(kb, expanded, reply)
+        # a follow-up naming a subject of its own ("anti-GBM?" after the ITP figure) gets its entry
+        named_here = bool(subjects.named_entries(expanded))
+        reply = reply if cued or (followed and not named_here) else _on_subject(kb, expanded, reply)
         reply = _with_allergic_grades(kb, reply, expanded) if intent == GRADING else reply
+        reply = _with_previous(kb, previous, reply) if followed and ask.compares(expanded) else reply
         return _remembered(_anaphylaxis_first(kb, intent, found, reply, airway), expanded)
     reply = _on_subject(kb, expanded, _search(kb, expanded, found))
     if airway or found.get("reaction") == "anaphylaxis":
@@ -458,6 +464,18 @@ def _read_with_previous(kb: KnowledgeBase, previous: Mapping[str, Any], text: st
         return Reply("unknown", topics=tuple(label for _, label in kb.topics))
     context = {k: v for k, v in previous.items() if k != "question"}
     return Reply("answer", format_entries(kb.entries[i] for i in ids), ids, context=context)
+
+
+def _with_previous(kb: KnowledgeBase, previous: Mapping[str, Any] | None, reply: Reply) -> Reply:
+    """The previous answer's entries before this one's, for a follow-up comparing the two ("and
+    how is it different from 3" after grade 4): a difference needs both sides."""
+    before = [
+        i for i in (previous or {}).get("entries") or () if i in kb.entries and i not in reply.entry_ids
+    ]
+    if reply.kind != "answer" or not before:
+        return reply
+    ids = (*before, *reply.entry_ids)
+    return replace(reply, text=format_entries(kb.entries[i] for i in ids), entry_ids=ids)
 
 
 def _several_grades(kb: KnowledgeBase, entities: Iterable[Mapping[str, Any]], text: str = "") -> set[str]:

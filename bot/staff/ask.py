@@ -41,7 +41,8 @@ UNIT_NUMBER = re.compile(
     r"\d\s*(?:h|hr|hrs|hours?|min|mins|minutes?|days?|weeks?|wks?|months?)\b"
 )
 VITAL_RATE = re.compile(r"\b(?:heart|respiratory|pulse|breathing)\s+rate\b")
-BARE_NUMBER = re.compile(r"^\D*?(\d+(?:\.\d+)?)\D*$")
+# a number standing alone, not one inside a name ("CD4 count?" names no course 4)
+BARE_NUMBER = re.compile(r"^\D*?(?<![a-z])(\d+(?:\.\d+)?)\D*$")
 WORD = re.compile(r"[a-z0-9']+")
 # Alemtuzumab doses are tens of mg; larger figures (the steroid premedication's dose) are not.
 MAX_DOSE_MG = 100
@@ -94,6 +95,8 @@ class Cues:
     at_chair: tuple[str, ...]
     # "what's the very first step": what to do, even in the words of a "what is" question
     first_step: tuple[str, ...]
+    # "and how is it different from 3": the previous answer and the new one side by side
+    compare: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -138,6 +141,7 @@ def cues(path: Path = CUES_FILE) -> Cues:
         tuple(data["same_day_times"]),
         tuple(data["at_chair_words"]),
         tuple(data["first_step_words"]),
+        tuple(data["compare_words"]),
     )
 
 
@@ -380,6 +384,11 @@ def asks_a_detail(text: str) -> bool:
     """A follow-up asking a detail of the previous answer ("dose and route?", "and over what
     window is the risk highest?"), which that answer's entries hold."""
     return is_elliptical(text) and _has_phrase(text, cues().detail)
+
+
+def compares(text: str) -> bool:
+    """A follow-up comparing what it names with the previous answer ("and how does 3 differ")."""
+    return _has_phrase(text, cues().compare)
 
 
 def acknowledges(text: str) -> bool:

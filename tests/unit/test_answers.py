@@ -245,7 +245,8 @@ def test_weakly_matching_question_offers_the_closest_entries_not_the_topic_list(
 ) -> None:
     """Issue 11 item 4: below the relevance bar, the closest entries by title, never a dump."""
     reply = answer_question(kb, "nlu_fallback", [], text, confidence=0.2)
-    assert reply.kind in ("closest", "offer", "search"), reply
+    # or the entry its words name ("run longer than 4 hours": the infusion's)
+    assert reply.kind in ("closest", "offer", "search", "answer"), reply
     ids = [i for i, _ in reply.offers] or list(reply.entry_ids)
     assert 1 <= len(ids) <= 3 and any(fact in kb.entries[i].answer.lower() for i in ids)
 
