@@ -16,3 +16,9 @@ def read(text: str) -> tuple[str, str, dict[str, str]]:
     extraction = extract(text, TODAY)
     decision = triage(Report.from_extraction(extraction))
     return decision.disposition, decision.rule_id, {f.symptom: f.status for f in extraction.findings}
+
+
+def assert_reads(text: str, disposition: str, rules: str) -> None:
+    """The first reply has the disposition, by one of the rules ("stroke-signs|heart-signs")."""
+    got, rule_id, found = read(text)
+    assert got == disposition and rule_id in rules.split("|"), (got, rule_id, found)

@@ -17,7 +17,7 @@ import pytest
 
 from bot.patient.nlp.language import detect_language, names_red_flag
 from bot.patient.nlp.quantities import parse_blood_pressure
-from tests.support.first_reply import read
+from tests.support.first_reply import assert_reads, read
 
 # (message, rule): red flags that must be an emergency in the first reply
 RED_FLAGS = [
@@ -65,8 +65,7 @@ RED_FLAGS = [
 
 @pytest.mark.parametrize("text, rule", RED_FLAGS)
 def test_red_flags_in_new_words_are_an_emergency(text: str, rule: str) -> None:
-    disposition, rule_id, found = read(text)
-    assert (disposition, rule_id) == ("emergency", rule), found
+    assert_reads(text, "emergency", rule)
 
 
 # messages with no red flag of the patient's own now: never an emergency

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.first_reply import read
+from tests.support.first_reply import assert_reads, read
 
 # (message, rule): red flags that must be an emergency in the first reply
 RED_FLAGS = [
@@ -46,8 +46,7 @@ RED_FLAGS = [
 
 @pytest.mark.parametrize("text, rule", RED_FLAGS)
 def test_red_flags_in_new_words_are_an_emergency(text: str, rule: str) -> None:
-    disposition, rule_id, found = read(text)
-    assert (disposition, rule_id) == ("emergency", rule), found
+    assert_reads(text, "emergency", rule)
 
 
 # messages with no red flag: never an emergency, never routine when a same-day sign

@@ -20,7 +20,7 @@ from bot.patient.findings import entities_from
 from bot.patient.intake import Turn, progress
 from bot.patient.nlp.extract import extract
 from bot.patient.nlp.language import detect_language, names_red_flag
-from tests.support.first_reply import TODAY, read
+from tests.support.first_reply import TODAY, assert_reads, read
 
 # (message, rule): red flags that must be an emergency in the first reply
 RED_FLAGS = [
@@ -36,9 +36,7 @@ RED_FLAGS = [
 
 @pytest.mark.parametrize("text, rules", RED_FLAGS)
 def test_red_flags_in_new_words_are_an_emergency(text: str, rules: str) -> None:
-    disposition, rule_id, found = read(text)
-    assert disposition == "emergency", (rule_id, found)
-    assert rule_id in rules.split("|"), (rule_id, found)
+    assert_reads(text, "emergency", rules)
 
 
 # (message, disposition): a carer's sign is the patient's; fluids that will not stay down
@@ -73,8 +71,7 @@ SAME_DAY = [
 
 @pytest.mark.parametrize("text, rule", SAME_DAY)
 def test_same_day_signs_are_urgent(text: str, rule: str) -> None:
-    disposition, rule_id, found = read(text)
-    assert (disposition, rule_id) == ("urgent", rule), found
+    assert_reads(text, "urgent", rule)
 
 
 # messages with no red flag: never an emergency

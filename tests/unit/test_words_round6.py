@@ -15,7 +15,7 @@ from __future__ import annotations
 import pytest
 
 from bot.patient.nlp.language import detect_language, names_red_flag
-from tests.support.first_reply import read
+from tests.support.first_reply import assert_reads, read
 
 # (message, rule): red flags that must be an emergency in the first reply
 RED_FLAGS = [
@@ -38,9 +38,7 @@ RED_FLAGS = [
 
 @pytest.mark.parametrize("text, rules", RED_FLAGS)
 def test_red_flags_in_new_words_are_an_emergency(text: str, rules: str) -> None:
-    disposition, rule_id, found = read(text)
-    assert disposition == "emergency", (rule_id, found)
-    assert rule_id in rules.split("|"), (rule_id, found)
+    assert_reads(text, "emergency", rules)
 
 
 # (message, rule): same-day signs
@@ -62,8 +60,7 @@ SAME_DAY = [
 
 @pytest.mark.parametrize("text, rule", SAME_DAY)
 def test_same_day_signs_are_urgent(text: str, rule: str) -> None:
-    disposition, rule_id, found = read(text)
-    assert (disposition, rule_id) == ("urgent", rule), found
+    assert_reads(text, "urgent", rule)
 
 
 # (message, status): a sign told with when it ended has passed

@@ -15,7 +15,7 @@ from __future__ import annotations
 import pytest
 
 from bot.patient.nlp.language import detect_language, names_red_flag
-from tests.support.first_reply import read
+from tests.support.first_reply import assert_reads, read
 
 # (message, rule): red flags that must be an emergency in the first reply
 RED_FLAGS = [
@@ -34,8 +34,7 @@ RED_FLAGS = [
 
 @pytest.mark.parametrize("text, rule", RED_FLAGS)
 def test_red_flags_in_new_words_are_an_emergency(text: str, rule: str) -> None:
-    disposition, rule_id, found = read(text)
-    assert (disposition, rule_id) == ("emergency", rule), found
+    assert_reads(text, "emergency", rule)
 
 
 # (message, rule): same-day signs
@@ -55,8 +54,7 @@ SAME_DAY = [
 
 @pytest.mark.parametrize("text, rule", SAME_DAY)
 def test_same_day_signs_are_urgent(text: str, rule: str) -> None:
-    disposition, rule_id, found = read(text)
-    assert (disposition, rule_id) == ("urgent", rule), found
+    assert_reads(text, "urgent", rule)
 
 
 # (message, rule): not a sign the patient has now
@@ -70,8 +68,7 @@ ROUTINE = [
 
 @pytest.mark.parametrize("text, rule", ROUTINE)
 def test_questions_and_usual_symptoms_are_routine(text: str, rule: str) -> None:
-    disposition, rule_id, found = read(text)
-    assert (disposition, rule_id) == ("routine", rule), found
+    assert_reads(text, "routine", rule)
 
 
 def test_a_denied_faint_is_not_a_faint() -> None:
