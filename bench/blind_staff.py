@@ -56,6 +56,13 @@ def contains(reply: str, phrase: str) -> bool:
     return normalise(phrase) in normalise(reply)
 
 
+def names(reply: str, phrase: str) -> bool:
+    """A forbidden figure is named only as that number: "5 mg" is not in "0.5 mg" or "15 mg"."""
+    wanted = normalise(phrase)
+    start = r"(?<![\d.,])" if wanted[:1].isdigit() else ""
+    return re.search(start + re.escape(wanted), normalise(reply)) is not None
+
+
 @dataclass
 class Outcome:
     """The score of one case."""
@@ -87,7 +94,7 @@ def score_case(case: dict[str, Any], bubbles: list[str]) -> Outcome:
         for group in case.get("must_include") or []
         if not any(contains(reply, alt) for alt in _alternatives(group))
     ]
-    forbidden = [s for s in case.get("must_not_include") or [] if contains(reply, str(s))]
+    forbidden = [s for s in case.get("must_not_include") or [] if names(reply, str(s))]
     anaphylaxis = bool(case.get("anaphylaxis"))
     return Outcome(
         id=str(case["id"]),

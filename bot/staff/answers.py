@@ -429,6 +429,7 @@ def _answer(
         # a follow-up naming a subject of its own ("anti-GBM?" after the ITP figure) gets its entry
         named_here = bool(subjects.named_entries(expanded))
         reply = reply if cued or (followed and not named_here) else _on_subject(kb, expanded, reply)
+        reply = _subject_with_previous(kb, previous, expanded, reply) if followed and not cued else reply
         reply = _with_allergic_grades(kb, reply, expanded) if intent == GRADING else reply
         reply = _with_previous(kb, previous, reply) if followed and ask.compares(expanded) else reply
         return _remembered(_anaphylaxis_first(kb, intent, found, reply, airway), expanded)
@@ -446,6 +447,21 @@ def _answer(
     return _remembered(reply, expanded)
 
 
+def _subject_with_previous(
+    kb: KnowledgeBase, previous: Mapping[str, Any] | None, text: str, reply: Reply
+) -> Reply:
+    """A follow-up that completes a subject with the previous question ("premeds?" then "and
+    for course 2?": the premedication of course 2) gets that subject's entries; a subject the
+    previous question named alone, or one this message names alone, decides nothing here."""
+    earlier = (previous or {}).get("question")
+    if not earlier or subjects.named_entries(text):
+        return reply
+    together = f"{earlier} {text}"
+    if set(subjects.named_entries(together)) <= set(subjects.named_entries(earlier)):
+        return reply
+    return _on_subject(kb, together, reply)
+
+
 def _surely_its_own(kb: KnowledgeBase, intent: str | None, confidence: float, text: str) -> bool:
     """The classifier is sure of a question type whose answer holds the message's words: "why do
     IARs happen" is its own question even after another one; "in F?" (no word) is not."""
@@ -458,12 +474,14 @@ def _surely_its_own(kb: KnowledgeBase, intent: str | None, confidence: float, te
 def _read_with_previous(kb: KnowledgeBase, previous: Mapping[str, Any], text: str) -> Reply:
     """A short follow-up naming no subject of its own ("in F?", "how long before the bag?",
     "how many days after, mostly?") asks about what the previous answer was about: that answer's
-    entries again, which hold the detail asked for (another unit, the timing)."""
+    entries again, which hold the detail asked for (another unit, the timing), unless with the
+    previous question it names a subject ("obs during?" then "and after it ends?")."""
     ids = tuple(i for i in previous["entries"] if i in kb.entries)
     if not ids:
         return Reply("unknown", topics=tuple(label for _, label in kb.topics))
     context = {k: v for k, v in previous.items() if k != "question"}
-    return Reply("answer", format_entries(kb.entries[i] for i in ids), ids, context=context)
+    again = Reply("answer", format_entries(kb.entries[i] for i in ids), ids, context=context)
+    return _subject_with_previous(kb, previous, text, again)
 
 
 def _with_previous(kb: KnowledgeBase, previous: Mapping[str, Any] | None, reply: Reply) -> Reply:

@@ -45,7 +45,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
 # 2056293 (the session's start) and 85.9 % (189/220), 16/16, 0 on a820fa1 (after rounds 7-10).
 # After the dev8/final5 round (fifth session, development material): 97.7 % (215/220).
 # staff_dev8.yml (200 cases, one writer, fifth session) on arrival at 63883ee: 87.0 % (174/200),
-# 13/13, 0 wrong; 200/200 after its round.
+# 13/13, 0 wrong; 200/200 after its round. staff_dev9.yml (220, two writers) on arrival at
+# ab1b06b: 94.1 % (207/220), 13/13, 2 wrong (one a scorer artefact, "5 mg" inside "0.5 mg", since
+# fixed in bench/blind_staff.py); after its round 98.6 % (217/220), 1 wrong (ib091, see README).
 # The gates hold today's figures a little lower, not the targets (see README).
 @pytest.mark.parametrize(
     "blind_set, min_pass_rate, min_lead_rate, max_wrong",
@@ -62,6 +64,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
         ("staff_dev7.yml", 0.97, 1.0, 0),
         ("staff_final5.yml", 0.96, 1.0, 0),
         ("staff_dev8.yml", 0.97, 1.0, 0),
+        ("staff_dev9.yml", 0.97, 1.0, 1),
     ],
 )
 def test_blind_staff_set_meets_the_gate(
