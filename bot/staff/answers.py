@@ -306,9 +306,10 @@ def _answer(
         if regraded:
             return _reaction(kb, regraded, f"{earlier}. {expanded}")
     restart = ask.restart_question(expanded)
-    if restart and ("grade" in found or "reaction" in found) and intent != restart:
+    if restart and ("grade" in found or "reaction" in found or assessment) and intent != restart:
         # "gr 3 this morning, restart this afternoon?" is no definition; "later the same day"
-        # is a restart, "yesterday ... today" a re-challenge, whichever the classifier read
+        # is a restart, "yesterday ... today" a re-challenge, whichever the classifier read; a
+        # reaction told by its signs is one too ("rash, settled with cetirizine - restart rate?")
         intent = restart
     if (
         found.get("reaction") == "anaphylaxis"
@@ -481,6 +482,8 @@ def _read_with_previous(kb: KnowledgeBase, previous: Mapping[str, Any], text: st
         return Reply("unknown", topics=tuple(label for _, label in kb.topics))
     context = {k: v for k, v in previous.items() if k != "question"}
     again = Reply("answer", format_entries(kb.entries[i] for i in ids), ids, context=context)
+    if subjects.named_entries(text):  # "and what time window counts as an IAR?": its own subject
+        return _on_subject(kb, text, again)
     return _subject_with_previous(kb, previous, text, again)
 
 

@@ -58,6 +58,8 @@ class Cues:
     openers: tuple[str, ...]
     filler: frozenset[str]
     max_words: int
+    # a follow-up asking a detail may be a little longer ("how long after is the risk highest")
+    detail_max_words: int
     acknowledgements: frozenset[str]
     after_infusion: tuple[str, ...]
     grade_question: tuple[str, ...]
@@ -108,6 +110,7 @@ def cues(path: Path = CUES_FILE) -> Cues:
         tuple(data["followup_openers"]),
         frozenset(data["followup_filler"]),
         int(data["followup_max_words"]),
+        int(data["detail_max_words"]),
         frozenset(data["acknowledgements"]),
         tuple(data["after_infusion_words"]),
         tuple(data["grade_question_words"]),
@@ -383,7 +386,8 @@ def asks_if_it_changes(text: str) -> bool:
 def asks_a_detail(text: str) -> bool:
     """A follow-up asking a detail of the previous answer ("dose and route?", "and over what
     window is the risk highest?"), which that answer's entries hold."""
-    return is_elliptical(text) and _has_phrase(text, cues().detail)
+    short = len(WORD.findall(text.lower())) <= cues().detail_max_words
+    return (is_elliptical(text) or short) and _has_phrase(text, cues().detail)
 
 
 def compares(text: str) -> bool:
