@@ -8,7 +8,7 @@ import pytest
 
 from bot.kb import KnowledgeBase
 from bot.staff.answers import answer_question
-from tests.unit.test_staff_dev9 import conversation
+from tests.support.staff_answers import assert_holds, conversation
 
 
 @pytest.mark.parametrize(
@@ -61,9 +61,9 @@ from tests.unit.test_staff_dev9 import conversation
 def test_the_subject_named_gets_its_entry(
     kb: KnowledgeBase, intent: str, text: str, entry: str, facts: list[str]
 ) -> None:
-    reply = answer_question(kb, intent, [], text, 0.5 if intent == "nlu_fallback" else 0.8)
-    assert entry in reply.entry_ids, reply
-    assert all(f in reply.text for f in facts), reply.text
+    assert_holds(
+        answer_question(kb, intent, [], text, 0.5 if intent == "nlu_fallback" else 0.8), entry, facts
+    )
 
 
 @pytest.mark.parametrize(
@@ -128,9 +128,7 @@ def test_a_course_after_anaphylaxis_is_a_rechallenge(kb: KnowledgeBase) -> None:
 def test_a_follow_up_asking_a_detail(
     kb: KnowledgeBase, turns: list[tuple[str, str]], entry: str, facts: list[str]
 ) -> None:
-    reply = conversation(kb, turns)
-    assert entry in reply.entry_ids, reply
-    assert all(f in reply.text for f in facts), reply.text
+    assert_holds(conversation(kb, turns), entry, facts)
 
 
 @pytest.mark.parametrize(

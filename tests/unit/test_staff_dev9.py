@@ -8,15 +8,7 @@ import pytest
 
 from bot.kb import KnowledgeBase
 from bot.staff.answers import answer_question
-
-
-def conversation(kb: KnowledgeBase, turns: list[tuple[str, str]]):
-    """Each (intent, text) in turn, each with the previous reply's context; the last reply."""
-    previous = None
-    for intent, text in turns:
-        reply = answer_question(kb, intent, [], text, 0.5 if intent == "nlu_fallback" else 0.9, previous)
-        previous = reply.context or previous
-    return reply
+from tests.support.staff_answers import assert_holds, conversation
 
 
 @pytest.mark.parametrize(
@@ -51,9 +43,7 @@ def conversation(kb: KnowledgeBase, turns: list[tuple[str, str]]):
 def test_a_follow_up_keeps_or_completes_the_previous_question(
     kb: KnowledgeBase, turns: list[tuple[str, str]], entry: str, facts: list[str]
 ) -> None:
-    reply = conversation(kb, turns)
-    assert entry in reply.entry_ids, reply
-    assert all(f in reply.text for f in facts), reply.text
+    assert_holds(conversation(kb, turns), entry, facts)
 
 
 @pytest.mark.parametrize(
@@ -106,9 +96,7 @@ def test_a_follow_up_keeps_or_completes_the_previous_question(
 def test_the_subject_named_gets_its_entry(
     kb: KnowledgeBase, intent: str, text: str, entry: str, facts: list[str]
 ) -> None:
-    reply = answer_question(kb, intent, [], text, 0.8)
-    assert entry in reply.entry_ids, reply
-    assert all(f in reply.text for f in facts), reply.text
+    assert_holds(answer_question(kb, intent, [], text, 0.8), entry, facts)
 
 
 def test_a_reaction_not_really_settling_after_treatment_is_grade_3(kb: KnowledgeBase) -> None:

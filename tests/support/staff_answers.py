@@ -1,0 +1,23 @@
+"""Staff answers as the table-driven tests read them: a conversation's last reply, and the check
+that a reply gives an entry with the facts a correct answer holds."""
+
+from __future__ import annotations
+
+from bot.kb import KnowledgeBase
+from bot.staff.answers import Reply, answer_question
+
+
+def conversation(kb: KnowledgeBase, turns: list[tuple[str, str]]) -> Reply:
+    """Each (intent, text) in turn, each with the previous reply's context; the last reply."""
+    previous = None
+    reply = Reply("unknown")
+    for intent, text in turns:
+        reply = answer_question(kb, intent, [], text, 0.5 if intent == "nlu_fallback" else 0.9, previous)
+        previous = reply.context or previous
+    return reply
+
+
+def assert_holds(reply: Reply, entry: str, facts: list[str]) -> None:
+    """The reply gives the entry, and its text every fact."""
+    assert entry in reply.entry_ids, reply
+    assert all(f in reply.text for f in facts), reply.text
