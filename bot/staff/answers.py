@@ -306,7 +306,14 @@ def _answer(
         if regraded:
             return _reaction(kb, regraded, f"{earlier}. {expanded}")
     restart = ask.restart_question(expanded)
-    if restart and ("grade" in found or "reaction" in found or assessment) and intent != restart:
+    # read as no question after a reaction was told ("gr 3, stopped" then "ok and can we carry on
+    # tomorrow?"): the restart words name the question
+    after_reaction = bool(previous) and bool(
+        {"grade", "reaction"} & set((previous or {}).get("constraints") or {})
+        or (previous or {}).get("description")
+    )
+    read_none = not (intent or "").startswith("ask_") and after_reaction
+    if restart and ("grade" in found or "reaction" in found or assessment or read_none) and intent != restart:
         # "gr 3 this morning, restart this afternoon?" is no definition; "later the same day"
         # is a restart, "yesterday ... today" a re-challenge, whichever the classifier read; a
         # reaction told by its signs is one too ("rash, settled with cetirizine - restart rate?")
@@ -376,6 +383,17 @@ def _answer(
         k for k in ("grade", "course", "dose", "reaction") if intent and kb.constraint_values(intent, k)
     }
     intent, found, followed = ask.follow_up(intent, confident, expanded, found, previous, constrained)
+    definitions = GRADE_DEFINITION_INTENTS | {GRADING}
+    if (
+        previous
+        and previous.get("intent") in definitions
+        and (intent in definitions or not (intent or "").startswith("ask_"))
+        and (followed or (ask.is_elliptical(expanded) and not found))
+        and ask.asks_what_to_do(expanded)
+        and not assessment
+    ):
+        # "gr 2 def?" then "mgmt?" or "and what do we do for it": what to do for that grade
+        intent, found, followed = MANAGE, {**dict(previous.get("constraints") or {}), **found}, True
     if (
         followed
         and previous

@@ -49,7 +49,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
 # ab1b06b: 94.1 % (207/220), 13/13, 2 wrong (one a scorer artefact, "5 mg" inside "0.5 mg", since
 # fixed in bench/blind_staff.py); after its round 98.6 % (217/220), 1 wrong (ib091, see README).
 # staff_dev10.yml (220, two writers) on arrival at cbfd397: 94.5 % (208/220), 13/13, 0 wrong;
-# after its round 99.5 % (219/220).
+# after its round 99.5 % (219/220). staff_dev11.yml (220, two writers) on arrival at 0df8e6c:
+# 90.0 % (198/220), 10/10, 0 wrong; after its round 98.2 % (216/220).
 # The gates hold today's figures a little lower, not the targets (see README).
 @pytest.mark.parametrize(
     "blind_set, min_pass_rate, min_lead_rate, max_wrong",
@@ -68,6 +69,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
         ("staff_dev8.yml", 0.97, 1.0, 0),
         ("staff_dev9.yml", 0.97, 1.0, 1),
         ("staff_dev10.yml", 0.97, 1.0, 0),
+        ("staff_dev11.yml", 0.97, 1.0, 0),
     ],
 )
 def test_blind_staff_set_meets_the_gate(
