@@ -48,6 +48,8 @@ RECHALLENGE = "ask_rechallenge"
 INCIDENCE = "ask_incidence"
 # Questions whose entries have no grade: naming a grade makes them a grading question.
 GRADE_DEFINITION_INTENTS = {"ask_what_is_iar"}
+# Symptom roles (ConText, bot.patient.nlp) of a sign a staff member tells of the patient.
+TOLD_OF_THE_PATIENT = ("present", "family")
 RESTART_INTENTS = {"ask_restart_rate", "ask_rechallenge"}
 # Questions for a figure: naming anaphylaxis in one asks how common it is, not what to do.
 FIGURE_INTENTS = {"ask_incidence", "ask_serious_iars", "ask_iar_trend"}
@@ -252,7 +254,14 @@ def _answer(
         return Reply("outside", asked=f"the dose of {dosed}")
     if ask.asks_for_quiz(expanded):
         return Reply("quiz")
-    assessment = reaction.assess(expanded, found.get("grade"))
+    # the symptom reader's signs told of the patient (a staff member's "her face" reads as
+    # someone else's), not denied, past or supposed
+    told = [
+        str(e.get("value"))
+        for e in entities
+        if e.get("entity") == "symptom" and e.get("role") in TOLD_OF_THE_PATIENT
+    ]
+    assessment = reaction.assess(expanded, found.get("grade"), symptoms=told)
     if assessment and not assessment.emergency and found.get("reaction") == "anaphylaxis":
         assessment = None  # "anaphylaxis vs just a rash": a question on anaphylaxis, not a rash to grade
     if not assessment and (

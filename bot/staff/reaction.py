@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from bot.core.paths import KNOWLEDGE_DIR
 from bot.core.yamlfile import read_yaml
@@ -186,12 +186,16 @@ def _paired(text: str, sign: dict[str, Any], grading: GradingRules) -> bool:
     return False
 
 
-def sign_findings(text: str, grading: GradingRules) -> list[Finding]:
-    """The sign groups named, and not negated, in the text."""
+def sign_findings(text: str, grading: GradingRules, symptoms: Iterable[str] = ()) -> list[Finding]:
+    """The sign groups named, and not negated, in the text, or with `symptoms_needed` of their
+    listed `symptoms` found by the symptom reader, told of the patient."""
+    told = set(symptoms)
     return [
         _finding(sign)
         for sign in grading.signs
-        if _named(text, sign["id"], tuple(sign["words"]), grading) or _paired(text, sign, grading)
+        if _named(text, sign["id"], tuple(sign["words"]), grading)
+        or _paired(text, sign, grading)
+        or len(told & set(sign.get("symptoms", ()))) >= sign.get("symptoms_needed", 1)
     ]
 
 
@@ -473,7 +477,10 @@ def _responded_promptly(
 
 
 def assess(
-    text: str, stated_grade: str | None = None, grading: GradingRules | None = None
+    text: str,
+    stated_grade: str | None = None,
+    grading: GradingRules | None = None,
+    symptoms: Iterable[str] = (),
 ) -> Assessment | None:
     """The grade a description of a reaction supports, or None when it names no sign.
 
@@ -485,7 +492,7 @@ def assess(
     signs support a higher one.
     """
     grading = grading or rules()
-    signs = sign_findings(text, grading)
+    signs = sign_findings(text, grading, symptoms)
     vitals, _ = vital_findings(text, grading)
     seen = vitals + [s for s in signs if not (s.id == "fever" and any(v.id == "fever" for v in vitals))]
     findings = tuple(seen + together_findings(text, seen, grading))

@@ -101,3 +101,27 @@ def test_what_to_do_read_as_nothing_after_a_grade_defined(kb: KnowledgeBase) -> 
         kb, [("ask_grading", "grade 3 IRR meaning?"), ("nlu_fallback", "and what are we meant to do for it")]
     )
     assert_holds(reply, "manage-grade-3-4", ["stop the infusion"])
+
+
+@pytest.mark.parametrize(
+    "text, stroke",
+    [
+        # stroke signs at the chair told in the nurse's words, read by the symptom reader
+        ("3h into day 1, she says one side of her mouth feels numb and she can't find her words", True),
+        ("about 2h in he says his left arm has gone heavy and his speech is all jumbled", True),
+        # one sign the reader over-reads in staff's words is not enough
+        ("are premeds optional? getting mixed msgs from the team", False),
+        # denied: a skin reaction to grade
+        ("flushed 1h in, face symmetrical, no facial droop, speech normal", False),
+    ],
+)
+def test_stroke_signs_at_the_chair_lead_with_the_emergency(
+    kb: KnowledgeBase, text: str, stroke: bool
+) -> None:
+    """Final blind set 6 (gb009, read after its end scoring): "left side of her face feels numb
+    and her words are coming out wrong" was graded as a grade 1-2 reaction."""
+    from bot.patient.findings import entities_from
+    from bot.patient.nlp.extract import extract
+
+    reply = answer_question(kb, "report_symptoms", entities_from(extract(text)), text, 0.8)
+    assert ("manage-grade-3-4" in reply.entry_ids and "stroke" in reply.text.lower()) is stroke, reply
