@@ -51,6 +51,12 @@ pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
 # staff_dev10.yml (220, two writers) on arrival at cbfd397: 94.5 % (208/220), 13/13, 0 wrong;
 # after its round 99.5 % (219/220). staff_dev11.yml (220, two writers) on arrival at 0df8e6c:
 # 90.0 % (198/220), 10/10, 0 wrong; after its round 98.2 % (216/220).
+# staff_final6.yml (220, two writers, written at the start of the fifth session and sealed) on
+# f72f4cc 91.4 % (201/220), 12/12, 1 wrong; on 1ae057e 93.2 % (205/220), 12/12, 1 (ga053: the
+# case forbids "60 mg", which the reply gives as course 1's total beside 12 mg a day).
+# staff_final7.yml (220, two writers, written at the end of the fifth session) on f72f4cc
+# 87.3 % (192/220), 9/9, 0; on 1ae057e 89.5 % (197/220), 9/9, 0. Both are development material
+# from here on.
 # The gates hold today's figures a little lower, not the issue's targets (see README).
 @pytest.mark.parametrize(
     "blind_set, min_pass_rate, min_lead_rate, max_wrong",
@@ -70,6 +76,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
         ("staff_dev9.yml", 0.97, 1.0, 1),
         ("staff_dev10.yml", 0.97, 1.0, 0),
         ("staff_dev11.yml", 0.97, 1.0, 0),
+        ("staff_final6.yml", 0.92, 1.0, 1),
+        ("staff_final7.yml", 0.88, 1.0, 0),
     ],
 )
 def test_blind_staff_set_meets_the_gate(
