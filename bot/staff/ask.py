@@ -368,8 +368,8 @@ def small_talk_without_cue(intent: str | None, text: str) -> bool:
         lowered = re.sub(rf"(?<![\w']){re.escape(time)}(?![\w'])", " ", lowered)
     if words is None or len(WORD.findall(lowered)) < 2:
         return False
-    if _has_phrase(lowered, cues().restart):  # "gr 3 this morning - restart this afternoon?"
-        return True
+    if _has_phrase(lowered, cues().restart) and not _has_phrase(lowered, cues().quiz):
+        return True  # "gr 3 this morning - restart this afternoon?" ("stop the quiz, resume tomorrow" is the quiz's)
     return not any(re.search(rf"(?<![\w']){re.escape(w)}(?![\w'])", lowered) for w in words)
 
 
