@@ -17,6 +17,11 @@ def conversation(kb: KnowledgeBase, turns: list[tuple[str, str]]) -> Reply:
     return reply
 
 
+def single(kb: KnowledgeBase, intent: str, text: str) -> Reply:
+    """One question's reply, as read with the classifier's usual confidence for that intent."""
+    return answer_question(kb, intent, [], text, 0.5 if intent == "nlu_fallback" else 0.8)
+
+
 def assert_holds(reply: Reply, entry: str, facts: list[str]) -> None:
     """The reply gives the entry, and its text every fact."""
     assert entry in reply.entry_ids, reply

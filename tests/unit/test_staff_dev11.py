@@ -8,7 +8,7 @@ import pytest
 
 from bot.kb import KnowledgeBase
 from bot.staff.answers import answer_question
-from tests.support.staff_answers import assert_holds, conversation
+from tests.support.staff_answers import assert_holds, conversation, single
 
 
 @pytest.mark.parametrize(
@@ -73,9 +73,7 @@ def test_a_follow_up_asking_what_to_do_or_whether_to_go_on(
 def test_the_subject_named_gets_its_entry(
     kb: KnowledgeBase, intent: str, text: str, entry: str, facts: list[str]
 ) -> None:
-    assert_holds(
-        answer_question(kb, intent, [], text, 0.5 if intent == "nlu_fallback" else 0.8), entry, facts
-    )
+    assert_holds(single(kb, intent, text), entry, facts)
 
 
 @pytest.mark.parametrize(

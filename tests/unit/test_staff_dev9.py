@@ -8,7 +8,7 @@ import pytest
 
 from bot.kb import KnowledgeBase
 from bot.staff.answers import answer_question
-from tests.support.staff_answers import assert_holds, conversation
+from tests.support.staff_answers import assert_holds, conversation, single
 
 
 @pytest.mark.parametrize(
@@ -96,7 +96,7 @@ def test_a_follow_up_keeps_or_completes_the_previous_question(
 def test_the_subject_named_gets_its_entry(
     kb: KnowledgeBase, intent: str, text: str, entry: str, facts: list[str]
 ) -> None:
-    assert_holds(answer_question(kb, intent, [], text, 0.8), entry, facts)
+    assert_holds(single(kb, intent, text), entry, facts)
 
 
 def test_a_reaction_not_really_settling_after_treatment_is_grade_3(kb: KnowledgeBase) -> None:
