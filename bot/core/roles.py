@@ -33,12 +33,16 @@ SELF_AS_PATIENT = re.compile(r"\b(?:i'?m|i\s+am|im)\s+(?:the|a|your)\s+patient\b
 # A staff message about a patient's symptoms is answered from the knowledge base:
 # delayed-reaction advice when it happened after the infusion, else management.
 AFTER_INFUSION = re.compile(
-    r"\b(?:at home|home|rang|rung|called|phoned|calls|overnight|next day|the day after|"
+    r"\b(?:at home|home|rang|rung|called|phoned|calls|next day|the day after|"
+    # a night in hospital for the reaction ("kept overnight") tells its grade, not a later time
+    r"(?<!kept )(?<!kept in )(?<!stayed )(?<!stayed in )(?<!admitted )overnight|"
     r"(?:days?|weeks?|wks?|months?|years?) (?:later|after)|after (?:discharge|the infusion|going home)|"
     # "since" dates a sign from earlier days ("since yesterday"), not from the restart or the
     # start of the bag at the chair ("sats dropping since we restarted")
     r"since(?!\s+(?:(?:we|they|i|you|she|he|it|the|starting|restarting)\s+)?(?:re-?)?start)"
-    r"(?!\s+(?:the\s+)?(?:bag|drip|infusion|rate|restart)\b)(?!\s+\d+\s*(?:mins?|minutes)\b)|"
+    r"(?!\s+(?:the\s+)?(?:bag|drip|infusion|rate|restart)\b)(?!\s+\d+\s*(?:mins?|minutes)\b)"
+    # nor a clock time at the chair ("rigoring since 14:10, we stopped at 14:15")
+    r"(?!\s+\d{1,2}(?:[:.]\d{2}|\s*(?:am|pm)\b))|"
     r"texting|texted|messaged)\b",
     re.IGNORECASE,
 )

@@ -272,7 +272,12 @@ def _answer(
         # "needed ICU - grade?", "gr 2, settled, now recurred", "what if it comes back after we
         # restart": the reaction told by its course
         assessment = reaction.assess_unnamed(expanded, found.get("grade"))
-    after = bool(AFTER_INFUSION.search(text)) or ask.after_infusion(expanded)
+    after = (
+        bool(AFTER_INFUSION.search(text))
+        or ask.after_infusion(expanded)
+        # "pt rang: rash day after infusion" then "what if its hives everywhere": still at home
+        or ((previous or {}).get("intent") == DELAYED and not ask.tells_of_the_chair(expanded))
+    )
     delayed = reaction.delayed_event_entries(
         [str(e.get("value")) for e in entities if e.get("entity") == "symptom"]
     )
@@ -321,12 +326,20 @@ def _answer(
         {"grade", "reaction"} & set((previous or {}).get("constraints") or {})
         or (previous or {}).get("description")
     )
-    read_none = not (intent or "").startswith("ask_") and after_reaction
-    if restart and ("grade" in found or "reaction" in found or assessment or read_none) and intent != restart:
+    if (
+        restart
+        and ("grade" in found or "reaction" in found or assessment or after_reaction)
+        and intent != restart
+    ):
         # "gr 3 this morning, restart this afternoon?" is no definition; "later the same day"
         # is a restart, "yesterday ... today" a re-challenge, whichever the classifier read; a
-        # reaction told by its signs is one too ("rash, settled with cetirizine - restart rate?")
+        # reaction told by its signs is one too ("rash, settled with cetirizine - restart rate?"),
+        # and so is one told before ("wheezy, sats 90" then "neb given, sats 95 now - can we
+        # restart later today?"): restarting after that reaction's grade
         intent = restart
+        if after_reaction and not assessment and "grade" not in found:
+            earlier_grade: Mapping[str, str] = (previous or {}).get("constraints") or {}
+            found = {**{k: v for k, v in earlier_grade.items() if k in ("grade", "reaction")}, **found}
     if (
         found.get("reaction") == "anaphylaxis"
         and ask.asks_what_to_do(expanded)

@@ -99,6 +99,10 @@ class Cues:
     first_step: tuple[str, ...]
     # "and how is it different from 3": the previous answer and the new one side by side
     compare: tuple[str, ...]
+    # a greeting or thanks holding a protocol question is the question
+    small_talk_question_intents: frozenset[str]
+    protocol_words: tuple[str, ...]
+    hospital_stay: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -145,6 +149,9 @@ def cues(path: Path = CUES_FILE) -> Cues:
         tuple(data["at_chair_words"]),
         tuple(data["first_step_words"]),
         tuple(data["compare_words"]),
+        frozenset(data["small_talk_question_intents"]),
+        tuple(data["protocol_words"]),
+        tuple(data["hospital_stay_words"]),
     )
 
 
@@ -235,14 +242,20 @@ def asks_what_to_do(text: str) -> bool:
     return _has_phrase(text, cues().management)
 
 
+def tells_of_the_chair(text: str) -> bool:
+    """The message tells of the infusion at the chair (paused, the bag, a restart)."""
+    return _has_phrase(text, cues().at_chair)
+
+
 def after_infusion(text: str) -> bool:
     """The message places what it describes after the infusion (home, next day); a time earlier
     the same day does not when the message tells of the infusion at the chair ("rash this
     morning, we paused and treated it - restart at what rate?")."""
+    text = _phrases(cues().hospital_stay).sub(" ", text.lower())
     later = tuple(w for w in cues().after_infusion if w not in cues().same_day_times)
     if _has_phrase(text, later):
         return True
-    return _has_phrase(text, cues().same_day_times) and not _has_phrase(text, cues().at_chair)
+    return _has_phrase(text, cues().same_day_times) and not tells_of_the_chair(text)
 
 
 def asks_about_signs(text: str) -> bool:
@@ -376,6 +389,12 @@ def small_talk_without_cue(intent: str | None, text: str) -> bool:
         lowered = re.sub(rf"(?<![\w']){re.escape(time)}(?![\w'])", " ", lowered)
     if words is None or len(WORD.findall(lowered)) < 2:
         return False
+    if (
+        intent in cues().small_talk_question_intents
+        and "?" in lowered
+        and _has_phrase(lowered, cues().protocol_words)
+    ):
+        return True  # "hi all, premeds for day 1 again?", "ta. and on day 4?"
     if _has_phrase(lowered, cues().restart) and not _has_phrase(lowered, cues().quiz):
         return True  # "gr 3 this morning - restart this afternoon?" ("stop the quiz, resume tomorrow" is the quiz's)
     return not any(re.search(rf"(?<![\w']){re.escape(w)}(?![\w'])", lowered) for w in words)
