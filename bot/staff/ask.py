@@ -217,7 +217,7 @@ def names_anaphylaxis(text: str) -> bool:
 
 def several_named(text: str) -> set[str]:
     """The constraint kinds named with two values ("gap between course 1 and 2", "12 vs
-    24 mg"): such a question is about both, so it is constrained to neither."""
+    24 mg", "grade 2 vs grade 3"): such a question is about both, so it is constrained to neither."""
     lowered = text.lower()
     kinds = set()
     courses = (
@@ -227,6 +227,8 @@ def several_named(text: str) -> set[str]:
     )
     if len(courses) > 1:
         kinds.add("course")
+    if len({ROMAN.get(g, g) for g in GRADE.findall(lowered)}) > 1:
+        kinds.add("grade")  # "what we do for grade 2 vs grade 3"
     if (
         len(
             {f"{float(d):g}" for d in DOSE.findall(lowered) if float(d) < MAX_DOSE_MG}

@@ -39,6 +39,34 @@ from tests.support.staff_answers import assert_holds, conversation, single
             "manage-anaphylaxis",
             ["grade 4"],
         ),
+        # what to do for two grades side by side
+        (
+            "ask_grading",
+            "what we do with the bag for grade 1 vs grade 3, main difference?",
+            "manage-overview",
+            ["do not restart"],
+        ),
+        # the observations once a reaction has started
+        (
+            "ask_post_infusion_observation",
+            "how do we do obs during a reaction",
+            "protocol1-vital-signs",
+            ["more frequently"],
+        ),
+        # moving a patient up after a severe reaction
+        (
+            "ask_rechallenge",
+            "severe IRR - at what point do we transfer to ICU?",
+            "manage-grade-3-4",
+            ["higher level of care"],
+        ),
+        # how many severe reactions before treatment stops
+        (
+            "inform",
+            "how many severe episodes before a pt is withdrawn from the study?",
+            "manage-restart-grade-3-4",
+            ["third"],
+        ),
         # the usual MS symptom, unchanged for years, asked whether to flag
         (
             "ask_common_symptoms",
