@@ -309,6 +309,9 @@ def _answer(
         on_subject = _on_subject(kb, expanded, Reply("unknown"))
         if on_subject.kind == "answer":
             return _remembered(on_subject, expanded)
+        if (previous or {}).get("entries") and ask.opens_follow_up(expanded):
+            # "common IRR sx?" then "and how often is itching?": the sign's figure in that answer
+            return _read_with_previous(kb, previous or {}, expanded)
     if assessment and _describes_reaction_now(
         intent, expanded, assessment, confidence >= CONFIDENCE_THRESHOLD
     ):
@@ -328,7 +331,13 @@ def _answer(
     )
     if (
         restart
-        and ("grade" in found or "reaction" in found or assessment or after_reaction)
+        # "gr3 came down to gr1 - restart?" names two grades, constraining to neither
+        and (
+            {"grade", "reaction"} & set(found)
+            or ("grade" in several and not ask.compares(expanded))
+            or assessment
+            or after_reaction
+        )
         and intent != restart
     ):
         # "gr 3 this morning, restart this afternoon?" is no definition; "later the same day"
@@ -337,6 +346,9 @@ def _answer(
         # and so is one told before ("wheezy, sats 90" then "neb given, sats 95 now - can we
         # restart later today?"): restarting after that reaction's grade
         intent = restart
+        if "grade" in several and "grade" not in found:
+            # restarting after a reaction told by the grades it went through: its worst
+            found = {**found, "grade": str(max(ask.grades_named(expanded)))}
         if after_reaction and not assessment and "grade" not in found:
             earlier_grade: Mapping[str, str] = (previous or {}).get("constraints") or {}
             found = {**{k: v for k, v in earlier_grade.items() if k in ("grade", "reaction")}, **found}

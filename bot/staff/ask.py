@@ -215,6 +215,11 @@ def names_anaphylaxis(text: str) -> bool:
     )
 
 
+def grades_named(text: str) -> set[int]:
+    """The grades a message names by number ("grade 3", "grade iv")."""
+    return {int(ROMAN.get(g, g)) for g in GRADE.findall(text.lower()) if ROMAN.get(g, g).isdigit()}
+
+
 def several_named(text: str) -> set[str]:
     """The constraint kinds named with two values ("gap between course 1 and 2", "12 vs
     24 mg", "grade 2 vs grade 3"): such a question is about both, so it is constrained to neither."""
@@ -227,7 +232,7 @@ def several_named(text: str) -> set[str]:
     )
     if len(courses) > 1:
         kinds.add("course")
-    if len({ROMAN.get(g, g) for g in GRADE.findall(lowered)}) > 1:
+    if len(grades_named(lowered)) > 1:
         kinds.add("grade")  # "what we do for grade 2 vs grade 3"
     if (
         len(
@@ -430,13 +435,18 @@ def acknowledges(text: str) -> bool:
     return bool(words) and all(w in cues().acknowledgements for w in words)
 
 
+def opens_follow_up(text: str) -> bool:
+    """The message opens like a follow-up ("and for course 2?", "what about …")."""
+    joined = " ".join(WORD.findall(text.lower()))
+    return any(joined.startswith(o + " ") or joined == o for o in cues().openers)
+
+
 def is_elliptical(text: str) -> bool:
     """A short message, or one opening like a follow-up ("and for course 2?")."""
     words = WORD.findall(text.lower())
     if not words:
         return False
-    opener = any(" ".join(words).startswith(o + " ") or " ".join(words) == o for o in cues().openers)
-    return opener or len(words) <= cues().max_words
+    return opens_follow_up(text) or len(words) <= cues().max_words
 
 
 def only_constraints(text: str) -> bool:
