@@ -59,6 +59,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
 # from here on.
 # staff_dev12.yml (220, two writers, sixth session) on arrival at 346dc0a: 92.7 % (204/220),
 # 13/13, 0 wrong; after its round 97.7 % (215/220).
+# staff_dev13.yml (220, two writers, sixth session) on arrival at a042d55: 92.7 % (204/220),
+# 14/14, 0 wrong; after its round 99.1 % (218/220).
 # The gates hold today's figures a little lower, not the targets (see README).
 @pytest.mark.parametrize(
     "blind_set, min_pass_rate, min_lead_rate, max_wrong",
@@ -81,6 +83,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
         ("staff_final6.yml", 0.92, 1.0, 1),
         ("staff_final7.yml", 0.88, 1.0, 0),
         ("staff_dev12.yml", 0.96, 1.0, 0),
+        ("staff_dev13.yml", 0.97, 1.0, 0),
     ],
 )
 def test_blind_staff_set_meets_the_gate(
