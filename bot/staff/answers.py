@@ -262,8 +262,16 @@ def _answer(
         if e.get("entity") == "symptom" and e.get("role") in TOLD_OF_THE_PATIENT
     ]
     assessment = reaction.assess(expanded, found.get("grade"), symptoms=told)
-    if assessment and not assessment.emergency and found.get("reaction") == "anaphylaxis":
+    if (
+        assessment
+        and not assessment.emergency
+        and found.get("reaction") == "anaphylaxis"
+        and not ask.asks_if_anaphylaxis(expanded)
+    ):
         assessment = None  # "anaphylaxis vs just a rash": a question on anaphylaxis, not a rash to grade
+    if assessment and not assessment.emergency and ask.asks_if_anaphylaxis(expanded):
+        # "hives only, BP fine - is that anaphylaxis?": the grade of the signs told answers it
+        return _with_allergic_grades(kb, _reaction(kb, assessment, expanded), expanded)
     if not assessment and (
         ask.asks_for_grade(expanded)
         or ("grade" in found and reaction.says_it_went_on(expanded) and reaction.describes_reaction(expanded))
@@ -271,7 +279,12 @@ def _answer(
     ):
         # "needed ICU - grade?", "gr 2, settled, now recurred", "what if it comes back after we
         # restart": the reaction told by its course
-        assessment = reaction.assess_unnamed(expanded, found.get("grade"))
+        # anaphylaxis told is grade 3-4 at least ("had anaphylaxis, needed IM adrenaline + fluids -
+        # what CTCAE grade?" is not a grade 2 for being treated)
+        stated = (
+            "3-4" if found.get("reaction") == "anaphylaxis" and "grade" not in found else found.get("grade")
+        )
+        assessment = reaction.assess_unnamed(expanded, stated)
     after = (
         bool(AFTER_INFUSION.search(text))
         or ask.after_infusion(expanded)
@@ -451,6 +464,8 @@ def _answer(
         and (
             ask.asks_if_it_changes(expanded)
             or ask.asks_a_detail(expanded)
+            # "no chest pain, not short of breath, hasn't fainted": the case told before, as it was
+            or (ask.is_statement(expanded) and reaction.denies_signs(expanded))
             or not (kb.names_a_subject(expanded) or _surely_its_own(kb, intent, confidence, expanded))
         )
     ):

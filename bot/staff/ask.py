@@ -103,6 +103,7 @@ class Cues:
     small_talk_question_intents: frozenset[str]
     protocol_words: tuple[str, ...]
     hospital_stay: tuple[str, ...]
+    is_it_anaphylaxis: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -152,6 +153,7 @@ def cues(path: Path = CUES_FILE) -> Cues:
         frozenset(data["small_talk_question_intents"]),
         tuple(data["protocol_words"]),
         tuple(data["hospital_stay_words"]),
+        tuple(data["is_it_anaphylaxis_words"]),
     )
 
 
@@ -377,6 +379,12 @@ def intent_by_words(intent: str | None, confidence: float, threshold: float, tex
 def asks_how_it_is_graded(text: str) -> bool:
     """The message asks how a reaction is classed (its CTCAE term or grade), not what to do."""
     return _has_phrase(text, cues().grading) and not asks_what_to_do(text)
+
+
+def asks_if_anaphylaxis(text: str) -> bool:
+    """The message asks whether the signs it tells are anaphylaxis ("hives only, BP fine - is
+    that anaphylaxis?"): they are graded, not answered with anaphylaxis in general."""
+    return _has_phrase(text, cues().is_it_anaphylaxis)
 
 
 def asks_for_quiz(text: str) -> bool:

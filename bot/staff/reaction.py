@@ -199,6 +199,18 @@ def sign_findings(text: str, grading: GradingRules, symptoms: Iterable[str] = ()
     ]
 
 
+def denies_signs(text: str, grading: GradingRules | None = None) -> bool:
+    """Signs named only to deny them ("no chest pain, not short of breath, hasn't fainted"):
+    what the message adds to a case told before, not a reaction of its own."""
+    grading = grading or rules()
+    return not sign_findings(text, grading) and any(
+        _negated(clause, match.start(), grading.negations)
+        for sign in grading.signs
+        for clause in _clauses(text)
+        for match in grading.words(sign["id"], tuple(sign["words"])).finditer(clause)
+    )
+
+
 def together_findings(text: str, found: list[Finding], grading: GradingRules) -> list[Finding]:
     """Signs that count only with another one found ("temp 38.9, confused": a possible
     meningitis, not a grade 1-2 fever)."""
