@@ -33,7 +33,9 @@ SELF_AS_PATIENT = re.compile(r"\b(?:i'?m|i\s+am|im)\s+(?:the|a|your)\s+patient\b
 # A staff message about a patient's symptoms is answered from the knowledge base:
 # delayed-reaction advice when it happened after the infusion, else management.
 AFTER_INFUSION = re.compile(
-    r"\b(?:at home|home|rang|rung|called|phoned|calls|next day|the day after|"
+    # "called" by the patient, not staff calling for help ("I've stopped the pump and called for the reg")
+    r"\b(?:at home|home|rang|rung|called(?!\s+(?:for\s+)?(?:the\s+)?(?:reg|registrar|doctor|dr|team|medics?|crash|"
+    r"rapid|emergency|consultant|sho|anaesthetist|outreach|help)\b)|phoned|calls|next day|the day after|"
     # a night in hospital for the reaction ("kept overnight") tells its grade, not a later time
     r"(?<!kept )(?<!kept in )(?<!stayed )(?<!stayed in )(?<!admitted )overnight|"
     r"(?:days?|weeks?|wks?|months?|years?) (?:later|after)|after (?:discharge|the infusion|going home)|"

@@ -50,7 +50,8 @@ INCIDENCE = "ask_incidence"
 GRADE_DEFINITION_INTENTS = {"ask_what_is_iar"}
 # Symptom roles (ConText, bot.patient.nlp) of a sign a staff member tells of the patient.
 TOLD_OF_THE_PATIENT = ("present", "family")
-RESTART_INTENTS = {"ask_restart_rate", "ask_rechallenge"}
+RESTART_RATE = "ask_restart_rate"
+RESTART_INTENTS = {RESTART_RATE, "ask_rechallenge"}
 # Questions for a figure: naming anaphylaxis in one asks how common it is, not what to do.
 FIGURE_INTENTS = {"ask_incidence", "ask_serious_iars", "ask_iar_trend"}
 ANAPHYLAXIS_ENTRY = "manage-anaphylaxis"
@@ -350,6 +351,8 @@ def _answer(
             or ("grade" in several and not ask.compares(expanded))
             or assessment
             or after_reaction
+            # "symptom is gone now after we stop. I can start again same speed?"
+            or (restart == RESTART_RATE and reaction.says_how_it_responded(expanded))
         )
         and intent != restart
     ):

@@ -308,7 +308,8 @@ def restart_question(text: str) -> str | None:
     lowered = text.lower()
     for time in cues().asker_times:
         lowered = re.sub(rf"(?<![\w']){re.escape(time)}(?![\w'])", " ", lowered)
-    if _has_phrase(lowered, cues().rechallenge):
+    # "start again" restarts the bag; the re-challenge's "again" is another day's dose
+    if _has_phrase(_phrases(cues().restart).sub(" ", lowered), cues().rechallenge):
         return "ask_rechallenge"
     return "ask_restart_rate" if _has_phrase(text, cues().restart) else None
 
