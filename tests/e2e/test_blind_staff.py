@@ -63,6 +63,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
 # 14/14, 0 wrong; after its round 99.1 % (218/220).
 # staff_dev14.yml (220, two writers, sixth session) on arrival at 5f78505: 96.4 % (212/220),
 # 15/16 leading (nb015, no recordable BP, graded 1-2), 0 wrong; after its round 100 % (220/220), 16/16.
+# staff_dev15.yml (220, two writers, sixth session) on arrival at 64dbbae: 92.3 % (203/220),
+# 15/15, 0 wrong; after its round 98.6 % (217/220).
 # The gates hold today's figures a little lower, not the targets (see README).
 @pytest.mark.parametrize(
     "blind_set, min_pass_rate, min_lead_rate, max_wrong",
@@ -87,6 +89,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
         ("staff_dev12.yml", 0.96, 1.0, 0),
         ("staff_dev13.yml", 0.97, 1.0, 0),
         ("staff_dev14.yml", 0.98, 1.0, 0),
+        ("staff_dev15.yml", 0.97, 1.0, 0),
     ],
 )
 def test_blind_staff_set_meets_the_gate(
