@@ -400,7 +400,8 @@ def small_talk_without_cue(intent: str | None, text: str) -> bool:
     lowered = text.lower().replace("\u2019", "'")
     if intent == QUIZ_START:
         chat = any(re.search(rf"(?<![\w']){re.escape(t)}(?![\w'])", lowered) for t in _chat_topics())
-        return chat and not _has_phrase(lowered, cues().quiz)
+        # "gr2 IRR on lemtrada - what's the drill" asks what to do, not for a drill
+        return (chat or asks_what_to_do(lowered)) and not _has_phrase(lowered, cues().quiz)
     for time in cues().small_talk_times:  # "this afternoon" is a time, not a greeting
         lowered = re.sub(rf"(?<![\w']){re.escape(time)}(?![\w'])", " ", lowered)
     if words is None or len(WORD.findall(lowered)) < 2:

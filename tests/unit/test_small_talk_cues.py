@@ -30,3 +30,8 @@ def examples(intent: str) -> list[str]:
 def test_every_training_example_keeps_its_small_talk_intent(intent: str) -> None:
     lost = [text for text in examples(intent) if small_talk_without_cue(intent, text)]
     assert examples(intent) and not lost, lost
+
+
+def test_every_quiz_request_example_stays_a_quiz_request() -> None:
+    lost = [text for text in examples("start_quiz") if small_talk_without_cue("start_quiz", text)]
+    assert examples("start_quiz") and not lost, lost

@@ -122,3 +122,8 @@ def test_a_fever_later_after_a_phone_follow_up_is_same_day(kb: KnowledgeBase) ->
         ],
     )
     assert_holds(reply, "delayed-same-day-contact", ["same day"])
+
+
+def test_a_quiz_request_without_quiz_words_asking_what_to_do_is_a_question() -> None:
+    assert ask.small_talk_without_cue("start_quiz", "grade 2 IRR - what's the drill?")
+    assert not ask.small_talk_without_cue("start_quiz", "drill me on grading")
