@@ -16,7 +16,7 @@ TOOLS_INSTALLED := $(TOOLS)/.installed
 KB := build/knowledge.db
 MODEL := models/iar.tar.gz
 # Only the NLU components' own code and data shape the model; the lexicon and detectors load at run time.
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' ! -name staff_questions.yml) bot/rasa/components.py bot/rasa/tokenizer.py knowledge/shorthand.yml
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' ! -path data/staff_questions.yml) bot/rasa/components.py bot/rasa/tokenizer.py knowledge/shorthand.yml
 
 .PHONY: help install kb model run shell test test-fast lint format bench bench-load teams-app doctor clean
 

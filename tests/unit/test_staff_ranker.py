@@ -1,0 +1,122 @@
+"""The staff entry ranker: its labels, training, build artifact, and its use in staff answers.
+
+The rankers here are real ones, trained in the test from a handful of made-up questions (plus
+every entry's own text, as in production), so that what they rank is known."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bench.staff_question_labels import LABEL_MAX_HOLDERS, label
+from bot.kb import KnowledgeBase
+from bot.staff.answers import answer_question
+from bot.staff.ranker import EntryRanker, LazyRanker, RankerMissing, build, load
+from bot.staff.service import StaffService
+from bot.staff.shorthand import expand
+
+# Made-up words no entry holds: the rules cannot place them, so only the ranker can.
+ODD = "zorblax frobnicate"
+TARGET = "incidence-course3"  # written for course 3 (its `when`)
+QUESTIONS = [
+    (ODD, TARGET),
+    (f"{ODD} please", TARGET),
+    (f"the {ODD} again", TARGET),
+    (f"{ODD} rate", TARGET),
+    ("how common are IARs", "faq-q1-what-is-iar"),
+    ("what is an IAR", "faq-q1-what-is-iar"),
+]
+
+TEXTS = {
+    "short": "Fact A and fact B.",
+    "long": "Fact A and fact B, and much more besides.",
+    "other": "Fact C.",
+}
+
+
+def case(*groups: object, turns: int = 1, category: str = "incidence") -> dict[str, object]:
+    return {"id": "x", "category": category, "turns": ["q?"] * turns, "must_include": list(groups)}
+
+
+def test_a_case_whose_facts_sit_in_entries_gets_the_shortest_holder() -> None:
+    assert label(case("fact a", ["fact b", "fact z"]), TEXTS) == "short"
+    assert label(case("fact c"), TEXTS) == "other"
+
+
+def test_a_case_no_entry_holds_is_skipped() -> None:
+    assert label(case("fact a", "fact c"), TEXTS) is None
+
+
+def test_forbidden_words_rule_a_holder_out() -> None:
+    forbidden = {**case("fact a"), "must_not_include": ["much more"]}
+    assert label(forbidden, TEXTS) == "short"
+    assert label({**case("fact a"), "must_not_include": ["fact b"]}, TEXTS) is None
+
+
+def test_follow_ups_quiz_and_facts_every_entry_holds_are_skipped() -> None:
+    assert label(case("fact a", turns=2), TEXTS) is None
+    assert label(case("fact a", category="quiz"), TEXTS) is None
+    everywhere = {str(i): "Fact A." for i in range(LABEL_MAX_HOLDERS)}
+    assert label(case("fact a"), everywhere) is None
+
+
+@pytest.fixture(scope="module")
+def ranker(kb: KnowledgeBase) -> EntryRanker:
+    return EntryRanker.train(QUESTIONS, kb.entries.values())
+
+
+def test_the_ranker_puts_the_entry_its_questions_name_first(ranker: EntryRanker) -> None:
+    best = ranker.top(expand(f"{ODD} now?"))
+    assert best.entry_id == TARGET
+    assert 0.3 <= best.probability <= 1.0
+
+
+def test_an_unplaced_staff_question_gets_the_ranked_entry(kb: KnowledgeBase, ranker: EntryRanker) -> None:
+    assert answer_question(kb, "nlu_fallback", [], ODD, 0.3).kind == "unknown"
+    reply = answer_question(kb, "nlu_fallback", [], ODD, 0.3, ranker=ranker)
+    assert (reply.kind, reply.entry_ids) == ("search", (TARGET,))
+    assert kb.entries[TARGET].answer in reply.text
+    via_service = StaffService(kb, ranker=ranker).answer("nlu_fallback", ODD, [], 0.3, None)
+    assert via_service.entry_ids == (TARGET,)
+
+
+def test_below_the_threshold_the_reply_stays_unknown(kb: KnowledgeBase, ranker: EntryRanker) -> None:
+    text = "qwerty uiop asdf"
+    assert ranker.top(expand(text)).probability < float(kb.vocabulary("ranker")["min_probability"])
+    assert answer_question(kb, "nlu_fallback", [], text, 0.3, ranker=ranker).kind == "unknown"
+
+
+def test_an_entry_for_another_course_than_the_one_asked_is_refused(
+    kb: KnowledgeBase, ranker: EntryRanker
+) -> None:
+    asked = f"{ODD} in course 1"
+    assert ranker.top(expand(asked)).entry_id == TARGET
+    assert answer_question(kb, "nlu_fallback", [], asked, 0.3, ranker=ranker).kind == "unknown"
+    same = answer_question(kb, "nlu_fallback", [], f"{ODD} in course 3", 0.3, ranker=ranker)
+    assert same.entry_ids == (TARGET,)
+
+
+def test_patients_never_get_the_ranked_entry(kb: KnowledgeBase, ranker: EntryRanker) -> None:
+    alone = answer_question(kb, "nlu_fallback", [], ODD, 0.3, staff=False)
+    ranked = answer_question(kb, "nlu_fallback", [], ODD, 0.3, staff=False, ranker=ranker)
+    assert ranked == alone
+    assert ranked.kind == "unknown"
+
+
+def test_a_missing_artifact_says_to_run_make_kb(tmp_path: Path) -> None:
+    with pytest.raises(RankerMissing, match="make kb"):
+        LazyRanker(tmp_path / "absent.joblib")
+    with pytest.raises(RankerMissing, match="make kb"):
+        load(tmp_path / "absent.joblib")
+
+
+def test_build_trains_once_per_inputs_and_the_artifact_ranks(kb: KnowledgeBase, tmp_path: Path) -> None:
+    labels, artifact = tmp_path / "labels.yml", tmp_path / "ranker.joblib"
+    labels.write_text(yaml.safe_dump({"questions": [{"question": q, "entry": e} for q, e in QUESTIONS]}))
+    assert build(kb, labels, artifact) is True
+    assert build(kb, labels, artifact) is False
+    assert LazyRanker(artifact).top(expand(ODD)).entry_id == TARGET
+    labels.write_text(yaml.safe_dump({"questions": [{"question": q, "entry": e} for q, e in QUESTIONS[1:]]}))
+    assert build(kb, labels, artifact) is True
