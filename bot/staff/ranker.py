@@ -36,7 +36,9 @@ from bot.staff.shorthand import SHORTHAND_FILE, expand
 LABELS_FILE = ROOT / "data" / "staff_questions.yml"
 ARTIFACT_FILE = BUILD_DIR / "staff_ranker.joblib"
 # Changes with the model's features or learner: a new version retrains even on unchanged data.
-MODEL_VERSION = "tfidf-word12-charwb34-df2-sgdlog-1e-5"
+MODEL_VERSION = "tfidf-word12-charwb34-df2-sgdlog-1e-5-noentry"
+# The class of questions no entry answers ("can you do my timesheet"): not an entry id.
+NO_ENTRY = "(no entry)"
 
 
 class RankerMissing(RuntimeError):
@@ -45,7 +47,7 @@ class RankerMissing(RuntimeError):
 
 @dataclass(frozen=True)
 class Ranked:
-    """The entry a question is most likely about, and the classifier's probability for it."""
+    """The entry a question is most likely about (or NO_ENTRY: none), and its probability."""
 
     entry_id: str
     probability: float
@@ -79,12 +81,16 @@ class EntryRanker:
         self._classes = [str(c) for c in model.classes_]
 
     @classmethod
-    def train(cls, questions: Iterable[tuple[str, str]], entries: Iterable[KbEntry]) -> EntryRanker:
-        """Learn from (question, entry id) pairs and from each entry's own title and answer
-        (so that an entry no question names yet can still be ranked); texts are expanded
-        (bot.staff.shorthand) as the answer logic reads them."""
+    def train(
+        cls, questions: Iterable[tuple[str, str]], entries: Iterable[KbEntry], no_entry: Iterable[str] = ()
+    ) -> EntryRanker:
+        """Learn from (question, entry id) pairs, from each entry's own title and answer (so
+        that an entry no question names yet can still be ranked) and from questions no entry
+        answers (class NO_ENTRY, so that an off-topic question is not given the entry it
+        happens to resemble); texts are expanded (bot.staff.shorthand) as answers reads them."""
         pairs = [(expand(q), e) for q, e in questions]
         pairs += [(expand(f"{e.title}. {e.answer}"), e.id) for e in entries]
+        pairs += [(expand(q), NO_ENTRY) for q in no_entry]
         model = _pipeline().fit([t for t, _ in pairs], [e for _, e in pairs])
         return cls(model)
 
@@ -118,6 +124,11 @@ def load_questions(path: Path = LABELS_FILE) -> list[tuple[str, str]]:
     return [(str(q["question"]), str(q["entry"])) for q in read_yaml(path)["questions"]]
 
 
+def load_no_entry(path: Path = LABELS_FILE) -> list[str]:
+    """The staff questions no entry answers."""
+    return [str(q["question"]) for q in read_yaml(path).get("no_entry") or []]
+
+
 def cache_key(labels: Path, entries: Sequence[KbEntry]) -> str:
     """Hash of everything the model is trained from: the labels, the entries' titles and
     answers, the shorthand list and the model's version."""
@@ -147,7 +158,7 @@ def build(kb: KnowledgeBase, labels: Path = LABELS_FILE, artifact: Path = ARTIFA
     key = cache_key(labels, entries)
     if artifact.exists() and _read(artifact).get("key") == key:
         return False
-    ranker = EntryRanker.train(load_questions(labels), entries)
+    ranker = EntryRanker.train(load_questions(labels), entries, load_no_entry(labels))
     artifact.parent.mkdir(parents=True, exist_ok=True)
     partial = artifact.with_name(artifact.name + ".partial")
     joblib.dump({"key": key, "model": ranker._model}, partial)

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bench.staff_question_labels import LABEL_MAX_HOLDERS, label
+from bench.staff_question_labels import LABEL_MAX_HOLDERS, label, labelled
 from bot.kb import KnowledgeBase
 from bot.staff.answers import answer_question
-from bot.staff.ranker import EntryRanker, LazyRanker, RankerMissing, build, load
+from bot.staff.ranker import NO_ENTRY, EntryRanker, LazyRanker, RankerMissing, build, load
 from bot.staff.service import StaffService
 from bot.staff.shorthand import expand
 
@@ -28,6 +28,8 @@ QUESTIONS = [
     ("how common are IARs", "faq-q1-what-is-iar"),
     ("what is an IAR", "faq-q1-what-is-iar"),
 ]
+# Off-topic questions sharing the made-up word: without them the ranker would place these.
+NO_ENTRY_QUESTIONS = ["zorblax timesheet please", "my zorblax timesheet", "fill in the zorblax timesheet"]
 
 TEXTS = {
     "short": "Fact A and fact B.",
@@ -62,9 +64,23 @@ def test_follow_ups_quiz_and_facts_every_entry_holds_are_skipped() -> None:
     assert label(case("fact a"), everywhere) is None
 
 
+def test_single_turn_out_of_scope_questions_are_kept_as_no_entry(tmp_path: Path) -> None:
+    cases = [
+        {**case("fact c"), "id": "a"},
+        {**case("fact a", category="out_of_scope"), "id": "b", "turns": ["do my timesheet"]},
+        {**case("fact a", category="out_of_scope", turns=2), "id": "c"},
+        {**case("fact z"), "id": "d"},
+    ]
+    path = tmp_path / "staff_x.yml"
+    path.write_text(yaml.safe_dump({"cases": cases}))
+    rows = labelled([path], TEXTS)
+    assert [(r["case"], r["entry"]) for r in rows["questions"]] == [("a", "other")]
+    assert rows["no_entry"] == [{"question": "do my timesheet", "set": "staff_x", "case": "b"}]
+
+
 @pytest.fixture(scope="module")
 def ranker(kb: KnowledgeBase) -> EntryRanker:
-    return EntryRanker.train(QUESTIONS, kb.entries.values())
+    return EntryRanker.train(QUESTIONS, kb.entries.values(), NO_ENTRY_QUESTIONS)
 
 
 def test_the_ranker_puts_the_entry_its_questions_name_first(ranker: EntryRanker) -> None:
@@ -80,6 +96,14 @@ def test_an_unplaced_staff_question_gets_the_ranked_entry(kb: KnowledgeBase, ran
     assert kb.entries[TARGET].answer in reply.text
     via_service = StaffService(kb, ranker=ranker).answer("nlu_fallback", ODD, [], 0.3, None)
     assert via_service.entry_ids == (TARGET,)
+
+
+def test_an_off_topic_question_like_the_no_entry_ones_stays_unknown(
+    kb: KnowledgeBase, ranker: EntryRanker
+) -> None:
+    text = "zorblax timesheet"
+    assert ranker.top(expand(text)).entry_id == NO_ENTRY
+    assert answer_question(kb, "nlu_fallback", [], text, 0.3, ranker=ranker).kind == "unknown"
 
 
 def test_below_the_threshold_the_reply_stays_unknown(kb: KnowledgeBase, ranker: EntryRanker) -> None:
