@@ -486,8 +486,10 @@ def _ranked(
     kb: KnowledgeBase, ranker: Ranks | None, text: str, found: Mapping[str, str], reply: Reply
 ) -> Reply:
     """A question the search cannot place (unknown, closest, offer) gets the entry the learned
-    ranker puts first, when it is sure enough (knowledge/search.yml) and the entry is not
-    written for another grade, course or dose than the one asked; otherwise the search's reply."""
+    ranker puts first, when it is sure enough (knowledge/search.yml), the entry holds one of
+    the question's words (a pick on spelling alone is a guess: "bmi for 70 kg 1.8 m") and it
+    is not written for another grade, course or dose than the one asked; otherwise the
+    search's reply."""
     if ranker is None or reply.kind not in UNPLACED:
         return reply
     best = ranker.top(text)
@@ -495,6 +497,9 @@ def _ranked(
     if entry is None or best.probability < float(kb.vocabulary("ranker")["min_probability"]):
         return reply
     if not all(found[k] in v for k, v in entry.when.items() if k in found):
+        return reply
+    shared = kb.coverage(text, entry.id)
+    if shared is None or not shared.matched:
         return reply
     return Reply(
         "search",

@@ -17,8 +17,9 @@ from bot.staff.ranker import NO_ENTRY, EntryRanker, LazyRanker, RankerMissing, b
 from bot.staff.service import StaffService
 from bot.staff.shorthand import expand
 
-# Made-up words no entry holds: the rules cannot place them, so only the ranker can.
-ODD = "zorblax frobnicate"
+# Made-up words and one word the target holds, too common to place it: the rules cannot place
+# the question, so only the ranker can.
+ODD = "zorblax frobnicate patients"
 TARGET = "incidence-course3"  # written for course 3 (its `when`)
 QUESTIONS = [
     (ODD, TARGET),
@@ -103,6 +104,14 @@ def test_an_off_topic_question_like_the_no_entry_ones_stays_unknown(
 ) -> None:
     text = "zorblax timesheet"
     assert ranker.top(expand(text)).entry_id == NO_ENTRY
+    assert answer_question(kb, "nlu_fallback", [], text, 0.3, ranker=ranker).kind == "unknown"
+
+
+def test_an_entry_sharing_no_word_with_the_question_is_refused(
+    kb: KnowledgeBase, ranker: EntryRanker
+) -> None:
+    text = "zorblax frobnicate"
+    assert ranker.top(expand(text)).entry_id == TARGET
     assert answer_question(kb, "nlu_fallback", [], text, 0.3, ranker=ranker).kind == "unknown"
 
 
