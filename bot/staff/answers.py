@@ -487,9 +487,9 @@ def _ranked(
 ) -> Reply:
     """A question the search cannot place (unknown, closest, offer) gets the entry the learned
     ranker puts first, when it is sure enough (knowledge/search.yml), the entry holds one of
-    the question's words (a pick on spelling alone is a guess: "bmi for 70 kg 1.8 m") and it
-    is not written for another grade, course or dose than the one asked; otherwise the
-    search's reply."""
+    the question's words (a pick on spelling alone is a guess: "bmi for 70 kg 1.8 m"), is one
+    of the entries offered if any were, and is not written for another grade, course or dose
+    than the one asked; otherwise the search's reply."""
     if ranker is None or reply.kind not in UNPLACED:
         return reply
     best = ranker.top(text)
@@ -501,6 +501,8 @@ def _ranked(
     shared = kb.coverage(text, entry.id)
     if shared is None or not shared.matched:
         return reply
+    if reply.kind == "offer" and entry.id not in {i for i, _ in reply.offers}:
+        return reply  # several entries were relevant: the ranker chooses among them, not beyond
     return Reply(
         "search",
         format_entries([entry]),

@@ -115,6 +115,19 @@ def test_an_entry_sharing_no_word_with_the_question_is_refused(
     assert answer_question(kb, "nlu_fallback", [], text, 0.3, ranker=ranker).kind == "unknown"
 
 
+def test_an_offer_is_narrowed_to_one_of_its_entries_only(kb: KnowledgeBase) -> None:
+    text = "the discharge thing"
+    offered = answer_question(kb, "nlu_fallback", [], text, 0.4)
+    assert offered.kind == "offer" and "problem3-discharge" in dict(offered.offers)
+    assert "delayed-overview" not in dict(offered.offers)
+    for entry_id, kind in (("problem3-discharge", "search"), ("delayed-overview", "offer")):
+        examples = [(f"{text}{end}", entry_id) for end in ("", "?", " please", " again")]
+        reply = answer_question(
+            kb, "nlu_fallback", [], text, 0.4, ranker=EntryRanker.train(examples, kb.entries.values())
+        )
+        assert reply.kind == kind, entry_id
+
+
 def test_below_the_threshold_the_reply_stays_unknown(kb: KnowledgeBase, ranker: EntryRanker) -> None:
     text = "qwerty uiop asdf"
     assert ranker.top(expand(text)).probability < float(kb.vocabulary("ranker")["min_probability"])
