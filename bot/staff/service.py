@@ -13,6 +13,7 @@ from bot.core.roles import staff_intent
 from bot.kb.queries import KnowledgeBase
 from bot.staff.answers import Reply, answer_question
 from bot.staff.foreign import foreign_reply
+from bot.staff.ranker import LazyRanker, Ranks
 
 # Question types of a reply to a quiz question.
 QUIZ_INTENTS = ("quiz_answer", "skip_question")
@@ -27,11 +28,19 @@ class StaffService:
 
     `is_quiz_choice` tells a reply that picks a quiz option ("b", "skip") from a sentence; the
     quiz package knows its forms (bot.app passes bot.quiz.answers.reads_as_choice), and is not
-    imported here, which would make the two packages depend on each other."""
+    imported here, which would make the two packages depend on each other. `ranker` places
+    questions the rules cannot (bot.staff.ranker); by default the one `make kb` built, loaded
+    on first use, its absence an error here."""
 
-    def __init__(self, kb: KnowledgeBase, is_quiz_choice: Callable[[str], bool] = _no_choice) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        is_quiz_choice: Callable[[str], bool] = _no_choice,
+        ranker: Ranks | None = None,
+    ) -> None:
         self.kb = kb
         self.is_quiz_choice = is_quiz_choice
+        self.ranker = ranker if ranker is not None else LazyRanker()
 
     def topics(self) -> list[str]:
         """The labels of the topics the knowledge base covers."""
@@ -67,4 +76,5 @@ class StaffService:
             confidence=confidence,
             previous=previous,
             staff=True,
+            ranker=self.ranker,
         )
