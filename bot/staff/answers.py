@@ -42,6 +42,8 @@ CLOSEST_COVERAGE = 0.2
 CLOSEST_WORDS = 2
 # Intents under which a described sign is read as a reaction happening now; under the
 # unclear ones, only an emergency sign or a description of a patient now is.
+# A case relayed from a call or message: the signs it names are a patient's now.
+RELAYED = re.compile(r"\b(?:rang|rung|phoned|called|calls|on the phone|texted|messaged)\b")
 SYMPTOM_INTENTS = {"ask_manage_reaction", "report_symptoms", "inform"}
 UNCLEAR_INTENTS = {"nlu_fallback", "out_of_scope", "quiz_answer", "skip_question", "affirm", "deny"}
 MANAGE, GRADING, DELAYED = "ask_manage_reaction", "ask_grading", "ask_delayed_reactions"
@@ -143,6 +145,9 @@ def _describes_reaction_now(
     ):
         return True
     if ask.is_statement(text, topic_words=not assessment.emergency):
+        return True
+    if assessment.emergency and RELAYED.search(text):
+        # a warning sign relayed from a call ("daughter rang: face drooped, infusion was yesterday")
         return True
     return (intent in UNCLEAR_INTENTS or not confident) and assessment.emergency
 
