@@ -65,6 +65,10 @@ pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
 # 15/16 leading (nb015, no recordable BP, graded 1-2), 0 wrong; after its round 100 % (220/220), 16/16.
 # staff_dev15.yml (220, two writers, sixth session) on arrival at 64dbbae: 92.3 % (203/220),
 # 15/15, 0 wrong; after its round 98.6 % (217/220).
+# staff_dev16.yml (220, two writers, sixth session) on arrival after the entry ranker's merge
+# (921923e) and its labels: 93.2 % (205/220), 12/12, 0 wrong; after its round 96.8 % (213/220).
+# From the ranker merge on, every set here is also the ranker's training data
+# (data/staff_questions.yml): these gates guard against regressions, not blind figures.
 # The gates hold today's figures a little lower, not the targets (see README).
 @pytest.mark.parametrize(
     "blind_set, min_pass_rate, min_lead_rate, max_wrong",
@@ -90,6 +94,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
         ("staff_dev13.yml", 0.97, 1.0, 0),
         ("staff_dev14.yml", 0.98, 1.0, 0),
         ("staff_dev15.yml", 0.97, 1.0, 0),
+        ("staff_dev16.yml", 0.95, 1.0, 0),
     ],
 )
 def test_blind_staff_set_meets_the_gate(
