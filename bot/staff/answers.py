@@ -43,7 +43,7 @@ CLOSEST_WORDS = 2
 # Intents under which a described sign is read as a reaction happening now; under the
 # unclear ones, only an emergency sign or a description of a patient now is.
 # A case relayed from a call or message: the signs it names are a patient's now.
-RELAYED = re.compile(r"\b(?:rang|rung|phoned|called|calls|on the phone|texted|messaged)\b")
+RELAYED = re.compile(r"\b(?:rang|rung|phoned|called|calls|calling|on the phone|texted|messaged)\b")
 SYMPTOM_INTENTS = {"ask_manage_reaction", "report_symptoms", "inform"}
 UNCLEAR_INTENTS = {"nlu_fallback", "out_of_scope", "quiz_answer", "skip_question", "affirm", "deny"}
 MANAGE, GRADING, DELAYED = "ask_manage_reaction", "ask_grading", "ask_delayed_reactions"

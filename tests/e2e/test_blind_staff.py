@@ -67,6 +67,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
 # 15/15, 0 wrong; after its round 98.6 % (217/220).
 # staff_dev16.yml (220, two writers, sixth session) on arrival after the entry ranker's merge
 # (921923e) and its labels: 93.2 % (205/220), 12/12, 0 wrong; after its round 96.8 % (213/220).
+# staff_final8.yml (220, two writers, written at the start of the sixth session and sealed) on
+# 346dc0a 90.9 % (200/220), 13/13, 1 wrong; on 13d1a66 92.7 % (204/220), 13/13, 1 wrong (hb032: the
+# case forbids "full rate", which the reply says only as "not at the full rate").
 # From the ranker merge on, every set here is also the ranker's training data
 # (data/staff_questions.yml): these gates guard against regressions, not blind figures.
 # The gates hold today's figures a little lower, not the targets (see README).
@@ -95,6 +98,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
         ("staff_dev14.yml", 0.98, 1.0, 0),
         ("staff_dev15.yml", 0.97, 1.0, 0),
         ("staff_dev16.yml", 0.95, 1.0, 0),
+        ("staff_final8.yml", 0.92, 1.0, 1),
     ],
 )
 def test_blind_staff_set_meets_the_gate(

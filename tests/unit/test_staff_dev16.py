@@ -91,3 +91,13 @@ def test_going_back_in_after_a_grade_is_its_restart_rate(kb: KnowledgeBase) -> N
 
 def test_are_most_reactions_mild_is_not_which_infusion_has_most(kb: KnowledgeBase) -> None:
     assert "faq-q4-iar-trend" not in single(kb, "ask_common_symptoms", "are most IARs mild?").entry_ids
+
+
+def test_chest_pressure_into_the_jaw_relayed_by_a_call_is_an_emergency_case(kb: KnowledgeBase) -> None:
+    """From final set 8 after its scoring (hb079: a closest passage, not the emergency reply)."""
+    reply = single(
+        kb,
+        "report_symptoms",
+        "patient calling now: pressure in the chest radiating to her jaw, day 2 after course 2",
+    )
+    assert reply.kind == "reaction" and "delayed-emergency-signs" in reply.entry_ids, reply
