@@ -507,7 +507,11 @@ def _answer(
         reply = _answer_for(kb, intent, found)
         reply = _covered_elsewhere(kb, expanded, found, reply) if reply.kind == "not_covered" else reply
         cued = severe or (restart is not None and intent == restart)  # the words chose the question
-        reply = reply if followed or cued else _closer_passage(kb, expanded, found, reply)
+        reply = (
+            reply
+            if followed or cued or _written_for(kb, reply, found)
+            else _closer_passage(kb, expanded, found, reply)
+        )
         # a follow-up naming a subject of its own ("anti-GBM?" after the ITP figure) gets its entry
         named_here = bool(subjects.named_entries(expanded))
         reply = reply if cued or (followed and not named_here) else _on_subject(kb, expanded, reply)
@@ -684,6 +688,16 @@ def _remembered(reply: Reply, question: str) -> Reply:
     sense read with it."""
     context = {"intent": None, "constraints": {}, **(reply.context or {}), "question": question}
     return replace(reply, context=context)
+
+
+def _written_for(kb: KnowledgeBase, reply: Reply, found: Mapping[str, str]) -> bool:
+    """The reply's entry is written for every grade, course and dose asked ("course 1 figure for
+    the 24 mg arm"): no passage sharing a rarer word ("24 hours") is closer."""
+    if reply.kind != "answer" or not reply.entry_ids or not found:
+        return False
+    when = kb.entries[reply.entry_ids[0]].when
+    asked = {k for k in found if k in ("grade", "course", "dose")}
+    return bool(asked) and all(k in when and found[k] in when[k] for k in asked)
 
 
 def _closer_passage(kb: KnowledgeBase, text: str, found: Mapping[str, str], reply: Reply) -> Reply:

@@ -44,6 +44,7 @@ VITAL_RATE = re.compile(r"\b(?:heart|respiratory|pulse|breathing)\s+rate\b")
 # a number standing alone, not one inside a name ("CD4 count?" names no course 4)
 BARE_NUMBER = re.compile(r"^\D*?(?<![a-z])(\d+(?:\.\d+)?)\D*$")
 WORD = re.compile(r"[a-z0-9']+")
+TRAILING_AGAIN = re.compile(r"\bagain\W*(?:please|pls)?\W*$")
 # Alemtuzumab doses are tens of mg; larger figures (the steroid premedication's dose) are not.
 MAX_DOSE_MG = 100
 # A one-word cue this long is also read misspelt by one letter ("anaphalaxis"): long words
@@ -308,6 +309,8 @@ def restart_question(text: str) -> str | None:
     lowered = text.lower()
     for time in cues().asker_times:
         lowered = re.sub(rf"(?<![\w']){re.escape(time)}(?![\w'])", " ", lowered)
+    if _has_phrase(lowered, cues().grade_definition):
+        lowered = TRAILING_AGAIN.sub("", lowered)  # "the ctcae definition of a gr 2 again": the asker's
     # "start again" restarts the bag; the re-challenge's "again" is another day's dose
     if _has_phrase(_phrases(cues().restart).sub(" ", lowered), cues().rechallenge):
         return "ask_rechallenge"
