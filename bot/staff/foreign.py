@@ -40,7 +40,9 @@ def foreign_reply(kb: KnowledgeBase, text: str) -> Reply | None:
     code = detect_language(expanded)
     if code is None:
         return None
-    words, tokens = load_languages().words, WORD.findall(expanded.lower())
+    # one-letter words are shorthand as often ("sats 91 w wheeze, resolved w 1 neb": Polish "w")
+    words = load_languages().words
+    tokens = [t for t in WORD.findall(expanded.lower()) if len(t) > 1]
     foreign = sum(t in words[code] for t in tokens)
     if foreign < max(FOREIGN_MIN_WORDS, FOREIGN_OVER_ENGLISH * sum(t in words[ENGLISH] for t in tokens)):
         return None

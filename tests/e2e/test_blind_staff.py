@@ -70,6 +70,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
 # staff_final8.yml (220, two writers, written at the start of the sixth session and sealed) on
 # 346dc0a 90.9 % (200/220), 13/13, 1 wrong; on 13d1a66 92.7 % (204/220), 13/13, 1 wrong (hb032: the
 # case forbids "full rate", which the reply says only as "not at the full rate").
+# staff_final9.yml (220, two writers, written at the end of the sixth session) on 346dc0a 89.5 %
+# (197/220), 16/16, 0 wrong; on 3dfe774 90.9 % (200/220), 16/16, 0 wrong.
 # From the ranker merge on, every set here is also the ranker's training data
 # (data/staff_questions.yml): these gates guard against regressions, not blind figures.
 # The gates hold today's figures a little lower, not the targets (see README).
@@ -99,6 +101,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
         ("staff_dev15.yml", 0.97, 1.0, 0),
         ("staff_dev16.yml", 0.95, 1.0, 0),
         ("staff_final8.yml", 0.92, 1.0, 1),
+        ("staff_final9.yml", 0.90, 1.0, 0),
     ],
 )
 def test_blind_staff_set_meets_the_gate(
