@@ -291,7 +291,7 @@ def _answer(
     ):
         # "needed ICU - grade?", "gr 2, settled, now recurred", "what if it comes back after we
         # restart": the reaction told by its course
-        # anaphylaxis told is grade 3-4 at least ("had anaphylaxis, needed IM adrenaline + fluids -
+        # anaphylaxis told is grade 3-4 at least ("had anaphylaxis, needed IM treatment + fluids -
         # what CTCAE grade?" is not a grade 2 for being treated)
         stated = (
             "3-4" if found.get("reaction") == "anaphylaxis" and "grade" not in found else found.get("grade")
