@@ -48,6 +48,8 @@ AFTER_INFUSION = re.compile(
     r"texting|texted|messaged)\b",
     re.IGNORECASE,
 )
+# A case relayed from a call or message: the signs it names are a patient's now.
+RELAYED = re.compile(r"\b(?:rang|rung|phoned|called|calls|calling|on the phone|texted|messaged)\b")
 SYMPTOM_INTENTS = ("report_symptoms", "inform")
 
 

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping
 
-from bot.core.roles import AFTER_INFUSION
+from bot.core.roles import AFTER_INFUSION, RELAYED
 from bot.kb.queries import KbEntry, KnowledgeBase, SearchHit
 from bot.staff import ask, reaction, subjects
 from bot.staff.entities import normalize_entities, normalize_grade
@@ -42,8 +42,6 @@ CLOSEST_COVERAGE = 0.2
 CLOSEST_WORDS = 2
 # Intents under which a described sign is read as a reaction happening now; under the
 # unclear ones, only an emergency sign or a description of a patient now is.
-# A case relayed from a call or message: the signs it names are a patient's now.
-RELAYED = re.compile(r"\b(?:rang|rung|phoned|called|calls|calling|on the phone|texted|messaged)\b")
 SYMPTOM_INTENTS = {"ask_manage_reaction", "report_symptoms", "inform"}
 UNCLEAR_INTENTS = {"nlu_fallback", "out_of_scope", "quiz_answer", "skip_question", "affirm", "deny"}
 MANAGE, GRADING, DELAYED = "ask_manage_reaction", "ask_grading", "ask_delayed_reactions"
@@ -274,16 +272,12 @@ def _answer(
         if e.get("entity") == "symptom" and e.get("role") in TOLD_OF_THE_PATIENT
     ]
     assessment = reaction.assess(expanded, found.get("grade"), symptoms=told)
-    if (
-        assessment
-        and not assessment.emergency
-        and found.get("reaction") == "anaphylaxis"
-        and not ask.asks_if_anaphylaxis(expanded)
-    ):
-        assessment = None  # "anaphylaxis vs just a rash": a question on anaphylaxis, not a rash to grade
-    if assessment and not assessment.emergency and ask.asks_if_anaphylaxis(expanded):
-        # "hives only, BP fine - is that anaphylaxis?": the grade of the signs told answers it
-        return _with_allergic_grades(kb, _reaction(kb, assessment, expanded), expanded)
+    if assessment and not assessment.emergency:
+        if ask.asks_if_anaphylaxis(expanded):
+            # "hives only, BP fine - is that anaphylaxis?": the grade of the signs told answers it
+            return _with_allergic_grades(kb, _reaction(kb, assessment, expanded), expanded)
+        if found.get("reaction") == "anaphylaxis":
+            assessment = None  # "anaphylaxis vs just a rash": a question on anaphylaxis, not a rash to grade
     if not assessment and (
         ask.asks_for_grade(expanded)
         or ("grade" in found and reaction.says_it_went_on(expanded) and reaction.describes_reaction(expanded))
@@ -373,7 +367,7 @@ def _answer(
         # and so is one told before ("wheezy, sats 90" then "neb given, sats 95 now - can we
         # restart later today?"): restarting after that reaction's grade
         intent = restart
-        if "grade" in several and "grade" not in found:
+        if "grade" in several:
             # restarting after a reaction told by the grades it went through: its worst
             found = {**found, "grade": str(max(ask.grades_named(expanded)))}
         if after_reaction and not assessment and "grade" not in found:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from bot.core.paths import KNOWLEDGE_DIR
 from bot.core.yamlfile import read_yaml
@@ -163,12 +163,18 @@ def _finding(sign: dict[str, Any]) -> Finding:
     )
 
 
+def _matches(
+    text: str, key: str, words: tuple[str, ...], grading: GradingRules
+) -> Iterator[tuple[str, re.Match[str]]]:
+    """Each match of the words, with the clause of the text it is in."""
+    return ((clause, m) for clause in _clauses(text) for m in grading.words(key, words).finditer(clause))
+
+
 def _named(text: str, key: str, words: tuple[str, ...], grading: GradingRules) -> bool:
     """One of the words, not negated, in a clause of the text."""
     return any(
         not _negated(clause, match.start(), grading.negations)
-        for clause in _clauses(text)
-        for match in grading.words(key, words).finditer(clause)
+        for clause, match in _matches(text, key, words, grading)
     )
 
 
@@ -206,8 +212,7 @@ def denies_signs(text: str, grading: GradingRules | None = None) -> bool:
     return not sign_findings(text, grading) and any(
         _negated(clause, match.start(), grading.negations)
         for sign in grading.signs
-        for clause in _clauses(text)
-        for match in grading.words(sign["id"], tuple(sign["words"])).finditer(clause)
+        for clause, match in _matches(text, sign["id"], tuple(sign["words"]), grading)
     )
 
 
