@@ -10,7 +10,7 @@ import pytest
 from bot.kb import KnowledgeBase
 from bot.staff import reaction
 from bot.staff.shorthand import expand
-from tests.support.staff_answers import assert_holds, conversation, single
+from tests.support.staff_answers import assert_graded, assert_holds, conversation, single
 
 
 @pytest.mark.parametrize(
@@ -26,8 +26,7 @@ from tests.support.staff_answers import assert_holds, conversation, single
     ],
 )
 def test_signs_in_staff_words_grade_the_reaction(text: str, outcome: str) -> None:
-    assessment = reaction.assess(expand(text))
-    assert assessment is not None and assessment.outcome == outcome, assessment
+    assert_graded(text, outcome)
 
 
 def test_blood_streaks_in_a_cough_are_the_pulmonary_sign() -> None:

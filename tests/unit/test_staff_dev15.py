@@ -10,7 +10,7 @@ from bot.core.roles import AFTER_INFUSION
 from bot.kb import KnowledgeBase
 from bot.staff import ask, reaction
 from bot.staff.shorthand import expand
-from tests.support.staff_answers import assert_holds, conversation, single
+from tests.support.staff_answers import assert_graded, assert_holds, conversation, single
 
 
 @pytest.mark.parametrize(
@@ -49,8 +49,7 @@ def test_starting_again_the_same_day_is_a_restart() -> None:
     ],
 )
 def test_the_course_of_a_reaction_in_staff_words(text: str, outcome: str) -> None:
-    assessment = reaction.assess(expand(text))
-    assert assessment is not None and assessment.outcome == outcome, assessment
+    assert_graded(text, outcome)
 
 
 def test_a_heavy_chest_names_the_cardiac_sign() -> None:

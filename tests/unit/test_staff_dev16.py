@@ -8,14 +8,13 @@ from __future__ import annotations
 import pytest
 
 from bot.kb import KnowledgeBase
-from bot.staff import ask, reaction
+from bot.staff import ask
 from bot.staff.shorthand import expand
-from tests.support.staff_answers import assert_holds, conversation, single
+from tests.support.staff_answers import assert_graded, assert_holds, conversation, single
 
 
 def test_a_face_dropped_on_one_side_is_a_stroke_sign() -> None:
-    assessment = reaction.assess(expand("pt rang, his face has dropped on one side since lunch"))
-    assert assessment is not None and assessment.outcome == "stroke", assessment
+    assert_graded("pt rang, his face has dropped on one side since lunch", "stroke")
 
 
 @pytest.mark.parametrize(

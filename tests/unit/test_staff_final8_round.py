@@ -7,15 +7,14 @@ from __future__ import annotations
 import pytest
 
 from bot.kb import KnowledgeBase
-from bot.staff import ask, reaction
+from bot.staff import ask
 from bot.staff.shorthand import expand
-from tests.support.staff_answers import assert_holds, conversation, single
+from tests.support.staff_answers import assert_graded, assert_holds, conversation, single
 
 
 def test_still_there_after_the_pause_and_treatment_is_grade_3() -> None:
     text = "paused, cetirizine + paracetamol given, an hour later she's still shaking, temp 38.9"
-    assessment = reaction.assess(expand(text))
-    assert assessment is not None and assessment.outcome == "3", assessment
+    assert_graded(text, "3")
 
 
 def test_a_definition_asked_again_is_no_re_challenge() -> None:
