@@ -63,6 +63,8 @@ ALLERGIC_ENTRY = "grading-allergic-reaction-v6"
 # given, the reply also says the rate worked out (knowledge/reaction_grading.yml).
 REDUCED_RATE_ENTRIES = ("manage-restart-grade-1-2", "manage-grade-1-2")
 TITLE_WORD = re.compile(r"[a-z0-9+]+")
+# the clauses of a message, each read for the day it tells of
+CLAUSE = re.compile(r"[.;,!?\n]+|\s[-–]\s")
 # Outcomes of airway, breathing or circulation signs (knowledge/reaction_grading.yml).
 AIRWAY_OUTCOMES = reaction.ANAPHYLAXIS_OUTCOMES
 # Search outcomes that place no passage: the entry ranker (bot.staff.ranker) may place one.
@@ -144,6 +146,10 @@ def _describes_reaction_now(
         return True
     if ask.is_statement(text, topic_words=not assessment.emergency):
         return True
+    if assessment.outcome == "4" and not ask.asks_about_signs(text):
+        # life-threatening signs told ("grade 4 reaction?? BP unrecordable, unresponsive"), whatever
+        # the question type read: the patient before the definition
+        return True
     if assessment.emergency and RELAYED.search(text):
         # a warning sign relayed from a call ("daughter rang: face drooped, infusion was yesterday")
         return True
@@ -164,20 +170,37 @@ def _after_infusion(kb: KnowledgeBase, assessment: reaction.Assessment, text: st
     )
 
 
-def _reaction(kb: KnowledgeBase, assessment: reaction.Assessment, description: str) -> Reply:
-    """The graded reaction; its description is kept so that "it settled" can regrade it."""
+def _graded(assessment: reaction.Assessment) -> dict[str, str]:
+    """The grade (the lower of a range; 3 for an emergency sign) and anaphylaxis an assessment
+    supports, as the constraints of a question on that reaction."""
     grade = assessment.outcome.split("-")[0] if assessment.outcome[0].isdigit() else "3"
-    constraints = {
+    return {
         "grade": grade,
         **({"reaction": "anaphylaxis"} if assessment.outcome in reaction.ANAPHYLAXIS_OUTCOMES else {}),
     }
+
+
+def _reaction(kb: KnowledgeBase, assessment: reaction.Assessment, description: str) -> Reply:
+    """The graded reaction; its description is kept so that "it settled" can regrade it."""
     ids = reaction.rules().outcomes[assessment.outcome]["entries"]
     return Reply(
         "reaction",
         reaction_text(kb, assessment),
         tuple(ids),
-        context={"intent": MANAGE, "constraints": constraints, "description": description},
+        context={"intent": MANAGE, "constraints": _graded(assessment), "description": description},
     )
+
+
+def _told_on_an_earlier_day(text: str, grade: str | None) -> bool:
+    """Every sign is told in a clause naming an earlier day, and the message asks to go on with a
+    later dose ("gr 3 bronchospasm yesterday on day 2. PI wants to give day 3 today"): a
+    re-challenge question. A sign in any other clause ("rash yesterday, today wheezy, sats 89")
+    is a reaction now."""
+    if not ask.asks_to_go_on(text):
+        return False
+    clauses = CLAUSE.split(text)
+    others = [c for c in clauses if not ask.names_an_earlier_day(c)]
+    return len(others) < len(clauses) and reaction.assess(". ".join(others), grade) is None
 
 
 def answer_question(
@@ -331,13 +354,21 @@ def _answer(
         if (previous or {}).get("entries") and ask.opens_follow_up(expanded):
             # "common IRR sx?" then "and how often is itching?": the sign's figure in that answer
             return _read_with_previous(kb, previous or {}, expanded)
+    if assessment and _told_on_an_earlier_day(expanded, found.get("grade")):
+        found, assessment = {"grade": _graded(assessment)["grade"], **found}, None
     if assessment and _describes_reaction_now(
         intent, expanded, assessment, confidence >= CONFIDENCE_THRESHOLD
     ):
         return _with_allergic_grades(kb, _reaction(kb, assessment, expanded), expanded)
     earlier = (previous or {}).get("description")
-    if earlier and not assessment and reaction.says_how_it_responded(expanded):
-        # "it settled after piriton": the same reaction, regraded with how it went
+    if (
+        earlier
+        and not assessment
+        and reaction.adds_to_the_case(expanded)
+        and not ask.restart_question(expanded)
+    ):
+        # "it settled after piriton", "sats 98, BP stable. paused. what next": the same reaction,
+        # regraded with how it went, what was done and its readings
         regraded = reaction.assess(f"{earlier}. {expanded}", found.get("grade"))
         if regraded:
             return _reaction(kb, regraded, f"{earlier}. {expanded}")
@@ -417,7 +448,11 @@ def _answer(
     if (
         intent in (GRADING, "nlu_fallback")
         and ("grade" in found or "grade" in several)
-        and (ask.asks_what_to_do(expanded) or reaction.describes_reaction(expanded))
+        and (
+            ask.asks_what_to_do(expanded)
+            # "difference between gr3 and gr4? keep getting them mixed up" compares the grades
+            or (reaction.describes_reaction(expanded) and not ask.compares(expanded))
+        )
     ):
         intent = MANAGE
     if (

@@ -28,10 +28,13 @@ ORDINAL_COURSE = re.compile(
 )
 # "and the second one?" after a course's answer: that course
 ORDINAL_ONE = re.compile(r"\b(first|second|third|1st|2nd|3rd)\s+one\b")
-DOSE = re.compile(r"\b(\d+(?:\.\d+)?)\s*mg\b")
+# a concentration ("1mg/ml amps", "1 mg per mL") is no dose; "36 mg/day" is one
+DOSE = re.compile(r"\b(\d+(?:\.\d+)?)\s*mg\b(?!\s*(?:/|per\s)\s*m?l\b)")
 # a dose written without its unit right after the word ("the higher dose (24)"): two digits, so
 # that "dose 2" (the second infusion) is none
 DOSE_BY_WORD = re.compile(r"\bdose\s*[(:=]?\s*(\d{2})\b(?!\s*(?:%|h\b|hours?|days?|min))")
+# the courses after one ("any IAR data beyond c2?"): the next course
+BEYOND_COURSE = re.compile(r"\b(?:beyond|past)\s+course\s*(\d+)\b")
 # the second of two values written once: "course 1 and 2", "12 vs 24 mg"
 COURSE_PAIR = re.compile(r"\bcourses?\s*\d+\s*(?:and|&|\+|vs\.?|versus|or|to|-|/)\s*(\d+)\b")
 DOSE_PAIR = re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:and|&|\+|vs\.?|versus|or|/)\s*\d+(?:\.\d+)?\s*mg\b")
@@ -105,6 +108,7 @@ class Cues:
     protocol_words: tuple[str, ...]
     hospital_stay: tuple[str, ...]
     is_it_anaphylaxis: tuple[str, ...]
+    earlier_day: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -155,6 +159,7 @@ def cues(path: Path = CUES_FILE) -> Cues:
         tuple(data["protocol_words"]),
         tuple(data["hospital_stay_words"]),
         tuple(data["is_it_anaphylaxis_words"]),
+        tuple(data["earlier_day_words"]),
     )
 
 
@@ -181,9 +186,14 @@ def _ordinal(word: str) -> str:
     return NUMBER_WORDS.get(word, word)
 
 
+def _next_courses_read(text: str) -> str:
+    """The text with a course beyond another written as that next course."""
+    return BEYOND_COURSE.sub(lambda m: f"course {int(m.group(1)) + 1}", text)
+
+
 def constraints(text: str) -> dict[str, str]:
     """Grade, course, dose and anaphylaxis named in an expanded staff message."""
-    lowered, found = text.lower(), {}
+    lowered, found = _next_courses_read(text.lower()), {}
     if grade := GRADE.search(lowered):
         found["grade"] = ROMAN.get(
             grade.group(1), str(int(grade.group(1))) if grade.group(1).isdigit() else grade.group(1)
@@ -226,7 +236,7 @@ def grades_named(text: str) -> set[int]:
 def several_named(text: str) -> set[str]:
     """The constraint kinds named with two values ("gap between course 1 and 2", "12 vs
     24 mg", "grade 2 vs grade 3"): such a question is about both, so it is constrained to neither."""
-    lowered = text.lower()
+    lowered = _next_courses_read(text.lower())
     kinds = set()
     courses = (
         {str(int(c)) for c in COURSE.findall(lowered)}
@@ -315,6 +325,18 @@ def restart_question(text: str) -> str | None:
     if _has_phrase(_phrases(cues().restart).sub(" ", lowered), cues().rechallenge):
         return "ask_rechallenge"
     return "ask_restart_rate" if _has_phrase(text, cues().restart) else None
+
+
+def names_an_earlier_day(text: str) -> bool:
+    """The text names a day before today ("yesterday", "last course")."""
+    return _has_phrase(text, cues().earlier_day)
+
+
+def asks_to_go_on(text: str) -> bool:
+    """The message asks about a later day's dose in words of its own, not only by naming an
+    earlier day ("PI wants to give day 3 today", not "rash yesterday")."""
+    told = _phrases((*cues().earlier_day, "again")).sub(" ", text.lower())  # "flushing again like yesterday"
+    return restart_question(told) == "ask_rechallenge"
 
 
 PREMEDICATION, OPTIONAL_PREMEDICATION = "ask_premedication", "ask_optional_premedication"
@@ -503,10 +525,12 @@ def follow_up(
     """
     values = dict(found)
     words = WORD.findall(text.lower())
+    # "every day incl. the last day of c2?" after the observation: unsure, naming a constraint
+    unsure_constrained = not confident and bool(set(values) & {"course", "dose", "grade"})
     if (
         not previous
         or not previous.get("intent")
-        or not is_elliptical(text)
+        or not (is_elliptical(text) or unsure_constrained)
         or all(w in cues().acknowledgements for w in words)
     ):
         return intent, values, False
@@ -529,7 +553,7 @@ def follow_up(
     if "course" in (previous.get("constraints") or {}) and only_all_courses(text):
         # "and for all courses together?" after a course's figure: the same question, every course
         return previous["intent"], {**before, **values}, True
-    if not confident and len(words) <= cues().max_words:
+    if not confident and (len(words) <= cues().max_words or unsure_constrained):
         return previous["intent"], {**before, **values}, True
     carried = {k: v for k, v in before.items() if k in constrained and k not in values}
     return intent, {**carried, **values}, bool(carried)

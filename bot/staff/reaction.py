@@ -227,6 +227,10 @@ def together_findings(text: str, found: list[Finding], grading: GradingRules) ->
     ]
 
 
+# a reading and the later one it changed to ("sats falling 94->88"): the later one
+LATEST = re.compile(r"(?<![\d/])\d{2,3}\s*(?:-+>|→|=>)\s*(\d{2,3})(?![\d/])")
+
+
 def _reading(
     text: str, names: list[str], with_diastolic: bool = False
 ) -> list[tuple[float, float | None, int]]:
@@ -244,7 +248,7 @@ def vital_findings(text: str, grading: GradingRules) -> tuple[list[Finding], boo
     """Vital signs beyond their thresholds, and whether any vital sign was given at all."""
     lowered, findings, any_reading = text.lower(), [], False
     spo2 = grading.vitals["spo2"]
-    for value, _, _ in _reading(lowered, spo2["names"]):
+    for value, _, _ in _reading(LATEST.sub(r"\1", lowered), spo2["names"]):
         any_reading = True
         if 50 <= value < spo2["below"]:
             findings.append(
@@ -310,6 +314,20 @@ def vital_findings(text: str, grading: GradingRules) -> tuple[list[Finding], boo
                 )
             )
             break
+    mean = grading.vitals.get("mean_pressure")
+    mean_fall = _mean_pressure_fall(lowered, mean) if mean else None
+    if mean and mean_fall:
+        any_reading = True
+        value, baseline, percent = mean_fall
+        findings.append(
+            Finding(
+                "mean-pressure",
+                mean["system"],
+                mean["label"].format(value=f"{value:g}", fall=percent, baseline=f"{baseline:g}"),
+                "3-4",
+                tuple(mean["cites"]),
+            )
+        )
     temperature = grading.vitals["temperature"]
     units = "|".join(re.escape(u) for u in temperature.get("units", ()))
     with_unit = (
@@ -334,6 +352,27 @@ def vital_findings(text: str, grading: GradingRules) -> tuple[list[Finding], boo
             )
             break
     return findings, any_reading
+
+
+def _mean_pressure_fall(text: str, mean: dict[str, Any]) -> tuple[float, float, int] | None:
+    """(value, baseline, fall in %) of a mean arterial pressure fallen by more than the
+    threshold from a baseline told with it ("MAP 55 ... baseline MAP was 90")."""
+    readings = _reading(text, mean["names"])
+    names = "|".join(re.escape(n) for n in mean["baseline_names"])
+    mean_names = "|".join(re.escape(n) for n in mean["names"])
+    told = re.search(
+        rf"\b(?:{names})\b[^\d\n]{{0,15}}?(?:{mean_names})\b[^\d\n]{{0,10}}?(\d{{2,3}})"
+        rf"|(?<![\w'])(?:{mean_names})\b[^\d\n]{{0,10}}?\b(?:{names})\b[^\d\n]{{0,10}}?(\d{{2,3}})",
+        text,
+    )
+    if not told:
+        return None
+    baseline = float(told.group(1) or told.group(2))
+    for value, _, _ in readings:
+        percent = round((baseline - value) / baseline * 100)
+        if value < baseline and percent > mean["fall_percent"]:
+            return value, baseline, percent
+    return None
 
 
 def _pressures(text: str) -> list[tuple[float, float | None, int]]:
@@ -415,6 +454,17 @@ def says_how_it_responded(text: str, grading: GradingRules | None = None) -> boo
     """True when the text tells how a reaction went ("settled after piriton", "came back")."""
     grading = grading or rules()
     return any(_has(text, grading, kind) for kind in ("responded", "prolonged"))
+
+
+def adds_to_the_case(text: str, grading: GradingRules | None = None) -> bool:
+    """True when the text adds to a reaction told before: how it went, what was done for it
+    ("paused. what next") or readings ("no other obs changes, sats 98, BP stable")."""
+    grading = grading or rules()
+    return (
+        says_how_it_responded(text, grading)
+        or _has(text, grading, "treated")
+        or vital_findings(text, grading)[1]
+    )
 
 
 def says_it_went_on(text: str, grading: GradingRules | None = None) -> bool:
