@@ -42,7 +42,7 @@ AFTER_INFUSION = re.compile(
     # "since" dates a sign from earlier days ("since yesterday"), not from the restart or the
     # start of the bag at the chair ("sats dropping since we restarted")
     r"since(?!\s+(?:(?:we|they|i|you|she|he|it|the|starting|restarting)\s+)?(?:re-?)?start)"
-    r"(?!\s+(?:the\s+)?(?:bag|drip|infusion|rate|restart)\b)(?!\s+\d+\s*(?:mins?|minutes)\b)"
+    r"(?!\s+(?:the\s+)?(?:bag|drip|infusion|rate|restart|pause|paused)\b)(?!\s+\d+\s*(?:mins?|minutes)\b)"
     # nor a clock time at the chair ("rigoring since 14:10, we stopped at 14:15")
     r"(?!\s+\d{1,2}(?:[:.]\d{2}|\s*(?:am|pm)\b))|"
     r"texting|texted|messaged)\b",

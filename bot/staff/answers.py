@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from bot.core.roles import AFTER_INFUSION, RELAYED
 from bot.kb.queries import KbEntry, KnowledgeBase, SearchHit
@@ -65,6 +65,7 @@ REDUCED_RATE_ENTRIES = ("manage-restart-grade-1-2", "manage-grade-1-2")
 TITLE_WORD = re.compile(r"[a-z0-9+]+")
 # the clauses of a message, each read for the day it tells of
 CLAUSE = re.compile(r"[.;,!?\n]+|\s[-–]\s")
+BRACKETED = re.compile(r"\([^)]*\)")
 # Outcomes of airway, breathing or circulation signs (knowledge/reaction_grading.yml).
 AIRWAY_OUTCOMES = reaction.ANAPHYLAXIS_OUTCOMES
 # Search outcomes that place no passage: the entry ranker (bot.staff.ranker) may place one.
@@ -191,15 +192,12 @@ def _reaction(kb: KnowledgeBase, assessment: reaction.Assessment, description: s
     )
 
 
-def _told_on_an_earlier_day(text: str, grade: str | None) -> bool:
-    """Every sign is told in a clause naming an earlier day, and the message asks to go on with a
-    later dose ("gr 3 bronchospasm yesterday on day 2. PI wants to give day 3 today"): a
-    re-challenge question. A sign in any other clause ("rash yesterday, today wheezy, sats 89")
-    is a reaction now."""
-    if not ask.asks_to_go_on(text):
-        return False
-    clauses = CLAUSE.split(text)
-    others = [c for c in clauses if not ask.names_an_earlier_day(c)]
+def _told_only_in(text: str, grade: str | None, earlier: Callable[[str], bool]) -> bool:
+    """Every sign is told in a clause that `earlier` dates before today: none in any other clause
+    ("rash yesterday, today wheezy, sats 89" tells one now)."""
+    # a list in brackets stays in its clause ("last yr she had the full works (rash, temps)")
+    clauses = CLAUSE.split(BRACKETED.sub(lambda m: m.group(0).replace(",", " "), text))
+    others = [c for c in clauses if not earlier(c)]
     return len(others) < len(clauses) and reaction.assess(". ".join(others), grade) is None
 
 
@@ -294,7 +292,9 @@ def _answer(
         for e in entities
         if e.get("entity") == "symptom" and e.get("role") in TOLD_OF_THE_PATIENT
     ]
-    assessment = reaction.assess(expanded, found.get("grade"), symptoms=told)
+    # a grade named in asking which it is ("does needing fluids make it grade 3?") is not stated
+    stated = None if ask.asks_for_grade(expanded) else found.get("grade")
+    assessment = reaction.assess(expanded, stated, symptoms=told)
     if assessment and not assessment.emergency:
         if ask.asks_if_anaphylaxis(expanded):
             # "hives only, BP fine - is that anaphylaxis?": the grade of the signs told answers it
@@ -314,8 +314,14 @@ def _answer(
             "3-4" if found.get("reaction") == "anaphylaxis" and "grade" not in found else found.get("grade")
         )
         assessment = reaction.assess_unnamed(expanded, stated)
+    # a call from the unit ("nurse rang: hives 90 mins in") is no call from home, though a symptom
+    # report with a call in it was read as delayed (bot.core.roles.staff_intent)
+    at_the_chair = ask.tells_of_the_chair(expanded)
+    called_home = bool(AFTER_INFUSION.search(RELAYED.sub(" ", text) if at_the_chair else text))
+    if intent == DELAYED and at_the_chair and not called_home and not ask.after_infusion(expanded):
+        intent = MANAGE
     after = (
-        bool(AFTER_INFUSION.search(text))
+        called_home
         or ask.after_infusion(expanded)
         # "pt rang: rash day after infusion" then "what if its hives everywhere": still at home
         or ((previous or {}).get("intent") == DELAYED and not ask.tells_of_the_chair(expanded))
@@ -354,8 +360,20 @@ def _answer(
         if (previous or {}).get("entries") and ask.opens_follow_up(expanded):
             # "common IRR sx?" then "and how often is itching?": the sign's figure in that answer
             return _read_with_previous(kb, previous or {}, expanded)
-    if assessment and _told_on_an_earlier_day(expanded, found.get("grade")):
+    if (
+        assessment
+        and ask.asks_to_go_on(expanded)
+        and _told_only_in(expanded, found.get("grade"), ask.names_an_earlier_day)
+    ):
+        # "gr 3 bronchospasm yesterday on day 2. PI wants to give day 3 today": a re-challenge
+        # after that reaction's grade
         found, assessment = {"grade": _graded(assessment)["grade"], **found}, None
+    elif (
+        assessment
+        and not assessment.emergency
+        and _told_only_in(expanded, found.get("grade"), ask.names_a_previous_course)
+    ):
+        assessment = None  # "last yr she had rash, temps - whats the course 2 rate?": her history
     if assessment and _describes_reaction_now(
         intent, expanded, assessment, confidence >= CONFIDENCE_THRESHOLD
     ):
@@ -404,6 +422,10 @@ def _answer(
         if after_reaction and not assessment and "grade" not in found:
             earlier_grade: Mapping[str, str] = (previous or {}).get("constraints") or {}
             found = {**{k: v for k, v in earlier_grade.items() if k in ("grade", "reaction")}, **found}
+    if intent == RESTART_RATE and found.get("grade") in ("1", "2") and ask.asks_what_to_do(expanded):
+        # "grade 2 - step by step pls, and what rate do we go back in at?": its management, which
+        # holds the restart rate
+        intent = MANAGE
     if (
         found.get("reaction") == "anaphylaxis"
         and ask.asks_what_to_do(expanded)
@@ -413,7 +435,12 @@ def _answer(
     premedication = ask.premedication_question(intent, confidence, CONFIDENCE_THRESHOLD, expanded)
     if premedication and not restart and "grade" not in found and "reaction" not in found:
         intent = premedication  # "pre meds on day 3 of round 2?": the words name the question
-    if not assessment and not restart and "grade" not in found and ask.figure_question(intent, expanded):
+    if (
+        not assessment
+        and intent not in RESTART_INTENTS
+        and "grade" not in found
+        and ask.figure_question(intent, expanded)
+    ):
         intent = INCIDENCE  # "what % got an IAR in the second course": a figure, whatever was read
     # what to do, read unsurely from a message that describes no reaction and asks nothing to do
     # ("can it go longer if needed"): the classifier found no question type of its own
@@ -530,7 +557,9 @@ def _answer(
     outside = _outside_topic(kb, expanded)
     if outside:
         return Reply("outside", asked=outside)
-    if _outside_topic(kb, expanded, "chat_topics"):  # "who won the match": no entry to guess
+    if _outside_topic(kb, expanded, "chat_topics") and not ask.names_protocol_words(expanded):
+        # "who won the match": no entry to guess ("the rota's a nightmare - how long does each
+        # infusion take?" asks the protocol)
         return Reply("unknown", topics=tuple(label for _, label in kb.topics))
     if intent and intent.startswith("ask_"):
         reply = _answer_for(kb, intent, found)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from bot.core.paths import KNOWLEDGE_DIR
+from bot.core.roles import RELAYED
 from bot.core.yamlfile import read_yaml
 from bot.patient.nlp.typos import one_edit
 from bot.staff.entities import NUMBER_WORDS, ROMAN
@@ -26,8 +27,11 @@ ORDINAL_COURSE = re.compile(
     r"\b(first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th|one|two|three)"
     r"\s+(?:treatment\s+)?(?:course|round|cycle)\b"
 )
-# "and the second one?" after a course's answer: that course
+# "and the second one?", "and second?" after a course's answer: that course
 ORDINAL_ONE = re.compile(r"\b(first|second|third|1st|2nd|3rd)\s+one\b")
+BARE_ORDINAL = re.compile(
+    r"^\W*(?:and|n|what about|how about)?\s*(?:the|in the|for the)?\s*(first|second|third|1st|2nd|3rd)\W*$"
+)
 # a concentration ("1mg/ml amps", "1 mg per mL") is no dose; "36 mg/day" is one
 DOSE = re.compile(r"\b(\d+(?:\.\d+)?)\s*mg\b(?!\s*(?:/|per\s)\s*m?l\b)")
 # a dose written without its unit right after the word ("the higher dose (24)"): two digits, so
@@ -37,6 +41,10 @@ DOSE_BY_WORD = re.compile(r"\bdose\s*[(:=]?\s*(\d{2})\b(?!\s*(?:%|h\b|hours?|day
 BEYOND_COURSE = re.compile(r"\b(?:beyond|past)\s+course\s*(\d+)\b")
 # the second of two values written once: "course 1 and 2", "12 vs 24 mg"
 COURSE_PAIR = re.compile(r"\bcourses?\s*\d+\s*(?:and|&|\+|vs\.?|versus|or|to|-|/)\s*(\d+)\b")
+# a dose compared with another written after it without its unit ("the 24mg arm vs 12?")
+DOSE_VERSUS = re.compile(
+    r"\bmg\b[^\d?.]{0,25}?\b(?:vs\.?|versus|compared (?:to|with)|or)\s*(\d{2})\b(?!\s*(?:%|h\b|hours?|days?|min))"
+)
 DOSE_PAIR = re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:and|&|\+|vs\.?|versus|or|/)\s*\d+(?:\.\d+)?\s*mg\b")
 # a number that is a day, a time or a duration ("what about day 4?", "2 h"), not a constraint
 UNIT_NUMBER = re.compile(
@@ -109,6 +117,8 @@ class Cues:
     hospital_stay: tuple[str, ...]
     is_it_anaphylaxis: tuple[str, ...]
     earlier_day: tuple[str, ...]
+    previous_course: tuple[str, ...]
+    now: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -160,6 +170,8 @@ def cues(path: Path = CUES_FILE) -> Cues:
         tuple(data["hospital_stay_words"]),
         tuple(data["is_it_anaphylaxis_words"]),
         tuple(data["earlier_day_words"]),
+        tuple(data["previous_course_words"]),
+        tuple(data["now_words"]),
     )
 
 
@@ -171,8 +183,13 @@ def _chat_topics(path: Path = SCOPE_FILE) -> tuple[str, ...]:
 @lru_cache(maxsize=None)
 def _phrases(phrases: tuple[str, ...]) -> re.Pattern[str]:
     """One pattern for a cue list: a pattern per phrase on every call was most of a staff
-    answer's time (thousands of phrases, past the regex module's cache)."""
-    return re.compile(r"(?<![\w'])(?:" + "|".join(re.escape(p) for p in phrases) + ")")
+    answer's time (thousands of phrases, past the regex module's cache). A phrase matches at the
+    start of a word; one ending in "$" only as whole words ("rang$" is not "range")."""
+    return re.compile(
+        r"(?<![\w'])(?:"
+        + "|".join(re.escape(p[:-1]) + r"(?![\w'])" if p.endswith("$") else re.escape(p) for p in phrases)
+        + ")"
+    )
 
 
 def _has_phrase(text: str, phrases: Iterable[str]) -> bool:
@@ -251,6 +268,7 @@ def several_named(text: str) -> set[str]:
         len(
             {f"{float(d):g}" for d in DOSE.findall(lowered) if float(d) < MAX_DOSE_MG}
             | {f"{float(d):g}" for d in DOSE_PAIR.findall(lowered)}
+            | {f"{float(d):g}" for d in DOSE_VERSUS.findall(lowered)}
         )
         > 1
     ):
@@ -272,6 +290,8 @@ def after_infusion(text: str) -> bool:
     the same day does not when the message tells of the infusion at the chair ("rash this
     morning, we paused and treated it - restart at what rate?")."""
     text = _phrases(cues().hospital_stay).sub(" ", text.lower())
+    if tells_of_the_chair(text):
+        text = RELAYED.sub(" ", text)  # "nurse rang: hives 90 mins in" is a call from the unit
     later = tuple(w for w in cues().after_infusion if w not in cues().same_day_times)
     if _has_phrase(text, later):
         return True
@@ -324,12 +344,23 @@ def restart_question(text: str) -> str | None:
     # "start again" restarts the bag; the re-challenge's "again" is another day's dose
     if _has_phrase(_phrases(cues().restart).sub(" ", lowered), cues().rechallenge):
         return "ask_rechallenge"
-    return "ask_restart_rate" if _has_phrase(text, cues().restart) else None
+    return "ask_restart_rate" if _has_phrase(lowered, cues().restart) else None
 
 
 def names_an_earlier_day(text: str) -> bool:
-    """The text names a day before today ("yesterday", "last course")."""
-    return _has_phrase(text, cues().earlier_day)
+    """The text names a day before today ("yesterday", "last course") and nothing dating it now
+    ("infusion yesterday and now chest pain" tells of today)."""
+    return _has_phrase(text, cues().earlier_day) and not _has_phrase(text, cues().now)
+
+
+def names_protocol_words(text: str) -> bool:
+    """The message names something of the protocol ("course 1", "infusion", "12mg")."""
+    return _has_phrase(text, cues().protocol_words)
+
+
+def names_a_previous_course(text: str) -> bool:
+    """The text names an earlier course ("last yr") and nothing dating it now."""
+    return _has_phrase(text, cues().previous_course) and not _has_phrase(text, cues().now)
 
 
 def asks_to_go_on(text: str) -> bool:
@@ -425,8 +456,10 @@ def small_talk_without_cue(intent: str | None, text: str) -> bool:
     lowered = text.lower().replace("\u2019", "'")
     if intent == QUIZ_START:
         chat = any(re.search(rf"(?<![\w']){re.escape(t)}(?![\w'])", lowered) for t in _chat_topics())
-        # "gr2 IRR on lemtrada - what's the drill" asks what to do, not for a drill
-        return (chat or asks_what_to_do(lowered)) and not _has_phrase(lowered, cues().quiz)
+        # "gr2 IRR on lemtrada - what's the drill" asks what to do, not for a drill; "what does grade 5
+        # mean? … the new nurse asked me" asks a protocol question
+        question = "?" in lowered and _has_phrase(lowered, cues().protocol_words)
+        return (chat or question or asks_what_to_do(lowered)) and not _has_phrase(lowered, cues().quiz)
     for time in cues().small_talk_times:  # "this afternoon" is a time, not a greeting
         lowered = re.sub(rf"(?<![\w']){re.escape(time)}(?![\w'])", " ", lowered)
     if words is None or len(WORD.findall(lowered)) < 2:
@@ -545,7 +578,7 @@ def follow_up(
             else next((k for k in ("course", "grade") if k in before), "course")
         )
         values[kind] = number
-    ordinal = ORDINAL_ONE.search(text.lower())
+    ordinal = ORDINAL_ONE.search(text.lower()) or BARE_ORDINAL.match(text.lower())
     if ordinal and "course" in before and "course" not in values:
         values["course"] = _ordinal(ordinal.group(1))
     if values and only_constraints(text):

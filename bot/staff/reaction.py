@@ -227,6 +227,12 @@ def together_findings(text: str, found: list[Finding], grading: GradingRules) ->
     ]
 
 
+# a sign back after the infusion was restarted
+RESTARTED_THEN_AGAIN = re.compile(r"\brestart(?:ed|ing)?\b.*\bagain\b")
+# a temperature written bare ("38.2 at home"): a decimal a temperature can be, with no unit after it
+BARE_TEMPERATURE = re.compile(
+    r"(?<![\d./])((?:3[5-9]|4[0-2])\.\d)(?![\d%])(?!\s*(?:mg|ml|kg|mmol|h\b|hours?|days?|%))"
+)
 # a reading and the later one it changed to ("sats falling 94->88"): the later one
 LATEST = re.compile(r"(?<![\d/])\d{2,3}\s*(?:-+>|→|=>)\s*(\d{2,3})(?![\d/])")
 
@@ -338,7 +344,10 @@ def vital_findings(text: str, grading: GradingRules) -> tuple[list[Finding], boo
         if units
         else []
     )
-    for value, _, _ in _reading(lowered, temperature["names"]) + with_unit:
+    named = _reading(lowered, temperature["names"]) + with_unit
+    # a bare one only when none is named ("temp 37.8 down from 38.4" is 37.8 now)
+    bare = [] if named else [(float(m.group(1)), None, m.start()) for m in BARE_TEMPERATURE.finditer(lowered)]
+    for value, _, _ in named + bare:
         any_reading = True
         if value >= temperature["at_least"] and value < 45:
             findings.append(
@@ -391,6 +400,11 @@ def _baseline(text: str, systolic: dict[str, Any]) -> float | None:
     "dropped from 150 to 100" (a systolic name before it)."""
     names = "|".join(re.escape(n) for n in systolic["baseline_names"])
     match = re.search(rf"\b(?:{names})\b[^\d\n]{{0,15}}?(\d{{2,3}})\s*/\s*\d{{2,3}}", text)
+    if match:
+        return float(match.group(1))
+    # the baseline named after its reading ("bp 140/85 at start now 92/60")
+    after = "|".join(re.escape(n) for n in systolic.get("baseline_after_names", ()))
+    match = re.search(rf"(\d{{2,3}})\s*/\s*\d{{2,3}}\s*\(?\s*(?:{after})\b", text) if after else None
     if match:
         return float(match.group(1))
     fall = _fall(text, systolic)
@@ -515,7 +529,8 @@ def _has(text: str, grading: GradingRules, kind: str) -> bool:
                 found = True
         if kind == "responded" and any(not _negated(clause, start, grading.negations) for start, _ in back):
             found = True
-    return found
+    # back after the restart ("restarted at half, now rigors + 39.1 again"): a recurrence
+    return found or (kind == "prolonged" and RESTARTED_THEN_AGAIN.search(text.lower()) is not None)
 
 
 def _responded_promptly(

@@ -72,6 +72,16 @@ pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
 # case forbids "full rate", which the reply says only as "not at the full rate").
 # staff_final9.yml (220, two writers, written at the end of the sixth session) on 346dc0a 89.5 %
 # (197/220), 16/16, 0 wrong; on 3dfe774 90.9 % (200/220), 16/16, 0 wrong.
+# staff_dev17.yml (220, two writers, seventh session) on arrival at 467bf9b: 90.9 % (200/220),
+# 13/14 leading (ta059, a thready pulse and collapse, graded 1-2), 1 wrong (tb043: the CTCAE v6
+# allergic-reaction grades listed beside the grade 2 told); after its round 98.6 % (217/220), 14/14.
+# staff_dev18.yml (300 reactions at the chair, two writers, seventh session: 200 anaphylaxis or
+# grade 3-4 told by signs and readings, 100 mild look-alikes) on arrival at 467bf9b: 94.3 %
+# (283/300), 186/200 leading, 4 wrong; after its round 97.3 % (292/300), 200/200, 3 wrong (look-alikes
+# over-called: a faint at the sight of the needle, readings all within limits).
+# staff_dev19.yml (220, two writers weighted to grading, management, re-challenge and delayed
+# reactions, seventh session) on arrival at f726d42: 83.2 % (183/220), 10/10, 0 wrong; after its
+# round 96.8 % (213/220).
 # From the ranker merge on, every set here is also the ranker's training data
 # (data/staff_questions.yml): these gates guard against regressions, not blind figures.
 # The gates hold today's figures a little lower, not the targets (see README).
@@ -102,6 +112,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
         ("staff_dev16.yml", 0.95, 1.0, 0),
         ("staff_final8.yml", 0.92, 1.0, 1),
         ("staff_final9.yml", 0.90, 1.0, 0),
+        ("staff_dev17.yml", 0.97, 1.0, 1),
+        ("staff_dev18.yml", 0.96, 1.0, 3),
+        ("staff_dev19.yml", 0.95, 1.0, 0),
     ],
 )
 def test_blind_staff_set_meets_the_gate(
