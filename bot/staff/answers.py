@@ -47,6 +47,7 @@ UNCLEAR_INTENTS = {"nlu_fallback", "out_of_scope", "quiz_answer", "skip_question
 MANAGE, GRADING, DELAYED = "ask_manage_reaction", "ask_grading", "ask_delayed_reactions"
 RECHALLENGE = "ask_rechallenge"
 INCIDENCE = "ask_incidence"
+SERIOUS = "ask_serious_iars"
 # Questions whose entries have no grade: naming a grade makes them a grading question.
 GRADE_DEFINITION_INTENTS = {"ask_what_is_iar"}
 # Symptom roles (ConText, bot.patient.nlp) of a sign a staff member tells of the patient.
@@ -301,10 +302,19 @@ def _answer(
             return _with_allergic_grades(kb, _reaction(kb, assessment, expanded), expanded)
         if found.get("reaction") == "anaphylaxis":
             assessment = None  # "anaphylaxis vs just a rash": a question on anaphylaxis, not a rash to grade
-    if not assessment and (
-        ask.asks_for_grade(expanded)
-        or ("grade" in found and reaction.says_it_went_on(expanded) and reaction.describes_reaction(expanded))
-        or ask.recurs_on_restarting(expanded)
+    if (
+        not assessment
+        and not ask.asks_how_often(expanded)
+        and not ask.names_trial_rule(expanded)
+        and (
+            ask.asks_for_grade(expanded)
+            or (
+                "grade" in found
+                and reaction.says_it_went_on(expanded)
+                and reaction.describes_reaction(expanded)
+            )
+            or ask.recurs_on_restarting(expanded)
+        )
     ):
         # "needed ICU - grade?", "gr 2, settled, now recurred", "what if it comes back after we
         # restart": the reaction told by its course
@@ -342,7 +352,12 @@ def _answer(
         and not assessment.emergency
         and not ask.asks_for_grade(expanded)
         and (after or intent == DELAYED)
-        and (intent in SYMPTOM_INTENTS | UNCLEAR_INTENTS | {DELAYED} or reaction.describes_reaction(expanded))
+        and (
+            intent in SYMPTOM_INTENTS | UNCLEAR_INTENTS | {DELAYED}
+            or reaction.describes_reaction(expanded)
+            # "temp 38.2 at home on day 4 post infusion, otherwise ok": a patient's reading
+            or reaction.vital_findings(expanded, reaction.rules())[1]
+        )
     ):
         return _after_infusion(kb, assessment, expanded)
     if (
@@ -374,6 +389,17 @@ def _answer(
         and _told_only_in(expanded, found.get("grade"), ask.names_a_previous_course)
     ):
         assessment = None  # "last yr she had rash, temps - whats the course 2 rate?": her history
+    if (
+        assessment
+        and not assessment.emergency
+        and ask.asks_how_often(expanded)
+        and not reaction.vital_findings(expanded, reaction.rules())[1]
+        and not ask.tells_of_the_chair(expanded)
+    ):
+        assessment = None  # "how common is hives/itching specifically?": a figure, not a patient
+        if intent in SYMPTOM_INTENTS:
+            # read as a report for the signs it names: how often they come, or how often a serious one
+            intent = SERIOUS if ask.names_serious(expanded) else "ask_common_symptoms"
     if assessment and _describes_reaction_now(
         intent, expanded, assessment, confidence >= CONFIDENCE_THRESHOLD
     ):

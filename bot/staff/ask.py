@@ -117,6 +117,7 @@ class Cues:
     hospital_stay: tuple[str, ...]
     is_it_anaphylaxis: tuple[str, ...]
     earlier_day: tuple[str, ...]
+    frequency: tuple[str, ...]
     previous_course: tuple[str, ...]
     now: tuple[str, ...]
 
@@ -170,6 +171,7 @@ def cues(path: Path = CUES_FILE) -> Cues:
         tuple(data["hospital_stay_words"]),
         tuple(data["is_it_anaphylaxis_words"]),
         tuple(data["earlier_day_words"]),
+        tuple(data["frequency_words"]),
         tuple(data["previous_course_words"]),
         tuple(data["now_words"]),
     )
@@ -351,6 +353,16 @@ def names_an_earlier_day(text: str) -> bool:
     """The text names a day before today ("yesterday", "last course") and nothing dating it now
     ("infusion yesterday and now chest pain" tells of today)."""
     return _has_phrase(text, cues().earlier_day) and not _has_phrase(text, cues().now)
+
+
+def asks_how_often(text: str) -> bool:
+    """The message asks how often signs come or whether they tail off ("how common is hives")."""
+    return _has_phrase(text, cues().frequency)
+
+
+def names_serious(text: str) -> bool:
+    """The message names serious reactions ("properly serious rxns", "grade 4", "ICU")."""
+    return _has_phrase(text, cues().figure_neighbour_words.get("ask_serious_iars", ()))
 
 
 def names_protocol_words(text: str) -> bool:
