@@ -392,7 +392,7 @@ def _answer(
     if (
         assessment
         and not assessment.emergency
-        and ask.asks_how_often(expanded)
+        and (ask.asks_how_often(expanded) or (ask.supposes(expanded) and subjects.named_entries(expanded)))
         and not reaction.vital_findings(expanded, reaction.rules())[1]
         and not ask.tells_of_the_chair(expanded)
     ):

@@ -55,6 +55,8 @@ VITAL_RATE = re.compile(r"\b(?:heart|respiratory|pulse|breathing)\s+rate\b")
 # a number standing alone, not one inside a name ("CD4 count?" names no course 4)
 BARE_NUMBER = re.compile(r"^\D*?(?<![a-z])(\d+(?:\.\d+)?)\D*$")
 WORD = re.compile(r"[a-z0-9']+")
+# an emergency telephone number ("same day call or 999?") is no dose
+EMERGENCY_NUMBER = re.compile(r"\b(?:999|911|112)\b")
 TRAILING_AGAIN = re.compile(r"\bagain\W*(?:please|pls)?\W*$")
 # Alemtuzumab doses are tens of mg; larger figures (the steroid premedication's dose) are not.
 MAX_DOSE_MG = 100
@@ -118,6 +120,7 @@ class Cues:
     is_it_anaphylaxis: tuple[str, ...]
     earlier_day: tuple[str, ...]
     frequency: tuple[str, ...]
+    supposing: tuple[str, ...]
     previous_course: tuple[str, ...]
     now: tuple[str, ...]
 
@@ -172,6 +175,7 @@ def cues(path: Path = CUES_FILE) -> Cues:
         tuple(data["is_it_anaphylaxis_words"]),
         tuple(data["earlier_day_words"]),
         tuple(data["frequency_words"]),
+        tuple(data["supposing_words"]),
         tuple(data["previous_course_words"]),
         tuple(data["now_words"]),
     )
@@ -358,6 +362,11 @@ def names_an_earlier_day(text: str) -> bool:
 def asks_how_often(text: str) -> bool:
     """The message asks how often signs come or whether they tail off ("how common is hives")."""
     return _has_phrase(text, cues().frequency)
+
+
+def supposes(text: str) -> bool:
+    """The message supposes a patient with signs ("if pt is flushy") rather than telling of one."""
+    return _has_phrase(text, cues().supposing)
 
 
 def names_serious(text: str) -> bool:
@@ -582,7 +591,11 @@ def follow_up(
     before = dict(previous.get("constraints") or {})
     if _has_phrase(text, cues().all_courses):
         before.pop("course", None)  # "what about overall": every course, not the previous one
-    number = bare_number(text) if not values and not UNIT_NUMBER.search(text.lower()) else None
+    number = (
+        bare_number(text)
+        if not values and not UNIT_NUMBER.search(text.lower()) and not EMERGENCY_NUMBER.search(text)
+        else None
+    )
     if number is not None:
         kind = (
             "dose"
