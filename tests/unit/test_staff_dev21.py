@@ -93,3 +93,13 @@ def test_iv_iron_is_another_drug(kb: KnowledgeBase) -> None:
         "other_drug",
         "outside",
     )
+
+
+def test_stridor_told_by_its_sound_leads_with_the_emergency(kb: KnowledgeBase) -> None:
+    """From final set 10 after its scoring (sb067: the management overview, not the emergency)."""
+    reply = single(
+        kb,
+        "report_symptoms",
+        "she's gone red and there's a high-pitched noise when she breathes in, hands at her throat",
+    )
+    assert reply.kind == "reaction" and reply.entry_ids[0] == "manage-anaphylaxis", reply
