@@ -293,16 +293,7 @@ def vital_findings(text: str, grading: GradingRules) -> tuple[list[Finding], boo
             )
             break
         if baseline and (baseline - value) / baseline * 100 > systolic["fall_percent"]:
-            percent = round((baseline - value) / baseline * 100)
-            findings.append(
-                Finding(
-                    "systolic",
-                    systolic["system"],
-                    systolic["fall_label"].format(value=f"{value:g}", fall=percent, baseline=f"{baseline:g}"),
-                    "3-4",
-                    tuple(systolic["cites"]),
-                )
-            )
+            findings.append(_fallen("systolic", systolic, systolic["fall_label"], value, baseline))
             break
         falling = systolic.get("falling")
         if falling and baseline and value < baseline:
@@ -324,16 +315,7 @@ def vital_findings(text: str, grading: GradingRules) -> tuple[list[Finding], boo
     mean_fall = _mean_pressure_fall(lowered, mean) if mean else None
     if mean and mean_fall:
         any_reading = True
-        value, baseline, percent = mean_fall
-        findings.append(
-            Finding(
-                "mean-pressure",
-                mean["system"],
-                mean["label"].format(value=f"{value:g}", fall=percent, baseline=f"{baseline:g}"),
-                "3-4",
-                tuple(mean["cites"]),
-            )
-        )
+        findings.append(_fallen("mean-pressure", mean, mean["label"], *mean_fall))
     temperature = grading.vitals["temperature"]
     units = "|".join(re.escape(u) for u in temperature.get("units", ()))
     with_unit = (
@@ -363,9 +345,21 @@ def vital_findings(text: str, grading: GradingRules) -> tuple[list[Finding], boo
     return findings, any_reading
 
 
-def _mean_pressure_fall(text: str, mean: dict[str, Any]) -> tuple[float, float, int] | None:
-    """(value, baseline, fall in %) of a mean arterial pressure fallen by more than the
-    threshold from a baseline told with it ("MAP 55 ... baseline MAP was 90")."""
+def _fallen(finding_id: str, vital: dict[str, Any], label: str, value: float, baseline: float) -> Finding:
+    """A pressure fallen from its baseline by more than the vital's threshold: a grade 3-4 sign."""
+    percent = round((baseline - value) / baseline * 100)
+    return Finding(
+        finding_id,
+        vital["system"],
+        label.format(value=f"{value:g}", fall=percent, baseline=f"{baseline:g}"),
+        "3-4",
+        tuple(vital["cites"]),
+    )
+
+
+def _mean_pressure_fall(text: str, mean: dict[str, Any]) -> tuple[float, float] | None:
+    """(value, baseline) of a mean arterial pressure fallen by more than the threshold from a
+    baseline told with it ("MAP 55 ... baseline MAP was 90")."""
     readings = _reading(text, mean["names"])
     names = "|".join(re.escape(n) for n in mean["baseline_names"])
     mean_names = "|".join(re.escape(n) for n in mean["names"])
@@ -380,7 +374,7 @@ def _mean_pressure_fall(text: str, mean: dict[str, Any]) -> tuple[float, float, 
     for value, _, _ in readings:
         percent = round((baseline - value) / baseline * 100)
         if value < baseline and percent > mean["fall_percent"]:
-            return value, baseline, percent
+            return value, baseline
     return None
 
 
