@@ -294,8 +294,8 @@ def _answer(
         if e.get("entity") == "symptom" and e.get("role") in TOLD_OF_THE_PATIENT
     ]
     # a grade named in asking which it is ("does needing fluids make it grade 3?") is not stated
-    stated = None if ask.asks_for_grade(expanded) else found.get("grade")
-    assessment = reaction.assess(expanded, stated, symptoms=told)
+    grade_told = None if ask.asks_for_grade(expanded) else found.get("grade")
+    assessment = reaction.assess(expanded, grade_told, symptoms=told)
     if assessment and not assessment.emergency:
         if ask.asks_if_anaphylaxis(expanded):
             # "hives only, BP fine - is that anaphylaxis?": the grade of the signs told answers it
@@ -334,8 +334,9 @@ def _answer(
         called_home
         or ask.after_infusion(expanded)
         # "pt rang: rash day after infusion" then "what if its hives everywhere": still at home
-        or ((previous or {}).get("intent") == DELAYED and not ask.tells_of_the_chair(expanded))
+        or ((previous or {}).get("intent") == DELAYED and not at_the_chair)
     )
+    readings_told = reaction.vital_findings(expanded, reaction.rules())[1]
     delayed = reaction.delayed_event_entries(
         [str(e.get("value")) for e in entities if e.get("entity") == "symptom"]
     )
@@ -356,7 +357,7 @@ def _answer(
             intent in SYMPTOM_INTENTS | UNCLEAR_INTENTS | {DELAYED}
             or reaction.describes_reaction(expanded)
             # "temp 38.2 at home on day 4 post infusion, otherwise ok": a patient's reading
-            or reaction.vital_findings(expanded, reaction.rules())[1]
+            or readings_told
         )
     ):
         return _after_infusion(kb, assessment, expanded)
@@ -393,8 +394,8 @@ def _answer(
         assessment
         and not assessment.emergency
         and (ask.asks_how_often(expanded) or (ask.supposes(expanded) and subjects.named_entries(expanded)))
-        and not reaction.vital_findings(expanded, reaction.rules())[1]
-        and not ask.tells_of_the_chair(expanded)
+        and not readings_told
+        and not at_the_chair
     ):
         assessment = None  # "how common is hives/itching specifically?": a figure, not a patient
         if intent in SYMPTOM_INTENTS:

@@ -55,8 +55,6 @@ VITAL_RATE = re.compile(r"\b(?:heart|respiratory|pulse|breathing)\s+rate\b")
 # a number standing alone, not one inside a name ("CD4 count?" names no course 4)
 BARE_NUMBER = re.compile(r"^\D*?(?<![a-z])(\d+(?:\.\d+)?)\D*$")
 WORD = re.compile(r"[a-z0-9']+")
-# an emergency telephone number ("same day call or 999?") is no dose
-EMERGENCY_NUMBER = re.compile(r"\b(?:999|911|112)\b")
 TRAILING_AGAIN = re.compile(r"\bagain\W*(?:please|pls)?\W*$")
 # Alemtuzumab doses are tens of mg; larger figures (the steroid premedication's dose) are not.
 MAX_DOSE_MG = 100
@@ -123,6 +121,7 @@ class Cues:
     supposing: tuple[str, ...]
     previous_course: tuple[str, ...]
     now: tuple[str, ...]
+    emergency_numbers: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -178,6 +177,7 @@ def cues(path: Path = CUES_FILE) -> Cues:
         tuple(data["supposing_words"]),
         tuple(data["previous_course_words"]),
         tuple(data["now_words"]),
+        tuple(data["emergency_numbers"]),
     )
 
 
@@ -353,10 +353,15 @@ def restart_question(text: str) -> str | None:
     return "ask_restart_rate" if _has_phrase(lowered, cues().restart) else None
 
 
+def _dated_before_today(text: str, phrases: tuple[str, ...]) -> bool:
+    """The text names one of the earlier times and nothing dating it now ("infusion yesterday and
+    now chest pain" tells of today)."""
+    return _has_phrase(text, phrases) and not _has_phrase(text, cues().now)
+
+
 def names_an_earlier_day(text: str) -> bool:
-    """The text names a day before today ("yesterday", "last course") and nothing dating it now
-    ("infusion yesterday and now chest pain" tells of today)."""
-    return _has_phrase(text, cues().earlier_day) and not _has_phrase(text, cues().now)
+    """The text names a day before today ("yesterday", "last course") and nothing dating it now."""
+    return _dated_before_today(text, cues().earlier_day)
 
 
 def asks_how_often(text: str) -> bool:
@@ -381,7 +386,7 @@ def names_protocol_words(text: str) -> bool:
 
 def names_a_previous_course(text: str) -> bool:
     """The text names an earlier course ("last yr") and nothing dating it now."""
-    return _has_phrase(text, cues().previous_course) and not _has_phrase(text, cues().now)
+    return _dated_before_today(text, cues().previous_course)
 
 
 def asks_to_go_on(text: str) -> bool:
@@ -475,21 +480,17 @@ def small_talk_without_cue(intent: str | None, text: str) -> bool:
     afternoon?" holds greeting words): it is a question put in words the classifier lacks."""
     words = cues().small_talk.get(intent or "")
     lowered = text.lower().replace("\u2019", "'")
+    asks_protocol = "?" in lowered and _has_phrase(lowered, cues().protocol_words)
     if intent == QUIZ_START:
         chat = any(re.search(rf"(?<![\w']){re.escape(t)}(?![\w'])", lowered) for t in _chat_topics())
         # "gr2 IRR on lemtrada - what's the drill" asks what to do, not for a drill; "what does grade 5
         # mean? … the new nurse asked me" asks a protocol question
-        question = "?" in lowered and _has_phrase(lowered, cues().protocol_words)
-        return (chat or question or asks_what_to_do(lowered)) and not _has_phrase(lowered, cues().quiz)
+        return (chat or asks_protocol or asks_what_to_do(lowered)) and not _has_phrase(lowered, cues().quiz)
     for time in cues().small_talk_times:  # "this afternoon" is a time, not a greeting
         lowered = re.sub(rf"(?<![\w']){re.escape(time)}(?![\w'])", " ", lowered)
     if words is None or len(WORD.findall(lowered)) < 2:
         return False
-    if (
-        intent in cues().small_talk_question_intents
-        and "?" in lowered
-        and _has_phrase(lowered, cues().protocol_words)
-    ):
+    if intent in cues().small_talk_question_intents and asks_protocol:
         return True  # "hi all, premeds for day 1 again?", "ta. and on day 4?"
     if _has_phrase(lowered, cues().restart) and not _has_phrase(lowered, cues().quiz):
         return True  # "gr 3 this morning - restart this afternoon?" ("stop the quiz, resume tomorrow" is the quiz's)
@@ -593,7 +594,9 @@ def follow_up(
         before.pop("course", None)  # "what about overall": every course, not the previous one
     number = (
         bare_number(text)
-        if not values and not UNIT_NUMBER.search(text.lower()) and not EMERGENCY_NUMBER.search(text)
+        if not values
+        and not UNIT_NUMBER.search(text.lower())
+        and not _has_phrase(text, cues().emergency_numbers)
         else None
     )
     if number is not None:

@@ -372,8 +372,7 @@ def _mean_pressure_fall(text: str, mean: dict[str, Any]) -> tuple[float, float] 
         return None
     baseline = float(told.group(1) or told.group(2))
     for value, _, _ in readings:
-        percent = round((baseline - value) / baseline * 100)
-        if value < baseline and percent > mean["fall_percent"]:
+        if round((baseline - value) / baseline * 100) > mean["fall_percent"]:
             return value, baseline
     return None
 
